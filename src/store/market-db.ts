@@ -1,0 +1,153 @@
+import path from 'node:path';
+import type { Candle } from '../exchange/candle.js';
+import type { Interval } from '../exchange/intervals.js';
+import { candleDefect, isClosed } from './candle-rules.js';
+import { migrate, openSqlite, type Db, type Migration } from './sqlite.js';
+
+export const MARKET_DB_FILE = 'market.db';
+
+/** The schema other programs read: keep it stable, change it only by a new migration. */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up: `
+      CREATE TABLE candles (
+        symbol TEXT NOT NULL,
+        interval TEXT NOT NULL,
+        open_time INTEGER NOT NULL,
+        open REAL NOT NULL,
+        high REAL NOT NULL,
+        low REAL NOT NULL,
+        close REAL NOT NULL,
+        volume REAL NOT NULL,
+        close_time INTEGER NOT NULL,
+        quote_volume REAL NOT NULL,
+        trades INTEGER NOT NULL,
+        taker_buy_base REAL NOT NULL,
+        taker_buy_quote REAL NOT NULL,
+        PRIMARY KEY (symbol, interval, open_time)
+      ) WITHOUT ROWID;
+      CREATE VIEW ohlcv_15m AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '15m';
+      CREATE VIEW ohlcv_h1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1h';
+      CREATE VIEW ohlcv_h4 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '4h';
+      CREATE VIEW ohlcv_d1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1d';
+    `,
+  },
+];
+
+export const MARKET_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+export interface RejectedCandle {
+  candle: Candle;
+  reason: string;
+}
+
+export interface UpsertResult {
+  stored: number;
+  /** Open time of the newest candle stored, or null when none was. */
+  newestStored: number | null;
+  /** Still-open candles dropped: normal, not an error. */
+  open: number;
+  rejected: RejectedCandle[];
+}
+
+export interface SeriesExtent {
+  symbol: string;
+  interval: Interval;
+  count: number;
+  firstOpenTime: number;
+  lastOpenTime: number;
+}
+
+interface CandleRow {
+  symbol: string; interval: Interval; open_time: number; open: number; high: number; low: number; close: number;
+  volume: number; close_time: number; quote_volume: number; trades: number; taker_buy_base: number; taker_buy_quote: number;
+}
+
+function fromRow(r: CandleRow): Candle {
+  return {
+    symbol: r.symbol, interval: r.interval, openTime: r.open_time, open: r.open, high: r.high, low: r.low,
+    close: r.close, volume: r.volume, closeTime: r.close_time, quoteVolume: r.quote_volume, trades: r.trades,
+    takerBuyBase: r.taker_buy_base, takerBuyQuote: r.taker_buy_quote,
+  };
+}
+
+/** Owns `market.db`: the candles table, its views and every query on them. */
+export class MarketStore {
+  private readonly upsertStmt;
+  private readonly lastOpenStmt;
+
+  private constructor(readonly db: Db) {
+    this.upsertStmt = db.prepare(`
+      INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, close_time,
+                           quote_volume, trades, taker_buy_base, taker_buy_quote)
+      VALUES (@symbol, @interval, @openTime, @open, @high, @low, @close, @volume, @closeTime,
+              @quoteVolume, @trades, @takerBuyBase, @takerBuyQuote)
+      ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
+        open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+        volume = excluded.volume, close_time = excluded.close_time, quote_volume = excluded.quote_volume,
+        trades = excluded.trades, taker_buy_base = excluded.taker_buy_base, taker_buy_quote = excluded.taker_buy_quote`);
+    this.lastOpenStmt = db.prepare('SELECT max(open_time) AS t FROM candles WHERE symbol = ? AND interval = ?').pluck();
+  }
+
+  static open(dataDir: string): MarketStore {
+    return MarketStore.openFile(path.join(dataDir, MARKET_DB_FILE));
+  }
+
+  static openFile(file: string): MarketStore {
+    const db = openSqlite(file);
+    try {
+      migrate(db, MIGRATIONS);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new MarketStore(db);
+  }
+
+  /**
+   * Stores the closed, sane candles of one page in one transaction, so a crash keeps whole pages
+   * or nothing. Re-storing a candle overwrites it with the exchange's latest values.
+   */
+  upsertCandles(candles: readonly Candle[], serverTime: number): UpsertResult {
+    const result: UpsertResult = { stored: 0, newestStored: null, open: 0, rejected: [] };
+    const sane: Candle[] = [];
+    for (const c of candles) {
+      if (!isClosed(c, serverTime)) { result.open++; continue; }
+      const reason = candleDefect(c);
+      if (reason) result.rejected.push({ candle: c, reason });
+      else sane.push(c);
+    }
+    if (sane.length > 0) {
+      this.db.transaction(() => { for (const c of sane) this.upsertStmt.run(c); })();
+    }
+    result.stored = sane.length;
+    for (const c of sane) result.newestStored = Math.max(result.newestStored ?? c.openTime, c.openTime);
+    return result;
+  }
+
+  lastOpenTime(symbol: string, interval: Interval): number | null {
+    return (this.lastOpenStmt.get(symbol, interval) as number | null) ?? null;
+  }
+
+  candles(symbol: string, interval: Interval, fromOpenTime = 0, toOpenTimeExclusive = Number.MAX_SAFE_INTEGER): Candle[] {
+    const rows = this.db.prepare(
+      'SELECT * FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ? AND open_time < ? ORDER BY open_time',
+    ).all(symbol, interval, fromOpenTime, toOpenTimeExclusive) as CandleRow[];
+    return rows.map(fromRow);
+  }
+
+  seriesExtents(): SeriesExtent[] {
+    return this.db.prepare(`
+      SELECT symbol, interval, count(*) AS count, min(open_time) AS firstOpenTime, max(open_time) AS lastOpenTime
+      FROM candles GROUP BY symbol, interval ORDER BY symbol, interval`).all() as SeriesExtent[];
+  }
+
+  integrityCheck(): string[] {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

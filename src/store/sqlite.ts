@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** The store cannot be used as it is; the message says what is wrong and what to do. */
+export class StoreError extends Error {
+  constructor(message: string, readonly code: 'not-a-database' | 'corrupt' | 'unwritable' | 'open-failed', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  return (error as { code?: string } | undefined)?.code;
+}
+
+export function describeOpenError(file: string, error: unknown): StoreError {
+  const code = sqliteCode(error);
+  const reason = (error as Error).message;
+  if (code === 'SQLITE_NOTADB') {
+    return new StoreError(`${file} is not a SQLite database (${reason}); nothing was written to it. Move it aside or restore a backup.`, 'not-a-database', { cause: error });
+  }
+  if (code === 'SQLITE_CORRUPT') {
+    return new StoreError(`${file} is corrupt (${reason}); nothing was written to it. Restore a backup.`, 'corrupt', { cause: error });
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR_WRITE' || code === 'EACCES' || code === 'EROFS') {
+    return new StoreError(`cannot write ${file} (${code}: ${reason}); the data dir must be writable.`, 'unwritable', { cause: error });
+  }
+  return new StoreError(`cannot open ${file}: ${reason}`, 'open-failed', { cause: error });
+}
+
+/**
+ * Opens a database with the house pragmas: WAL so readers never block the writer,
+ * synchronous=NORMAL (durable at checkpoints, safe against corruption in WAL mode),
+ * a busy timeout so concurrent processes wait instead of failing, a 10 MB page cache.
+ */
+export function openSqlite(file: string, options: { readonly?: boolean } = {}): Db {
+  if (!options.readonly) {
+    try {
+      fs.accessSync(fs.existsSync(file) ? file : path.dirname(file), fs.constants.W_OK);
+    } catch (error) {
+      throw describeOpenError(file, error);
+    }
+  }
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db.pragma('busy_timeout = 10000');
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -10000');
+    db.pragma('foreign_keys = ON');
+    // A non-database file passes the open; reading the schema is what detects it.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db?.close();
+    throw describeOpenError(file, error);
+  }
+}
+
+export interface Migration {
+  version: number;
+  up: string;
+}
+
+/** Applies the migrations above the file's `user_version`, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[]): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new StoreError(`${db.name} has schema version ${current}, newer than this cfa-console knows (${newest}); upgrade cfa-console.`, 'open-failed');
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.up);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
