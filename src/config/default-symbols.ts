@@ -1,5 +1,5 @@
 /** Sixty liquid USDT-margined perpetuals: the agent's default universe. */
-export const DEFAULT_SYMBOLS: readonly string[] = [
+export const DEFAULT_SYMBOLS: readonly string[] = Object.freeze([
   'BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'ADAUSDT', 'TRXUSDT',
   'AVAXUSDT', 'LINKUSDT', 'DOTUSDT', 'BCHUSDT', 'LTCUSDT', 'NEARUSDT', 'UNIUSDT', 'ATOMUSDT',
   'ETCUSDT', 'XLMUSDT', 'FILUSDT', 'APTUSDT', 'ARBUSDT', 'OPUSDT', 'INJUSDT', 'SUIUSDT',
@@ -8,6 +8,6 @@ export const DEFAULT_SYMBOLS: readonly string[] = [
   'SNXUSDT', 'COMPUSDT', 'DYDXUSDT', 'GALAUSDT', 'CHZUSDT', 'ENSUSDT', 'KAVAUSDT', 'ZECUSDT',
   'DASHUSDT', 'NEOUSDT', 'STXUSDT', 'SEIUSDT', 'TIAUSDT', 'WLDUSDT', 'ORDIUSDT', 'PENDLEUSDT',
   'ONDOUSDT', 'ENAUSDT', '1INCHUSDT', 'IMXUSDT',
-];
+]);
 
 export const DEFAULT_INTERVALS = ['15m', '1h', '4h', '1d'] as const;

@@ -1,6 +1,7 @@
 import ms from 'ms';
 import { z } from 'zod';
 import { INTERVALS, isInterval, type Interval } from '../exchange/intervals.js';
+import { DEFAULT_RETRY_POLICY } from '../exchange/retry-policy.js';
 import { DEFAULT_INTERVALS, DEFAULT_SYMBOLS } from './default-symbols.js';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
@@ -21,21 +22,22 @@ export function durationMs(value: string): number {
   return ms(value as ms.StringValue);
 }
 
+const { transport, rateLimit, server } = DEFAULT_RETRY_POLICY;
 const retryPolicy = z.object({
   transport: z.object({
-    retries: z.int().min(0).max(10).default(3),
-    delaysMs: z.array(z.int().min(0)).min(1).default([1000, 2000, 4000]),
-  }).prefault({}),
+    retries: z.int().min(0).max(10).default(transport.retries),
+    delaysMs: z.array(z.int().min(0)).min(1).default(transport.delaysMs),
+  }).strict().prefault({}),
   rateLimit: z.object({
-    retries: z.int().min(0).max(10).default(2),
-    delayMs: z.int().min(0).default(60_000),
-    jitterMs: z.int().min(0).default(30_000),
-  }).prefault({}),
+    retries: z.int().min(0).max(10).default(rateLimit.retries),
+    delayMs: z.int().min(0).default(rateLimit.delayMs),
+    jitterMs: z.int().min(0).default(rateLimit.jitterMs),
+  }).strict().prefault({}),
   server: z.object({
-    retries: z.int().min(0).max(10).default(2),
-    delaysMs: z.array(z.int().min(0)).min(1).default([2000, 4000]),
-  }).prefault({}),
-});
+    retries: z.int().min(0).max(10).default(server.retries),
+    delaysMs: z.array(z.int().min(0)).min(1).default(server.delaysMs),
+  }).strict().prefault({}),
+}).strict();
 
 export const configSchema = z.object({
   /** Unset means the platform's data dir; resolved by the loader, not stored. */

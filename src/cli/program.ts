@@ -1,0 +1,38 @@
+import { Command, Option } from 'commander';
+import { JOBS } from '../../jobs/index.js';
+import { registerConfigCommand } from './config-command.js';
+import { createContext, type GlobalOptions } from './context.js';
+import { registerSimulatorCommand } from './simulator-command.js';
+
+/** Where the exit code of an action lands; commander itself only knows success or throw. */
+export interface ProgramResult {
+  exitCode: number;
+}
+
+export function buildProgram(result: ProgramResult): Command {
+  const program = new Command('cfa-console')
+    .description('Operations console and headless engine for the crypto-futures data pipeline')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .addOption(new Option('--data-dir <dir>', 'data directory (market.db, ops.db, logs, backups)').env('CFA_DATA_DIR'))
+    .addOption(new Option('--config <file>', 'config file (JSON)').env('CFA_CONFIG'))
+    .addOption(new Option('--exchange-url <url>', 'exchange REST base URL').env('CFA_EXCHANGE_URL'))
+    .option('--no-color', 'plain output without colour (also NO_COLOR)')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  const globals = () => program.opts<GlobalOptions>();
+
+  for (const job of JOBS) {
+    const command = program.command(job.name).description(`${job.summary} (job; default schedule ${job.schedule ?? 'on demand'} UTC, timeout ${job.timeout})`);
+    job.options(command)
+      .option('--json', 'JSON lines on stdout: one per series or step, then a summary')
+      .action(async (options: Record<string, unknown>) => {
+        const context = createContext(globals(), Boolean(options.json));
+        result.exitCode = await job.run(options, context);
+      });
+  }
+
+  registerSimulatorCommand(program);
+  registerConfigCommand(program, globals);
+  return program;
+}

@@ -1,0 +1,58 @@
+import { afterEach } from 'vitest';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/exchange/simulator/index.js';
+import type { Interval } from '../../src/exchange/intervals.js';
+import { MarketStore } from '../../src/store/market-db.js';
+
+const running: SimulatorHandle[] = [];
+
+/**
+ * A simulator whose clock starts at a fixed instant 7.5 minutes past a 15-minute boundary and
+ * runs in real time: the set of closed candles is known, and no candle closes during a test.
+ */
+export const ANCHOR = Date.UTC(2026, 6, 1, 12, 7, 30);
+
+export async function simulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const started = Date.now();
+  const sim = await startSimulator({ now: () => ANCHOR + (Date.now() - started), weightClock: Date.now, ...options });
+  running.push(sim);
+  return sim;
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+const DAY = 86_400_000;
+
+/** Every difference between the store and the simulator's closed candles for these series. */
+export function storeDifferences(
+  dataDir: string, sim: SimulatorHandle, symbols: readonly string[], intervals: readonly Interval[], backfillDays: number,
+): string[] {
+  const store = MarketStore.open(dataDir);
+  const problems: string[] = [];
+  try {
+    for (const symbol of symbols) {
+      for (const interval of intervals) {
+        const step = { '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': DAY }[interval as string] ?? 0;
+        const from = Math.floor((ANCHOR - backfillDays * DAY) / step) * step;
+        const expected = sim.closedCandles(symbol, interval, from, Number.MAX_SAFE_INTEGER);
+        const actual = store.candles(symbol, interval);
+        if (actual.length !== expected.length) {
+          problems.push(`${symbol} ${interval}: ${actual.length} stored, ${expected.length} expected`);
+          continue;
+        }
+        for (let i = 0; i < expected.length; i++) {
+          const a = actual[i]!;
+          const e = expected[i]!;
+          if (JSON.stringify(a) !== JSON.stringify(e)) {
+            problems.push(`${symbol} ${interval} #${i}: stored ${JSON.stringify(a)} expected ${JSON.stringify(e)}`);
+            break;
+          }
+        }
+      }
+    }
+  } finally {
+    store.close();
+  }
+  return problems;
+}
