@@ -8,6 +8,7 @@ export const syncJob: JobDefinition = {
   summary: 'fetch closed candles from the exchange into market.db (incremental, resumable)',
   schedule: '30 0 * * *',
   timeout: '30m',
+  catchUpWindow: '6h',
   options: (command) => command
     .option('--symbols <list>', 'all, or a comma list such as BTCUSDT,ETHUSDT', 'all')
     .option('--intervals <list>', 'comma list of intervals (default: from config, 15m,1h,4h,1d)')

@@ -1,3 +1,4 @@
+import cronParser from 'cron-parser';
 import ms from 'ms';
 import { z } from 'zod';
 import { INTERVALS, isInterval, type Interval } from '../exchange/intervals.js';
@@ -39,6 +40,23 @@ const retryPolicy = z.object({
   }).strict().prefault({}),
 }).strict();
 
+const cronExpression = z.string().refine((v) => {
+  try {
+    cronParser.parseExpression(v, { tz: 'UTC' });
+    return v.trim().split(/\s+/).length >= 5;
+  } catch {
+    return false;
+  }
+}, { message: 'a cron expression has 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "30 0 * * *"' });
+
+const jobSettings = z.object({
+  enabled: z.boolean().optional(),
+  schedule: cronExpression.optional(),
+  timeout: duration.optional(),
+  /** A run missed while no leader ran is made up once on start when it is at most this old. */
+  catchUpWindow: duration.optional(),
+}).strict();
+
 export const configSchema = z.object({
   /** Unset means the platform's data dir; resolved by the loader, not stored. */
   dataDir: z.string().min(1).optional(),
@@ -59,6 +77,35 @@ export const configSchema = z.object({
     backfillDays: z.int().min(1).max(3650).default(90),
     concurrency: z.int().min(1).max(64).default(12),
     timeout: duration.default('30m'),
+  }).strict().prefault({}),
+  /** Per job: schedule (cron, UTC), timeout, catch-up window; a job absent here keeps its defaults. */
+  jobs: z.record(z.string(), jobSettings).default({}),
+  engine: z.object({
+    /** A leader that has not renewed for this long is presumed dead and replaced. */
+    leaseTtl: duration.default('15s'),
+    leaseRenewEvery: duration.default('5s'),
+    /** How often CPU and RSS of the host and the supervised daemon are sampled. */
+    sampleEvery: duration.default('5s'),
+    /** Job runs, their logs and resource samples older than this are deleted. */
+    retentionDays: z.int().min(1).max(3650).default(90),
+    /** How long a graceful stop waits for running jobs before killing them. */
+    stopGrace: duration.default('30s'),
+  }).strict().prefault({}),
+  daemon: z.object({
+    /** The backtest daemon: argv, run without a shell. Absent: nothing is supervised. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    cwd: z.string().optional(),
+    heartbeatTimeout: duration.default('120s'),
+    /** Between SIGTERM and SIGKILL when a hung daemon is stopped. */
+    killGrace: duration.default('30s'),
+    maxCrashes: z.int().min(1).default(3),
+    crashWindow: duration.default('24h'),
+    /** First restart delay; doubles per crash up to restartBackoffMax. */
+    restartBackoff: duration.default('5s'),
+    restartBackoffMax: duration.default('5m'),
+    cpuLimitPercent: z.number().min(1).max(10_000).default(90),
+    cpuLimitFor: duration.default('10m'),
+    rssLimitMb: z.int().min(1).default(2048),
   }).strict().prefault({}),
 }).strict();
 

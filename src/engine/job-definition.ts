@@ -12,6 +12,8 @@ export interface JobDefinition {
   schedule?: string;
   /** Default hard timeout, as a duration ("30m"). */
   timeout: string;
+  /** A scheduled run missed while no leader ran is made up once on start when at most this old. */
+  catchUpWindow?: string;
   /** Adds the job's own options to its subcommand. */
   options(command: Command): Command;
   /** Runs the job once; resolves to the process exit code. */

@@ -21,6 +21,79 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    up: `
+      -- Owned by src/engine/run-history.ts
+      CREATE TABLE job_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job TEXT NOT NULL,
+        trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'runbook', 'catch-up')),
+        slot INTEGER,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'success', 'partial', 'failed', 'timeout', 'skipped', 'cancelled')),
+        exit_code INTEGER,
+        duration_ms INTEGER,
+        summary TEXT,
+        log_path TEXT,
+        pid INTEGER,
+        host TEXT
+      );
+      CREATE INDEX job_runs_by_job ON job_runs (job, started_at);
+      CREATE INDEX job_runs_by_start ON job_runs (started_at);
+      CREATE TABLE job_state (
+        job TEXT PRIMARY KEY,
+        last_run_id INTEGER,
+        last_status TEXT,
+        last_run_at INTEGER,
+        last_success_at INTEGER,
+        last_duration_ms INTEGER,
+        next_run_at INTEGER,
+        -- The newest schedule slot claimed by any leader: a slot is run (or skipped) once at most.
+        last_slot INTEGER NOT NULL DEFAULT 0
+      );
+      -- Owned by src/engine/leadership.ts
+      CREATE TABLE lease (
+        name TEXT PRIMARY KEY,
+        holder_id TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        start_ticks INTEGER,
+        host TEXT NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        renewed_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      -- Owned by src/engine/resource-samples.ts
+      CREATE TABLE resource_samples (
+        at INTEGER NOT NULL,
+        process TEXT NOT NULL,
+        pid INTEGER,
+        cpu_percent REAL,
+        rss_bytes INTEGER
+      );
+      CREATE INDEX resource_samples_by_time ON resource_samples (process, at);
+      -- Owned by src/engine/supervisor/daemon-store.ts
+      CREATE TABLE daemon_state (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('stopped', 'starting', 'running', 'hung', 'backoff', 'crash-loop')),
+        pid INTEGER,
+        start_ticks INTEGER,
+        started_at INTEGER,
+        last_heartbeat_at INTEGER,
+        last_exit_code INTEGER,
+        last_exit_signal TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE daemon_events (
+        at INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('start', 'exit', 'crash', 'hang', 'restart', 'crash-loop', 'stop', 'cpu-high', 'rss-high', 'spawn-failed')),
+        detail TEXT
+      );
+      CREATE INDEX daemon_events_by_time ON daemon_events (name, at);
+    `,
+  },
 ];
 
 export function openOpsDb(dataDir: string): Db {
