@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
 import { createContext, type GlobalOptions } from './context.js';
+import { startDemoEnvironment } from './demo.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
 /** Where the exit code of an action lands; commander itself only knows success or throw. */
@@ -17,10 +18,20 @@ export function buildProgram(result: ProgramResult): Command {
     .addOption(new Option('--config <file>', 'config file (JSON)').env('CFA_CONFIG'))
     .addOption(new Option('--exchange-url <url>', 'exchange REST base URL').env('CFA_EXCHANGE_URL'))
     .option('--no-color', 'plain output without colour (also NO_COLOR)')
+    .option('--demo', 'no exchange needed: run against the built-in simulator on loopback with a temporary data dir')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   const globals = () => program.opts<GlobalOptions>();
+
+  program.hook('preAction', async () => {
+    const g = globals();
+    if (!g.demo) return;
+    const demo = await startDemoEnvironment(g.dataDir);
+    program.setOptionValue('exchangeUrl', demo.simulator.url);
+    program.setOptionValue('dataDir', demo.dataDir);
+    process.stderr.write(`demo: simulated exchange at ${demo.simulator.url}, data dir ${demo.dataDir}\n`);
+  });
 
   for (const job of JOBS) {
     const command = program.command(job.name).description(`${job.summary} (job; default schedule ${job.schedule ?? 'on demand'} UTC, timeout ${job.timeout})`);
@@ -31,6 +42,18 @@ export function buildProgram(result: ProgramResult): Command {
         result.exitCode = await job.run(options, context);
       });
   }
+
+  // Until the full-screen console lands, a bare `--demo` shows the sync doing its work.
+  program.action(async () => {
+    if (!globals().demo) {
+      program.outputHelp();
+      return;
+    }
+    const sync = JOBS.find((job) => job.name === 'sync')!;
+    // The simulator's IP is not shared with a live trader: the demo may use all of it.
+    result.exitCode = await sync.run({ backfillDays: '7', weightBudget: '2400' }, createContext(globals(), false));
+    process.stderr.write(`demo: the candles are in ${globals().dataDir}/market.db (try: sqlite3 ${globals().dataDir}/market.db 'SELECT * FROM ohlcv_h4 LIMIT 5')\n`);
+  });
 
   registerSimulatorCommand(program);
   registerConfigCommand(program, globals);

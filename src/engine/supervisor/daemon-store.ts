@@ -1,0 +1,114 @@
+import type { Db } from '../../store/sqlite.js';
+
+export type DaemonStateName = 'stopped' | 'starting' | 'running' | 'hung' | 'backoff' | 'crash-loop';
+
+export type DaemonEventKind =
+  | 'start' | 'exit' | 'crash' | 'hang' | 'restart' | 'crash-loop' | 'stop' | 'cpu-high' | 'rss-high' | 'spawn-failed';
+
+/** The events that count towards the crash-loop limit. */
+export const CRASH_KINDS: readonly DaemonEventKind[] = ['crash', 'hang', 'spawn-failed'];
+
+export interface DaemonState {
+  name: string;
+  state: DaemonStateName;
+  pid: number | null;
+  startTicks: number | null;
+  startedAt: number | null;
+  lastHeartbeatAt: number | null;
+  lastExitCode: number | null;
+  lastExitSignal: string | null;
+  updatedAt: number;
+}
+
+export interface DaemonEvent {
+  at: number;
+  name: string;
+  kind: DaemonEventKind;
+  detail: Record<string, unknown> | null;
+}
+
+interface StateRow {
+  name: string; state: DaemonStateName; pid: number | null; start_ticks: number | null; started_at: number | null;
+  last_heartbeat_at: number | null; last_exit_code: number | null; last_exit_signal: string | null; updated_at: number;
+}
+
+interface EventRow { at: number; name: string; kind: DaemonEventKind; detail: string | null }
+
+function parseDetail(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : { value };
+  } catch {
+    return { text };
+  }
+}
+
+/**
+ * Owns `daemon_state` (one row per supervised daemon: what the console shows, and what a new
+ * leader reads to carry on, e.g. to stay in crash-loop) and `daemon_events` (the history the
+ * crash-loop limit and the findings are counted from).
+ */
+export class DaemonStore {
+  constructor(private readonly db: Db) {}
+
+  saveState(state: Omit<DaemonState, 'updatedAt'> & { updatedAt?: number }): void {
+    this.db.prepare(`
+      INSERT INTO daemon_state (name, state, pid, start_ticks, started_at, last_heartbeat_at, last_exit_code, last_exit_signal, updated_at)
+      VALUES (@name, @state, @pid, @startTicks, @startedAt, @lastHeartbeatAt, @lastExitCode, @lastExitSignal, @updatedAt)
+      ON CONFLICT (name) DO UPDATE SET
+        state = excluded.state, pid = excluded.pid, start_ticks = excluded.start_ticks, started_at = excluded.started_at,
+        last_heartbeat_at = excluded.last_heartbeat_at, last_exit_code = excluded.last_exit_code,
+        last_exit_signal = excluded.last_exit_signal, updated_at = excluded.updated_at`,
+    ).run({ ...state, updatedAt: state.updatedAt ?? Date.now() });
+  }
+
+  readState(name: string): DaemonState | null {
+    const row = this.db.prepare('SELECT * FROM daemon_state WHERE name = ?').get(name) as StateRow | undefined;
+    if (!row) return null;
+    return {
+      name: row.name, state: row.state, pid: row.pid, startTicks: row.start_ticks, startedAt: row.started_at,
+      lastHeartbeatAt: row.last_heartbeat_at, lastExitCode: row.last_exit_code, lastExitSignal: row.last_exit_signal,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  recordEvent(name: string, kind: DaemonEventKind, detail?: Record<string, unknown> | null, at = Date.now()): void {
+    this.db.prepare('INSERT INTO daemon_events (at, name, kind, detail) VALUES (?, ?, ?, ?)')
+      .run(at, name, kind, detail == null ? null : JSON.stringify(detail));
+  }
+
+  /** Events at or after `since`, oldest first; `kinds` narrows them. */
+  recentEvents(name: string, since: number, kinds?: readonly DaemonEventKind[]): DaemonEvent[] {
+    const filter = kinds && kinds.length > 0 ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
+    const rows = this.db.prepare(
+      `SELECT at, name, kind, detail FROM daemon_events WHERE name = ? AND at >= ?${filter} ORDER BY at, rowid`,
+    ).all(name, since, ...(kinds ?? [])) as EventRow[];
+    return rows.map((r) => ({ at: r.at, name: r.name, kind: r.kind, detail: parseDetail(r.detail) }));
+  }
+
+  /** Times of the crashes (crash, hang, spawn-failed) at or after `since`, oldest first. */
+  crashTimes(name: string, since: number): number[] {
+    return this.recentEvents(name, since, CRASH_KINDS).map((e) => e.at);
+  }
+
+  countEvents(name: string, kind: DaemonEventKind, since: number): number {
+    return this.db.prepare('SELECT count(*) FROM daemon_events WHERE name = ? AND kind = ? AND at >= ?')
+      .pluck().get(name, kind, since) as number;
+  }
+
+  /**
+   * When an operator last restarted the daemon by hand (a `restart` event marked manual): the
+   * crashes before it have been dealt with and no longer count towards the crash-loop limit.
+   */
+  lastManualRestartAt(name: string): number | null {
+    return (this.db.prepare(
+      `SELECT max(at) FROM daemon_events WHERE name = ? AND kind = 'restart' AND json_extract(detail, '$.manual') = 1`,
+    ).pluck().get(name) as number | null) ?? null;
+  }
+
+  /** Deletes events older than `olderThan`; the state row is kept. */
+  pruneEvents(olderThan: number): number {
+    return this.db.prepare('DELETE FROM daemon_events WHERE at < ?').run(olderThan).changes;
+  }
+}
