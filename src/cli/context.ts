@@ -8,6 +8,7 @@ export interface GlobalOptions {
   exchangeUrl?: string;
   color?: boolean;
   demo?: boolean;
+  daemon?: boolean;
 }
 
 export interface CliContext {

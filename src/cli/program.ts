@@ -2,7 +2,10 @@ import { Command, Option } from 'commander';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
 import { createContext, type GlobalOptions } from './context.js';
+import { runDaemon } from './daemon-mode.js';
 import { startDemoEnvironment } from './demo.js';
+import { registerEngineCommands } from './engine-commands.js';
+import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
 /** Where the exit code of an action lands; commander itself only knows success or throw. */
@@ -18,6 +21,7 @@ export function buildProgram(result: ProgramResult): Command {
     .addOption(new Option('--config <file>', 'config file (JSON)').env('CFA_CONFIG'))
     .addOption(new Option('--exchange-url <url>', 'exchange REST base URL').env('CFA_EXCHANGE_URL'))
     .option('--no-color', 'plain output without colour (also NO_COLOR)')
+    .option('--daemon', 'run the engine headless (scheduler, jobs, supervisor) with JSON log lines on stdout, for systemd')
     .option('--demo', 'no exchange needed: run against the built-in simulator on loopback with a temporary data dir')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
@@ -45,6 +49,10 @@ export function buildProgram(result: ProgramResult): Command {
 
   // Until the full-screen console lands, a bare `--demo` shows the sync doing its work.
   program.action(async () => {
+    if (globals().daemon) {
+      result.exitCode = await runDaemon(createContext(globals(), true));
+      return;
+    }
     if (!globals().demo) {
       program.outputHelp();
       return;
@@ -55,6 +63,8 @@ export function buildProgram(result: ProgramResult): Command {
     process.stderr.write(`demo: the candles are in ${globals().dataDir}/market.db (try: sqlite3 ${globals().dataDir}/market.db 'SELECT * FROM ohlcv_h4 LIMIT 5')\n`);
   });
 
+  registerEngineCommands(program, globals, result);
+  registerExampleBacktestCommand(program, globals, result);
   registerSimulatorCommand(program);
   registerConfigCommand(program, globals);
   return program;

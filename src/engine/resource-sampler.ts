@@ -188,6 +188,10 @@ export class ResourceSampler {
     this.watched.set(name, pid);
   }
 
+  get sampleEveryMs(): number {
+    return this.options.sampleEvery;
+  }
+
   latest(name: string): StoredSample | null {
     return this.latestByName.get(name) ?? null;
   }

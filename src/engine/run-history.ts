@@ -210,7 +210,7 @@ export function jobStates(db: Db): JobState[] {
  * Only this host's rows are judged, since another host's PID cannot be probed from here.
  * Returns the ids marked.
  */
-export function markAbandonedRuns(db: Db, isAlive: (process: ProcessIdentity) => boolean, now = Date.now()): number[] {
+export function markAbandonedRuns(db: Db, isAlive: (identity: ProcessIdentity) => boolean, now = Date.now()): number[] {
   const rows = db.prepare("SELECT id, started_at, pid FROM job_runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL")
     .all(os.hostname()) as { id: number; started_at: number; pid: number }[];
   const dead = rows.filter((r) => !isAlive({ pid: r.pid, startTicks: null }));

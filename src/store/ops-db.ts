@@ -64,7 +64,7 @@ const MIGRATIONS: readonly Migration[] = [
         renewed_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL
       );
-      -- Owned by src/engine/resource-samples.ts
+      -- Owned by src/engine/resource-sampler.ts
       CREATE TABLE resource_samples (
         at INTEGER NOT NULL,
         process TEXT NOT NULL,

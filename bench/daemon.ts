@@ -1,0 +1,99 @@
+/**
+ * `npm run bench:daemon`: what the headless engine costs when nothing is due, and how fast a
+ * follower takes over when the leader is killed.
+ *  1. idle CPU and RSS of `cfa-console --daemon` over BENCH_SECONDS (default 300), sampled from
+ *     /proc every second (goal: under 1% of a core, under 120 MB);
+ *  2. takeover time after kill -9 of the leader, with the default lease (15 s TTL, renewed every
+ *     5 s), three times.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { startSimulator } from '../src/exchange/simulator/index.js';
+
+const CLI = path.resolve('dist/src/cli.js');
+const TICKS = 100; // USER_HZ on Linux
+
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function startDaemon(args: string[]): { child: ResultPromise; leaderAt: Promise<number> } {
+  const child = execa(process.execPath, [CLI, ...args, '--daemon'], { buffer: false, stdin: 'ignore' });
+  let text = '';
+  const leaderAt = new Promise<number>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      for (const line of text.split('\n')) {
+        if (line.includes('"became leader"')) resolve(Date.parse(JSON.parse(line).time));
+      }
+    });
+  });
+  child.catch(() => {});
+  return { child, leaderAt };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 300);
+  const sim = await startSimulator({ symbols: 60 });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cfa-bench-daemon-'));
+  const config = path.join(root, 'config.json');
+  // Nothing due during the measurement: a yearly schedule with no catch-up.
+  fs.writeFileSync(config, JSON.stringify({ jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } } }));
+  const args = ['--data-dir', path.join(root, 'data'), '--config', config, '--exchange-url', sim.url];
+  try {
+    console.log(`node ${process.version}, ${os.cpus().length} cores; idle for ${seconds} s`);
+    const idle = startDaemon(args);
+    await idle.leaderAt;
+    await sleep(2000); // start-up is not idle
+    const pid = idle.child.pid!;
+    const t0 = performance.now();
+    const c0 = cpuTicks(pid);
+    let rssMax = 0;
+    let rssSum = 0;
+    let samples = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      await sleep(1000);
+      const r = rssBytes(pid);
+      rssMax = Math.max(rssMax, r);
+      rssSum += r;
+      samples++;
+    }
+    const elapsedS = (performance.now() - t0) / 1000;
+    const cpuPct = ((cpuTicks(pid) - c0) / TICKS / elapsedS) * 100;
+    console.log(`${'idle --daemon CPU'.padEnd(40)} ${cpuPct.toFixed(2)}% of a core over ${elapsedS.toFixed(0)} s (goal < 1%)`);
+    console.log(`${'idle --daemon RSS'.padEnd(40)} mean ${(rssSum / samples / 2 ** 20).toFixed(1)} MB, max ${(rssMax / 2 ** 20).toFixed(1)} MB (goal < 120 MB)`);
+    idle.child.kill('SIGTERM');
+    await idle.child.catch(() => {});
+
+    for (let i = 1; i <= 3; i++) {
+      const leader = startDaemon(args);
+      await leader.leaderAt;
+      const follower = startDaemon(args);
+      await sleep(1500);
+      // Kill at a random point of the renew cycle, as a crash would.
+      await sleep(Math.random() * 5000);
+      leader.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      const tookAt = await follower.leaderAt;
+      console.log(`${`takeover after kill -9 (#${i})`.padEnd(40)} ${((tookAt - killedAt) / 1000).toFixed(2)} s (lease TTL 15 s, renew 5 s)`);
+      follower.child.kill('SIGTERM');
+      await follower.child.catch(() => {});
+    }
+  } finally {
+    await sim.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,26 @@
+import { JOBS } from '../../jobs/index.js';
+import { Engine } from '../engine/engine.js';
+import { createEngineLogger } from '../engine/logger.js';
+import { preflight } from '../engine/preflight.js';
+import { ensureDataDir, type CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * `cfa-console --daemon`: the engine without a screen, for systemd. JSON lines on stdout;
+ * SIGTERM or SIGINT stop it gracefully and it exits 0.
+ */
+export async function runDaemon(ctx: CliContext): Promise<number> {
+  const { config } = ctx.loaded;
+  ensureDataDir(config.dataDir);
+  preflight(config, JOBS);
+  const logger = createEngineLogger(config.dataDir, { stdout: true });
+  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger });
+  const stopped = new Promise<string>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
+  });
+  engine.start();
+  const signal = await stopped;
+  logger.info({ signal }, 'signal received: stopping');
+  await engine.stop();
+  return EXIT.ok;
+}

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { exampleBacktestCommand } from '../backtest/example-backtest.js';
+import { ConfigError } from '../config/config-error.js';
+import { durationMs } from '../config/schema.js';
+import { createContext, type GlobalOptions } from './context.js';
+import type { ProgramResult } from './program.js';
+
+export function registerExampleBacktestCommand(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
+  program.command('example-backtest')
+    .description('a small real backtest worker to supervise: SMA crossover over market.db, a result file, and the heartbeat in CFA_HEARTBEAT_FILE')
+    .option('--once', 'run one pass and exit instead of looping until SIGTERM')
+    .option('--result-file <file>', 'where the JSON result goes (default: <data dir>/backtest/example-backtest.json)')
+    .option('--interval <duration>', 'pause between passes', '60s')
+    .action(async (o: { once?: boolean; resultFile?: string; interval: string }) => {
+      const intervalMs = durationMs(o.interval);
+      if (!(intervalMs > 0)) throw new ConfigError(`--interval ${JSON.stringify(o.interval)} is not valid: expected a duration like 500ms, 60s or 5m`);
+      const { config } = createContext(globals(), false).loaded;
+      result.exitCode = await exampleBacktestCommand({ dataDir: config.dataDir, once: o.once, resultFile: o.resultFile, intervalMs });
+    });
+}

@@ -1,0 +1,237 @@
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { LoadedConfig } from '../config/load-config.js';
+import { durationMs } from '../config/schema.js';
+import type { Db } from '../store/sqlite.js';
+import { openOpsDb } from '../store/ops-db.js';
+import type { JobDefinition } from './job-definition.js';
+import { JobRunner, type RunOutcome, type RunningJob } from './job-runner.js';
+import { LeaderElection, readLease, type Candidate, type LeaseHolder } from './leadership.js';
+import type { Logger } from './logger.js';
+import { isAlive } from './process-identity.js';
+import { ResourceSampler, type HostSample } from './resource-sampler.js';
+import { jobLogsDir, jobStates, markAbandonedRuns, pruneHistory, type JobState, type RunTrigger } from './run-history.js';
+import { nextSlot } from './schedule-math.js';
+import { resolveSchedule, Scheduler, type ResolvedJob } from './scheduler.js';
+import { DaemonStore } from './supervisor/daemon-store.js';
+import { Supervisor, type SupervisorStatus } from './supervisor/supervisor.js';
+
+const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const DAEMON_NAME = 'backtest';
+
+export type Role = 'leader' | 'follower';
+
+export interface JobView extends ResolvedJob {
+  nextRunAt: number | null;
+  state: JobState | null;
+  running: RunningJob | null;
+}
+
+export interface EngineSnapshot {
+  role: Role;
+  me: Candidate;
+  leader: LeaseHolder | null;
+  jobs: JobView[];
+  daemon: SupervisorStatus | { name: string; state: string; pid: number | null } | null;
+  host: HostSample | null;
+}
+
+export interface EngineEvents {
+  change: [];
+  progress: [job: string, runId: number, event: Record<string, unknown>];
+}
+
+export interface EngineOptions {
+  loaded: LoadedConfig & { config: LoadedConfig['config'] };
+  jobs: readonly JobDefinition[];
+  logger: Logger;
+  /** argv prefix that runs this CLI; default: this node and this build's cli.js. */
+  cliCommand?: string[];
+}
+
+/**
+ * One engine for the daemon, the console and the tests: it campaigns for the lease and, while it
+ * leads, runs the scheduler, the supervisor and the resource sampler. A follower only watches,
+ * and a job it starts by hand goes through the same lock and history.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly db: Db;
+  readonly jobs: ResolvedJob[];
+  private readonly election: LeaderElection;
+  private readonly runner: JobRunner;
+  private readonly sampler: ResourceSampler;
+  private readonly daemonStore: DaemonStore;
+  private scheduler: Scheduler | null = null;
+  private supervisor: Supervisor | null = null;
+  private housekeeping: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<RunOutcome>>();
+
+  constructor(private readonly options: EngineOptions) {
+    super();
+    const { config } = options.loaded;
+    this.jobs = resolveSchedule(options.jobs, config.jobs);
+    this.db = openOpsDb(config.dataDir);
+    this.daemonStore = new DaemonStore(this.db);
+    const cliCommand = options.cliCommand ?? [process.execPath, CLI_PATH];
+    this.runner = new JobRunner({
+      db: this.db,
+      dataDir: config.dataDir,
+      // The children see exactly this engine's settings, whatever flags or env produced them.
+      cliCommand: [...cliCommand, '--data-dir', config.dataDir, '--config', options.loaded.path, '--exchange-url', config.exchange.url],
+      onProgress: (runId, event) => {
+        const job = this.runner.running().find((r) => r.runId === runId)?.job ?? '?';
+        this.emit('progress', job, runId, event);
+        this.emit('change');
+      },
+    });
+    this.sampler = new ResourceSampler({
+      db: this.db,
+      sampleEvery: durationMs(config.engine.sampleEvery),
+      onError: (error) => options.logger.warn({ err: error }, 'resource sampling failed'),
+    });
+    this.election = new LeaderElection({
+      db: this.db,
+      ttlMs: durationMs(config.engine.leaseTtl),
+      renewEveryMs: durationMs(config.engine.leaseRenewEvery),
+      onChange: (leader, holder) => void this.onLeadership(leader, holder),
+      onError: (error) => options.logger.error({ err: error }, 'lease renewal failed; acting as follower'),
+    });
+  }
+
+  get role(): Role {
+    return this.election.isLeader ? 'leader' : 'follower';
+  }
+
+  start(): void {
+    this.options.logger.info({ dataDir: this.options.loaded.config.dataDir, holderId: this.election.candidate.holderId }, 'engine starting');
+    this.election.start();
+    if (!this.election.isLeader) {
+      const holder = this.election.currentHolder;
+      this.options.logger.info({ leaderPid: holder?.pid, leaderHost: holder?.host }, 'following the current leader');
+    }
+  }
+
+  private async onLeadership(leader: boolean, holder: LeaseHolder | null): Promise<void> {
+    const { logger, loaded } = this.options;
+    const { config } = loaded;
+    if (leader) {
+      logger.info({ holderId: holder?.holderId }, 'became leader');
+      const abandoned = markAbandonedRuns(this.db, isAlive);
+      if (abandoned.length) logger.warn({ runs: abandoned }, 'runs of a dead leader marked failed');
+      this.sampler.watch('engine', process.pid);
+      this.sampler.start();
+      this.scheduler = new Scheduler({
+        jobs: this.jobs,
+        db: this.db,
+        onDue: (job, slot, trigger) => void this.runNow(job, trigger, [], slot),
+        onError: (job, error) => logger.error({ job, err: error }, 'scheduling failed'),
+      });
+      this.scheduler.start();
+      if (config.daemon.command) {
+        let lastDaemonKey = '';
+        this.supervisor = new Supervisor({
+          db: this.db, dataDir: config.dataDir, name: DAEMON_NAME, config: config.daemon, sampler: this.sampler,
+          onChange: (status) => {
+            // Sampling refreshes the status often; the log only wants what changed.
+            const key = `${status.state}/${status.pid}`;
+            if (key !== lastDaemonKey) logger.info({ daemon: status.name, state: status.state, pid: status.pid, restarts24h: status.restarts24h }, 'daemon');
+            lastDaemonKey = key;
+            this.emit('change');
+          },
+          onError: (error) => logger.error({ err: error }, 'supervisor error'),
+        });
+        await this.supervisor.start().catch((error: unknown) => logger.error({ err: error }, 'daemon could not be started'));
+      }
+      this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
+      this.prune();
+    } else {
+      if (!this.stopped) logger.warn({ leaderPid: holder?.pid, leaderHost: holder?.host }, 'lost the lease: scheduler and supervisor stopped');
+      this.scheduler?.stop();
+      this.scheduler = null;
+      // Another leader adopts the daemon from its PID file; it must not be killed here.
+      this.supervisor?.release();
+      this.supervisor = null;
+      this.sampler.stop();
+      clearInterval(this.housekeeping);
+    }
+    this.emit('change');
+  }
+
+  private prune(): void {
+    const { config } = this.options.loaded;
+    try {
+      const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
+      if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'pruning history failed');
+    }
+  }
+
+  /** Runs a job now through the per-job lock and the history; a job already running is skipped. */
+  async runNow(job: string, trigger: RunTrigger = 'manual', args: string[] = [], slot?: number): Promise<RunOutcome> {
+    const resolved = this.jobs.find((j) => j.name === job);
+    if (!resolved) throw new Error(`no such job ${JSON.stringify(job)} (known: ${this.jobs.map((j) => j.name).join(', ')})`);
+    const { logger, loaded } = this.options;
+    logger.info({ job, trigger, slot }, 'job starting');
+    const promise = this.runner.run({
+      job, trigger, slot, args, timeoutMs: resolved.timeoutMs, killGraceMs: durationMs(loaded.config.engine.stopGrace),
+    });
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+    this.emit('change');
+    const outcome = await promise;
+    const level = outcome.status === 'success' ? 'info' : outcome.status === 'skipped' ? 'warn' : 'error';
+    logger[level]({ job, runId: outcome.runId, status: outcome.status, exitCode: outcome.exitCode, durationMs: outcome.durationMs, log: outcome.logPath }, 'job finished');
+    this.emit('change');
+    return outcome;
+  }
+
+  snapshot(now = Date.now()): EngineSnapshot {
+    const states = new Map(jobStates(this.db).map((s) => [s.job, s]));
+    const running = this.runner.running();
+    const jobs = this.jobs.map((j) => ({
+      ...j,
+      nextRunAt: j.enabled && j.cron ? nextSlot(j.cron, now) : null,
+      state: states.get(j.name) ?? null,
+      running: running.find((r) => r.job === j.name) ?? null,
+    }));
+    const stored = this.daemonStore.readState(DAEMON_NAME);
+    return {
+      role: this.role,
+      me: this.election.candidate,
+      leader: this.election.currentHolder ?? readLease(this.db),
+      jobs,
+      daemon: this.supervisor?.status() ?? (stored ? { name: stored.name, state: stored.state, pid: stored.pid } : null),
+      host: this.sampler.latestHost(),
+    };
+  }
+
+  /**
+   * Graceful stop: no new runs, running jobs get the grace to finish (then SIGTERM/SIGKILL), the
+   * supervised daemon is stopped, the lease released so a follower takes over at once.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { logger, loaded } = this.options;
+    const graceMs = durationMs(loaded.config.engine.stopGrace);
+    logger.info({ graceMs, running: this.runner.running().map((r) => r.job) }, 'engine stopping');
+    this.scheduler?.stop();
+    clearInterval(this.housekeeping);
+    const finished = Promise.allSettled([...this.inFlight]);
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([finished, new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
+    clearTimeout(graceTimer);
+    // Whatever is still running after the grace is stopped: SIGTERM, then SIGKILL.
+    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop()]);
+    this.sampler.stop();
+    this.election.stop();
+    this.db.close();
+    logger.info('engine stopped');
+  }
+}
+
+export { CLI_PATH };

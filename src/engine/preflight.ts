@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import which from 'which';
+import { ConfigError } from '../config/config-error.js';
+import type { LoadedConfig } from '../config/load-config.js';
+import type { JobDefinition } from './job-definition.js';
+import { resolveSchedule } from './scheduler.js';
+
+/**
+ * What the engine checks before it takes the lease: a bad schedule, a daemon command that does
+ * not exist or a log dir it cannot write is a configuration error (exit 2) named by its key,
+ * found now rather than at 00:30 when nobody is watching.
+ */
+export function preflight(config: LoadedConfig['config'], jobs: readonly JobDefinition[]): void {
+  resolveSchedule(jobs, config.jobs);
+
+  const command = config.daemon.command;
+  if (command) {
+    const program = command[0]!;
+    const cwd = config.daemon.cwd ?? process.cwd();
+    const found = program.includes('/')
+      ? isExecutable(path.resolve(cwd, program))
+      : which.sync(program, { nothrow: true }) !== null;
+    if (!found) {
+      throw new ConfigError(`daemon.command = ${JSON.stringify(command)}: ${JSON.stringify(program)} is not an executable file${program.includes('/') ? '' : ' on PATH'}; set daemon.command to the backtest daemon's argv, e.g. ["cfa-console", "example-backtest"]`);
+    }
+    if (config.daemon.cwd && !fs.existsSync(config.daemon.cwd)) {
+      throw new ConfigError(`daemon.cwd = ${JSON.stringify(config.daemon.cwd)}: no such directory`);
+    }
+  }
+
+  const logs = path.join(config.dataDir, 'logs');
+  try {
+    fs.mkdirSync(logs, { recursive: true });
+    fs.accessSync(logs, fs.constants.W_OK);
+    const probe = path.join(logs, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (error) {
+    throw new ConfigError(`log dir ${logs} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the engine keeps its log and every job's log there: fix its permissions or point --data-dir elsewhere`);
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,167 @@
+import { scheduleJob, type Job } from 'node-schedule';
+import { ConfigError } from '../config/config-error.js';
+import { durationMs, type Config } from '../config/schema.js';
+import type { Db } from '../store/sqlite.js';
+import type { JobDefinition } from './job-definition.js';
+import { claimSlot, lastSlot, setNextRun } from './run-history.js';
+import { catchUpSlot, latestSlot, nextSlot, validateCron } from './schedule-math.js';
+
+export interface ScheduledJob {
+  name: string;
+  /** UTC cron; null for a job that only runs on demand. */
+  cron: string | null;
+  catchUpWindowMs: number;
+  enabled: boolean;
+}
+
+export interface ResolvedJob extends ScheduledJob {
+  timeoutMs: number;
+}
+
+export type DueTrigger = 'schedule' | 'catch-up';
+
+export interface SchedulerOptions {
+  jobs: readonly ScheduledJob[];
+  db: Db;
+  /** The clock for slot arithmetic (tests); node-schedule's timers always follow the real one. */
+  now?: () => number;
+  /** Called once per slot claimed by this scheduler; running the job is the caller's business. */
+  onDue(job: string, slot: number, trigger: DueTrigger): void;
+  /** A throwing onDue must not stop the schedule; default: a process warning. */
+  onError?(job: string, error: unknown): void;
+}
+
+const DEFAULT_CATCH_UP = '6h';
+
+/**
+ * Each job's effective settings: its declared defaults under the `jobs.<name>` overrides of the
+ * config. Throws a ConfigError naming the key and value for a bad cron or an unknown job.
+ */
+export function resolveSchedule(jobs: readonly JobDefinition[], overrides: Config['jobs']): ResolvedJob[] {
+  const known = new Set(jobs.map((j) => j.name));
+  for (const name of Object.keys(overrides)) {
+    // A typo here would silently leave the intended job on its defaults (or enabled).
+    if (!known.has(name)) throw new ConfigError(`jobs.${name}: no such job (known: ${[...known].join(', ')})`);
+  }
+  return jobs.map((job) => {
+    const o = overrides[job.name] ?? {};
+    const cron = o.schedule ?? job.schedule ?? null;
+    if (cron !== null) {
+      try {
+        validateCron(cron);
+      } catch (error) {
+        const key = o.schedule !== undefined ? `jobs.${job.name}.schedule` : `the default schedule of job ${job.name}`;
+        throw new ConfigError(`${key} = ${JSON.stringify(cron)}: ${(error as Error).message}`);
+      }
+    }
+    return {
+      name: job.name,
+      cron,
+      enabled: o.enabled ?? true,
+      catchUpWindowMs: durationMs(o.catchUpWindow ?? job.catchUpWindow ?? DEFAULT_CATCH_UP),
+      timeoutMs: durationMs(o.timeout ?? job.timeout),
+    };
+  });
+}
+
+type Armed = ScheduledJob & { cron: string };
+
+/**
+ * Fires each enabled job at its UTC cron slots while this process leads. A slot is claimed in
+ * ops.db before onDue, so among leaders old and new it is due once at most; a fire after a clock
+ * jump or a stall yields the newest slot only.
+ */
+export class Scheduler {
+  readonly #handles = new Map<string, Job>();
+  /** Per job, the newest slot known to be claimed: lets replayed fires end without a write. */
+  readonly #claimed = new Map<string, number>();
+  readonly #now: () => number;
+  #started = false;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.#now = options.now ?? Date.now;
+    for (const job of options.jobs) {
+      if (job.cron === null) continue;
+      try {
+        validateCron(job.cron);
+      } catch (error) {
+        throw new Error(`job ${job.name}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private get active(): Armed[] {
+    return this.options.jobs.filter((j): j is Armed => j.enabled && j.cron !== null);
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    // Catch-up first: a slot it claims is then never claimed again by the first fire.
+    for (const job of this.active) this.catchUp(job);
+    for (const job of this.options.jobs) {
+      if (job.enabled && job.cron !== null) this.arm(job as Armed);
+      else setNextRun(this.options.db, job.name, null);
+    }
+  }
+
+  stop(): void {
+    for (const handle of this.#handles.values()) handle.cancel();
+    this.#handles.clear();
+    this.#started = false;
+  }
+
+  nextRuns(): { job: string; at: number }[] {
+    return this.active.flatMap((job) => {
+      const at = this.nextAt(job);
+      return at === null ? [] : [{ job: job.name, at }];
+    });
+  }
+
+  private catchUp(job: Armed): void {
+    const slot = catchUpSlot({ cron: job.cron, lastSlot: lastSlot(this.options.db, job.name), now: this.#now(), windowMs: job.catchUpWindowMs });
+    if (slot !== null) this.claimAndRun(job, slot, 'catch-up');
+  }
+
+  private arm(job: Armed): void {
+    // Anonymous: node-schedule's registry is global, and two schedulers may run in one process.
+    const handle = scheduleJob({ rule: job.cron, tz: 'Etc/UTC' }, () => this.fire(job));
+    if (handle) this.#handles.set(job.name, handle);
+    setNextRun(this.options.db, job.name, this.nextAt(job));
+  }
+
+  private fire(job: Armed): void {
+    const handle = this.#handles.get(job.name);
+    if (!handle) return;
+    // node-schedule steps from the previous fire date, so after a clock jump or a stalled loop it
+    // would replay every missed slot back to back; restart it from now instead.
+    const pending = handle.nextInvocation();
+    if (pending && pending.getTime() <= Date.now()) {
+      handle.cancel();
+      this.#handles.delete(job.name);
+      this.arm(job);
+    } else {
+      setNextRun(this.options.db, job.name, this.nextAt(job));
+    }
+    const slot = latestSlot(job.cron, this.#now());
+    if (slot !== null) this.claimAndRun(job, slot, 'schedule');
+  }
+
+  private claimAndRun(job: Armed, slot: number, trigger: DueTrigger): void {
+    if (slot <= (this.#claimed.get(job.name) ?? 0)) return;
+    this.#claimed.set(job.name, slot);
+    // False: another leader claimed this slot or a newer one.
+    if (!claimSlot(this.options.db, job.name, slot)) return;
+    try {
+      this.options.onDue(job.name, slot, trigger);
+    } catch (error) {
+      if (this.options.onError) this.options.onError(job.name, error);
+      else process.emitWarning(`scheduler: onDue for ${job.name} threw: ${(error as Error).message}`);
+    }
+  }
+
+  private nextAt(job: Armed): number | null {
+    const pending = this.#handles.get(job.name)?.nextInvocation();
+    return pending ? pending.getTime() : nextSlot(job.cron, this.#now());
+  }
+}

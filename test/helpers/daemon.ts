@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ResultPromise } from 'execa';
+import { parseJsonLines, startCli, writeTestConfig } from './cli.js';
+
+export interface RunningDaemon {
+  child: ResultPromise;
+  lines: () => Record<string, unknown>[];
+  /** Resolves with the first log line that matches, or rejects after `timeoutMs`. */
+  waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export function startDaemon(args: string[]): RunningDaemon {
+  const child = startCli([...args, '--daemon'], { buffer: false });
+  let text = '';
+  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const w of [...waiters]) {
+      const hit = parseJsonLines(text).find(w.match);
+      if (hit) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(hit);
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => { text += `\n${chunk.toString()}\n`; });
+  return {
+    child,
+    lines: () => parseJsonLines(text),
+    waitFor(match, timeoutMs = 20_000) {
+      const hit = parseJsonLines(text).find(match);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; log so far:\n${text.slice(-3000)}`)), timeoutMs);
+        waiters.push({ match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+      });
+    },
+  };
+}
+
+/** A data dir and config for an engine test: short lease, short grace, the given schedule. */
+export function engineFixture(dir: string, exchangeUrl: string, settings: Record<string, unknown> = {}): string[] {
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data, { recursive: true });
+  writeTestConfig(dir, {
+    engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms' },
+    sync: { backfillDays: 2 },
+    symbols: ['BTCUSDT', 'ETHUSDT'],
+    ...settings,
+  });
+  return ['--data-dir', data, '--config', path.join(dir, 'config.json'), '--exchange-url', exchangeUrl];
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
