@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Candle } from '../exchange/candle.js';
 import type { Interval } from '../exchange/intervals.js';
 import { candleDefect, isClosed } from './candle-rules.js';
-import { migrate, openSqlite, type Db, type Migration } from './sqlite.js';
+import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const MARKET_DB_FILE = 'market.db';
 
@@ -95,14 +95,7 @@ export class MarketStore {
   }
 
   static openFile(file: string): MarketStore {
-    const db = openSqlite(file);
-    try {
-      migrate(db, MIGRATIONS);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-    return new MarketStore(db);
+    return new MarketStore(openMigrated(file, MIGRATIONS));
   }
 
   /**

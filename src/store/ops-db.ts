@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { migrate, openSqlite, type Db, type Migration } from './sqlite.js';
+import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
 
@@ -97,12 +97,5 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 export function openOpsDb(dataDir: string): Db {
-  const db = openSqlite(path.join(dataDir, OPS_DB_FILE));
-  try {
-    migrate(db, MIGRATIONS);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
+  return openMigrated(path.join(dataDir, OPS_DB_FILE), MIGRATIONS);
 }

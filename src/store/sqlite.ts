@@ -80,3 +80,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
     })();
   }
 }
+
+/** Opens a database and brings its schema up to date; closes it again when that fails. */
+export function openMigrated(file: string, migrations: readonly Migration[]): Db {
+  const db = openSqlite(file);
+  try {
+    migrate(db, migrations);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { engineFixture, pidAlive, startDaemon } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { makeReadOnly, tempDir } from '../helpers/temp-dir.js';
 
 interface RunRow { id: number; job: string; trigger: string; slot: number | null; status: string; exit_code: number | null }
 
@@ -21,15 +21,21 @@ function runs(dataDir: string): RunRow[] {
 
 const finished = (l: Record<string, unknown>) => l.msg === 'job finished';
 
+/** A sync due every second and the example backtest under supervision. */
+async function everySecondWithBacktest() {
+  const sim = await simulator({ symbols: 2 });
+  const dir = tempDir();
+  const data = path.join(dir, 'data');
+  const args = engineFixture(dir, sim.url, {
+    jobs: { sync: { schedule: '*/1 * * * * *', catchUpWindow: '1s' } },
+    daemon: { command: [process.execPath, CLI, '--data-dir', data, 'example-backtest'], heartbeatTimeout: '20s' },
+  });
+  return { data, args };
+}
+
 describe('cfa-console --daemon', () => {
   it('runs jobs on schedule, records them, and stops on SIGTERM with exit 0 and no orphan', async () => {
-    const sim = await simulator({ symbols: 2 });
-    const dir = tempDir();
-    const data = path.join(dir, 'data');
-    const args = engineFixture(dir, sim.url, {
-      jobs: { sync: { schedule: '*/1 * * * * *', catchUpWindow: '1s' } },
-      daemon: { command: [process.execPath, CLI, '--data-dir', data, 'example-backtest'], heartbeatTimeout: '20s' },
-    });
+    const { data, args } = await everySecondWithBacktest();
     const daemon = startDaemon(args);
     await daemon.waitFor((l) => l.msg === 'became leader');
     await daemon.waitFor((l) => l.msg === 'daemon' && l.state === 'running');
@@ -108,13 +114,7 @@ describe('cfa-console --daemon', () => {
   });
 
   it('two daemons on one data dir: one leads; after kill -9 of the leader the other takes over, no slot runs twice, the backtest daemon never runs twice', async () => {
-    const sim = await simulator({ symbols: 2 });
-    const dir = tempDir();
-    const data = path.join(dir, 'data');
-    const args = engineFixture(dir, sim.url, {
-      jobs: { sync: { schedule: '*/1 * * * * *', catchUpWindow: '1s' } },
-      daemon: { command: [process.execPath, CLI, '--data-dir', data, 'example-backtest'], heartbeatTimeout: '20s' },
-    });
+    const { data, args } = await everySecondWithBacktest();
     const a = startDaemon(args);
     await a.waitFor((l) => l.msg === 'became leader');
     const b = startDaemon(args);
@@ -166,17 +166,8 @@ describe('cfa-console --daemon refuses bad configuration with exit 2, naming the
     const args = engineFixture(dir, 'http://127.0.0.1:9');
     const logs = path.join(dir, 'data', 'logs');
     fs.mkdirSync(logs);
-    let unmount = () => {};
-    if (process.getuid?.() === 0) {
-      try {
-        execSync(`mount -t tmpfs -o ro,size=1m tmpfs ${logs}`, { stdio: 'ignore' });
-        unmount = () => execSync(`umount ${logs}`, { stdio: 'ignore' });
-      } catch {
-        return; // no mount privilege here: root cannot be stopped by permission bits alone
-      }
-    } else {
-      fs.chmodSync(logs, 0o555);
-    }
+    const unmount = makeReadOnly(logs);
+    if (!unmount) return; // root without mount privilege: permission bits cannot stop it
     try {
       const run = await runCli([...args, '--daemon']);
       expect(run.exitCode).toBe(2);

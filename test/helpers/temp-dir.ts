@@ -1,3 +1,4 @@
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,3 +16,20 @@ export function tempDir(prefix = 'cfa-test-'): string {
 afterEach(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Makes an (empty) directory read-only and returns how to undo it. Root ignores permission bits,
+ * so as root it mounts a read-only tmpfs there; null when that is not allowed.
+ */
+export function makeReadOnly(dir: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    fs.chmodSync(dir, 0o555);
+    return () => fs.chmodSync(dir, 0o755);
+  }
+  try {
+    execSync(`mount -t tmpfs -o ro,size=1m tmpfs ${JSON.stringify(dir)}`, { stdio: 'ignore' });
+    return () => execSync(`umount ${JSON.stringify(dir)}`, { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+}

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { execSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Interval } from '../../src/exchange/intervals.js';
 import { parseJsonLines, runCli, startCli, writeTestConfig } from '../helpers/cli.js';
 import { simulator, storeDifferences } from '../helpers/simulated-exchange.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { makeReadOnly, tempDir } from '../helpers/temp-dir.js';
 
 const ALL: Interval[] = ['15m', '1h', '4h', '1d'];
 
@@ -217,18 +216,8 @@ describe('cfa-console sync refuses bad input clearly', () => {
     writeTestConfig(dir);
     const data = path.join(dir, 'data');
     fs.mkdirSync(data);
-    let unmount = () => {};
-    if (process.getuid?.() === 0) {
-      // Root ignores permission bits; only a read-only mount stops it.
-      try {
-        execSync(`mount -t tmpfs -o ro,size=1m tmpfs ${data}`, { stdio: 'ignore' });
-        unmount = () => execSync(`umount ${data}`, { stdio: 'ignore' });
-      } catch {
-        return; // no mount privilege in this sandbox: nothing to test as root
-      }
-    } else {
-      fs.chmodSync(data, 0o555);
-    }
+    const unmount = makeReadOnly(data);
+    if (!unmount) return; // root without mount privilege: permission bits cannot stop it
     try {
       const run = await runCli(syncArgs(dir, 'http://127.0.0.1:9'));
       expect(run.exitCode).toBe(2);
