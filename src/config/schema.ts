@@ -1,9 +1,12 @@
 import cronParser from 'cron-parser';
-import ms from 'ms';
 import { z } from 'zod';
 import { INTERVALS, isInterval, type Interval } from '../exchange/intervals.js';
 import { DEFAULT_RETRY_POLICY } from '../exchange/retry-policy.js';
 import { DEFAULT_INTERVALS, DEFAULT_SYMBOLS } from './default-symbols.js';
+import { duration, durationMs } from './duration.js';
+import { alertsSection } from './sections/alerts.js';
+import { backupSection } from './sections/backup.js';
+import { healthSection } from './sections/health.js';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
 
@@ -13,15 +16,7 @@ const interval = z.custom<Interval>((v) => typeof v === 'string' && isInterval(v
   message: `an interval is one of ${INTERVALS.join(', ')}`,
 });
 
-/** A duration written the way people write it ("30m", "2h", "45s"); stored as written. */
-export const duration = z.string().refine((v) => {
-  const parsed = ms(v as ms.StringValue);
-  return typeof parsed === 'number' && parsed > 0;
-}, { message: 'a duration is a number with a unit, e.g. 45s, 30m, 2h, 1d' });
-
-export function durationMs(value: string): number {
-  return ms(value as ms.StringValue);
-}
+export { duration, durationMs };
 
 const { transport, rateLimit, server } = DEFAULT_RETRY_POLICY;
 const retryPolicy = z.object({
@@ -107,6 +102,9 @@ export const configSchema = z.object({
     cpuLimitFor: duration.default('10m'),
     rssLimitMb: z.int().min(1).default(2048),
   }).strict().prefault({}),
+  health: healthSection.prefault({}),
+  backup: backupSection.prefault({}),
+  alerts: alertsSection.prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Candle } from '../exchange/candle.js';
 import type { Interval } from '../exchange/intervals.js';
 import { candleDefect, isClosed } from './candle-rules.js';
+import { marketV2Health } from './migrations/market-v2-health.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const MARKET_DB_FILE = 'market.db';
@@ -33,6 +34,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE VIEW ohlcv_d1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1d';
     `,
   },
+  marketV2Health,
 ];
 
 export const MARKET_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { opsV3Backup } from './migrations/ops-v3-backup.js';
+import { opsV4Alerts } from './migrations/ops-v4-alerts.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -94,6 +96,8 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX daemon_events_by_time ON daemon_events (name, at);
     `,
   },
+  opsV3Backup,
+  opsV4Alerts,
 ];
 
 export function openOpsDb(dataDir: string): Db {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
+import { JOBS } from '../../jobs/index.js';
 import { parseJsonLines, startCli, writeTestConfig } from './cli.js';
 
 export interface RunningDaemon {
@@ -43,11 +44,16 @@ export function startDaemon(args: string[]): RunningDaemon {
 export function engineFixture(dir: string, exchangeUrl: string, settings: Record<string, unknown> = {}): string[] {
   const data = path.join(dir, 'data');
   fs.mkdirSync(data, { recursive: true });
+  // Only the jobs a test names run: another job's daily slot could otherwise be caught up
+  // whenever the suite happens to run within its window.
+  const named = (settings.jobs ?? {}) as Record<string, object>;
+  const jobs = Object.fromEntries(JOBS.map((j) => [j.name, named[j.name] ?? { enabled: false }]));
   writeTestConfig(dir, {
     engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms' },
     sync: { backfillDays: 2 },
     symbols: ['BTCUSDT', 'ETHUSDT'],
     ...settings,
+    jobs,
   });
   return ['--data-dir', data, '--config', path.join(dir, 'config.json'), '--exchange-url', exchangeUrl];
 }

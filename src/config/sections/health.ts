@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { duration } from '../duration.js';
+
+/** Thresholds of the health probes (owned by src/health). Freshness limits are critical; warning is half. */
+export const healthSection = z.object({
+  freshness: z.object({
+    '15m': duration.default('1h'),
+    '1h': duration.default('6h'),
+    '4h': duration.default('24h'),
+    '1d': duration.default('7d'),
+  }).catchall(duration).prefault({}),
+  /** The original design's limit for the last successful sync. */
+  lastSyncMaxAge: duration.default('26h'),
+  syncSla: duration.default('30m'),
+  coverageWarnBelowPercent: z.number().min(0).max(100).default(100),
+  coverageCriticalBelowPercent: z.number().min(0).max(100).default(95),
+  /** A hole longer than this many candles is a continuity gap. */
+  maxGapCandles: z.int().min(1).default(2),
+  dbMinSizeMb: z.number().min(0).default(10),
+  diskFreeWarnPercent: z.number().min(0).max(100).default(15),
+  diskFreeCriticalPercent: z.number().min(0).max(100).default(5),
+  logActivityMaxAge: duration.default('26h'),
+  logErrorsPerMinuteWarn: z.number().min(0).default(5),
+  backupMaxAge: duration.default('26h'),
+}).strict();

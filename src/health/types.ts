@@ -1,0 +1,56 @@
+import type { Interval } from '../exchange/intervals.js';
+
+/** Every probe says one of these; `unknown` is never read as ok. */
+export type HealthStatus = 'ok' | 'warn' | 'critical' | 'unknown';
+
+export const STATUS_RANK: Record<HealthStatus, number> = { ok: 0, unknown: 1, warn: 2, critical: 3 };
+
+export interface Offender {
+  /** What is wrong: a symbol, a series ("BTCUSDT 1h"), a tier, a file. */
+  name: string;
+  value: number | string | null;
+  detail?: string;
+}
+
+export interface ProbeResult {
+  /** Stable id used by `health --only`, alert rules and metrics: freshness, coverage, ... */
+  id: string;
+  title: string;
+  status: HealthStatus;
+  /** The measured figure (age in ms, percent, bytes, count) or null when it could not be measured. */
+  value: number | null;
+  /** The limit the status was judged against, e.g. `{ warn: 1800000, critical: 3600000 }`. */
+  threshold: { warn?: number; critical?: number } | null;
+  unit: 'ms' | 'percent' | 'bytes' | 'count' | 'per-minute' | 'none';
+  /** One line for people: what is wrong and, where it helps, what to do. */
+  detail: string;
+  /** The worst first, at most a handful. */
+  offenders: Offender[];
+}
+
+export interface SeriesFreshness {
+  symbol: string;
+  interval: Interval;
+  /** Open time of the newest stored candle, or null when the series is empty. */
+  lastOpenTime: number | null;
+  /** How long since that candle closed; null for an empty series. */
+  ageMs: number | null;
+  status: HealthStatus;
+}
+
+export interface IntervalCoverage {
+  interval: Interval;
+  present: number;
+  configured: number;
+  missing: string[];
+  status: HealthStatus;
+}
+
+export interface HealthSnapshot {
+  at: number;
+  overall: HealthStatus;
+  probes: ProbeResult[];
+  /** Every configured series, for the freshness heatmap. */
+  freshness: SeriesFreshness[];
+  coverage: IntervalCoverage[];
+}
