@@ -1,39 +1,6 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
-import { EXIT } from './cli/exit-codes.js';
-import { buildProgram, type ProgramResult } from './cli/program.js';
-import { LockHeldError } from './engine/job-lock.js';
-import { StoreError } from './store/sqlite.js';
+// The headless entry: every subcommand and --daemon, without the full-screen console (so jobs,
+// which the engine runs through this file, never load Ink or React).
+import { runAndExit } from './cli/main.js';
 
-function exitCodeFor(error: unknown): number {
-  if (error instanceof StoreError && error.code === 'unwritable') return EXIT.usage;
-  // Usage and configuration errors of every module carry their exit code (2).
-  const declared = (error as { exitCode?: unknown }).exitCode;
-  return typeof declared === 'number' ? declared : EXIT.failure;
-}
-
-async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
-  const result: ProgramResult = { exitCode: EXIT.ok };
-  const program = buildProgram(result);
-  try {
-    await program.parseAsync(argv);
-    return result.exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version end in a CommanderError too; they are successes.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    const prefix = error instanceof LockHeldError ? '' : 'error: ';
-    process.stderr.write(`cfa-console: ${prefix}${(error as Error).message}\n`);
-    if (process.env.CFA_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    return exitCodeFor(error);
-  }
-}
-
-// Pending sockets of a timed-out sync must not hold the exit; every write above is synchronous
-// or flushed by then.
-main(process.argv).then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`cfa-console: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(EXIT.failure);
-});
+runAndExit(process.argv);

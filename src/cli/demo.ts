@@ -1,19 +1,35 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CLI_PATH } from '../engine/engine.js';
 import { startSimulator, type SimulatorHandle } from '../exchange/simulator/index.js';
 
 export interface DemoEnvironment {
   simulator: SimulatorHandle;
   dataDir: string;
+  configPath: string;
 }
 
 /**
- * `--demo`: the project's exchange simulator on a loopback port and a fresh temporary data dir,
- * so a newcomer sees everything work without an exchange or a config.
+ * `--demo`: the project's exchange simulator on a loopback port, a fresh temporary data dir and
+ * a compressed day in a config file of its own (so the engine and the jobs it runs agree): the
+ * sync every minute with a short backfill, and the example backtest under supervision.
  */
 export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnvironment> {
   const simulator = await startSimulator({ symbols: 60 });
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cfa-console-demo-'));
-  return { simulator, dataDir: dir };
+  fs.mkdirSync(dir, { recursive: true });
+  const configPath = path.join(dir, 'demo-config.json');
+  fs.writeFileSync(configPath, JSON.stringify({
+    exchange: { weightBudget: 2400 },
+    sync: { backfillDays: 3 },
+    jobs: { sync: { schedule: '*/1 * * * *', catchUpWindow: '1m' } },
+    engine: { sampleEvery: '2s', stopGrace: '5s' },
+    daemon: {
+      command: [process.execPath, CLI_PATH, '--data-dir', dir, 'example-backtest', '--interval', '15s'],
+      heartbeatTimeout: '60s',
+      killGrace: '5s',
+    },
+  }, null, 2));
+  return { simulator, dataDir: dir, configPath };
 }

@@ -109,15 +109,19 @@ export function registerEngineCommands(program: Command, globals: () => GlobalOp
 
   program.command('status').description('who leads, the jobs, the supervised daemon and the last runs')
     .option('--json', 'JSON instead of text')
-    .action((o: { json?: boolean }) => {
+    .action((o: { json?: boolean }) => printStatus(globals(), !!o.json));
+}
+
+/** `status`: leader, jobs, daemon state and the last runs, as text or one JSON line. */
+export function printStatus(globals: GlobalOptions, json: boolean): void {
       const now = Date.now();
-      const { ctx, db, jobs } = jobRows(globals(), !!o.json, now);
+      const { ctx, db, jobs } = jobRows(globals, json, now);
       try {
         const lease = readLease(db);
         const leader = lease ? { ...lease, alive: !holderIsGone(lease, now) } : null;
         const daemon = new DaemonStore(db).readState('backtest');
         const lastRuns = listRuns(db, { limit: 10 });
-        if (o.json) {
+        if (json) {
           process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, jobs, daemon, lastRuns })}\n`);
           return;
         }
@@ -140,5 +144,4 @@ export function registerEngineCommands(program: Command, globals: () => GlobalOp
       } finally {
         db.close();
       }
-    });
 }

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
-import { createContext, type GlobalOptions } from './context.js';
+import { createContext, type CliContext, type GlobalOptions } from './context.js';
 import { runDaemon } from './daemon-mode.js';
-import { startDemoEnvironment } from './demo.js';
-import { registerEngineCommands } from './engine-commands.js';
+import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
+import { printStatus, registerEngineCommands } from './engine-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
@@ -13,7 +13,12 @@ export interface ProgramResult {
   exitCode: number;
 }
 
-export function buildProgram(result: ProgramResult): Command {
+/** Modes the headless CLI does not carry itself; the `cfa-console` binary adds the console. */
+export interface CliModes {
+  console?: (context: CliContext, demo: DemoEnvironment | null) => Promise<number>;
+}
+
+export function buildProgram(result: ProgramResult, modes: CliModes = {}): Command {
   const program = new Command('cfa-console')
     .description('Operations console and headless engine for the crypto-futures data pipeline')
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
@@ -28,12 +33,14 @@ export function buildProgram(result: ProgramResult): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
   const globals = () => program.opts<GlobalOptions>();
 
+  let demo: DemoEnvironment | null = null;
   program.hook('preAction', async () => {
     const g = globals();
     if (!g.demo) return;
-    const demo = await startDemoEnvironment(g.dataDir);
+    demo = await startDemoEnvironment(g.dataDir);
     program.setOptionValue('exchangeUrl', demo.simulator.url);
     program.setOptionValue('dataDir', demo.dataDir);
+    if (!g.config) program.setOptionValue('config', demo.configPath);
     process.stderr.write(`demo: simulated exchange at ${demo.simulator.url}, data dir ${demo.dataDir}\n`);
   });
 
@@ -47,16 +54,21 @@ export function buildProgram(result: ProgramResult): Command {
       });
   }
 
-  // Until the full-screen console lands, a bare `--demo` shows the sync doing its work.
   program.action(async () => {
     if (globals().daemon) {
       result.exitCode = await runDaemon(createContext(globals(), true));
       return;
     }
-    if (!globals().demo) {
-      program.outputHelp();
+    if (modes.console && process.stdout.isTTY && process.stdin.isTTY) {
+      result.exitCode = await modes.console(createContext(globals(), false), demo);
       return;
     }
+    if (!globals().demo) {
+      process.stderr.write('cfa-console: the full-screen console needs a terminal (over SSH: ssh -t); here is `cfa-console status`:\n\n');
+      printStatus(globals(), false);
+      return;
+    }
+    // Without a terminal the demo shows the sync doing its work against the simulator.
     const sync = JOBS.find((job) => job.name === 'sync')!;
     // The simulator's IP is not shared with a live trader: the demo may use all of it.
     result.exitCode = await sync.run({ backfillDays: '7', weightBudget: '2400' }, createContext(globals(), false));

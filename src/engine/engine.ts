@@ -213,11 +213,10 @@ export class Engine extends EventEmitter<EngineEvents> {
    * Graceful stop: no new runs, running jobs get the grace to finish (then SIGTERM/SIGKILL), the
    * supervised daemon is stopped, the lease released so a follower takes over at once.
    */
-  async stop(): Promise<void> {
+  async stop(graceMs = durationMs(this.options.loaded.config.engine.stopGrace)): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const { logger, loaded } = this.options;
-    const graceMs = durationMs(loaded.config.engine.stopGrace);
+    const { logger } = this.options;
     logger.info({ graceMs, running: this.runner.running().map((r) => r.job) }, 'engine stopping');
     this.scheduler?.stop();
     clearInterval(this.housekeeping);

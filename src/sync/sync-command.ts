@@ -58,7 +58,10 @@ export async function syncCommand(raw: RawSyncOptions, ctx: CliContext): Promise
           return { requests: s.requests, weightUsed: s.weightUsed, rateLimited429: s.rateLimited429, banned418: s.banned418, retries: s.retries };
         },
         signal: timeout.signal,
-        onStart: (total) => progress?.start(total),
+        onStart: (total) => {
+          if (ctx.json) printJsonLine(ctx.stdout, { event: 'start', total });
+          progress?.start(total);
+        },
         onSeries: (o) => {
           if (ctx.json) printJsonLine(ctx.stdout, { event: 'series', ...o });
           else progress?.tick(`${o.symbol} ${o.interval} ${o.status}`);

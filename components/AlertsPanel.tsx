@@ -1,0 +1,35 @@
+import { Box, Text } from 'ink';
+import ms from 'ms';
+import React from 'react';
+import type { AlertView } from '../src/console/console-model.js';
+import { Panel } from './Panel.js';
+import { StatusText } from './StatusText.js';
+import { useTheme } from './theme.js';
+
+const SEVERITY = { critical: 'critical', warning: 'warn', info: 'unknown' } as const;
+
+/** Firing and acknowledged alerts, newest first. */
+export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[] | null; focused: boolean; selected: number }): React.JSX.Element {
+  const theme = useTheme();
+  const open = openAlerts(alerts);
+  const now = Date.now();
+  return (
+    <Panel title="Alerts" focused={focused} flexGrow={1} right={alerts ? `${open.length} open` : undefined}>
+      {!alerts ? <Text color={theme.muted}>? alerting not running</Text> : null}
+      {alerts && open.length === 0 ? <Text><StatusText status="ok" word="no alerts firing" /></Text> : null}
+      {open.map((a, i) => (
+        <Box key={a.id}>
+          <Text inverse={focused && i === selected} wrap="truncate">
+            {focused && i === selected ? '›' : ' '}
+            <StatusText status={SEVERITY[a.severity]} word={a.severity} /> {a.acked ? '(acked) ' : ''}{a.state === 'pending' ? '(pending) ' : ''}{a.summary}
+            <Text color={theme.muted}> {a.firedAt ? `${ms(Math.max(1000, now - a.firedAt))} ago` : ''}</Text>
+          </Text>
+        </Box>
+      ))}
+    </Panel>
+  );
+}
+
+export function openAlerts(alerts: AlertView[] | null): AlertView[] {
+  return (alerts ?? []).filter((a) => a.state !== 'resolved').sort((a, b) => (b.firedAt ?? 0) - (a.firedAt ?? 0));
+}

@@ -1,0 +1,150 @@
+import { Box, useApp, useInput, useStdout } from 'ink';
+import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { ConsoleActions } from '../src/console/console-actions.js';
+import type { ConsoleStore } from '../src/console/console-store.js';
+import { actionFor, keyName, type Scope } from '../src/console/keymap.js';
+import { editFilter, initialView, reduce, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import type { Interval } from '../src/exchange/intervals.js';
+import { AlertsPanel, openAlerts } from './AlertsPanel.js';
+import { BackupsPanel } from './BackupsPanel.js';
+import { ConfirmBar } from './ConfirmBar.js';
+import { CoveragePanel } from './CoveragePanel.js';
+import { DaemonPanel } from './DaemonPanel.js';
+import { DetailView } from './DetailView.js';
+import { Footer } from './Footer.js';
+import { FreshnessPanel } from './FreshnessPanel.js';
+import { Header } from './Header.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { JobsPanel } from './JobsPanel.js';
+import { LogPanel } from './LogPanel.js';
+import { ResourcesPanel } from './ResourcesPanel.js';
+import { MIN_COLUMNS, MIN_ROWS, TooSmall } from './TooSmall.js';
+import { ThemeProvider } from './theme.js';
+
+interface Props {
+  store: ConsoleStore;
+  actions: ConsoleActions;
+  intervals: readonly Interval[];
+  noColor: boolean;
+  /** Called for Ctrl-L: the shell clears the terminal so the next frame is drawn whole. */
+  onRedraw?: () => void;
+  onExit?: () => void;
+}
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 100, rows: stdout.rows || 30 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined;
+    // A drag-resize sends a burst of events: lay out once it settles.
+    const onResize = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => setSize(read()), 80);
+    };
+    stdout.on('resize', onResize);
+    return () => {
+      clearTimeout(timer);
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
+  return size;
+}
+
+export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Props): React.JSX.Element {
+  const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const [view, setView] = useState<ViewState>(initialView);
+  const jobs = model.engine?.jobs ?? [];
+  const alerts = openAlerts(model.alerts);
+  const series = model.health?.freshness ?? [];
+  const selectedJob = jobs[view.rows.jobs]?.name ?? null;
+
+  const runs = useMemo(
+    () => (view.detail === 'jobs' && selectedJob ? actions.jobRuns(selectedJob) : []),
+    [view.detail, selectedJob, model.engine, actions],
+  );
+
+  useEffect(() => {
+    if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
+  }, [view.panel, view.detail, selectedJob, actions]);
+
+  const ctx: ViewContext = {
+    rowCount: (panel, detail) => {
+      if (panel === 'jobs') return detail ? runs.length : jobs.length;
+      if (panel === 'alerts') return alerts.length;
+      if (panel === 'freshness') return detail ? series.filter((s) => !view.filter || s.symbol.includes(view.filter)).length : 1;
+      return 1;
+    },
+    selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
+    runningHere: () => actions.runningHere(),
+  };
+
+  const scope: Scope = view.confirm ? 'confirm' : view.help ? 'help' : view.detail ? 'detail' : 'main';
+  const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+
+  useInput((input, key) => {
+    if (view.filtering) {
+      setView((v) => editFilter(v, input, key));
+      return;
+    }
+    const name = keyName(input, key);
+    if (tooSmall && name !== 'q' && name !== 'ctrl-c') return;
+    const action = actionFor(name, tooSmall ? 'main' : scope);
+    if (!action) return;
+    const [next, effect] = reduce(view, action, ctx);
+    setView(next);
+    switch (effect.kind) {
+      case 'exit':
+        onExit?.();
+        exit();
+        break;
+      case 'run-job':
+        actions.runJob(effect.job);
+        break;
+      case 'ack-alert': {
+        const alert = alerts[view.rows.alerts];
+        if (alert) actions.ackAlert(alert.id);
+        break;
+      }
+      case 'redraw':
+        onRedraw?.();
+        break;
+      case 'none':
+        break;
+    }
+  });
+
+  // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
+  const height = rows - 1;
+  const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
+    <Box flexDirection="column" width={columns} height={height}>
+      <Header model={model} />
+      {view.help ? <HelpOverlay /> : view.detail ? (
+        <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
+          job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} />
+      ) : (
+        <>
+          <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
+            focused={view.panel === 'freshness'} width={columns - 4} />
+          {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
+          <Box height={7}>
+            <Box width="25%"><CoveragePanel health={model.health} /></Box>
+            <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
+            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
+            <Box width="25%"><BackupsPanel backups={model.backups} /></Box>
+          </Box>
+          <Box flexGrow={1}>
+            <Box width="40%"><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} /></Box>
+            <Box width="30%"><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
+            <Box width="30%"><LogPanel log={model.log} focused={view.panel === 'log'} rows={Math.max(1, height - 2 - 8 - 7 - 3)} /></Box>
+          </Box>
+        </>
+      )}
+      {view.confirm ? <ConfirmBar confirm={view.confirm} /> : null}
+      <Footer scope={scope} notice={model.notice} />
+    </Box>
+  );
+  return <ThemeProvider noColor={noColor}>{content}</ThemeProvider>;
+}

@@ -1,0 +1,89 @@
+import { Box, Text } from 'ink';
+import ms from 'ms';
+import React from 'react';
+import type { AlertView, ConsoleModel } from '../src/console/console-model.js';
+import type { JobRun } from '../src/engine/run-history.js';
+import { STATUS_RANK } from '../src/health/types.js';
+import type { Panel as PanelId } from '../src/console/view-state.js';
+import { ageText } from './FreshnessPanel.js';
+import { Panel } from './Panel.js';
+import { StatusText } from './StatusText.js';
+import { stateStatus, useTheme } from './theme.js';
+
+interface Props {
+  panel: PanelId;
+  model: ConsoleModel;
+  row: number;
+  height: number;
+  filter: string;
+  job: string | null;
+  runs: JobRun[];
+  alert: AlertView | null;
+}
+
+/** Keeps the selected row on screen while scrolling through a long table. */
+function windowed<T>(items: readonly T[], row: number, height: number): { items: T[]; offset: number } {
+  const offset = Math.max(0, Math.min(row - Math.floor(height / 2), items.length - height));
+  return { items: items.slice(offset, offset + height), offset };
+}
+
+export function DetailView({ panel, model, row, height, filter, job, runs, alert }: Props): React.JSX.Element {
+  const theme = useTheme();
+  const body = Math.max(3, height - 4);
+  if (panel === 'freshness') {
+    const series = [...(model.health?.freshness ?? [])]
+      .filter((s) => !filter || s.symbol.includes(filter))
+      .sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status] || (b.ageMs ?? Infinity) - (a.ageMs ?? Infinity));
+    const { items, offset } = windowed(series, row, body - 1);
+    return (
+      <Panel title={`Freshness: every series (${series.length}${filter ? `, filter ${filter}` : ''})`} focused flexGrow={1} right="Esc back">
+        <Text bold>{'SYMBOL'.padEnd(12)}{'INT'.padEnd(5)}{'STATUS'.padEnd(12)}{'AGE'.padEnd(10)}NEWEST CANDLE (UTC)</Text>
+        {items.map((s, i) => (
+          <Text key={`${s.symbol}/${s.interval}`} inverse={offset + i === row} wrap="truncate">
+            {s.symbol.padEnd(12)}{s.interval.padEnd(5)}<StatusText status={s.status} word={s.status.padEnd(10)} />{ageText(s.ageMs).padEnd(10)}
+            {s.lastOpenTime === null ? '-' : new Date(s.lastOpenTime).toISOString().slice(0, 16).replace('T', ' ')}
+          </Text>
+        ))}
+      </Panel>
+    );
+  }
+  if (panel === 'jobs') {
+    const { items, offset } = windowed(runs, row, Math.max(2, Math.floor(body / 2)));
+    return (
+      <Box flexDirection="column" flexGrow={1}>
+        <Panel title={`Job ${job ?? '-'}: runs`} focused right="r run  Esc back">
+          <Text bold>{'RUN'.padEnd(7)}{'TRIGGER'.padEnd(10)}{'STARTED (UTC)'.padEnd(18)}{'RESULT'.padEnd(14)}{'EXIT'.padEnd(6)}DURATION</Text>
+          {items.length === 0 ? <Text color={theme.muted}>· never ran</Text> : null}
+          {items.map((r, i) => (
+            <Text key={r.id} inverse={offset + i === row} wrap="truncate">
+              {String(r.id).padEnd(7)}{r.trigger.padEnd(10)}{new Date(r.startedAt).toISOString().slice(0, 16).replace('T', ' ').padEnd(18)}
+              <StatusText status={stateStatus(r.status)} word={r.status.padEnd(12)} />{String(r.exitCode ?? '-').padEnd(6)}{r.durationMs == null ? '-' : ms(r.durationMs)}
+            </Text>
+          ))}
+        </Panel>
+        <Panel title={`Log: ${model.log.title}`} flexGrow={1}>
+          {model.log.lines.slice(-Math.max(1, body - items.length - 4)).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+        </Panel>
+      </Box>
+    );
+  }
+  if (panel === 'alerts') {
+    return (
+      <Panel title="Alert" focused flexGrow={1} right="a ack  Esc back">
+        {!alert ? <Text color={theme.muted}>· no alert selected</Text> : (
+          <>
+            <Text><StatusText status={alert.severity === 'critical' ? 'critical' : alert.severity === 'warning' ? 'warn' : 'unknown'} word={alert.severity} /> {alert.rule} ({alert.state}{alert.acked ? ', acked' : ''})</Text>
+            <Text wrap="wrap">{alert.summary}</Text>
+            <Text>fired {alert.firedAt ? new Date(alert.firedAt).toISOString() : '-'}</Text>
+            <Text>runbook {alert.runbook ?? '-'}</Text>
+          </>
+        )}
+      </Panel>
+    );
+  }
+  return (
+    <Panel title={`Log: ${model.log.title}`} focused flexGrow={1} right="Esc back">
+      {model.log.lines.slice(-body).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+    </Panel>
+  );
+}

@@ -1,0 +1,28 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import type { ConsoleModel } from '../src/console/console-model.js';
+import { Clock } from './Clock.js';
+import { StatusText } from './StatusText.js';
+import { useTheme } from './theme.js';
+
+export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
+  const theme = useTheme();
+  const engine = model.engine;
+  const role = !engine ? 'starting'
+    : engine.role === 'leader' ? 'leader'
+    : engine.leader ? `follower of PID ${engine.leader.pid}@${engine.leader.host}` : 'follower (no leader)';
+  return (
+    <Box justifyContent="space-between" paddingX={1}>
+      <Text wrap="truncate">
+        <Text bold color={theme.accent}>cfa-console</Text>
+        <Text> │ {model.host} │ {model.dataDir} │ {role}</Text>
+      </Text>
+      {/* The clock is last, so its cells sit at a known column for the clock ticker. */}
+      <Box flexShrink={0}>
+        <StatusText status={model.health?.overall ?? 'unknown'} word={(model.health?.overall ?? 'unknown').toUpperCase()} />
+        <Text> │ </Text>
+        <Clock />
+      </Box>
+    </Box>
+  );
+}

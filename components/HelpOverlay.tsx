@@ -1,0 +1,21 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import { KEYMAP } from '../src/console/keymap.js';
+import { Panel } from './Panel.js';
+import { useTheme } from './theme.js';
+
+/** Every binding with what it does, from the same keymap as the footer. */
+export function HelpOverlay(): React.JSX.Element {
+  const theme = useTheme();
+  return (
+    <Panel title="Keys (? or Esc to close)" focused flexGrow={1}>
+      {KEYMAP.map((b) => (
+        <Box key={`${b.action}-${b.keys.join()}`}>
+          <Text bold color={theme.accent}>{b.keys.join(' / ').padEnd(22)}</Text>
+          <Text wrap="truncate">{b.help}</Text>
+        </Box>
+      ))}
+      <Text color={theme.muted}>Statuses: ✔ ok  ▲ warning  ✖ critical  ? unknown; heatmap cells: · ok ▲ ✖ ?</Text>
+    </Panel>
+  );
+}

@@ -1,0 +1,43 @@
+import { Box, Text } from 'ink';
+import ms from 'ms';
+import React from 'react';
+import type { ConsoleModel } from '../src/console/console-model.js';
+import type { JobView } from '../src/engine/engine.js';
+import { Panel } from './Panel.js';
+import { StatusText } from './StatusText.js';
+import { stateStatus, useTheme } from './theme.js';
+
+function nextRun(job: JobView, now: number): string {
+  if (!job.enabled) return 'disabled';
+  if (job.nextRunAt === null) return 'on demand';
+  return `in ${ms(Math.max(1000, job.nextRunAt - now))} (${new Date(job.nextRunAt).toISOString().slice(11, 16)}Z)`;
+}
+
+function progressText(p: ConsoleModel['progress'][string], now: number): string {
+  if (!p || p.total === 0) return 'running…';
+  const rate = p.done / Math.max(1, (now - p.startedAt) / 1000);
+  return `${p.done}/${p.total} series, ${rate.toFixed(1)}/s, 429s ${p.rateLimited429}`;
+}
+
+/** Each job: next run (relative and UTC), last result and duration, or its live progress. */
+export function JobsPanel({ model, focused, selected }: { model: ConsoleModel; focused: boolean; selected: number }): React.JSX.Element {
+  const theme = useTheme();
+  const jobs = model.engine?.jobs ?? [];
+  const now = Date.now();
+  return (
+    <Panel title="Jobs" focused={focused} flexGrow={1}>
+      {jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
+      {jobs.map((job, i) => (
+        <Box key={job.name}>
+          <Text inverse={focused && i === selected} wrap="truncate">{focused && i === selected ? '›' : ' '}{job.name.padEnd(13)}</Text>
+          {job.running
+            ? <Text wrap="truncate"><StatusText status="ok" word="running" /> {progressText(model.progress[job.name], now)}</Text>
+            : <Text wrap="truncate">
+                <StatusText status={stateStatus(job.state?.lastStatus)} word={job.state?.lastStatus ?? 'never'} />
+                <Text color={theme.muted}> {job.state?.lastDurationMs != null ? ms(job.state.lastDurationMs) : ''} next {nextRun(job, now)}</Text>
+              </Text>}
+        </Box>
+      ))}
+    </Panel>
+  );
+}

@@ -1,0 +1,94 @@
+import { render } from 'ink';
+import React from 'react';
+import { JOBS } from '../jobs/index.js';
+import type { CliContext } from '../src/cli/context.js';
+import { ensureDataDir } from '../src/cli/context.js';
+import { EXIT } from '../src/cli/exit-codes.js';
+import { ClockTicker } from '../src/console/clock-ticker.js';
+import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
+import { FullScreen } from '../src/console/terminal.js';
+import { Engine } from '../src/engine/engine.js';
+import { createEngineLogger } from '../src/engine/logger.js';
+import { preflight } from '../src/engine/preflight.js';
+import { App } from './App.js';
+import { CLOCK_WIDTH, utcNow } from './Clock.js';
+import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
+
+export interface ConsoleModeOptions {
+  feeds?: ConsoleFeeds;
+}
+
+/** Quitting the console should not take half a minute: running jobs get this long, then SIGTERM. */
+const QUIT_GRACE_MS = 3_000;
+
+/**
+ * The full-screen console: the engine embedded (leader or follower), the views on the alternate
+ * screen, and the terminal restored on q, Ctrl-C, SIGTERM, SIGHUP and an uncaught error.
+ */
+export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = {}): Promise<number> {
+  const { config } = ctx.loaded;
+  ensureDataDir(config.dataDir);
+  preflight(config, JOBS);
+  const logger = createEngineLogger(config.dataDir, { stdout: false });
+  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger });
+  const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds);
+  const screen = new FullScreen();
+  const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      session.stop();
+      await engine.stop(QUIT_GRACE_MS);
+    })();
+    return stopping;
+  };
+
+  screen.enter();
+  // Whatever happens next, the user's terminal comes back.
+  process.on('exit', () => screen.restore());
+  engine.start();
+  session.start();
+
+  const app = render(
+    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor}
+      onRedraw={() => { screen.clear(); app.clear(); }} />,
+    { exitOnCtrlC: false, patchConsole: true, maxFps: 8 },
+  );
+
+  const ticker = new ClockTicker(() => {
+    const { columns = 0, rows = 0 } = process.stdout;
+    return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - CLOCK_WIDTH } : null;
+  }, () => utcNow());
+  ticker.start();
+
+  const bySignal = new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'console stopping on signal');
+      app.unmount();
+      screen.restore();
+      // A signal is a request to stop, and stopping cleanly is success.
+      resolve(EXIT.ok);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGHUP', () => stop('SIGHUP'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  const crashed = new Promise<number>((resolve) => {
+    const fail = (error: unknown) => {
+      app.unmount();
+      screen.restore();
+      process.stderr.write(`cfa-console: the console stopped on an unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      resolve(EXIT.failure);
+    };
+    process.once('uncaughtException', fail);
+    process.once('unhandledRejection', fail);
+  });
+
+  const code = await Promise.race([app.waitUntilExit().then(() => EXIT.ok), bySignal, crashed]);
+  ticker.stop();
+  screen.restore();
+  await shutdown();
+  screen.restore();
+  return code;
+}

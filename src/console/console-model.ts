@@ -1,0 +1,64 @@
+import type { EngineSnapshot } from '../engine/engine.js';
+import type { HealthSnapshot } from '../health/types.js';
+
+export interface SeriesPoint {
+  at: number;
+  value: number;
+}
+
+export interface ResourceHistory {
+  hostCpu: SeriesPoint[];
+  hostMemBytes: SeriesPoint[];
+  hostMemTotalBytes: number | null;
+  daemonCpu: SeriesPoint[];
+  daemonRssBytes: SeriesPoint[];
+}
+
+export interface BackupTierView {
+  tier: 'hot' | 'warm' | 'offsite';
+  configured: boolean;
+  newestAt: number | null;
+  sizeBytes: number | null;
+  lastVerifiedAt: number | null;
+  lastDrill: { at: number; result: string } | null;
+}
+
+export interface AlertView {
+  id: number;
+  rule: string;
+  severity: 'critical' | 'warning' | 'info';
+  state: 'pending' | 'firing' | 'resolved';
+  summary: string;
+  firedAt: number | null;
+  acked: boolean;
+  runbook: string | null;
+}
+
+export interface LogView {
+  title: string;
+  file: string | null;
+  lines: string[];
+}
+
+/** Everything the views show, as plain values: the views never reach into the engine. */
+export interface ConsoleModel {
+  host: string;
+  dataDir: string;
+  engine: EngineSnapshot | null;
+  health: HealthSnapshot | null;
+  resources: ResourceHistory | null;
+  backups: BackupTierView[] | null;
+  alerts: AlertView[] | null;
+  log: LogView;
+  /** Progress of runs in flight, by job: the last JSON progress line the job printed. */
+  progress: Record<string, { done: number; total: number; rateLimited429: number; startedAt: number } | undefined>;
+  /** One line for the footer after an action: "sync started", "alert 3 acknowledged". */
+  notice: string | null;
+}
+
+export function emptyModel(host: string, dataDir: string): ConsoleModel {
+  return {
+    host, dataDir, engine: null, health: null, resources: null, backups: null, alerts: null,
+    log: { title: 'engine', file: null, lines: [] }, progress: {}, notice: null,
+  };
+}

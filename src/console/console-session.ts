@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load-config.js';
+import { durationMs } from '../config/schema.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../engine/logger.js';
+import { listRuns } from '../engine/run-history.js';
+import { HOST, samplesSince } from '../engine/resource-sampler.js';
+import type { HealthSnapshot } from '../health/types.js';
+import type { ConsoleActions } from './console-actions.js';
+import { emptyModel, type AlertView, type BackupTierView, type ConsoleModel, type ResourceHistory } from './console-model.js';
+import { ConsoleStore } from './console-store.js';
+import { tailFile } from './log-tail.js';
+
+const HOUR = 3_600_000;
+const LOG_LINES = 200;
+
+/** Optional feeds from modules that the console shows when they are there. */
+export interface ConsoleFeeds {
+  health?: () => HealthSnapshot | Promise<HealthSnapshot>;
+  backups?: () => BackupTierView[];
+  alerts?: () => AlertView[];
+  ackAlert?: (id: number) => void;
+}
+
+/**
+ * The bridge between one engine and the views: a store fed by the engine's events and by polled
+ * sources, and the actions the keys trigger. No Ink here; the views subscribe to the store.
+ */
+export class ConsoleSession {
+  readonly store: ConsoleStore;
+  readonly actions: ConsoleActions;
+  private readonly startedHere = new Set<string>();
+  private followedJob: string | null = null;
+  private readonly onChange = () => this.store.set('engine', this.engine.snapshot());
+  private readonly onProgress = (job: string, _runId: number, event: Record<string, unknown>) => this.recordProgress(job, event);
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly loaded: LoadedConfig,
+    private readonly logger: Logger,
+    private readonly feeds: ConsoleFeeds = {},
+  ) {
+    const { config } = loaded;
+    this.store = new ConsoleStore(emptyModel(os.hostname(), config.dataDir));
+    this.actions = {
+      runJob: (job) => this.runJob(job),
+      ackAlert: (id) => {
+        if (!feeds.ackAlert) return this.store.set('notice', '▲ alerting is not running here: nothing to acknowledge');
+        feeds.ackAlert(id);
+        this.store.set('notice', `✔ alert ${id} acknowledged`);
+      },
+      jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
+      followLog: (job) => {
+        this.followedJob = job;
+        this.refreshLog();
+      },
+      runningHere: () => [...this.startedHere].filter((job) => engine.snapshot().jobs.some((j) => j.name === job && j.running)),
+    };
+  }
+
+  start(): void {
+    const { config } = this.loaded;
+    this.engine.on('change', this.onChange);
+    this.engine.on('progress', this.onProgress);
+    this.onChange();
+    const sampleEvery = durationMs(config.engine.sampleEvery);
+    if (this.feeds.health) {
+      const health = this.feeds.health;
+      this.store.poll({ key: 'health', everyMs: 5_000, read: () => health() }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
+    }
+    this.store.poll({ key: 'resources', everyMs: sampleEvery, read: () => this.resources() }, (e) => this.logger.warn({ err: e }, 'resource read failed'));
+    if (this.feeds.backups) this.store.poll({ key: 'backups', everyMs: 30_000, read: this.feeds.backups });
+    if (this.feeds.alerts) this.store.poll({ key: 'alerts', everyMs: 2_000, read: this.feeds.alerts });
+    this.store.poll({ key: 'log', everyMs: 1_000, read: () => this.logView() });
+  }
+
+  stop(): void {
+    this.engine.off('change', this.onChange);
+    this.engine.off('progress', this.onProgress);
+    this.store.stop();
+  }
+
+  private runJob(job: string): void {
+    this.startedHere.add(job);
+    this.store.set('notice', `▶ ${job} started`);
+    this.followedJob = job;
+    this.engine.runNow(job, 'manual').then(
+      (outcome) => this.store.set('notice', `${outcome.status === 'success' ? '✔' : '✖'} ${job} ${outcome.status} (run ${outcome.runId})`),
+      (error: unknown) => this.store.set('notice', `✖ ${job}: ${(error as Error).message}`),
+    );
+  }
+
+  private recordProgress(job: string, event: Record<string, unknown>): void {
+    this.store.update('progress', (current) => {
+      const previous = current[job];
+      const startedAt = previous?.startedAt ?? Date.now();
+      if (event.event === 'summary') return { ...current, [job]: undefined };
+      const total = typeof event.total === 'number' ? event.total : previous?.total ?? 0;
+      const done = (previous?.done ?? 0) + (event.event === 'series' ? 1 : 0);
+      const rateLimited429 = typeof event.rateLimited429 === 'number' ? event.rateLimited429 : previous?.rateLimited429 ?? 0;
+      return { ...current, [job]: { done, total, rateLimited429, startedAt } };
+    });
+  }
+
+  private resources(): ResourceHistory {
+    const since = Date.now() - HOUR;
+    const host = samplesSince(this.engine.db, HOST, since);
+    const daemon = samplesSince(this.engine.db, 'backtest', since);
+    const points = (rows: typeof host, pick: (r: (typeof host)[number]) => number | null) =>
+      rows.flatMap((r) => { const v = pick(r); return v === null ? [] : [{ at: r.at, value: v }]; });
+    return {
+      hostCpu: points(host, (r) => r.cpuPercent),
+      hostMemBytes: points(host, (r) => r.rssBytes),
+      hostMemTotalBytes: os.totalmem(),
+      daemonCpu: points(daemon, (r) => r.cpuPercent),
+      daemonRssBytes: points(daemon, (r) => r.rssBytes),
+    };
+  }
+
+  private refreshLog(): void {
+    this.store.set('log', this.logView());
+  }
+
+  private logView(): ConsoleModel['log'] {
+    const { dataDir } = this.loaded.config;
+    if (this.followedJob) {
+      const run = listRuns(this.engine.db, { job: this.followedJob, limit: 1 })[0];
+      if (run?.logPath) return { title: `${this.followedJob} run ${run.id}`, file: run.logPath, lines: tailFile(run.logPath, LOG_LINES) };
+    }
+    const file = path.join(dataDir, 'logs', 'cfa-console.log');
+    const lines = fs.existsSync(file) ? tailFile(file, LOG_LINES).map(shortLogLine) : [];
+    return { title: 'engine', file, lines };
+  }
+}
+
+/** A pino JSON line as "19:04:05 job finished job=sync status=success": readable in a panel. */
+export function shortLogLine(line: string): string {
+  try {
+    const { time, level, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const mark = typeof level === 'number' && level >= 50 ? '✖ ' : typeof level === 'number' && level >= 40 ? '▲ ' : '';
+    const fields = Object.entries(rest).filter(([, v]) => v !== undefined && typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    return `${String(time ?? '').slice(11, 19)} ${mark}${String(msg ?? '')} ${fields}`.trim();
+  } catch {
+    return line;
+  }
+}

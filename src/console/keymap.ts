@@ -1,0 +1,62 @@
+/**
+ * Every key the console answers to, declared once: the footer and the `?` help are rendered from
+ * this list, so they cannot drift from what the keys do.
+ */
+export type ActionId =
+  | 'help' | 'quit' | 'back' | 'next-panel' | 'prev-panel' | 'up' | 'down' | 'left' | 'right'
+  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel';
+
+export type Scope = 'main' | 'detail' | 'confirm' | 'help';
+
+export interface KeyBinding {
+  keys: string[];
+  action: ActionId;
+  /** Short footer label; bindings without one are only in the help. */
+  footer?: string;
+  help: string;
+  scopes: Scope[];
+}
+
+export const KEYMAP: readonly KeyBinding[] = [
+  { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', 'detail', 'help'] },
+  { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
+  { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'detail'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'detail'] },
+  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log, an alert', scopes: ['main'] },
+  { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'detail'] },
+  { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'detail'] },
+  { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'detail'] },
+  { keys: ['ctrl-l'], action: 'redraw', help: 'redraw the screen', scopes: ['main', 'detail', 'help', 'confirm'] },
+  { keys: ['y'], action: 'confirm', footer: 'yes', help: 'yes', scopes: ['confirm'] },
+  { keys: ['n', 'esc'], action: 'cancel', footer: 'no', help: 'no', scopes: ['confirm'] },
+  { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the main view', scopes: ['detail', 'help'] },
+  { keys: ['q'], action: 'quit', footer: 'quit', help: 'quit (asks first when a job started here is still running)', scopes: ['main'] },
+  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', 'detail', 'help', 'confirm'] },
+];
+
+export interface KeyPress {
+  upArrow?: boolean; downArrow?: boolean; leftArrow?: boolean; rightArrow?: boolean;
+  return?: boolean; escape?: boolean; tab?: boolean; shift?: boolean; ctrl?: boolean;
+}
+
+/** Ink's (input, key) as one name from the keymap's vocabulary. */
+export function keyName(input: string, key: KeyPress): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return key.shift ? 'shift-tab' : 'tab';
+  if (key.ctrl && input) return `ctrl-${input.toLowerCase()}`;
+  return input;
+}
+
+export function actionFor(name: string, scope: Scope): ActionId | null {
+  return KEYMAP.find((b) => b.scopes.includes(scope) && b.keys.includes(name))?.action ?? null;
+}
+
+export function footerFor(scope: Scope): { keys: string; label: string }[] {
+  return KEYMAP.filter((b) => b.footer && b.scopes.includes(scope)).map((b) => ({ keys: b.keys[0]!, label: b.footer! }));
+}

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+
+const ENTER_ALT = '\x1b[?1049h';
+const LEAVE_ALT = '\x1b[?1049l';
+const HIDE_CURSOR = '\x1b[?25l';
+const SHOW_CURSOR = '\x1b[?25h';
+const MOUSE_OFF = '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l';
+const CLEAR = '\x1b[2J\x1b[H';
+
+/**
+ * The full-screen terminal: the alternate screen while the console runs, and the user's own
+ * screen and cursor back on every way out. The restore is written synchronously so it lands
+ * even when the process is about to exit.
+ */
+export class FullScreen {
+  private active = false;
+
+  constructor(private readonly fd = 1) {}
+
+  enter(): void {
+    this.write(ENTER_ALT + MOUSE_OFF + HIDE_CURSOR + CLEAR);
+    this.active = true;
+  }
+
+  clear(): void {
+    if (this.active) this.write(CLEAR);
+  }
+
+  /** Safe to call more than once: a late frame from the renderer may have hidden the cursor again. */
+  restore(): void {
+    this.write(this.active ? SHOW_CURSOR + LEAVE_ALT : SHOW_CURSOR);
+    this.active = false;
+  }
+
+  private write(text: string): void {
+    try {
+      fs.writeSync(this.fd, text);
+    } catch {
+      // The terminal may be gone (SSH dropped): nothing left to restore.
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { ActionId } from './keymap.js';
+
+export const PANELS = ['freshness', 'jobs', 'alerts', 'log'] as const;
+export type Panel = (typeof PANELS)[number];
+
+export type Confirm = { kind: 'run'; job: string } | { kind: 'quit'; running: string[] };
+
+export interface ViewState {
+  panel: Panel;
+  rows: Record<Panel, number>;
+  detail: Panel | null;
+  detailRow: number;
+  help: boolean;
+  filter: string;
+  filtering: boolean;
+  confirm: Confirm | null;
+}
+
+export const initialView: ViewState = {
+  panel: 'freshness',
+  rows: { freshness: 0, jobs: 0, alerts: 0, log: 0 },
+  detail: null,
+  detailRow: 0,
+  help: false,
+  filter: '',
+  filtering: false,
+  confirm: null,
+};
+
+export interface ViewContext {
+  /** How many rows the focused panel or detail has, to keep the selection inside it. */
+  rowCount(panel: Panel, detail: boolean): number;
+  selectedJob(state: ViewState): string | null;
+  runningHere(): string[];
+}
+
+/** What the shell must do besides showing the new state. */
+export type Effect =
+  | { kind: 'none' }
+  | { kind: 'exit' }
+  | { kind: 'run-job'; job: string }
+  | { kind: 'ack-alert' }
+  | { kind: 'redraw' };
+
+const none: Effect = { kind: 'none' };
+
+function clamp(n: number, count: number): number {
+  return Math.max(0, Math.min(n, Math.max(0, count - 1)));
+}
+
+/** Key actions as pure state transitions, tested without a terminal. */
+export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [ViewState, Effect] {
+  switch (action) {
+    case 'help':
+      return [{ ...state, help: !state.help }, none];
+    case 'redraw':
+      return [state, { kind: 'redraw' }];
+    case 'back':
+      if (state.help) return [{ ...state, help: false }, none];
+      return [{ ...state, detail: null, detailRow: 0 }, none];
+    case 'next-panel':
+    case 'prev-panel': {
+      const i = PANELS.indexOf(state.panel);
+      const step = action === 'next-panel' ? 1 : PANELS.length - 1;
+      return [{ ...state, panel: PANELS[(i + step) % PANELS.length]! }, none];
+    }
+    case 'up':
+    case 'down': {
+      const delta = action === 'down' ? 1 : -1;
+      if (state.detail) {
+        return [{ ...state, detailRow: clamp(state.detailRow + delta, ctx.rowCount(state.detail, true)) }, none];
+      }
+      const row = clamp(state.rows[state.panel] + delta, ctx.rowCount(state.panel, false));
+      return [{ ...state, rows: { ...state.rows, [state.panel]: row } }, none];
+    }
+    case 'open':
+      return [{ ...state, detail: state.panel, detailRow: 0 }, none];
+    case 'filter':
+      return [{ ...state, filtering: true, panel: state.detail ? state.panel : 'freshness' }, none];
+    case 'run': {
+      const job = ctx.selectedJob(state);
+      return job ? [{ ...state, confirm: { kind: 'run', job } }, none] : [state, none];
+    }
+    case 'ack':
+      return state.panel === 'alerts' ? [state, { kind: 'ack-alert' }] : [state, none];
+    case 'quit': {
+      const running = ctx.runningHere();
+      if (running.length > 0 && !state.confirm) return [{ ...state, confirm: { kind: 'quit', running } }, none];
+      return [state, { kind: 'exit' }];
+    }
+    case 'confirm': {
+      const c = state.confirm;
+      if (!c) return [state, none];
+      const next = { ...state, confirm: null };
+      return c.kind === 'run' ? [next, { kind: 'run-job', job: c.job }] : [next, { kind: 'exit' }];
+    }
+    case 'cancel':
+      return [{ ...state, confirm: null }, none];
+    case 'left':
+    case 'right':
+      return [state, none];
+  }
+}
+
+/** Typing into the symbol filter: printable characters, Backspace, Enter keeps, Esc clears. */
+export function editFilter(state: ViewState, input: string, key: { return?: boolean; escape?: boolean; backspace?: boolean; delete?: boolean }): ViewState {
+  if (key.return) return { ...state, filtering: false };
+  if (key.escape) return { ...state, filtering: false, filter: '' };
+  if (key.backspace || key.delete) return { ...state, filter: state.filter.slice(0, -1) };
+  if (/^[a-z0-9]$/i.test(input)) return { ...state, filter: (state.filter + input).toUpperCase() };
+  return state;
+}

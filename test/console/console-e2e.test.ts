@@ -1,0 +1,109 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { engineFixture } from '../helpers/daemon.js';
+import { simulator } from '../helpers/simulated-exchange.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { hasTmux, TmuxTerminal } from '../helpers/tmux.js';
+
+const BIN = path.resolve('dist/components/main.js');
+const terminals: TmuxTerminal[] = [];
+
+afterEach(() => {
+  for (const t of terminals.splice(0)) t.close();
+});
+
+async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}) {
+  const sim = await simulator({ symbols: 2 });
+  const dir = tempDir();
+  const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } } });
+  // The shell stays after the console exits, so the terminal's state can be read then (tmux
+  // reports a dead pane's cursor as hidden whatever the program left).
+  const command = `sh -c '${process.execPath} ${BIN} ${args.join(' ')}; echo "[console exited $?]"; sleep 300'`;
+  const term = new TmuxTerminal(command, columns, rows, env);
+  terminals.push(term);
+  await term.waitFor((s) => s.includes('Freshness') && s.includes('Jobs') && s.includes('? help'), 'the first full frame');
+  return Object.assign(term, { dataDir: path.join(dir, 'data') });
+}
+
+/** The console's PID: it leads, so it holds the lease. */
+function consolePid(dataDir: string): number {
+  const db = new Database(path.join(dataDir, 'ops.db'), { readonly: true });
+  try {
+    return db.prepare("SELECT pid FROM lease WHERE name = 'leader'").pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe.skipIf(!hasTmux())('the console in a real terminal', () => {
+  it('draws the first frame on the alternate screen, one row shorter than the terminal', async () => {
+    const term = await openConsole();
+    const screen = term.screen();
+    expect(term.state().alternate).toBe(true);
+    expect(screen.split('\n')[0]).toMatch(/cfa-console │ .* │ leader .*\d\d:\d\d:\d\d UTC/);
+    for (const panel of ['Freshness', 'Coverage', 'Heartbeat', 'CPU/RAM', 'Backups', 'Jobs', 'Alerts', 'Log: engine']) expect(screen, screen).toContain(panel);
+    const lines = screen.split('\n');
+    expect(lines[28]).toMatch(/\? help/);
+    expect(lines[29]?.trim() ?? '').toBe('');
+  });
+
+  it('navigates: help, panels, a detail view and back', async () => {
+    const term = await openConsole();
+    term.keys('?');
+    await term.waitFor((s) => s.includes('Keys (? or Esc to close)') && s.includes('run the selected job now'), 'the help');
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('▶ Freshness'), 'back to the main view');
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('never ran'), 'the job detail');
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('▶ Jobs') && !s.includes('Job sync: runs'), 'back from the detail');
+  });
+
+  it('runs a job after confirmation and shows it finish', async () => {
+    const term = await openConsole();
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
+    term.keys('y');
+    await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the run to finish', 30_000);
+    const screen = await term.waitFor((s) => /sync\s+✔ success/.test(s), 'the jobs panel to show the result');
+    expect(screen).toContain('Log: sync run');
+  });
+
+  it('lays out again on resize, and says what size it needs below 80x24', async () => {
+    const term = await openConsole();
+    term.resize(80, 24);
+    await term.waitFor((s) => s.split('\n').length >= 24 && s.split('\n')[22]!.includes('? help') && s.includes('Jobs'), '80x24 layout');
+    term.resize(200, 60);
+    await term.waitFor((s) => s.split('\n')[58]?.includes('? help') ?? false, '200x60 layout');
+    term.resize(60, 20);
+    await term.waitFor((s) => s.includes('The terminal is 60x20; cfa-console needs at least 80x24.'), 'the size message');
+    term.resize(100, 30);
+    await term.waitFor((s) => s.includes('Freshness') && s.includes('? help'), 'the layout back');
+  });
+
+  it('with NO_COLOR sends no colour codes and still marks every status with a symbol', async () => {
+    const term = await openConsole(100, 30, { NO_COLOR: '1' });
+    const raw = term.screen(true);
+    expect(raw).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/);
+    expect(raw).toMatch(/[✔▲✖?] /);
+  });
+
+  it('q quits and restores the terminal: no alternate screen, cursor visible', async () => {
+    const term = await openConsole();
+    term.keys('q');
+    await term.waitFor((s) => s.includes('[console exited 0]'), 'the console to exit');
+    expect(term.state()).toMatchObject({ alternate: false, cursorVisible: true });
+  });
+
+  it.each(['SIGHUP', 'SIGTERM'] as const)('%s (the SSH link dropped, or systemd/kill) restores the terminal too', async (signal) => {
+    const term = await openConsole();
+    process.kill(consolePid(term.dataDir), signal);
+    await term.waitFor((s) => s.includes('[console exited 0]'), 'the console to exit');
+    expect(term.state()).toMatchObject({ alternate: false, cursorVisible: true });
+  });
+});
