@@ -3,10 +3,28 @@
 // build leaks memory at 1 Hz, so production mode is set before Ink or React is loaded.
 process.env.NODE_ENV ??= 'production';
 
+/** Global options that take a value, so their values are not mistaken for a subcommand. */
+const VALUE_OPTIONS = new Set(['--data-dir', '--config', '--exchange-url']);
+
+function wantsConsole(argv: string[]): boolean {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return false;
+    else if (arg === '--daemon' || arg === '--help' || arg === '-h') return false;
+  }
+  return Boolean(process.stdout.isTTY);
+}
+
+// Ink takes a few hundred milliseconds to load (its layout engine is WebAssembly): start that
+// at once, alongside the CLI, when the console is what will be shown.
+const consoleModule = wantsConsole(process.argv) ? import('./console-mode.js') : null;
+consoleModule?.catch(() => {});
+
 const { runAndExit } = await import('../src/cli/main.js');
 runAndExit(process.argv, {
   console: async (ctx, demo) => {
-    const { runConsole } = await import('./console-mode.js');
+    const { runConsole } = await (consoleModule ?? import('./console-mode.js'));
     const { consoleOptions } = await import('./console-options.js');
     return runConsole(ctx, consoleOptions(ctx, demo));
   },

@@ -1,5 +1,4 @@
 import type { JobDefinition } from '../src/engine/job-definition.js';
-import { syncCommand } from '../src/sync/sync-command.js';
 import type { RawSyncOptions } from '../src/sync/sync-options.js';
 
 /** The candle sync: 60 symbols x 4 intervals, daily at 00:30 UTC, 30 minutes at most. */
@@ -16,5 +15,6 @@ export const syncJob: JobDefinition = {
     .option('--backfill-days <d>', 'how far back an empty series is filled (default: from config)')
     .option('--weight-budget <n>', 'request weight per minute for this run (default: from config, 480)')
     .option('--timeout <duration>', 'stop after this long and exit 124 (default: from config, 30m)'),
-  run: (options, context) => syncCommand(options as RawSyncOptions, context),
+  // Loaded on use: the console and the engine read this declaration without the HTTP client.
+  run: async (options, context) => (await import('../src/sync/sync-command.js')).syncCommand(options as RawSyncOptions, context),
 };

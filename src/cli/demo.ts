@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI_PATH } from '../engine/engine.js';
-import { startSimulator, type SimulatorHandle } from '../exchange/simulator/index.js';
+import type { SimulatorHandle } from '../exchange/simulator/index.js';
 
 export interface DemoEnvironment {
   simulator: SimulatorHandle;
@@ -16,6 +16,7 @@ export interface DemoEnvironment {
  * sync every minute with a short backfill, and the example backtest under supervision.
  */
 export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnvironment> {
+  const { startSimulator } = await import('../exchange/simulator/index.js');
   const simulator = await startSimulator({ symbols: 60 });
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cfa-console-demo-'));
   fs.mkdirSync(dir, { recursive: true });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { exampleBacktestCommand } from '../backtest/example-backtest.js';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/schema.js';
 import { createContext, type GlobalOptions } from './context.js';
@@ -15,6 +14,7 @@ export function registerExampleBacktestCommand(program: Command, globals: () => 
       const intervalMs = durationMs(o.interval);
       if (!(intervalMs > 0)) throw new ConfigError(`--interval ${JSON.stringify(o.interval)} is not valid: expected a duration like 500ms, 60s or 5m`);
       const { config } = createContext(globals(), false).loaded;
+      const { exampleBacktestCommand } = await import('../backtest/example-backtest.js');
       result.exitCode = await exampleBacktestCommand({ dataDir: config.dataDir, once: o.once, resultFile: o.resultFile, intervalMs });
     });
 }

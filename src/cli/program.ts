@@ -2,9 +2,9 @@ import { Command, Option } from 'commander';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
 import { createContext, type CliContext, type GlobalOptions } from './context.js';
-import { runDaemon } from './daemon-mode.js';
 import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
 import { printStatus, registerEngineCommands } from './engine-commands.js';
+import { registerHealthCommands } from './health-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
@@ -56,6 +56,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
 
   program.action(async () => {
     if (globals().daemon) {
+      const { runDaemon } = await import('./daemon-mode.js');
       result.exitCode = await runDaemon(createContext(globals(), true));
       return;
     }
@@ -76,6 +77,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   });
 
   registerEngineCommands(program, globals, result);
+  registerHealthCommands(program, globals, result);
   registerExampleBacktestCommand(program, globals, result);
   registerSimulatorCommand(program);
   registerConfigCommand(program, globals);

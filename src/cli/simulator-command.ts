@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runSimulatorCli } from '../exchange/simulator/run.js';
 
 export function registerSimulatorCommand(program: Command): void {
   program.command('simulate-exchange')
@@ -11,6 +10,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--weight-limit <n>', 'weight allowed per window before 429s (Binance: 2400)', '2400')
     .option('--replay <symbol:interval:file...>', 'serve a series from a CSV in Binance\'s 12-column format')
     .action(async (o: { port: string; symbols: string; faults?: string; windowMs: string; weightLimit: string; replay?: string[] }) => {
+      const { runSimulatorCli } = await import('../exchange/simulator/run.js');
       await runSimulatorCli({ port: o.port, symbols: o.symbols, faults: o.faults, windowMs: o.windowMs, weightLimit: o.weightLimit, replay: o.replay });
     });
 }
