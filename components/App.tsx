@@ -129,7 +129,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
           <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
             focused={view.panel === 'freshness'} width={columns - 4} />
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
-          <Box height={7}>
+          <Box height={8}>
             <Box width="25%"><CoveragePanel health={model.health} /></Box>
             <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
             <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
@@ -138,7 +138,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
           <Box flexGrow={1}>
             <Box width="40%"><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} /></Box>
             <Box width="30%"><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
-            <Box width="30%"><LogPanel log={model.log} focused={view.panel === 'log'} rows={Math.max(1, height - 2 - 8 - 7 - 3)} /></Box>
+            <Box width="30%"><LogPanel log={model.log} focused={view.panel === 'log'} rows={Math.max(1, height - 2 - 8 - 8 - 3)} /></Box>
           </Box>
         </>
       )}

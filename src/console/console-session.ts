@@ -68,7 +68,7 @@ export class ConsoleSession {
     const sampleEvery = durationMs(config.engine.sampleEvery);
     if (this.feeds.health) {
       const health = this.feeds.health;
-      this.store.poll({ key: 'health', everyMs: 5_000, read: () => health() }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
+      this.store.poll({ key: 'health', everyMs: 10_000, read: () => health() }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
     }
     this.store.poll({ key: 'resources', everyMs: sampleEvery, read: () => this.resources() }, (e) => this.logger.warn({ err: e }, 'resource read failed'));
     if (this.feeds.backups) this.store.poll({ key: 'backups', everyMs: 30_000, read: this.feeds.backups });
