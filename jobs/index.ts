@@ -1,5 +1,10 @@
 import type { JobDefinition } from '../src/engine/job-definition.js';
 import { syncJob } from './sync.js';
+import { validateJob } from './validate.js';
+import { backupJob } from './backup.js';
+import { compactJob } from './compact.js';
+import { backupDrillJob } from './backup-drill.js';
+import { alertDigestJob } from './alert-digest.js';
 
 /** Every job the engine knows: adding one is a file beside this one and a line here. */
-export const JOBS: readonly JobDefinition[] = [syncJob];
+export const JOBS: readonly JobDefinition[] = [syncJob, validateJob, backupJob, compactJob, backupDrillJob, alertDigestJob];

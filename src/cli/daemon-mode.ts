@@ -1,5 +1,6 @@
 import { JOBS } from '../../jobs/index.js';
 import { Engine } from '../engine/engine.js';
+import { defaultMetrics, startMetricsServer } from '../metrics/index.js';
 import { createEngineLogger } from '../engine/logger.js';
 import { preflight } from '../engine/preflight.js';
 import { ensureDataDir, type CliContext } from './context.js';
@@ -19,8 +20,15 @@ export async function runDaemon(ctx: CliContext): Promise<number> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
   });
   engine.start();
+  const { metrics } = config.alerts;
+  // One scrape target per host: the daemon serves it, consoles beside it do not.
+  const server = metrics.enabled
+    ? await startMetricsServer({ registry: defaultMetrics().registry, host: metrics.host, port: metrics.port, isReady: () => engine.role === 'leader' })
+    : null;
+  if (server) logger.info({ url: server.url }, 'metrics served');
   const signal = await stopped;
   logger.info({ signal }, 'signal received: stopping');
+  await server?.close();
   await engine.stop();
   return EXIT.ok;
 }

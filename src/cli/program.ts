@@ -4,6 +4,8 @@ import { registerConfigCommand } from './config-command.js';
 import { createContext, type CliContext, type GlobalOptions } from './context.js';
 import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
 import { printStatus, registerEngineCommands } from './engine-commands.js';
+import { registerAlertCommands } from './alert-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { registerHealthCommands } from './health-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
@@ -77,6 +79,8 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   });
 
   registerEngineCommands(program, globals, result);
+  registerAlertCommands(program, globals, result);
+  registerBackupCommands(program, globals, result);
   registerHealthCommands(program, globals, result);
   registerExampleBacktestCommand(program, globals, result);
   registerSimulatorCommand(program);

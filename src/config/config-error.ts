@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isSecretKey, maskSecret } from './redact.js';
 
 /** A bad configuration or usage: the process exits 2 and the message names key, value and fix. */
 export class ConfigError extends Error {
@@ -23,7 +24,8 @@ export function describeIssues(error: z.ZodError, input: unknown, source: string
       return `  ${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (see \`cfa-console config show\` for the known keys)`;
     }
     const value = valueAt(input, issue.path);
-    const shown = value === undefined ? '(missing)' : JSON.stringify(value);
+    // A malformed webhook URL or token is still a secret: name the key, never echo the value.
+    const shown = value === undefined ? '(missing)' : isSecretKey(key) && typeof value === 'string' ? JSON.stringify(maskSecret(value)) : JSON.stringify(value);
     return `  ${key} = ${shown}: ${issue.message}`;
   });
   return `invalid configuration in ${source}:\n${lines.join('\n')}`;

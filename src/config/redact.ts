@@ -2,6 +2,11 @@ const SECRET_KEY = /(token|secret|password|passwd|webhook|routing_?key|api_?key|
 
 export const MASK = '••••••';
 
+/** Whether a key (or dotted path) names a secret whose value must never be printed. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 /** Secrets keep their last 4 characters so two values can be told apart without revealing them. */
 export function maskSecret(value: string): string {
   return value.length <= 8 ? MASK : `${MASK}${value.slice(-4)}`;

@@ -6,6 +6,7 @@ import type { Db } from '../store/sqlite.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { JobDefinition } from './job-definition.js';
 import { JobRunner, type RunOutcome, type RunningJob } from './job-runner.js';
+import { Monitor } from './monitor.js';
 import { LeaderElection, readLease, type Candidate, type LeaseHolder } from './leadership.js';
 import type { Logger } from './logger.js';
 import { isAlive } from './process-identity.js';
@@ -63,6 +64,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly runner: JobRunner;
   private readonly sampler: ResourceSampler;
   private readonly daemonStore: DaemonStore;
+  private readonly monitor: Monitor;
   private scheduler: Scheduler | null = null;
   private supervisor: Supervisor | null = null;
   private housekeeping: NodeJS.Timeout | undefined;
@@ -92,6 +94,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       sampleEvery: durationMs(config.engine.sampleEvery),
       onError: (error) => options.logger.warn({ err: error }, 'resource sampling failed'),
     });
+    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon());
     this.election = new LeaderElection({
       db: this.db,
       ttlMs: durationMs(config.engine.leaseTtl),
@@ -145,6 +148,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         });
         await this.supervisor.start().catch((error: unknown) => logger.error({ err: error }, 'daemon could not be started'));
       }
+      this.monitor.start();
       this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
       this.prune();
     } else {
@@ -154,6 +158,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       // Another leader adopts the daemon from its PID file; it must not be killed here.
       this.supervisor?.release();
       this.supervisor = null;
+      await this.monitor.stop();
       this.sampler.stop();
       clearInterval(this.housekeeping);
     }
@@ -198,15 +203,20 @@ export class Engine extends EventEmitter<EngineEvents> {
       state: states.get(j.name) ?? null,
       running: running.find((r) => r.job === j.name) ?? null,
     }));
-    const stored = this.daemonStore.readState(DAEMON_NAME);
     return {
       role: this.role,
       me: this.election.candidate,
       leader: this.election.currentHolder ?? readLease(this.db),
       jobs,
-      daemon: this.supervisor?.status() ?? (stored ? { name: stored.name, state: stored.state, pid: stored.pid } : null),
+      daemon: this.supervisor?.status() ?? this.storedDaemon(),
       host: this.sampler.latestHost(),
     };
+  }
+
+  /** The daemon as the leader last recorded it, for a follower that does not supervise it. */
+  private storedDaemon(): { name: string; state: string; pid: number | null } | null {
+    const stored = this.daemonStore.readState(DAEMON_NAME);
+    return stored ? { name: stored.name, state: stored.state, pid: stored.pid } : null;
   }
 
   /**
@@ -225,7 +235,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.race([finished, new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
     clearTimeout(graceTimer);
     // Whatever is still running after the grace is stopped: SIGTERM, then SIGKILL.
-    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop()]);
+    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.monitor.stop()]);
     this.sampler.stop();
     this.election.stop();
     this.db.close();

@@ -46,6 +46,22 @@ export interface IntervalCoverage {
   status: HealthStatus;
 }
 
+/** A run of missing candles inside a series: open times of the first and last missing candle. */
+export interface ContinuityGap {
+  symbol: string;
+  interval: Interval;
+  fromOpenTime: number;
+  /** Inclusive: the open time of the last missing candle. */
+  toOpenTime: number;
+  missing: number;
+}
+
+/** A gap the exchange itself does not have (a refetch returned nothing): not reported again. */
+export interface KnownGap extends ContinuityGap {
+  /** When a refetch confirmed the exchange has no candles there. */
+  confirmedAt: number;
+}
+
 export interface HealthSnapshot {
   at: number;
   overall: HealthStatus;
@@ -53,4 +69,10 @@ export interface HealthSnapshot {
   /** Every configured series, for the freshness heatmap. */
   freshness: SeriesFreshness[];
   coverage: IntervalCoverage[];
+  /** Gaps longer than `health.maxGapCandles` still open (known exchange gaps left out); present when continuity ran. */
+  gaps?: ContinuityGap[];
+  /** Known exchange-side gaps; present when continuity ran. */
+  knownGaps?: KnownGap[];
+  /** How long collecting the snapshot took. */
+  durationMs?: number;
 }

@@ -87,3 +87,13 @@ describe('redactSecrets', () => {
     expect(out.exchange.url).toBe('http://x');
   });
 });
+
+describe('a bad secret value', () => {
+  it('is named by its key but never echoed', () => {
+    const file = configFile({ alerts: { channels: { slack: { webhookUrl: 'not-a-url-CANARY-7731' } } } });
+    let message = '';
+    try { loadConfig({ configPath: file }, {}); } catch (e) { message = (e as Error).message; }
+    expect(message).toContain('alerts.channels.slack.webhookUrl');
+    expect(message).not.toContain('CANARY');
+  });
+});

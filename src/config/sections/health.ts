@@ -16,10 +16,18 @@ export const healthSection = z.object({
   coverageCriticalBelowPercent: z.number().min(0).max(100).default(95),
   /** A hole longer than this many candles is a continuity gap. */
   maxGapCandles: z.int().min(1).default(2),
+  /** The original design's sanity check: a smaller market.db suggests lost data. */
   dbMinSizeMb: z.number().min(0).default(10),
   diskFreeWarnPercent: z.number().min(0).max(100).default(15),
   diskFreeCriticalPercent: z.number().min(0).max(100).default(5),
   logActivityMaxAge: duration.default('26h'),
   logErrorsPerMinuteWarn: z.number().min(0).default(5),
+  /** Error lines per minute are averaged over this much of the newest log lines. */
+  logErrorWindow: duration.default('10m'),
+  /** The newest verified backup of a tier older than this is a warning ... */
   backupMaxAge: duration.default('26h'),
+  /** ... and older than this critical. */
+  backupCriticalAge: duration.default('72h'),
+  /** The SLA audit's availability target: successful daily syncs out of days. */
+  syncAvailabilityTargetPercent: z.number().min(0).max(100).default(99.5),
 }).strict();

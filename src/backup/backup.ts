@@ -1,0 +1,264 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MARKET_DB_FILE } from '../store/market-db.js';
+import type { Db } from '../store/sqlite.js';
+import { insertVerifiedBackup, recordBackupRun, type BackupEntry } from './catalog.js';
+import {
+  backupFileName, copyWithHashes, describeFailure, errorCode, hashFile, publish, removeStaleTemps, removeWithSideFiles,
+  tempPathFor, type FileHashes,
+} from './files.js';
+import { deleteRemote, findRclone, remoteFile, remotePath, upload, type Rclone } from './offsite.js';
+import { applyRetention, type PruneOutcome } from './prune.js';
+import { takeSnapshot } from './snapshot.js';
+import { notConfiguredReason, TIERS, type LocalTier, type Tier, type TierSettings } from './tiers.js';
+import { inspectDatabase, type DbFacts } from './verify.js';
+
+export interface TierOutcome {
+  tier: Tier;
+  status: 'verified' | 'failed' | 'not-configured';
+  backup: BackupEntry | null;
+  error: string | null;
+  durationMs: number;
+  /** Where the time went, for people and the bench: snapshot, verify, hash, copy, upload, remoteCheck. */
+  timings: Record<string, number>;
+}
+
+export interface BackupRunResult {
+  /** success: every configured tier asked for verified; partial: some did; failed: none did. */
+  status: 'success' | 'partial' | 'failed';
+  tiers: TierOutcome[];
+  retention: PruneOutcome[];
+  /** Temp files of killed runs removed before this one started. */
+  staleTempsRemoved: string[];
+}
+
+export interface BackupRequest {
+  ops: Db;
+  dataDir: string;
+  settings: TierSettings;
+  /** The tiers asked for; `all` reports unconfigured tiers as such instead of failing them. */
+  tiers: readonly Tier[];
+  onTier?: (outcome: TierOutcome) => void;
+}
+
+/** The source itself is bad (corrupt, not a database): another destination would not help. */
+class SourceProblem extends Error {}
+
+const SOURCE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+/** One verified local copy of a snapshot, which the other tiers copy or upload. */
+interface Made {
+  file: string;
+  name: string;
+  createdAt: number;
+  facts: DbFacts;
+  hashes: FileHashes;
+  /** A staging copy made only for the upload: removed at the end. */
+  temporary: boolean;
+}
+
+const now = () => Date.now();
+
+/**
+ * One backup run: a consistent snapshot of market.db, verified and hashed before it is renamed
+ * into place; copies of that same snapshot to the other tiers, each checked by hash; catalog
+ * entries only for verified copies; then retention for the tiers that verified (a failed tier
+ * keeps everything it had). A failure removes its temp file and is recorded in backup_runs.
+ *
+ * The snapshot is made in the first local tier asked for; when that tier cannot take it (disk
+ * full, unmounted), the next local tier makes its own, so a full hot disk does not stop the warm
+ * and offsite copies.
+ */
+export async function runBackup(request: BackupRequest): Promise<BackupRunResult> {
+  const { ops, settings } = request;
+  const source = path.join(request.dataDir, MARKET_DB_FILE);
+  const outcomes: TierOutcome[] = [];
+  const report = (o: TierOutcome, startedAt: number) => {
+    outcomes.push(o);
+    // A tier nobody configured was not attempted: nothing to put on record.
+    if (o.status !== 'not-configured') {
+      try {
+        recordBackupRun(ops, {
+          startedAt, endedAt: startedAt + o.durationMs, tier: o.tier, result: o.status, backupId: o.backup?.id ?? null,
+          error: o.error, durationMs: o.durationMs,
+        });
+      } catch (error) {
+        // ops.db itself may be on the full disk: the outcome is still reported and the exit code says it.
+        o.error = `${o.error ? `${o.error}; ` : ''}could not record the attempt in ops.db: ${describeFailure(error)}`;
+      }
+    }
+    request.onTier?.(o);
+  };
+
+  const staleTempsRemoved = [settings.hot.dir, settings.warm?.dir]
+    .filter((d): d is string => d !== undefined)
+    .flatMap((d) => removeStaleTemps(d).map((n) => path.join(d, n)));
+
+  let made: Made | null = null;
+  let sourceProblem: string | null = null;
+  for (const tier of TIERS.filter((t) => request.tiers.includes(t))) {
+    const startedAt = now();
+    const timings: Record<string, number> = {};
+    const finish = (status: TierOutcome['status'], backup: BackupEntry | null, error: string | null) =>
+      report({ tier, status, backup, error, durationMs: now() - startedAt, timings }, startedAt);
+    if (settings[tier] === null) {
+      finish('not-configured', null, notConfiguredReason(tier));
+      continue;
+    }
+    if (sourceProblem) {
+      finish('failed', null, sourceProblem);
+      continue;
+    }
+    try {
+      if (tier === 'offsite') {
+        const entry = await backupOffsite(request, source, made, timings);
+        finish('verified', entry, null);
+      } else {
+        const dir = settings[tier]!.dir;
+        prepareDir(tier, dir);
+        let entry: BackupEntry;
+        if (!made) {
+          made = await makeSnapshot(source, dir, timings, { md5: settings.offsite !== null });
+          entry = catalog(ops, tier, made.file, made);
+        } else {
+          entry = await copyVerified(made, dir, tier, ops, timings);
+        }
+        finish('verified', entry, null);
+      }
+    } catch (error) {
+      if (error instanceof SourceProblem) sourceProblem = error.message;
+      finish('failed', null, error instanceof SourceProblem ? error.message : describeFailure(error));
+    }
+  }
+  const madeFinal = made as Made | null;
+  if (madeFinal?.temporary) removeWithSideFiles(madeFinal.file);
+
+  const configured = outcomes.filter((o) => o.status !== 'not-configured');
+  const verified = configured.filter((o) => o.status === 'verified');
+  const retention = verified.length ? await applyRetention(ops, settings, verified.map((o) => o.tier)) : [];
+  return {
+    status: verified.length === configured.length && configured.length > 0 ? 'success' : verified.length > 0 ? 'partial' : 'failed',
+    tiers: outcomes,
+    retention,
+    staleTempsRemoved,
+  };
+}
+
+function prepareDir(tier: LocalTier, dir: string): void {
+  if (tier === 'hot') {
+    fs.mkdirSync(dir, { recursive: true });
+    return;
+  }
+  // The warm dir is meant to be another disk: creating it would quietly fill the root file system
+  // when that disk is not mounted.
+  if (!fs.existsSync(dir)) throw new Error(`warm dir ${dir} does not exist: is its disk mounted? (it is never created by a backup)`);
+}
+
+async function timed<T>(timings: Record<string, number>, key: string, fn: () => T | Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[key] = Math.round(performance.now() - t0);
+  }
+}
+
+/** Snapshot into a temp file in `dir`, verify it against the facts read with it, hash it, rename it into place. */
+async function makeSnapshot(source: string, dir: string, timings: Record<string, number>, options: { md5: boolean; temporary?: boolean }): Promise<Made> {
+  const temporary = options.temporary ?? false;
+  if (!fs.existsSync(source)) throw new SourceProblem(`${source} does not exist: nothing to back up (run \`cfa-console sync\` first)`);
+  const name = backupFileName(now());
+  const dest = path.join(dir, name);
+  const temp = tempPathFor(dir, name);
+  try {
+    const info = await timed(timings, 'snapshot', () => takeSnapshot(source, temp)).catch((error: unknown) => {
+      const code = errorCode(error);
+      if (code && SOURCE_CODES.has(code)) throw new SourceProblem(`market.db cannot be read whole (${describeFailure(error)}): run \`cfa-console recover\``);
+      if ((error as { code?: string }).code === 'not-a-database' || (error as { code?: string }).code === 'corrupt') throw new SourceProblem((error as Error).message);
+      throw error;
+    });
+    const verdict = await timed(timings, 'verify', () => inspectDatabase(temp, info.facts));
+    if (!verdict.ok) {
+      throw new SourceProblem(`the snapshot failed verification, so market.db itself is damaged: ${verdict.problems.slice(0, 3).join('; ')} (run \`cfa-console recover\`)`);
+    }
+    const hashes = await timed(timings, 'hash', () => hashFile(temp, { md5: options.md5 }));
+    if (temporary) return { file: temp, name, createdAt: info.createdAt, facts: info.facts, hashes, temporary };
+    publish(temp, dest);
+    return { file: dest, name, createdAt: info.createdAt, facts: info.facts, hashes, temporary };
+  } catch (error) {
+    removeWithSideFiles(temp);
+    throw error;
+  }
+}
+
+/**
+ * Enters a published local copy in the catalog. If that fails (ops.db on a full disk), the file is
+ * removed again: a backup that no catalog row accounts for would never be verified, restored or
+ * cleaned up by retention.
+ */
+function catalog(ops: Db, tier: Tier, location: string, made: Made): BackupEntry {
+  try {
+    return insertVerifiedBackup(ops, {
+      tier, location, sizeBytes: made.hashes.size, sha256: made.hashes.sha256, md5: made.hashes.md5, createdAt: made.createdAt,
+      newestCandle: made.facts.newestCandle, schemaVersion: made.facts.schemaVersion, rowCounts: made.facts.rowCounts, verifiedAt: now(),
+    });
+  } catch (error) {
+    if (tier !== 'offsite') fs.rmSync(location, { force: true });
+    throw new Error(`the copy verified but could not be entered in the catalog (${describeFailure(error)}); ${tier === 'offsite' ? `the upload ${location} is left on the remote` : 'the file was removed again'}`);
+  }
+}
+
+/** The verified snapshot copied to another local tier: temp (hashed as it is written), fsync, the same SHA-256, rename. */
+async function copyVerified(made: Made, dir: string, tier: LocalTier, ops: Db, timings: Record<string, number>): Promise<BackupEntry> {
+  const dest = path.join(dir, made.name);
+  const temp = tempPathFor(dir, made.name);
+  try {
+    const copied = await timed(timings, 'copy', () => copyWithHashes(made.file, temp));
+    if (copied.sha256 !== made.hashes.sha256) throw new Error(`the snapshot read back for the copy to ${dir} has another SHA-256 than when it was verified: ${made.file} changed under us`);
+    publish(temp, dest);
+  } catch (error) {
+    removeWithSideFiles(temp);
+    throw error;
+  }
+  return catalog(ops, tier, dest, made);
+}
+
+async function backupOffsite(request: BackupRequest, source: string, made: Made | null, timings: Record<string, number>): Promise<BackupEntry> {
+  const offsite = request.settings.offsite!;
+  const lookup = findRclone(offsite);
+  if (!lookup.ok) throw new Error(lookup.reason);
+  let local = made;
+  if (!local) {
+    // Only offsite was asked for, or no local tier could take a snapshot: stage one in the hot dir.
+    fs.mkdirSync(request.settings.hot.dir, { recursive: true });
+    local = await makeSnapshot(source, request.settings.hot.dir, timings, { md5: true, temporary: true });
+  }
+  try {
+    return await uploadVerified(lookup.rclone, local, offsite.remote, request.ops, timings);
+  } finally {
+    if (!made) removeWithSideFiles(local.file);
+  }
+}
+
+async function uploadVerified(rclone: Rclone, made: Made, remote: string, ops: Db, timings: Record<string, number>): Promise<BackupEntry> {
+  const target = remotePath(remote, made.name);
+  await timed(timings, 'upload', () => upload(rclone, made.file, target));
+  const found = await timed(timings, 'remoteCheck', () => remoteFile(rclone, target));
+  let problem: string | null = null;
+  if (found.kind === 'error') problem = `cannot check the upload: ${found.message}`;
+  else if (found.kind === 'missing') problem = `${target} is not on the remote after the upload`;
+  else if (found.size !== made.hashes.size) problem = `the remote holds ${found.size} bytes, the snapshot has ${made.hashes.size}`;
+  else if (found.sha256) {
+    if (found.sha256 !== made.hashes.sha256) problem = `the remote's sha256 ${found.sha256} differs from the snapshot's ${made.hashes.sha256}`;
+  } else if (found.md5 && made.hashes.md5) {
+    if (found.md5 !== made.hashes.md5) problem = `the remote's md5 ${found.md5} differs from the snapshot's ${made.hashes.md5}`;
+  } else {
+    problem = 'the remote reports neither sha256 nor md5, so the upload cannot be verified';
+  }
+  if (problem) {
+    // An unverified upload must not linger looking like a backup; it is not catalogued either way.
+    if (found.kind === 'ok') await deleteRemote(rclone, target).catch(() => {});
+    throw new Error(problem);
+  }
+  return catalog(ops, 'offsite', target, made);
+}

@@ -1,0 +1,32 @@
+import type { StepRecord } from './steps.js';
+
+/** Text for people; the JSON lines carry the raw numbers. Marks carry meaning without colour. */
+export function bytes(n: number | null | undefined): string {
+  if (n == null) return '-';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function isoOrNone(t: number | null | undefined): string {
+  return t == null ? 'none' : new Date(t).toISOString().replace('.000Z', 'Z');
+}
+
+export const MARK = { ok: '✔', verified: '✔', warn: '▲', failed: '✖', skipped: '·', 'not-configured': '·', unchecked: '▲', deleted: '·', 'no-backup': '✖', partial: '▲', 'not-needed': '✔' } as const;
+
+export function mark(status: string): string {
+  return (MARK as Record<string, string>)[status] ?? '·';
+}
+
+export function stepLine(s: StepRecord): string {
+  return `${mark(s.status)} ${s.step.padEnd(15)} ${seconds(s.ms).padStart(8)}  ${s.detail}\n`;
+}

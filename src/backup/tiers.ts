@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { durationMs, type Config } from '../config/schema.js';
+
+export const TIERS = ['hot', 'warm', 'offsite'] as const;
+export type Tier = (typeof TIERS)[number];
+export type LocalTier = Exclude<Tier, 'offsite'>;
+
+export function isTier(value: string): value is Tier {
+  return (TIERS as readonly string[]).includes(value);
+}
+
+/** Where each tier lives, resolved from the config; null for a tier that is not configured. */
+export interface TierSettings {
+  hot: { dir: string; retentionDays: number };
+  warm: { dir: string; retentionDays: number } | null;
+  offsite: {
+    remote: string;
+    rclone: string;
+    flags: string[];
+    immutable: boolean;
+    timeoutMs: number;
+    retentionDays: number;
+  } | null;
+  /** How long restore/recover/compact wait for a running sync or backup. */
+  writerWaitMs: number;
+}
+
+export function tierSettings(config: Config & { dataDir: string }): TierSettings {
+  const b = config.backup;
+  return {
+    hot: { dir: path.resolve(b.hotDir ?? path.join(config.dataDir, 'backups', 'hot')), retentionDays: b.retentionDays.hot },
+    warm: b.warmDir ? { dir: path.resolve(b.warmDir), retentionDays: b.retentionDays.warm } : null,
+    offsite: b.offsiteRemote
+      ? {
+        remote: b.offsiteRemote,
+        rclone: b.rclone,
+        flags: [...b.rcloneFlags],
+        immutable: b.immutable,
+        timeoutMs: durationMs(b.rcloneTimeout),
+        retentionDays: b.retentionDays.offsite,
+      }
+      : null,
+    writerWaitMs: durationMs(b.writerWait),
+  };
+}
+
+export function isConfigured(settings: TierSettings, tier: Tier): boolean {
+  return settings[tier] !== null;
+}
+
+export function retentionDays(settings: TierSettings): Record<Tier, number> {
+  return {
+    hot: settings.hot.retentionDays,
+    warm: settings.warm?.retentionDays ?? Infinity,
+    offsite: settings.offsite?.retentionDays ?? Infinity,
+  };
+}
+
+/** What to say about a tier that is not configured, with the key that configures it. */
+export function notConfiguredReason(tier: Tier): string {
+  return tier === 'warm'
+    ? 'not configured: set backup.warmDir to a directory on other media (another disk)'
+    : tier === 'offsite'
+      ? 'not configured: set backup.offsiteRemote to an rclone remote and path, e.g. "s3:my-bucket/cfa"'
+      : 'not configured';
+}

@@ -1,0 +1,245 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { hashFile } from '../../src/backup/files.js';
+import { parseJsonLines, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, filesIn, fillStore, mountTmpfs, summaryOf } from './helpers.js';
+
+describe('cfa-console backup', () => {
+  it('makes one verified snapshot, copies it to the warm dir by hash, catalogues both and lists them', async () => {
+    const warm = path.join(tempDir(), 'warm');
+    fs.mkdirSync(warm);
+    const env = backupEnv({ backup: { warmDir: warm } });
+    fillStore(env.dataDir, 1_000_000);
+    const run = await env.run(['backup', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const tiers = run.events.filter((e) => e.event === 'tier') as Record<string, any>[];
+    expect(tiers.map((t) => [t.tier, t.status])).toEqual([['hot', 'verified'], ['warm', 'verified'], ['offsite', 'not-configured']]);
+    expect(tiers[2]!.error).toMatch(/backup\.offsiteRemote/);
+    const [hot, warmCopy] = tiers;
+    expect(hot!.sha256).toBe(warmCopy!.sha256);
+    expect(path.dirname(hot!.location)).toBe(path.join(env.dataDir, 'backups', 'hot'));
+    expect(path.dirname(warmCopy!.location)).toBe(warm);
+    expect((await hashFile(hot!.location)).sha256).toBe(hot!.sha256);
+    expect((await hashFile(warmCopy!.location)).sha256).toBe(hot!.sha256);
+    expect(summaryOf(run).status).toBe('success');
+
+    // The copy is a whole database with the counts the catalog holds, in rollback-journal mode.
+    const db = new Database(hot!.location, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    expect(db.prepare("SELECT count(*) FROM candles WHERE interval = '15m'").pluck().get()).toBe(hot!.rowCounts['15m']);
+    db.close();
+    expect(filesIn(path.dirname(hot!.location))).toEqual([path.basename(hot!.location)]);
+
+    const { backups, runs } = catalog(env.dataDir);
+    expect(backups.map((b) => [b.tier, b.result, b.sha256 === hot!.sha256])).toEqual([['hot', 'verified', true], ['warm', 'verified', true]]);
+    expect(runs.map((r) => [r.tier, r.result]).sort()).toEqual([['hot', 'verified'], ['warm', 'verified']]);
+
+    const list = await env.run(['backups']);
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout).toMatch(/#1\s+hot\s+\d+s ago/);
+    expect(list.stdout).toMatch(/offsite\s+· not configured/);
+    const json = JSON.parse((await env.run(['backups', '--json'])).stdout) as { backups: { id: number; ageMs: number }[] };
+    expect(json.backups.map((b) => b.id).sort()).toEqual([1, 2]);
+    expect(json.backups[0]!.ageMs).toBeGreaterThanOrEqual(0);
+
+    const verify = await env.run(['backup', 'verify', '--json']);
+    expect(verify.exitCode).toBe(0);
+    expect(summaryOf(verify)).toMatchObject({ checked: 2, verified: 2, failed: 0 });
+  });
+
+  it('refuses a tier named explicitly that is not configured (exit 2), and fails a warm dir that is not there', async () => {
+    const env = backupEnv({ backup: { warmDir: path.join(tempDir(), 'not-mounted') } });
+    fillStore(env.dataDir, 100_000);
+    const offsite = await env.run(['backup', '--tier', 'offsite']);
+    expect(offsite.exitCode).toBe(2);
+    expect(offsite.stderr).toMatch(/backup\.offsiteRemote/);
+    expect((await env.run(['backup', '--tier', 'cold'])).exitCode).toBe(2);
+    const warm = await env.run(['backup', '--json']);
+    expect(warm.exitCode).toBe(1);
+    expect(summaryOf(warm).status).toBe('partial');
+    const w = warm.events.find((e) => e.event === 'tier' && e.tier === 'warm') as Record<string, any>;
+    expect(w.status).toBe('failed');
+    expect(w.error).toMatch(/does not exist: is its disk mounted/);
+    expect(fs.existsSync(path.join(env.dir, 'not-mounted'))).toBe(false);
+  });
+
+  it('reports a configured offsite tier without rclone plainly and exits 1, the local tiers still done', async () => {
+    const env = backupEnv({ backup: { offsiteRemote: 'nowhere:cfa', rclone: '/nonexistent/rclone' } });
+    fillStore(env.dataDir, 100_000);
+    const run = await env.run(['backup', '--json']);
+    expect(run.exitCode).toBe(1);
+    const offsite = run.events.find((e) => e.event === 'tier' && e.tier === 'offsite') as Record<string, any>;
+    expect(offsite).toMatchObject({ status: 'failed' });
+    expect(offsite.error).toMatch(/rclone not found/);
+    expect(run.events.find((e) => e.event === 'tier' && e.tier === 'hot')).toMatchObject({ status: 'verified' });
+    expect(catalog(env.dataDir).runs.find((r) => r.tier === 'offsite')).toMatchObject({ result: 'failed' });
+  });
+
+  it('copies consistently while a sync writes in another process', async () => {
+    const { sim } = await clockedSimulator(8);
+    const symbols = sim.symbols.slice(0, 8);
+    sim.setFaults({ latencyMs: 40 });
+    const env = backupEnv({ symbols, sync: { backfillDays: 60, concurrency: 2 } }, sim.url);
+    const sync = startCli(env.argv(['sync', '--json']), { buffer: false });
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      sync.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (parseJsonLines(seen).filter((e) => e.event === 'series').length >= 3) resolve();
+      });
+    });
+    const backups: Record<string, any>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await env.run(['backup', '--tier', 'hot', '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(0);
+      backups.push(run.events.find((e) => e.event === 'tier')!);
+    }
+    const done = await sync;
+    expect(done.exitCode).toBe(0);
+    // The sync went on while we copied: the copies differ and none holds everything.
+    const counts = backups.map((b) => Object.values(b.rowCounts as Record<string, number>).reduce((n, c) => n + c, 0));
+    expect(new Set(counts).size).toBeGreaterThan(1);
+    for (const b of backups) {
+      const db = new Database(b.location, { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        // Consistent: every series is whole pages from its first candle on, no hole, exactly the
+        // exchange's candles; and the totals are what the catalog recorded for this copy.
+        const series = db.prepare('SELECT symbol, interval, min(open_time) AS first, max(open_time) AS last, count(*) AS n FROM candles GROUP BY symbol, interval').all() as { symbol: string; interval: string; first: number; last: number; n: number }[];
+        for (const s of series) {
+          const expected = sim.closedCandles(s.symbol, s.interval as (typeof ALL)[number], s.first, s.last + 1);
+          expect(s.n, `${s.symbol} ${s.interval}`).toBe(expected.length);
+        }
+        const perInterval = db.prepare('SELECT interval, count(*) AS n FROM candles GROUP BY interval').all() as { interval: string; n: number }[];
+        expect(Object.fromEntries(perInterval.map((r) => [r.interval, r.n]))).toEqual(b.rowCounts);
+      } finally {
+        db.close();
+      }
+    }
+  });
+
+  it('leaves no catalog entry and no half file when killed with -9 mid-way; the next run cleans up', async () => {
+    const env = backupEnv();
+    fillStore(env.dataDir, 120_000_000);
+    const hotDir = path.join(env.dataDir, 'backups', 'hot');
+    const child = startCli(env.argv(['backup', '--tier', 'hot', '--json']), { buffer: false });
+    let sawTemp = false;
+    for (let i = 0; i < 6000 && !sawTemp; i++) {
+      sawTemp = filesIn(hotDir).some((f) => f.startsWith('.tmp-'));
+      if (!sawTemp) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(sawTemp, 'the backup started writing its temp file').toBe(true);
+    child.kill('SIGKILL');
+    const killed = await child;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(catalog(env.dataDir).backups).toEqual([]);
+    expect(catalog(env.dataDir).runs).toEqual([]);
+    // Only the killed run's temp file(s) remain: no file under a backup's name.
+    expect(filesIn(hotDir).every((f) => f.startsWith('.tmp-'))).toBe(true);
+
+    const next = await env.run(['backup', '--tier', 'hot', '--json']);
+    expect(next.exitCode).toBe(0);
+    expect(summaryOf(next).staleTempsRemoved.length).toBeGreaterThan(0);
+    const entries = catalog(env.dataDir).backups;
+    expect(entries).toHaveLength(1);
+    expect(filesIn(hotDir)).toEqual([path.basename(entries[0]!.location)]);
+  }, 120_000);
+
+  it('fails cleanly when the hot disk is full: earlier backups untouched, temp removed, run recorded, warm still made', async (ctx) => {
+    const root = tempDir();
+    const hot = path.join(root, 'hot');
+    const warm = path.join(root, 'warm');
+    fs.mkdirSync(warm);
+    const env = backupEnv({ backup: { hotDir: hot } });
+    fillStore(env.dataDir, 3_000_000);
+    const size = fs.statSync(path.join(env.dataDir, 'market.db')).size;
+    const unmount = mountTmpfs(hot, `${Math.ceil((size * 1.6) / 1024)}k`);
+    if (!unmount) return ctx.skip();
+    try {
+      const first = await env.run(['backup', '--tier', 'hot', '--json']);
+      expect(first.exitCode).toBe(0);
+      const before = catalog(env.dataDir).backups[0]!;
+      const beforeHash = (await hashFile(before.location)).sha256;
+
+      fs.writeFileSync(env.configFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(env.configFile, 'utf8')), backup: { hotDir: hot, warmDir: warm } }));
+      const full = await env.run(['backup', '--json']);
+      expect(full.exitCode).toBe(1);
+      const hotTier = full.events.find((e) => e.event === 'tier' && e.tier === 'hot') as Record<string, any>;
+      expect(hotTier.status).toBe('failed');
+      expect(hotTier.error).toMatch(/no space left on device|SQLITE_FULL|ENOSPC/);
+      expect(full.events.find((e) => e.event === 'tier' && e.tier === 'warm')).toMatchObject({ status: 'verified' });
+      expect(summaryOf(full).status).toBe('partial');
+      expect(filesIn(hot)).toEqual([path.basename(before.location)]);
+      expect((await hashFile(before.location)).sha256).toBe(beforeHash);
+      const { backups, runs } = catalog(env.dataDir);
+      expect(backups.filter((b) => b.tier === 'hot')).toHaveLength(1);
+      expect(runs.find((r) => r.tier === 'hot' && r.result === 'failed')?.error).toMatch(/no space left on device/);
+    } finally {
+      unmount();
+    }
+  });
+
+  it('fails cleanly when the warm disk is full during the copy: earlier warm backup untouched, temp removed', async (ctx) => {
+    const warm = path.join(tempDir(), 'warm');
+    const env = backupEnv({ backup: { warmDir: warm } });
+    fillStore(env.dataDir, 3_000_000);
+    const size = fs.statSync(path.join(env.dataDir, 'market.db')).size;
+    const unmount = mountTmpfs(warm, `${Math.ceil((size * 1.6) / 1024)}k`);
+    if (!unmount) return ctx.skip();
+    try {
+      expect((await env.run(['backup', '--json'])).exitCode).toBe(0);
+      const earlier = catalog(env.dataDir).backups.find((b) => b.tier === 'warm')!;
+      const run = await env.run(['backup', '--json']);
+      expect(run.exitCode).toBe(1);
+      const w = run.events.find((e) => e.event === 'tier' && e.tier === 'warm') as Record<string, any>;
+      expect(w.error).toMatch(/no space left on device/);
+      expect(filesIn(warm)).toEqual([path.basename(earlier.location)]);
+      expect((await hashFile(earlier.location)).sha256).toBe(earlier.sha256);
+      // The hot copy of the same run verified, and retention did not touch the failed tier.
+      expect(run.events.find((e) => e.event === 'tier' && e.tier === 'hot')).toMatchObject({ status: 'verified' });
+    } finally {
+      unmount();
+    }
+  });
+
+  it('never catalogues a copy of a damaged store', async () => {
+    const env = backupEnv();
+    fillStore(env.dataDir, 2_000_000);
+    corruptMiddle(path.join(env.dataDir, 'market.db'));
+    const run = await env.run(['backup', '--tier', 'hot', '--json']);
+    expect(run.exitCode).toBe(1);
+    const hot = run.events.find((e) => e.event === 'tier') as Record<string, any> | undefined;
+    expect(hot, `${run.stdout}\n${run.stderr}`).toBeDefined();
+    expect(hot!.error).toMatch(/recover/);
+    expect(catalog(env.dataDir).backups).toEqual([]);
+    expect(filesIn(path.join(env.dataDir, 'backups', 'hot'))).toEqual([]);
+  });
+
+  it('re-verification finds a copy that rotted on disk, marks it failed, and says so with exit 1', async () => {
+    const env = backupEnv();
+    fillStore(env.dataDir, 1_000_000);
+    expect((await env.run(['backup'])).exitCode).toBe(0);
+    const entry = catalog(env.dataDir).backups[0]!;
+    corruptMiddle(entry.location, 4096);
+    const run = await env.run(['backup', 'verify', String(entry.id)]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/failed.*sha256/);
+    expect(catalog(env.dataDir).backups[0]).toMatchObject({ result: 'failed' });
+    expect((await env.run(['backup', 'verify', '99'])).exitCode).toBe(2);
+  });
+
+  it('declares the backup, compact and backup-drill jobs with their schedules', async () => {
+    const env = backupEnv();
+    const run = await env.run(['jobs', '--json']);
+    const jobs = JSON.parse(run.stdout) as { name: string; schedule: string }[];
+    expect(jobs.filter((j) => ['backup', 'compact', 'backup-drill'].includes(j.name)).map((j) => [j.name, j.schedule])).toEqual([
+      ['backup', '0 2 * * *'], ['compact', '0 3 * * 0'], ['backup-drill', '0 4 1 * *'],
+    ]);
+  });
+});
