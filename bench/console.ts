@@ -14,22 +14,13 @@ import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { JOBS } from '../jobs/index.js';
 import { startSimulator } from '../src/exchange/simulator/index.js';
+import { cpuTicks, rssBytes, TICKS_PER_SECOND } from './proc-stats.js';
 
 const BIN = path.resolve('dist/components/main.js');
 const CLI = path.resolve('dist/src/cli.js');
-const TICKS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 async function main(): Promise<void> {
   const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
@@ -73,7 +64,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await sleep(idleSeconds * 1000);
     const elapsed = (performance.now() - t0) / 1000;
-    const cpu = ((cpuTicks(pid) - c0) / TICKS / elapsed) * 100;
+    const cpu = ((cpuTicks(pid) - c0) / TICKS_PER_SECOND / elapsed) * 100;
     tmux('pipe-pane', '-t', 'c');
     const bytes = fs.existsSync(bytesFile) ? fs.statSync(bytesFile).size : 0;
     console.log(`${`idle CPU over ${elapsed.toFixed(0)} s`.padEnd(44)} ${cpu.toFixed(2)}% of a core (goal < 2%)`);

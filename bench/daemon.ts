@@ -11,20 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { startSimulator } from '../src/exchange/simulator/index.js';
+import { cpuTicks, rssBytes, TICKS_PER_SECOND } from './proc-stats.js';
 
 const CLI = path.resolve('dist/src/cli.js');
-const TICKS = 100; // USER_HZ on Linux
 
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
 
 function startDaemon(args: string[]): { child: ResultPromise; leaderAt: Promise<number> } {
   const child = execa(process.execPath, [CLI, ...args, '--daemon'], { buffer: false, stdin: 'ignore' });
@@ -70,7 +61,7 @@ async function main(): Promise<void> {
       samples++;
     }
     const elapsedS = (performance.now() - t0) / 1000;
-    const cpuPct = ((cpuTicks(pid) - c0) / TICKS / elapsedS) * 100;
+    const cpuPct = ((cpuTicks(pid) - c0) / TICKS_PER_SECOND / elapsedS) * 100;
     console.log(`${'idle --daemon CPU'.padEnd(40)} ${cpuPct.toFixed(2)}% of a core over ${elapsedS.toFixed(0)} s (goal < 1%)`);
     console.log(`${'idle --daemon RSS'.padEnd(40)} mean ${(rssSum / samples / 2 ** 20).toFixed(1)} MB, max ${(rssMax / 2 ** 20).toFixed(1)} MB (goal < 120 MB)`);
     idle.child.kill('SIGTERM');

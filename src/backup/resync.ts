@@ -1,8 +1,7 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
-import { BinanceClient } from '../exchange/binance-client.js';
 import { isInterval, type Interval } from '../exchange/intervals.js';
-import { WeightLimiter } from '../exchange/weight-limiter.js';
+import { clientFromConfig, syncCounters } from '../sync/exchange-client.js';
 import type { MarketStore } from '../store/market-db.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
 
@@ -20,17 +19,7 @@ export async function resyncStore(store: MarketStore, config: LoadedConfig['conf
   const extents = store.seriesExtents();
   const symbols = [...new Set([...config.symbols, ...extents.map((e) => e.symbol)])];
   const intervals = [...new Set<Interval>([...config.intervals, ...extents.map((e) => e.interval).filter(isInterval)])];
-  const limiter = new WeightLimiter({
-    budget: config.exchange.weightBudget,
-    ipLimit: config.exchange.ipWeightLimit,
-    windowMs: config.exchange.weightWindowMs,
-  });
-  const client = new BinanceClient({
-    baseUrl: config.exchange.url,
-    limiter,
-    retry: config.exchange.retry,
-    requestTimeoutMs: config.exchange.requestTimeoutMs,
-  });
+  const client = clientFromConfig(config);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), durationMs(config.sync.timeout));
   try {
@@ -40,10 +29,7 @@ export async function resyncStore(store: MarketStore, config: LoadedConfig['conf
         store,
         exchange: client,
         signal: timeout.signal,
-        counters: () => {
-          const s = client.stats();
-          return { requests: s.requests, weightUsed: s.weightUsed, rateLimited429: s.rateLimited429, banned418: s.banned418, retries: s.retries };
-        },
+        counters: () => syncCounters(client),
       },
     );
   } finally {

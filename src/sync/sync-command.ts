@@ -3,8 +3,7 @@ import { ensureDataDir } from '../cli/context.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { createProgress, printJsonLine } from '../cli/progress.js';
 import { acquireLock } from '../engine/job-lock.js';
-import { BinanceClient } from '../exchange/binance-client.js';
-import { WeightLimiter } from '../exchange/weight-limiter.js';
+import { clientFromConfig, syncCounters } from './exchange-client.js';
 import { MarketStore } from '../store/market-db.js';
 import { openOpsDb } from '../store/ops-db.js';
 import { runSync, type SyncSummary } from './run-sync.js';
@@ -33,17 +32,7 @@ export async function syncCommand(raw: RawSyncOptions, ctx: CliContext): Promise
   const ops = openOpsDb(dataDir);
   const release = acquireLock(ops, SYNC_LOCK);
   const store = MarketStore.open(dataDir);
-  const limiter = new WeightLimiter({
-    budget: options.weightBudget,
-    ipLimit: config.exchange.ipWeightLimit,
-    windowMs: config.exchange.weightWindowMs,
-  });
-  const client = new BinanceClient({
-    baseUrl: config.exchange.url,
-    limiter,
-    retry: config.exchange.retry,
-    requestTimeoutMs: config.exchange.requestTimeoutMs,
-  });
+  const client = clientFromConfig(config, options.weightBudget);
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
   const progress = ctx.json ? undefined : createProgress(ctx.stderr, 'sync');
@@ -53,10 +42,7 @@ export async function syncCommand(raw: RawSyncOptions, ctx: CliContext): Promise
       {
         store,
         exchange: client,
-        counters: () => {
-          const s = client.stats();
-          return { requests: s.requests, weightUsed: s.weightUsed, rateLimited429: s.rateLimited429, banned418: s.banned418, retries: s.retries };
-        },
+        counters: () => syncCounters(client),
         signal: timeout.signal,
         onStart: (total) => {
           if (ctx.json) printJsonLine(ctx.stdout, { event: 'start', total });
