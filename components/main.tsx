@@ -16,9 +16,16 @@ function wantsConsole(argv: string[]): boolean {
   return Boolean(process.stdout.isTTY);
 }
 
+const showConsole = wantsConsole(process.argv);
+if (showConsole) {
+  // Ink draws only a final frame when CI or CONTINUOUS_INTEGRATION is set; a console on a real
+  // terminal is interactive whatever the environment says (an engineer's shell, a CI's tmux).
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
+}
+
 // Ink takes a few hundred milliseconds to load (its layout engine is WebAssembly): start that
 // at once, alongside the CLI, when the console is what will be shown.
-const consoleModule = wantsConsole(process.argv) ? import('./console-mode.js') : null;
+const consoleModule = showConsole ? import('./console-mode.js') : null;
 consoleModule?.catch(() => {});
 
 const { runAndExit } = await import('../src/cli/main.js');
