@@ -65,12 +65,14 @@ export class ConsoleSession {
     this.engine.on('change', this.onChange);
     this.engine.on('progress', this.onProgress);
     this.onChange();
-    const sampleEvery = durationMs(config.engine.sampleEvery);
+    // Each new sample redraws the sparklines, a whole frame over SSH: a quarter-minute is enough
+    // for a chart of the last hour.
+    const resourcesEvery = Math.max(durationMs(config.engine.sampleEvery), 15_000);
     if (this.feeds.health) {
       const health = this.feeds.health;
       this.store.poll({ key: 'health', everyMs: 10_000, read: () => health() }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
     }
-    this.store.poll({ key: 'resources', everyMs: sampleEvery, read: () => this.resources() }, (e) => this.logger.warn({ err: e }, 'resource read failed'));
+    this.store.poll({ key: 'resources', everyMs: resourcesEvery, read: () => this.resources() }, (e) => this.logger.warn({ err: e }, 'resource read failed'));
     if (this.feeds.backups) this.store.poll({ key: 'backups', everyMs: 30_000, read: this.feeds.backups });
     if (this.feeds.alerts) this.store.poll({ key: 'alerts', everyMs: 2_000, read: this.feeds.alerts });
     this.store.poll({ key: 'log', everyMs: 1_000, read: () => this.logView() });
