@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { processGroupOf } from '../engine/process-identity.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireLock, LockHeldError } from '../engine/job-lock.js';
@@ -105,16 +106,6 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
   } catch (error) {
     release();
     throw error;
-  }
-}
-
-function processGroupOf(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgrp) ? pgrp : null;
-  } catch {
-    return null;
   }
 }
 

@@ -36,3 +36,14 @@ export function isAlive(identity: ProcessIdentity): boolean {
   const now = processStartTicks(identity.pid);
   return now === null ? true : now === identity.startTicks;
 }
+
+/** The process group a process belongs to (field 5 of /proc/<pid>/stat), or null when it is gone. */
+export function processGroupOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) ? pgrp : null;
+  } catch {
+    return null;
+  }
+}

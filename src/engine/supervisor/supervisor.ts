@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Result } from 'execa';
 import { durationMs, type Config } from '../../config/schema.js';
 import type { Db } from '../../store/sqlite.js';
-import { processStartTicks } from '../process-identity.js';
+import { processStartTicks, processGroupOf } from '../process-identity.js';
 import { ResourceSampler, sustainedAbove } from '../resource-sampler.js';
 import { DaemonStore, type DaemonEventKind, type DaemonStateName } from './daemon-store.js';
 import { HEARTBEAT_ENV, heartbeatAge, heartbeatFilePath, readHeartbeat } from './heartbeat.js';
@@ -109,16 +109,6 @@ function groupMembers(pgid: number): { pid: number; state: string; name: string 
     }
   }
   return members;
-}
-
-function processGroupOf(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgrp) ? pgrp : null;
-  } catch {
-    return null;
-  }
 }
 
 function tailLines(file: string, count: number): string[] {
