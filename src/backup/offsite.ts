@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import which from 'which';
+import { isExecutableFile } from '../engine/executable.js';
 import type { TierSettings } from './tiers.js';
 
 /**
@@ -18,20 +19,11 @@ export interface Rclone {
 
 export type RcloneLookup = { ok: true; rclone: Rclone } | { ok: false; reason: string };
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** rclone as configured (a name on PATH or a path), or why the offsite tier cannot run. */
 export function findRclone(offsite: NonNullable<TierSettings['offsite']>): RcloneLookup {
   const configured = offsite.rclone;
   const bin = configured.includes('/')
-    ? (isExecutable(path.resolve(configured)) ? path.resolve(configured) : null)
+    ? (isExecutableFile(path.resolve(configured)) ? path.resolve(configured) : null)
     : which.sync(configured, { nothrow: true });
   if (!bin) {
     return {

@@ -10,6 +10,7 @@ import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/duration.js';
 import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../config/sections/alerts.js';
 import type { HealthSnapshot } from '../health/types.js';
+import type { Db } from '../store/sqlite.js';
 import { createContext, ensureDataDir, type CliContext, type GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, table } from './format.js';
@@ -59,13 +60,17 @@ function operator(by: string | undefined): string {
 
 interface Opened {
   ctx: CliContext;
+  db: Db;
   service: AlertService;
   lib: Alerting;
   close(): void;
 }
 
-async function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened> {
-  const ctx = createContext(globals, json);
+function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened> {
+  return openAlertsIn(createContext(globals, json));
+}
+
+async function openAlertsIn(ctx: CliContext): Promise<Opened> {
   const { config } = ctx.loaded;
   const lib = await alerting();
   const db = lib.openOpsDb(ensureDataDir(config.dataDir));
@@ -73,7 +78,7 @@ async function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened
     // The log file, not stdout: the CLI's own output stays readable, and health reads the file.
     const logger = lib.createEngineLogger(config.dataDir, { stdout: false });
     const service = new lib.AlertService({ db, config, logger });
-    return { ctx, service, lib, close: () => db.close() };
+    return { ctx, db, service, lib, close: () => db.close() };
   } catch (error) {
     db.close();
     throw error;
@@ -157,11 +162,8 @@ export interface DigestOptions {
  */
 export async function digestCommand(options: DigestOptions, ctx: CliContext): Promise<number> {
   const { config } = ctx.loaded;
-  const lib = await alerting();
-  const db = lib.openOpsDb(ensureDataDir(config.dataDir));
+  const { db, service, lib, close } = await openAlertsIn(ctx);
   try {
-    const logger = lib.createEngineLogger(config.dataDir, { stdout: false });
-    const service = new lib.AlertService({ db, config, logger });
     const now = Date.now();
     if (options.dryRun) {
       const digest = lib.composeDigest(db, config, now, freshnessSnapshot(lib, config, now));
@@ -191,7 +193,7 @@ export async function digestCommand(options: DigestOptions, ctx: CliContext): Pr
     }
     return givenUp.length ? EXIT.failure : EXIT.ok;
   } finally {
-    db.close();
+    close();
   }
 }
 

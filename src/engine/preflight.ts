@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import which from 'which';
+import { isExecutableFile } from './executable.js';
 import { ConfigError } from '../config/config-error.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { JobDefinition } from './job-definition.js';
@@ -19,7 +20,7 @@ export function preflight(config: LoadedConfig['config'], jobs: readonly JobDefi
     const program = command[0]!;
     const cwd = config.daemon.cwd ?? process.cwd();
     const found = program.includes('/')
-      ? isExecutable(path.resolve(cwd, program))
+      ? isExecutableFile(path.resolve(cwd, program))
       : which.sync(program, { nothrow: true }) !== null;
     if (!found) {
       throw new ConfigError(`daemon.command = ${JSON.stringify(command)}: ${JSON.stringify(program)} is not an executable file${program.includes('/') ? '' : ' on PATH'}; set daemon.command to the backtest daemon's argv, e.g. ["cfa-console", "example-backtest"]`);
@@ -38,14 +39,5 @@ export function preflight(config: LoadedConfig['config'], jobs: readonly JobDefi
     fs.rmSync(probe);
   } catch (error) {
     throw new ConfigError(`log dir ${logs} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the engine keeps its log and every job's log there: fix its permissions or point --data-dir elsewhere`);
-  }
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
   }
 }
