@@ -13,6 +13,9 @@ import { isAlive } from './process-identity.js';
 import { ResourceSampler, type HostSample } from './resource-sampler.js';
 import { jobLogsDir, jobStates, markAbandonedRuns, pruneHistory, type JobState, type RunTrigger } from './run-history.js';
 import { nextSlot } from './schedule-math.js';
+import { leaderRequestHandlers } from './request-handlers.js';
+import { RequestPoller } from './request-poller.js';
+import { pruneRequests } from './requests.js';
 import { resolveSchedule, Scheduler, type ResolvedJob } from './scheduler.js';
 import { DaemonStore } from './supervisor/daemon-store.js';
 import { Supervisor, type SupervisorStatus } from './supervisor/supervisor.js';
@@ -67,6 +70,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly monitor: Monitor;
   private scheduler: Scheduler | null = null;
   private supervisor: Supervisor | null = null;
+  private requests: RequestPoller | null = null;
   private housekeeping: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly inFlight = new Set<Promise<RunOutcome>>();
@@ -149,12 +153,15 @@ export class Engine extends EventEmitter<EngineEvents> {
         await this.supervisor.start().catch((error: unknown) => logger.error({ err: error }, 'daemon could not be started'));
       }
       this.monitor.start();
+      this.startRequests();
       this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
       this.prune();
     } else {
       if (!this.stopped) logger.warn({ leaderPid: holder?.pid, leaderHost: holder?.host }, 'lost the lease: scheduler and supervisor stopped');
       this.scheduler?.stop();
       this.scheduler = null;
+      void this.requests?.stop();
+      this.requests = null;
       // Another leader adopts the daemon from its PID file; it must not be killed here.
       this.supervisor?.release();
       this.supervisor = null;
@@ -165,9 +172,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit('change');
   }
 
+  /** Leader only: takes up what followers ask of it (requests.ts) about once a second. */
+  private startRequests(): void {
+    const { logger } = this.options;
+    this.requests = new RequestPoller({
+      db: this.db,
+      handler: this.election.candidate,
+      handlers: leaderRequestHandlers({ supervisor: () => this.supervisor, runJob: (job) => this.runNow(job, 'manual') }),
+      onHandled: (request, outcome) => logger[outcome.ok ? 'info' : 'warn']({ request: request.id, kind: request.kind, args: request.args, by: request.requestedBy, ok: outcome.ok, result: outcome.result }, 'request handled'),
+      onError: (error) => logger.error({ err: error }, 'request handling failed'),
+    });
+    this.requests.start();
+  }
+
   private prune(): void {
     const { config } = this.options.loaded;
     try {
+      pruneRequests(this.db, Date.now() - config.engine.retentionDays * DAY_MS);
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
     } catch (error) {
@@ -230,12 +251,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     logger.info({ graceMs, running: this.runner.running().map((r) => r.job) }, 'engine stopping');
     this.scheduler?.stop();
     clearInterval(this.housekeeping);
+    const requestsDone = this.requests?.stop();
+    this.requests = null;
     const finished = Promise.allSettled([...this.inFlight]);
     let graceTimer: NodeJS.Timeout | undefined;
     await Promise.race([finished, new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
     clearTimeout(graceTimer);
     // Whatever is still running after the grace is stopped: SIGTERM, then SIGKILL.
-    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.monitor.stop()]);
+    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.monitor.stop(), requestsDone]);
     this.sampler.stop();
     this.election.stop();
     this.db.close();

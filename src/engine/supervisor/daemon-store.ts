@@ -1,9 +1,10 @@
 import type { Db } from '../../store/sqlite.js';
 
-export type DaemonStateName = 'stopped' | 'starting' | 'running' | 'hung' | 'backoff' | 'crash-loop';
+/** `paused`: stopped on purpose (an operator, a restore); not restarted, and its stop is no crash. */
+export type DaemonStateName = 'stopped' | 'starting' | 'running' | 'hung' | 'backoff' | 'crash-loop' | 'paused';
 
 export type DaemonEventKind =
-  | 'start' | 'exit' | 'crash' | 'hang' | 'restart' | 'crash-loop' | 'stop' | 'cpu-high' | 'rss-high' | 'spawn-failed';
+  | 'start' | 'exit' | 'crash' | 'hang' | 'restart' | 'crash-loop' | 'stop' | 'cpu-high' | 'rss-high' | 'spawn-failed' | 'pause' | 'resume';
 
 /** The events that count towards the crash-loop limit. */
 export const CRASH_KINDS: readonly DaemonEventKind[] = ['crash', 'hang', 'spawn-failed'];
@@ -105,6 +106,31 @@ export class DaemonStore {
     return (this.db.prepare(
       `SELECT max(at) FROM daemon_events WHERE name = ? AND kind = 'restart' AND json_extract(detail, '$.manual') = 1`,
     ).pluck().get(name) as number | null) ?? null;
+  }
+
+  /**
+   * Marks the daemon paused without a supervisor (no leader is running: a restore stopped it by
+   * its PID file), so a leader that starts meanwhile does not start it. Returns false when it was
+   * paused already (then it is not ours to resume).
+   */
+  markPaused(name: string, detail: Record<string, unknown>, now = Date.now()): boolean {
+    return this.db.transaction(() => {
+      const current = this.readState(name);
+      if (current?.state === 'paused') return false;
+      this.saveState({
+        name, state: 'paused', pid: null, startTicks: null, startedAt: null, lastHeartbeatAt: current?.lastHeartbeatAt ?? null,
+        lastExitCode: current?.lastExitCode ?? null, lastExitSignal: current?.lastExitSignal ?? null, updatedAt: now,
+      });
+      this.recordEvent(name, 'pause', detail, now);
+      return true;
+    }).immediate();
+  }
+
+  /** Undoes markPaused when no supervisor has taken over meanwhile: the next leader starts it. */
+  clearPaused(name: string, detail: Record<string, unknown>, now = Date.now()): boolean {
+    const changed = this.db.prepare(`UPDATE daemon_state SET state = 'stopped', updated_at = ? WHERE name = ? AND state = 'paused'`).run(now, name).changes > 0;
+    if (changed) this.recordEvent(name, 'resume', detail, now);
+    return changed;
   }
 
   /** Deletes events older than `olderThan`; the state row is kept. */

@@ -188,6 +188,7 @@ export class Supervisor {
   private backoffTimer: NodeJS.Timeout | null = null;
   private cleanup: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
+  private actions: Promise<unknown> = Promise.resolve();
   private spawning = false;
   private lastExit: ExitInfo | null = null;
   private lastError: string | null = null;
@@ -196,6 +197,8 @@ export class Supervisor {
   private cpuEpisode = false;
   private rssEpisode = false;
   private savedBeat: number | null = null;
+  /** Stopped on purpose: not restarted, its stop no crash; persisted as the `paused` state. */
+  private paused = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.db = options.db;
@@ -219,6 +222,10 @@ export class Supervisor {
     this.logFile = daemonLogPath(this.dataDir, this.name);
     const persisted = this.store.readState(this.name);
     if (persisted?.state === 'crash-loop') this.state = 'crash-loop';
+    if (persisted?.state === 'paused') {
+      this.state = 'paused';
+      this.paused = true;
+    }
     if (persisted) this.lastExit = persisted.lastExitCode !== null || persisted.lastExitSignal !== null
       ? { code: persisted.lastExitCode, signal: persisted.lastExitSignal } : null;
   }
@@ -238,6 +245,7 @@ export class Supervisor {
       // Already supervising. Only an operator's restart of a daemon that is not running
       // (crash-loop, or waiting out a backoff) has anything left to do.
       if (!options.manual || this.current || this.spawning) return;
+      this.paused = false;
       if (this.backoffTimer) clearTimeout(this.backoffTimer);
       this.backoffTimer = null;
       this.event('restart', { manual: true, reason: 'started by hand' });
@@ -249,6 +257,19 @@ export class Supervisor {
     this.tickTimer = setInterval(() => this.safely(() => this.tick()), this.tickMs);
 
     const live = liveProcessFromPidFile(this.pidFile);
+    if (this.paused && !options.manual) {
+      if (live) {
+        // Someone started it by hand while it was marked paused: it runs, so watch it.
+        this.paused = false;
+        this.note(`the daemon was marked paused but PID ${live.pid} runs: adopted it; no longer paused`);
+      } else {
+        removePidFile(this.pidFile);
+        this.setState('paused');
+        this.note('not starting: the daemon is paused; resume it with `cfa-console daemon resume`');
+        return;
+      }
+    }
+    if (options.manual) this.paused = false;
     if (live) {
       if (options.manual) this.event('restart', { manual: true, reason: 'started by hand; adopted the running process' });
       this.adopt(live);
@@ -287,6 +308,71 @@ export class Supervisor {
     this.sampler.watch(this.name, null);
     this.current?.unref();
     this.current = null;
+  }
+
+  /**
+   * Stops the daemon on purpose and keeps it stopped: state `paused` (persisted, so a leader that
+   * takes over respects it), no restart, and neither the stop nor the restart counters count it.
+   * A pending backoff restart is cancelled. Pausing a paused daemon changes nothing.
+   */
+  pause(reason = 'paused by request', graceMs = this.killGraceMs): Promise<SupervisorStatus> {
+    return this.exclusive(async () => {
+      this.requireCommand();
+      if (this.paused) return this.status();
+      this.paused = true;
+      if (this.backoffTimer) clearTimeout(this.backoffTimer);
+      this.backoffTimer = null;
+      const run = await this.endCurrent(graceMs, reason);
+      this.event('pause', { pid: run?.pid ?? null, reason });
+      this.note(`paused (${reason}): not restarted until resumed`);
+      this.setState('paused');
+      return this.status();
+    });
+  }
+
+  /**
+   * Starts a paused daemon again (a `resume` event, not a restart). A daemon that is not paused
+   * is left as it is when it runs; otherwise (backoff, crash-loop, stopped) this refuses and
+   * says to restart it instead.
+   */
+  resume(reason = 'resumed by request'): Promise<SupervisorStatus> {
+    return this.exclusive(async () => {
+      this.requireCommand();
+      if (!this.paused) {
+        if (this.current || this.spawning) return this.status();
+        throw new Error(`the ${this.name} daemon is not paused (it is ${this.state}): use \`cfa-console daemon restart\` to start it`);
+      }
+      this.paused = false;
+      this.event('resume', { reason });
+      this.note(`resumed (${reason})`);
+      if (!this.active) {
+        await this.start();
+      } else {
+        await this.spawn();
+      }
+      return this.status();
+    });
+  }
+
+  /**
+   * An operator's restart: stop (no crash) and start again, recorded as a manual `restart`, which
+   * also lifts a pause or a crash-loop. A daemon waiting out a backoff is started at once.
+   */
+  restart(reason = 'restarted by request', graceMs = this.killGraceMs): Promise<SupervisorStatus> {
+    return this.exclusive(async () => {
+      this.requireCommand();
+      this.paused = false;
+      if (!this.active) {
+        await this.start({ manual: true });
+        return this.status();
+      }
+      if (this.backoffTimer) clearTimeout(this.backoffTimer);
+      this.backoffTimer = null;
+      await this.endCurrent(graceMs, reason);
+      this.event('restart', { manual: true, reason });
+      await this.spawn();
+      return this.status();
+    });
   }
 
   status(): SupervisorStatus {
@@ -563,7 +649,7 @@ export class Supervisor {
   }
 
   private afterCrash(): void {
-    if (!this.active) return;
+    if (!this.active || this.paused) return;
     const now = this.now();
     const since = Math.max(now - this.policy.crashWindowMs, this.store.lastManualRestartAt(this.name) ?? -Infinity);
     const crashes = this.store.crashTimes(this.name, since);
@@ -588,10 +674,22 @@ export class Supervisor {
   private async doStop(graceMs: number): Promise<void> {
     this.active = false;
     this.clearTimers();
+    const run = await this.endCurrent(graceMs, 'engine stop');
+    if (this.ownSampler) this.sampler.stop();
+    this.sampler.watch(this.name, null);
+    // A pause outlives the engine: the next leader must not start the daemon either.
+    this.setState(this.paused ? 'paused' : this.state === 'crash-loop' && !run ? 'crash-loop' : 'stopped');
+  }
+
+  /**
+   * Ends the watched process on purpose (its exit is no crash) and waits until it and its group
+   * are gone; returns it, or null when nothing ran.
+   */
+  private async endCurrent(graceMs: number, reason: string): Promise<Watched | null> {
     const run = this.current;
     if (run) {
       run.ending = 'stop';
-      this.note(`stopping PID ${run.pid}: SIGTERM, SIGKILL after ${formatMs(graceMs)}`);
+      this.note(`stopping PID ${run.pid} (${reason}): SIGTERM, SIGKILL after ${formatMs(graceMs)}`);
       const killed = await this.terminate(run, graceMs);
       if (!run.exited) {
         run.resolveExit?.({ code: null, signal: killed ? 'SIGKILL' : 'SIGTERM' });
@@ -600,14 +698,28 @@ export class Supervisor {
       // exited() runs in a later microtask; make sure it has, so the state below is the last word.
       await sleep(0);
       if (this.current === run) this.current = null;
-      this.event('stop', { pid: run.pid, graceMs, killed });
+      this.event('stop', { pid: run.pid, graceMs, killed, reason });
+      removePidFile(this.pidFile, run);
     }
     await this.cleanup;
     this.cleanup = null;
-    if (this.ownSampler) this.sampler.stop();
-    this.sampler.watch(this.name, null);
-    if (run) removePidFile(this.pidFile, run);
-    this.setState(this.state === 'crash-loop' && !run ? 'crash-loop' : 'stopped');
+    return run;
+  }
+
+  /** Serialises pause, resume and restart with each other and with stop(). */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.actions.then(async () => {
+      await this.stopping;
+      return work();
+    });
+    this.actions = next.catch(() => undefined);
+    return next;
+  }
+
+  private requireCommand(): void {
+    if (!this.config.command || this.config.command.length === 0) {
+      throw new Error('daemon.command is not set in the config: there is no daemon to supervise');
+    }
   }
 
   /**
