@@ -183,7 +183,9 @@ export async function bringUp(env: RecoveryEnv, dataDir: string): Promise<{ resu
 export function resumeNote(paused: PausedWriters | null): string {
   if (!paused) return 'nothing was paused';
   const parts = ['released the locks: syncs and backups may run again'];
-  if (paused.daemonStopped) parts.push('the backtest daemon was stopped: the engine\'s leader starts it again (after its backoff if one is running now, else when `cfa-console --daemon` starts)');
+  if (paused.daemonResumed === 'leader') parts.push('asked the engine\'s leader to resume the backtest daemon');
+  else if (paused.daemonResumed === 'next-leader') parts.push(paused.daemonStopped ? 'the backtest daemon is no longer paused: it starts again when the engine does (`cfa-console --daemon`)' : 'the backtest daemon is no longer paused');
+  else if (paused.daemonStopped) parts.push('the backtest daemon was stopped: the engine\'s leader starts it again (after its backoff if one is running now, else when `cfa-console --daemon` starts)');
   return parts.join('; ');
 }
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireLock, LockHeldError } from '../engine/job-lock.js';
 import { holderIsGone, readLease } from '../engine/leadership.js';
+import { askLeader, liveLeader, submitRequest } from '../engine/requests.js';
+import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { isRunning, liveProcessFromPidFile, pidFilePath, type PidRecord } from '../engine/supervisor/pid-file.js';
 import type { Db } from '../store/sqlite.js';
 
@@ -43,6 +45,14 @@ export interface PausedWriters {
   /** What was done and found, for the step log: locks, the daemon, the leader, open handles. */
   notes: string[];
   daemonStopped: PidRecord | null;
+  /**
+   * How the daemon was paused, so that release() resumes it the same way: by the engine's leader
+   * (a daemon.pause request), or marked paused in ops.db when no leader runs (a leader starting
+   * meanwhile leaves it stopped). Null when we did not pause it (not asked, or paused already).
+   */
+  daemonPaused: 'leader' | 'ops.db' | null;
+  /** Set by release(): who starts the daemon again (null when it was not paused by us). */
+  daemonResumed: 'leader' | 'next-leader' | null;
   release(): void;
 }
 
@@ -71,6 +81,7 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
     options.onNote?.(n);
   };
   const releases: (() => void)[] = [];
+  const resumed: { how: PausedWriters['daemonResumed'] } = { how: null };
   const release = () => {
     for (const r of releases.splice(0).reverse()) {
       try { r(); } catch { /* ops.db gone: the lock of a dead process is taken over anyway */ }
@@ -87,12 +98,13 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
     const leader = readLease(options.ops);
     const leaderAlive = leader && !holderIsGone(leader, Date.now()) && leader.pid !== process.pid;
     let daemonStopped: PidRecord | null = null;
+    let daemonPaused: PausedWriters['daemonPaused'] = null;
     if (options.stopDaemon) {
-      daemonStopped = await stopDaemon(options.dataDir, options.killGraceMs, note);
-      if (daemonStopped && leaderAlive) {
-        note(`the engine's leader (PID ${leader.pid} on ${leader.host}) sees that stop as a crash and restarts the daemon after its backoff; it reads the store as it is then`);
-      } else if (daemonStopped) {
-        note('no engine leader is running: the daemon starts again when the engine does (`cfa-console --daemon`)');
+      ({ daemonStopped, daemonPaused } = await pauseDaemon(options, note));
+      if (daemonPaused) {
+        // Whatever happens next, the daemon is resumed with the locks.
+        const unlock = releases.splice(0);
+        releases.push(() => { resumed.how = resumeDaemon(options.ops, daemonPaused); }, ...unlock);
       }
     }
     if (leaderAlive) {
@@ -102,11 +114,70 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
     if (holders.length) {
       note(`market.db is open in ${holders.map((h) => `PID ${h.pid} (${h.name})`).join(', ')}: ${options.stopDaemon ? 'such readers keep the old file until they reopen it; restart them after the restore' : 'readers are fine during compaction'}`);
     }
-    return { notes, daemonStopped, release };
+    return { notes, daemonStopped, daemonPaused, get daemonResumed() { return resumed.how; }, release };
   } catch (error) {
     release();
     throw error;
   }
+}
+
+const PAUSE_REASON = 'market.db is being replaced (restore or recover)';
+
+/**
+ * Pauses the backtest daemon for a restore: a live leader is asked (a daemon.pause request), so
+ * its supervisor neither restarts it nor counts the stop as a crash. Without a leader (or when it
+ * cannot) the daemon is marked paused in ops.db and stopped by its PID file.
+ */
+async function pauseDaemon(options: PauseOptions, note: (n: string) => void): Promise<{ daemonStopped: PidRecord | null; daemonPaused: PausedWriters['daemonPaused'] }> {
+  const before = liveProcessFromPidFile(pidFilePath(options.dataDir, DAEMON));
+  const leader = liveLeader(options.ops);
+  if (leader) {
+    try {
+      const request = await askLeader(options.ops, 'daemon.pause', { reason: PAUSE_REASON }, { timeoutMs: options.killGraceMs + 15_000 });
+      if (request.state === 'done') {
+        note(`the engine's leader (PID ${leader.pid} on ${leader.host}) paused the backtest daemon${before ? ` (PID ${before.pid} stopped)` : ''} (request #${request.id}): it is not restarted until we are done, and the stop is no crash`);
+        if (before && isRunning(before)) throw new Error(`the backtest daemon (PID ${before.pid}) still runs after the leader paused it; not touching market.db while it runs`);
+        return { daemonStopped: before, daemonPaused: 'leader' };
+      }
+      note(`the engine's leader could not pause the backtest daemon (request #${request.id}: ${String(request.result?.error ?? 'failed')}); stopping it by its PID file`);
+    } catch (error) {
+      if ((error as Error).message.includes('not touching market.db')) throw error;
+      note(`could not have the engine's leader pause the backtest daemon (${(error as Error).message}); stopping it by its PID file`);
+    }
+  }
+  const store = new DaemonStore(options.ops);
+  const marked = store.markPaused(DAEMON, { reason: PAUSE_REASON, by: process.pid });
+  let daemonStopped: PidRecord | null;
+  try {
+    daemonStopped = await stopDaemon(options.dataDir, options.killGraceMs, note);
+  } catch (error) {
+    if (marked) store.clearPaused(DAEMON, { reason: 'the restore could not stop it' });
+    throw error;
+  }
+  if (!marked) {
+    note('the backtest daemon was paused already: it stays paused after the restore (`cfa-console daemon resume`)');
+  } else if (daemonStopped && leader) {
+    note(`the engine's leader (PID ${leader.pid} on ${leader.host}) may see that stop as a crash and restart the daemon after its backoff; it reads the store as it is then`);
+  } else if (daemonStopped) {
+    note('no engine leader is running: the daemon is marked paused until we are done, then starts again when the engine does (`cfa-console --daemon`)');
+  }
+  return { daemonStopped, daemonPaused: marked ? 'ops.db' : null };
+}
+
+/** Undoes pauseDaemon: asks a live leader to resume, else clears the paused mark for the next one. */
+function resumeDaemon(ops: Db, how: PausedWriters['daemonPaused']): PausedWriters['daemonResumed'] {
+  if (!how) return null;
+  try {
+    if (liveLeader(ops)) {
+      // Not waited for: the leader resumes it within a second or so; a takeover picks it up too.
+      submitRequest(ops, 'daemon.resume', { reason: 'the restore is done' }, { ttlMs: 10 * 60_000 });
+      return 'leader';
+    }
+  } catch {
+    // No leader after all: fall through to the mark.
+  }
+  new DaemonStore(ops).clearPaused(DAEMON, { reason: 'the restore is done' });
+  return 'next-leader';
 }
 
 function signal(record: PidRecord, sig: NodeJS.Signals): void {

@@ -6,6 +6,7 @@ import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
 import { printStatus, registerEngineCommands } from './engine-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
+import { registerDaemonCommands } from './daemon-commands.js';
 import { registerHealthCommands } from './health-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
@@ -81,6 +82,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   registerEngineCommands(program, globals, result);
   registerAlertCommands(program, globals, result);
   registerBackupCommands(program, globals, result);
+  registerDaemonCommands(program, globals, result);
   registerHealthCommands(program, globals, result);
   registerExampleBacktestCommand(program, globals, result);
   registerSimulatorCommand(program);

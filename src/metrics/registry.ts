@@ -195,7 +195,7 @@ export class CfaMetrics {
     }
     const running = daemon.state === 'running';
     this.daemonUp.set(running ? 1 : 0);
-    for (const state of ['stopped', 'starting', 'running', 'hung', 'backoff', 'crash-loop']) {
+    for (const state of ['stopped', 'starting', 'running', 'hung', 'backoff', 'crash-loop', 'paused']) {
       this.daemonState.set({ state }, daemon.state === state ? 1 : 0);
     }
     // As the built-in rules judge them: heartbeat while it runs or hangs, CPU and RSS while it runs.

@@ -25,6 +25,8 @@ export interface DaemonInput {
 
 const STATE_STATUS: Record<string, HealthStatus> = {
   running: 'ok', starting: 'ok', backoff: 'warn', stopped: 'warn', hung: 'critical', 'crash-loop': 'critical',
+  // Stopped on purpose (an operator, a restore): worth seeing, never an emergency.
+  paused: 'warn',
 };
 
 /** The supervised backtest daemon: alive, heartbeat age, CPU, RSS, restarts and crash-loop. */
@@ -58,6 +60,7 @@ export function judgeDaemon(input: DaemonInput): ProbeResult {
     }
   }
   if (state === 'crash-loop') offenders.push({ name: 'crash-loop', value: input.crashesInWindow, detail: `${input.crashesInWindow} crashes within ${humanDuration(limits.crashWindowMs)}: restart it by hand once the cause is fixed` });
+  if (state === 'paused') offenders.push({ name: 'paused', value: null, detail: 'stopped on purpose and not restarted: resume it with `cfa-console daemon resume`' });
   if (state === 'hung') offenders.push({ name: 'hung', value: heartbeatAge, detail: 'the heartbeat stopped; the supervisor kills and restarts it' });
 
   parts.push(`${input.restarts24h} restarts in 24h`);

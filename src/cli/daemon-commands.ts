@@ -1,0 +1,123 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { durationMs } from '../config/schema.js';
+import { holderIsGone, readLease } from '../engine/leadership.js';
+import { askLeader, NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
+import { DaemonStore } from '../engine/supervisor/daemon-store.js';
+import { openOpsDb } from '../store/ops-db.js';
+import { createContext, ensureDataDir, type GlobalOptions } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { isoOrDash, relative, statusMark } from './format.js';
+import { printJsonLine } from './progress.js';
+import type { ProgramResult } from './program.js';
+
+const DAEMON = 'backtest';
+const ACTIONS = ['status', 'restart', 'pause', 'resume'] as const;
+type Action = (typeof ACTIONS)[number];
+const DAY_MS = 86_400_000;
+
+interface DaemonOptions {
+  json?: boolean;
+  timeout: string;
+  reason?: string;
+}
+
+/** Usage errors exit 2 (ConfigError carries it). */
+function usage(message: string): ConfigError {
+  return new ConfigError(message);
+}
+
+function parseTimeout(value: string): number {
+  const parsed = durationMs(value);
+  if (typeof parsed !== 'number' || !(parsed > 0)) {
+    throw usage(`--timeout ${JSON.stringify(value)} is not a duration: write a number with a unit, e.g. 30s, 2m`);
+  }
+  return parsed;
+}
+
+/**
+ * `cfa-console daemon [status|restart|pause|resume]`: the supervised backtest daemon, from any
+ * process. The actions are requests to the engine's leader (src/engine/requests.ts), which owns
+ * the supervisor; this waits for its answer.
+ */
+export function registerDaemonCommands(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
+  program.command('daemon')
+    .description('the supervised backtest daemon: its status, or ask the engine\'s leader to restart, pause or resume it')
+    .argument('[action]', `one of ${ACTIONS.join(', ')}`, 'status')
+    .option('--json', 'one JSON line instead of text')
+    .option('--timeout <duration>', 'how long to wait for the leader\'s answer', '30s')
+    .option('--reason <text>', 'why, recorded with the request and in the daemon\'s log')
+    .addHelpText('after', `
+A paused daemon is not restarted by the supervisor and its stop is not a crash, until resumed;
+restart stops it and starts it again (a deliberate restart, not a crash; it also lifts a pause or
+a crash-loop). The leader is the running \`cfa-console --daemon\` or console.
+
+Exit codes: 0 done, 1 failed or no engine leader running, 2 usage, 124 no answer within --timeout.`)
+    .action(async (action: string, o: DaemonOptions) => {
+      if (!(ACTIONS as readonly string[]).includes(action)) {
+        throw usage(`unknown daemon action ${JSON.stringify(action)} (one of: ${ACTIONS.join(', ')})`);
+      }
+      const timeoutMs = parseTimeout(o.timeout);
+      const ctx = createContext(globals(), Boolean(o.json));
+      const db = openOpsDb(ensureDataDir(ctx.loaded.config.dataDir));
+      try {
+        if (action === 'status') {
+          printDaemonStatus(db, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);
+          return;
+        }
+        result.exitCode = await ask(db, action as Exclude<Action, 'status'>, timeoutMs, o);
+      } finally {
+        db.close();
+      }
+    });
+}
+
+async function ask(db: ReturnType<typeof openOpsDb>, action: 'restart' | 'pause' | 'resume', timeoutMs: number, o: DaemonOptions): Promise<number> {
+  const kind = `daemon.${action}` as const;
+  let request: LeaderRequest;
+  try {
+    request = await askLeader(db, kind, o.reason ? { reason: o.reason } : {}, { timeoutMs });
+  } catch (error) {
+    if (!(error instanceof NoLeaderError || error instanceof RequestTimeoutError)) throw error;
+    if (o.json) {
+      printJsonLine(process.stdout, {
+        event: 'request', kind, state: error instanceof NoLeaderError ? 'no-leader' : error.request.state,
+        ...(error instanceof RequestTimeoutError ? { id: error.request.id } : {}), error: error.message,
+      });
+    }
+    throw error;
+  }
+  const r = request.result ?? {};
+  if (o.json) {
+    printJsonLine(process.stdout, { event: 'request', ...request });
+  } else if (request.state === 'done') {
+    const pid = typeof r.pid === 'number' ? `, PID ${r.pid}` : '';
+    const was = typeof r.previousPid === 'number' && r.previousPid !== r.pid ? ` (was PID ${r.previousPid})` : '';
+    process.stdout.write(`✔ ${action}: done by the leader (PID ${request.handledBy?.pid} on ${request.handledBy?.host}), request #${request.id}: ` +
+      `the ${String(r.daemon ?? DAEMON)} daemon is ${String(r.state ?? '?')}${pid}${was}\n`);
+  } else {
+    process.stderr.write(`cfa-console: error: ${action} failed on the leader (request #${request.id}): ${String(r.error ?? 'no detail')}\n`);
+  }
+  return request.state === 'done' ? EXIT.ok : EXIT.failure;
+}
+
+function printDaemonStatus(db: ReturnType<typeof openOpsDb>, json: boolean, configured: boolean, crashWindowMs: number, maxCrashes: number): void {
+  const now = Date.now();
+  const store = new DaemonStore(db);
+  const state = store.readState(DAEMON);
+  const lease = readLease(db);
+  const leader = lease && !holderIsGone(lease, now) ? lease : null;
+  const restarts24h = store.countEvents(DAEMON, 'restart', now - DAY_MS);
+  const crashesInWindow = store.crashTimes(DAEMON, now - crashWindowMs).length;
+  if (json) {
+    printJsonLine(process.stdout, { name: DAEMON, configured, daemon: state, restarts24h, crashesInWindow, maxCrashes, leader });
+    return;
+  }
+  const lines = [
+    `daemon    ${state ? `${statusMark(state.state)}${state.pid ? ` PID ${state.pid}` : ''}${state.startedAt && state.pid ? `, started ${isoOrDash(state.startedAt)} (${relative(state.startedAt, now)})` : ''}` : configured ? '· not started yet' : '· none configured (daemon.command)'}`,
+    `restarts  ${restarts24h} in 24h; crashes ${crashesInWindow} of ${maxCrashes} allowed in the crash window`,
+    `leader    ${leader ? `✔ PID ${leader.pid} on ${leader.host}` : '✖ none: restart, pause and resume need one (start `cfa-console --daemon` or open the console)'}`,
+  ];
+  if (state?.state === 'paused') lines.push('paused    not restarted until `cfa-console daemon resume`');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
