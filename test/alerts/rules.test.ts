@@ -125,6 +125,8 @@ describe('alert rules', () => {
     expect(at({ rssBytes: 3 * 1024 ** 3 })).toEqual(['daemon-rss-high{daemon="backtest"}']);
     expect(at({ state: 'crash-loop', pid: null })).toEqual(['daemon-crash-loop{daemon="backtest"}']);
     expect(at({ configured: false, state: 'stopped' })).toEqual([]);
+    // Paused on purpose is not dead: no page (the health probe warns instead).
+    expect(at({ state: 'paused', pid: null, heartbeatAgeMs: null })).toEqual([]);
     // CPU over 90% must hold for 10 minutes (the rule's `for`, from daemon.cpuLimitFor).
     expect(settings.forMs['daemon-cpu-high']).toBe(10 * MINUTE);
     expect(evaluateRules(input({ daemon: null }), settings).undetermined).toEqual(['daemon-dead', 'daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high', 'daemon-crash-loop']);

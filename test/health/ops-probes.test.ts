@@ -108,6 +108,12 @@ describe('judgeDaemon', () => {
     expect(judgeDaemon({ ...running, sample: { cpuPercent: 5, rssBytes: 3 * 1024 * 1024 * 1024 } }).status).toBe('warn');
   });
 
+  it('warns, never critical, for a daemon paused on purpose', () => {
+    const paused = judgeDaemon({ ...running, state: { state: 'paused', pid: null, startedAt: null }, alive: null, heartbeatAt: null });
+    expect(paused.status).toBe('warn');
+    expect(paused.offenders).toEqual([{ name: 'paused', value: null, detail: 'stopped on purpose and not restarted: resume it with `cfa-console daemon resume`' }]);
+  });
+
   it('is unknown when configured but never started (no engine ran)', () => {
     expect(judgeDaemon({ ...running, state: null, alive: null }).status).toBe('unknown');
   });
