@@ -4,7 +4,10 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, pidAlive, startDaemon } from '../helpers/daemon.js';
+import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { askLeader } from '../../src/engine/requests.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 
 const BEATING = path.resolve('test/fixtures/daemons/beating-daemon.mjs');
 // Nothing in these tests talks to an exchange; no job is enabled.
@@ -104,6 +107,30 @@ describe('cfa-console daemon (requests to the leader)', () => {
       await engine.child;
     }
   }, 60_000);
+
+  it('a job.run request from another process runs the job on the leader (trigger manual) and answers with the run', async () => {
+    const sim = await simulator({ symbols: 2 });
+    const dir = tempDir();
+    const data = path.join(dir, 'data');
+    // Every job is disabled on schedule: only the request runs the sync.
+    const args = engineFixture(dir, sim.url);
+    const engine = startDaemon(args);
+    const db = openOpsDb(data);
+    try {
+      await engine.waitFor((l) => l.msg === 'became leader');
+      const answer = await askLeader(db, 'job.run', { job: 'sync' }, { timeoutMs: 60_000 });
+      expect(answer).toMatchObject({ state: 'done', result: { job: 'sync', status: 'success', exitCode: 0 } });
+      expect(answer.handledBy?.pid).toBe(engine.child.pid);
+      const runs = query<{ id: number; trigger: string; pid: number }>(data, 'SELECT id, trigger, pid FROM job_runs');
+      expect(runs).toMatchObject([{ id: answer.result?.runId, trigger: 'manual' }]);
+      const unknown = await askLeader(db, 'job.run', { job: 'nope' }, { timeoutMs: 30_000 });
+      expect(unknown).toMatchObject({ state: 'failed', result: { error: expect.stringMatching(/no such job "nope"/) } });
+    } finally {
+      db.close();
+      engine.child.kill('SIGTERM');
+      await engine.child;
+    }
+  }, 90_000);
 
   it('with no leader running: a clear error naming what to start, exit 1, and nothing left pending', async () => {
     const { data, args } = fixture();
