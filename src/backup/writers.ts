@@ -164,9 +164,15 @@ async function pauseDaemon(options: PauseOptions, note: (n: string) => void): Pr
   return { daemonStopped, daemonPaused: marked ? 'ops.db' : null };
 }
 
-/** Undoes pauseDaemon: asks a live leader to resume, else clears the paused mark for the next one. */
+/**
+ * Undoes pauseDaemon. A mark in ops.db is cleared (the next leader starts the daemon); a live
+ * leader is asked to resume it (its supervisor holds the pause, whether it paused the daemon for
+ * us or read our mark when it started meanwhile).
+ */
 function resumeDaemon(ops: Db, how: PausedWriters['daemonPaused']): PausedWriters['daemonResumed'] {
   if (!how) return null;
+  const store = new DaemonStore(ops);
+  if (how === 'ops.db') store.clearPaused(DAEMON, { reason: 'the restore is done' });
   try {
     if (liveLeader(ops)) {
       // Not waited for: the leader resumes it within a second or so; a takeover picks it up too.
@@ -174,9 +180,9 @@ function resumeDaemon(ops: Db, how: PausedWriters['daemonPaused']): PausedWriter
       return 'leader';
     }
   } catch {
-    // No leader after all: fall through to the mark.
+    // No leader after all: the mark below lets the next one start it.
   }
-  new DaemonStore(ops).clearPaused(DAEMON, { reason: 'the restore is done' });
+  if (how === 'leader') store.clearPaused(DAEMON, { reason: 'the restore is done; the leader that paused it is gone' });
   return 'next-leader';
 }
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/backup/files.js';
 import { processStartTicks } from '../../src/engine/process-identity.js';
+import { DaemonStore } from '../../src/engine/supervisor/daemon-store.js';
 import { pidFilePath, writePidFile } from '../../src/engine/supervisor/pid-file.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { runCli } from '../helpers/cli.js';
@@ -185,6 +186,18 @@ describe('cfa-console restore', () => {
     const stop = run.events.find((e) => e.step === 'stop-writers') as Record<string, string>;
     expect(stop.detail).toMatch(new RegExp(`stopped the backtest daemon \\(PID ${daemon.pid}\\) with SIGTERM`));
     expect(stop.detail).toMatch(/holding the sync, backup locks/);
+    // No leader: the daemon was marked paused meanwhile (a leader starting then leaves it stopped),
+    // and the mark is lifted at the end so the next leader starts it; nothing counted as a crash.
+    expect(stop.detail).toMatch(/no engine leader is running: the daemon is marked paused until we are done/);
+    expect((run.events.find((e) => e.step === 'resume') as Record<string, string>).detail).toMatch(/the backtest daemon is no longer paused: it starts again when the engine does/);
+    const ops = openOpsDb(env.dataDir);
+    try {
+      const daemonStore = new DaemonStore(ops);
+      expect(daemonStore.readState('backtest')?.state).toBe('stopped');
+      expect(daemonStore.recentEvents('backtest', 0).map((e) => e.kind)).toEqual(['pause', 'resume']);
+    } finally {
+      ops.close();
+    }
     const summary = summaryOf(run);
     expect(summary).toMatchObject({ kind: 'restore', status: 'ok', backupId: 1 });
     expect(filesIn(summary.quarantine)).toContain('market.db');

@@ -139,6 +139,10 @@ describe('cfa-console daemon (requests to the leader)', () => {
     expect(run.stderr).toMatch(/no engine leader is running; start `cfa-console --daemon` or open the console/);
     expect(query(data, 'SELECT * FROM requests')).toEqual([]);
 
+    const help = await runCli(['daemon', '--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/Exit codes: 0 done, 1 failed or no engine leader running, 2 usage, 124 no answer within --timeout/);
+
     const usage = await runCli([...args, 'daemon', 'reboot']);
     expect(usage.exitCode).toBe(2);
     expect(usage.stderr).toMatch(/unknown daemon action "reboot" \(one of: status, restart, pause, resume\)/);
