@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
-import { createContext, type CliContext, type GlobalOptions } from './context.js';
+import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
+import { jobOptions, operationCommand, registerJobCommand } from './job-commands.js';
 import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
 import { printStatus, registerEngineCommands } from './engine-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
@@ -10,10 +11,7 @@ import { registerHealthCommands } from './health-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
-/** Where the exit code of an action lands; commander itself only knows success or throw. */
-export interface ProgramResult {
-  exitCode: number;
-}
+export type { ProgramResult } from './context.js';
 
 /** Modes the headless CLI does not carry itself; the `cfa-console` binary adds the console. */
 export interface CliModes {
@@ -47,13 +45,11 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   });
 
   for (const job of JOBS) {
-    const command = program.command(job.name).description(`${job.summary} (job; default schedule ${job.schedule ?? 'on demand'} UTC, timeout ${job.timeout})`);
-    job.options(command)
-      .option('--json', 'JSON lines on stdout: one per series or step, then a summary')
-      .action(async (options: Record<string, unknown>) => {
-        const context = createContext(globals(), Boolean(options.json));
-        result.exitCode = await job.run(options, context);
-      });
+    registerJobCommand(program, job, async (raw, json) => {
+      const context = createContext(globals(), json);
+      const options = jobOptions(job, raw, context.loaded.config);
+      result.exitCode = await operationCommand(job).run(options as never, context);
+    });
   }
 
   program.action(async () => {
@@ -72,9 +68,9 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
       return;
     }
     // Without a terminal the demo shows the sync doing its work against the simulator.
-    const sync = JOBS.find((job) => job.name === 'sync')!;
+    const { syncCommand } = await import('./sync-command.js');
     // The simulator's IP is not shared with a live trader: the demo may use all of it.
-    result.exitCode = await sync.run({ backfillDays: '7', weightBudget: '2400' }, createContext(globals(), false));
+    result.exitCode = await syncCommand({ backfillDays: 7, weightBudget: 2400 }, createContext(globals(), false));
     process.stderr.write(`demo: the candles are in ${globals().dataDir}/market.db (try: sqlite3 ${globals().dataDir}/market.db 'SELECT * FROM ohlcv_h4 LIMIT 5')\n`);
   });
 

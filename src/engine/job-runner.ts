@@ -17,7 +17,8 @@ export interface RunRequest {
   job: string;
   trigger: RunTrigger;
   slot?: number | null;
-  args?: string[];
+  /** The operation's typed options (JSON), handed to the job's process whole. */
+  options?: Record<string, unknown>;
   timeoutMs: number;
   /** Between SIGTERM and SIGKILL, on timeout or cancel. */
   killGraceMs: number;
@@ -93,7 +94,7 @@ interface Execution {
 async function execute(request: RunRequest, deps: RunnerDeps, runId: number, log: RunLog): Promise<Execution> {
   const [file, ...prefix] = deps.cliCommand;
   if (file === undefined) return { status: 'failed', exitCode: null, summary: { error: 'no command to run the job with' } };
-  const args = [...prefix, request.job, ...(request.args ?? []), '--json'];
+  const args = [...prefix, request.job, `--options-json=${JSON.stringify(request.options ?? {})}`, '--json'];
   log.note(`run ${runId} of ${request.job} (${request.trigger}): ${[file, ...args].join(' ')}`);
 
   // Detached: the child leads its own process group, so a timeout reaches whatever it spawned,
