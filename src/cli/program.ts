@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { GLOBAL_OPTIONS } from './global-options.js';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
 import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
@@ -22,15 +23,10 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   const program = new Command('cfa-console')
     .description('Operations console and headless engine for the crypto-futures data pipeline')
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
-    .addOption(new Option('--data-dir <dir>', 'data directory (market.db, ops.db, logs, backups)').env('CFA_DATA_DIR'))
-    .addOption(new Option('--config <file>', 'config file (JSON)').env('CFA_CONFIG'))
-    .addOption(new Option('--exchange-url <url>', 'exchange REST base URL').env('CFA_EXCHANGE_URL'))
-    .option('--no-color', 'plain output without colour (also NO_COLOR)')
-    .option('--daemon', 'run the engine headless (scheduler, jobs, supervisor) with JSON log lines on stdout, for systemd')
-    .option('--demo', 'no exchange needed: run against the built-in simulator on loopback with a temporary data dir')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  for (const option of GLOBAL_OPTIONS) program.addOption(option);
   const globals = () => program.opts<GlobalOptions>();
 
   let demo: DemoEnvironment | null = null;
