@@ -1,4 +1,5 @@
 import type { StepRecord } from '../common/step-log.js';
+import { statusSymbol } from '../status/vocabulary.js';
 
 /** Text for people; the JSON lines carry the raw numbers. Marks carry meaning without colour. */
 export function bytes(n: number | null | undefined): string {
@@ -21,10 +22,9 @@ export function isoOrNone(t: number | null | undefined): string {
   return t == null ? 'none' : new Date(t).toISOString().replace('.000Z', 'Z');
 }
 
-export const MARK = { ok: '✔', verified: '✔', warn: '▲', failed: '✖', skipped: '·', 'not-configured': '·', unchecked: '▲', deleted: '·', 'no-backup': '✖', partial: '▲', 'not-needed': '✔' } as const;
-
+/** The symbol of a step, backup, drill or recovery status, from the one status vocabulary. */
 export function mark(status: string): string {
-  return (MARK as Record<string, string>)[status] ?? '·';
+  return statusSymbol(status);
 }
 
 export function stepLine(s: StepRecord): string {

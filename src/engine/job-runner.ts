@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Db } from '../store/sqlite.js';
 import { lockHolder } from './job-lock.js';
-import { isAlive } from './process-identity.js';
+import { isAlive, processGroupAlive } from './process-identity.js';
 import {
   finishRun, jobLogPath, recordSkipped, setRunLogPath, startRun,
   type FinalStatus, type RunTrigger,
@@ -308,29 +308,7 @@ class ProcessGroup {
  * a container) never waits for it would otherwise keep the group "alive" forever.
  */
 function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command name: state, ppid, pgrp.
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return false;
+  return processGroupAlive(pgid);
 }
 
 export interface RunningJob {
