@@ -5,11 +5,10 @@ import { holderIsGone, readLease } from '../engine/leadership.js';
 import { askLeader, NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { openOpsDb } from '../store/ops-db.js';
-import { createContext, ensureDataDir, type GlobalOptions } from './context.js';
+import { createContext, ensureDataDir, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, statusMark } from './format.js';
 import { printJsonLine } from './progress.js';
-import type { ProgramResult } from './program.js';
 
 const DAEMON = 'backtest';
 const ACTIONS = ['status', 'restart', 'pause', 'resume'] as const;

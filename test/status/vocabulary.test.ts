@@ -13,7 +13,7 @@ import {
 // Records over the project's own status types: adding a word to one of them without deciding its
 // severity here fails the typecheck, and the test below then fails until the vocabulary has it.
 const RUN: Record<RunStatus, true> = { running: true, success: true, partial: true, failed: true, timeout: true, skipped: true, cancelled: true };
-const DAEMON: Record<DaemonStateName, true> = { stopped: true, starting: true, running: true, hung: true, backoff: true, 'crash-loop': true };
+const DAEMON: Record<DaemonStateName, true> = { stopped: true, starting: true, running: true, hung: true, backoff: true, 'crash-loop': true, paused: true };
 const ALERT_STATE: Record<AlertState, true> = { pending: true, firing: true, resolved: true };
 const HEALTH: Record<HealthStatus, true> = { ok: true, warn: true, critical: true, unknown: true };
 const STEP: Record<StepStatus, true> = { ok: true, warn: true, failed: true, skipped: true };
