@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { opsV3Backup } from './migrations/ops-v3-backup.js';
 import { opsV4Alerts } from './migrations/ops-v4-alerts.js';
+import { opsV6Health } from './migrations/ops-v6-health.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -98,6 +99,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
   opsV3Backup,
   opsV4Alerts,
+  // Version 5 (the requests table) is added on another branch; migrate() needs versions
+  // ascending, not contiguous.
+  opsV6Health,
 ];
 
 export function openOpsDb(dataDir: string): Db {
