@@ -14,10 +14,14 @@ export function ageText(ageMs: number | null): string {
 /** An interval with no limit given ranks by its age in candles (six make it stale, as in the probe). */
 const FALLBACK_STALE_CANDLES = 6;
 
-/** The worst series first, ranked as the freshness probe ranks them: what on-call should look at. */
+/** Every series, the worst first, ranked as the freshness probe ranks them. */
+export function rankedSeries(series: readonly SeriesFreshness[], criticalMs: Partial<Record<Interval, number>> = {}): SeriesFreshness[] {
+  return rankWorstSeries(series, (interval) => criticalMs[interval] ?? FALLBACK_STALE_CANDLES * intervalMs(interval));
+}
+
+/** The series not ok, the worst first: what on-call should look at. */
 export function worstSeries(series: readonly SeriesFreshness[], count: number, criticalMs: Partial<Record<Interval, number>> = {}): SeriesFreshness[] {
-  const limit = (interval: Interval) => criticalMs[interval] ?? FALLBACK_STALE_CANDLES * intervalMs(interval);
-  return rankWorstSeries(series.filter((s) => s.status !== 'ok'), limit).slice(0, count);
+  return rankedSeries(series.filter((s) => s.status !== 'ok'), criticalMs).slice(0, count);
 }
 
 interface Props {
