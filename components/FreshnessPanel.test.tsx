@@ -37,4 +37,20 @@ describe('FreshnessPanel', () => {
   it('before the first health check says it is waiting', () => {
     expect(renderMono(<FreshnessPanel health={null} intervals={INTERVALS} filter="" filtering={false} focused width={90} />).lastFrame()).toContain('? waiting for the first health check');
   });
+
+  it('ranks the worst series against each interval\'s limit, as the freshness probe does', () => {
+    // Both critical: the 15m series is 4x its 1h limit, the 1d series older but only 1.25x its 4d limit.
+    const stale = health((s) => (s.symbol === 'ETHUSDT' && s.interval === '1d' ? { ageMs: 5 * 24 * HOUR, status: 'critical' }
+      : s.symbol === 'BTCUSDT' && s.interval === '15m' ? { ageMs: 4 * HOUR, status: 'critical' } : {}));
+    const criticalMs = { '15m': HOUR, '1h': 6 * HOUR, '4h': 24 * HOUR, '1d': 4 * 24 * HOUR };
+    const frame = renderMono(<FreshnessPanel health={stale} intervals={INTERVALS} filter="" filtering={false} focused width={90} criticalMs={criticalMs} />).lastFrame()!;
+    expect(frame).toContain('worst: ✖ BTCUSDT 15m 4h, ✖ ETHUSDT 1d 5d');
+  });
+
+  it('says in its title how old the leader\'s snapshot is when it is stale', () => {
+    const frame = renderMono(<FreshnessPanel health={health()} intervals={INTERVALS} filter="" filtering={false} focused width={90}
+      note="▲ health from the leader is 3m old (PID 4242@db1)" />).lastFrame()!;
+    expect(frame).toContain('▲ health from the leader is 3m old (PID 4242@db1)');
+    expect(frame).not.toContain('✔240');
+  });
 });
