@@ -75,8 +75,8 @@ export class ConsoleSession {
     const resourcesEvery = Math.max(durationMs(config.engine.sampleEvery), 15_000);
     if (this.feeds.health) {
       const health = this.feeds.health;
-      // Reading the leader's snapshot is cheap; it changes once per monitor interval.
-      const everyMs = Math.min(10_000, durationMs(config.engine.monitorEvery));
+      // Reading the leader's snapshot is cheap (a new one is parsed once), so a new one shows soon.
+      const everyMs = Math.min(2_000, durationMs(config.engine.monitorEvery));
       const read = async () => {
         const reading = await health();
         this.store.set('healthNote', reading.note);

@@ -5,7 +5,7 @@ import { holderIsGone, readLease } from '../engine/leadership.js';
 import type { Logger } from '../engine/logger.js';
 import { humanDuration } from '../health/format-values.js';
 import { HealthRefresher } from '../health/health-refresher.js';
-import { newestHealthSnapshot } from '../health/snapshot-store.js';
+import { newestHealthSnapshot, newestSnapshotRecord, type StoredSnapshot } from '../health/snapshot-store.js';
 import type { HealthSnapshot } from '../health/types.js';
 
 /** A stored snapshot older than this many monitor intervals is shown with its age. */
@@ -54,6 +54,8 @@ export interface HealthReading {
  */
 export class HealthFeed {
   private refresher: HealthRefresher | null = null;
+  private computedAt = 0;
+  private stored: StoredSnapshot | null = null;
   private last: HealthReading = { snapshot: null, note: null };
 
   constructor(
@@ -68,30 +70,40 @@ export class HealthFeed {
     const isLeader = this.engine.role === 'leader';
     const lease = isLeader ? null : readLease(db);
     const leaderAlive = isLeader || (lease !== null && !holderIsGone(lease, now, os.hostname()));
-    const stored = isLeader ? null : newestHealthSnapshot(db);
-    const source = chooseHealthSource({ isLeader, leaderAlive, storedAgeMs: stored ? now - stored.takenAt : null, intervalMs: this.intervalMs });
+    const newest = newestSnapshotRecord(db);
+    const source = chooseHealthSource({ isLeader, leaderAlive, storedAgeMs: newest ? now - newest.takenAt : null, intervalMs: this.intervalMs });
     switch (source.from) {
       case 'own-monitor': {
         const own = this.engine.latestHealth();
         if (own) this.last = { snapshot: own, note: null };
+        // Just elected, before the monitor's first tick: the newest stored one, for what it is.
+        else if (newest) this.last = this.fromStore(newest.id, now - newest.takenAt, true);
         break;
       }
       case 'stored':
-        this.last = {
-          snapshot: stored!.snapshot,
-          note: source.stale ? `▲ health from the leader is ${humanDuration(source.ageMs)} old (PID ${stored!.computedBy.pid}@${stored!.computedBy.host})` : null,
-        };
+        this.last = this.fromStore(newest!.id, source.ageMs, source.stale);
         break;
       case 'wait':
         break;
       case 'compute': {
+        // At the monitor's pace, as a leader would, not at the view's.
+        if (this.refresher && now - this.computedAt < this.intervalMs) break;
         this.refresher ??= new HealthRefresher(this.config);
         const snapshot = this.refresher.refresh(now);
+        this.computedAt = now;
         this.logger.info({ overall: snapshot.overall, durationMs: snapshot.durationMs }, 'health computed here: no live leader');
         this.last = { snapshot, note: '▲ no live leader: health computed by this console' };
         break;
       }
     }
     return this.last;
+  }
+
+  /** The stored snapshot `id`, read (and parsed) only when it is not the one read last time. */
+  private fromStore(id: number, ageMs: number, stale: boolean): HealthReading {
+    if (this.stored?.id !== id) this.stored = newestHealthSnapshot(this.engine.db);
+    const stored = this.stored!;
+    const note = stale ? `▲ health from the leader is ${humanDuration(ageMs)} old (PID ${stored.computedBy.pid}@${stored.computedBy.host})` : null;
+    return { snapshot: stored.snapshot, note };
   }
 }

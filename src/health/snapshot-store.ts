@@ -46,6 +46,12 @@ export function newestHealthSnapshot(db: Db): StoredSnapshot | null {
   return { ...record(row), snapshot: JSON.parse(row.snapshot!) as HealthSnapshot };
 }
 
+/** Who computed the newest stored snapshot and when, without reading its body; null when none. */
+export function newestSnapshotRecord(db: Db): SnapshotRecord | null {
+  const row = db.prepare('SELECT id, taken_at, computed_by_pid, computed_by_host, overall FROM health_snapshots ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+  return row ? { ...record(row), overall: row.overall } : null;
+}
+
 /** Who computed the stored snapshots and when, oldest first (no bodies). */
 export function listHealthSnapshots(db: Db): SnapshotRecord[] {
   const rows = db.prepare('SELECT id, taken_at, computed_by_pid, computed_by_host, overall FROM health_snapshots ORDER BY id').all() as Row[];

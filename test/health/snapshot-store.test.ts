@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listHealthSnapshots, newestHealthSnapshot, saveHealthSnapshot } from '../../src/health/snapshot-store.js';
+import { listHealthSnapshots, newestHealthSnapshot, newestSnapshotRecord, saveHealthSnapshot } from '../../src/health/snapshot-store.js';
 import type { HealthSnapshot, HealthStatus } from '../../src/health/types.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { migrate } from '../../src/store/sqlite.js';
@@ -17,12 +17,14 @@ describe('the health snapshot store', () => {
   it('reads nothing before the first snapshot, then the newest one with who computed it', () => {
     const db = openOpsDb(tempDir());
     expect(newestHealthSnapshot(db)).toBeNull();
+    expect(newestSnapshotRecord(db)).toBeNull();
     saveHealthSnapshot(db, snapshot(1_000), { pid: 11, host: 'a' });
     saveHealthSnapshot(db, snapshot(2_000, 'critical'), { pid: 22, host: 'b' });
     const newest = newestHealthSnapshot(db)!;
     expect(newest.takenAt).toBe(2_000);
     expect(newest.computedBy).toEqual({ pid: 22, host: 'b' });
     expect(newest.snapshot).toEqual(snapshot(2_000, 'critical'));
+    expect(newestSnapshotRecord(db)).toEqual({ id: newest.id, takenAt: 2_000, computedBy: { pid: 22, host: 'b' }, overall: 'critical' });
     db.close();
   });
 
