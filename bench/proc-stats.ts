@@ -1,13 +1,14 @@
 import fs from 'node:fs';
+import { readProcStat } from '../src/common/proc-stat.js';
 
 /** USER_HZ on Linux: /proc/<pid>/stat counts CPU time in these ticks. */
 export const TICKS_PER_SECOND = 100;
 
 /** User plus system CPU time of a process so far, in ticks. */
 export function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  const stat = readProcStat(pid);
+  if (!stat) throw new Error(`no /proc/${pid}/stat: process ${pid} is gone`);
+  return stat.utime + stat.stime;
 }
 
 export function rssBytes(pid: number): number {

@@ -4,9 +4,7 @@ import React from 'react';
 import type { AlertView } from '../src/console/console-model.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
-import { useTheme } from './theme.js';
-
-const SEVERITY = { critical: 'critical', warning: 'warn', info: 'unknown' } as const;
+import { stateStatus, useTheme } from './theme.js';
 
 /** Firing and acknowledged alerts, newest first. */
 export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[] | null; focused: boolean; selected: number }): React.JSX.Element {
@@ -21,7 +19,7 @@ export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[]
         <Box key={a.id}>
           <Text inverse={focused && i === selected} wrap="truncate">
             {focused && i === selected ? '›' : ' '}
-            <StatusText status={SEVERITY[a.severity]} word={a.severity} /> {a.acked ? '(acked) ' : ''}{a.state === 'pending' ? '(pending) ' : ''}{a.summary}
+            <StatusText status={stateStatus(a.severity)} word={a.severity} /> {a.acked ? '(acked) ' : ''}{a.state === 'pending' ? '(pending) ' : ''}{a.summary}
             <Text color={theme.muted}> {a.firedAt ? `${ms(Math.max(1000, now - a.firedAt))} ago` : ''}</Text>
           </Text>
         </Box>

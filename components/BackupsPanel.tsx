@@ -4,7 +4,7 @@ import React from 'react';
 import type { BackupTierView } from '../src/console/console-model.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
-import { useTheme } from './theme.js';
+import { stateStatus, useTheme } from './theme.js';
 
 const DAY = 86_400_000;
 
@@ -16,7 +16,7 @@ export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000 }: { backups: 
   return (
     <Panel title="Backups" flexGrow={1}>
       {backups.map((b) => {
-        if (!b.configured) return <Text key={b.tier} color={theme.muted} wrap="truncate">· {b.tier.padEnd(7)} not configured</Text>;
+        if (!b.configured) return <Text key={b.tier} wrap="truncate"><StatusText status={stateStatus('not-configured')} word={b.tier.padEnd(7)} /> not configured</Text>;
         if (b.newestAt === null) return <Text key={b.tier} wrap="truncate"><StatusText status="critical" word={b.tier.padEnd(7)} /> none yet</Text>;
         const age = now - b.newestAt;
         const status = age > maxAgeMs ? 'critical' : age > maxAgeMs / 2 ? 'warn' : 'ok';
@@ -26,7 +26,7 @@ export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000 }: { backups: 
       {(() => {
         const drill = backups.map((b) => b.lastDrill).filter((d) => d !== null).sort((a, b) => b.at - a.at)[0];
         if (!drill) return <Text color={theme.muted} wrap="truncate">drill: never</Text>;
-        return <Text wrap="truncate">drill: <StatusText status={drill.result === 'ok' || drill.result === 'verified' ? 'ok' : 'critical'} word={drill.result} /> {ms(Math.max(0, now - drill.at))} ago{now - drill.at > 35 * DAY ? ' (overdue)' : ''}</Text>;
+        return <Text wrap="truncate">drill: <StatusText status={stateStatus(drill.result)} word={drill.result} /> {ms(Math.max(0, now - drill.at))} ago{now - drill.at > 35 * DAY ? ' (overdue)' : ''}</Text>;
       })()}
     </Panel>
   );

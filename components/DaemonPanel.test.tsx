@@ -14,9 +14,9 @@ describe('DaemonPanel', () => {
     expect(frame).toContain('heartbeat < 30s ago');
   });
 
-  it('hung: critical with the heartbeat age', () => {
+  it('hung: a warning (as the daemon-heartbeat-stale rule says) with the heartbeat age', () => {
     const frame = renderMono(<DaemonPanel engine={status({ state: 'hung', heartbeatAgeMs: 150_000 })} />).lastFrame()!;
-    expect(frame).toContain('✖ hung');
+    expect(frame).toContain('▲ hung');
     expect(frame).toContain('heartbeat 3m ago');
   });
 

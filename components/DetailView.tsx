@@ -69,7 +69,7 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
       <Panel title="Alert" focused flexGrow={1} right="a ack  Esc back">
         {!alert ? <Text color={theme.muted}>· no alert selected</Text> : (
           <>
-            <Text><StatusText status={alert.severity === 'critical' ? 'critical' : alert.severity === 'warning' ? 'warn' : 'unknown'} word={alert.severity} /> {alert.rule} ({alert.state}{alert.acked ? ', acked' : ''})</Text>
+            <Text><StatusText status={stateStatus(alert.severity)} word={alert.severity} /> {alert.rule} ({alert.state}{alert.acked ? ', acked' : ''})</Text>
             <Text wrap="wrap">{alert.summary}</Text>
             <Text>fired {alert.firedAt ? new Date(alert.firedAt).toISOString() : '-'}</Text>
             <Text>runbook {alert.runbook ?? '-'}</Text>

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import React from 'react';
 import { KEYMAP } from '../src/console/keymap.js';
 import { Panel } from './Panel.js';
-import { useTheme } from './theme.js';
+import { CELL_SYMBOL, STATUS_SYMBOL, useTheme } from './theme.js';
 
 /** Every binding with what it does, from the same keymap as the footer. */
 export function HelpOverlay(): React.JSX.Element {
@@ -15,7 +15,9 @@ export function HelpOverlay(): React.JSX.Element {
           <Text wrap="truncate">{b.help}</Text>
         </Box>
       ))}
-      <Text color={theme.muted}>Statuses: ✔ ok  ▲ warning  ✖ critical  ? unknown; heatmap cells: · ok ▲ ✖ ?</Text>
+      <Text color={theme.muted}>
+        Statuses: {STATUS_SYMBOL.ok} ok  {STATUS_SYMBOL.warn} warning  {STATUS_SYMBOL.critical} critical  {STATUS_SYMBOL.unknown} unknown  {STATUS_SYMBOL.neutral} none; heatmap cells: {CELL_SYMBOL.ok} ok {CELL_SYMBOL.warn} {CELL_SYMBOL.critical} {CELL_SYMBOL.unknown}
+      </Text>
     </Panel>
   );
 }

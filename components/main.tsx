@@ -3,19 +3,8 @@
 // build leaks memory at 1 Hz, so production mode is set before Ink or React is loaded.
 process.env.NODE_ENV ??= 'production';
 
-/** Global options that take a value, so their values are not mistaken for a subcommand. */
-const VALUE_OPTIONS = new Set(['--data-dir', '--config', '--exchange-url']);
-
-function wantsConsole(argv: string[]): boolean {
-  for (let i = 2; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (VALUE_OPTIONS.has(arg)) i++;
-    else if (!arg.startsWith('-')) return false;
-    else if (arg === '--daemon' || arg === '--help' || arg === '-h') return false;
-  }
-  return Boolean(process.stdout.isTTY);
-}
-
+// The same declaration of the global flags as the CLI's, so a value is never taken for a subcommand.
+const { wantsConsole } = await import('../src/cli/global-options.js');
 const showConsole = wantsConsole(process.argv);
 if (showConsole) {
   // Ink draws only a final frame when CI or CONTINUOUS_INTEGRATION is set; a console on a real

@@ -1,16 +1,8 @@
 import React, { createContext, useContext } from 'react';
-import type { HealthStatus } from '../src/health/types.js';
+import { HEATMAP_CELL, SEVERITY_COLOUR, SEVERITY_SYMBOL, severityOf, type ColourToken, type Severity } from '../src/status/vocabulary.js';
 
-/** Semantic colour tokens; the monochrome theme has none and loses nothing, every status has a symbol. */
-export interface Theme {
-  ok?: string;
-  warn?: string;
-  critical?: string;
-  unknown?: string;
-  accent?: string;
-  muted?: string;
-  focusBorder?: string;
-}
+/** Colours of the vocabulary's colour tokens; the monochrome theme has none and loses nothing, every status has a symbol. */
+export type Theme = { [K in ColourToken | 'accent' | 'focusBorder']?: string };
 
 export const colourTheme: Theme = { ok: 'green', warn: 'yellow', critical: 'red', unknown: 'gray', accent: 'cyan', muted: 'gray', focusBorder: 'cyan' };
 export const monoTheme: Theme = {};
@@ -22,20 +14,16 @@ export function ThemeProvider({ noColor, children }: { noColor: boolean; childre
   return <ThemeContext.Provider value={noColor ? monoTheme : colourTheme}>{children}</ThemeContext.Provider>;
 }
 
-export const STATUS_SYMBOL: Record<HealthStatus, string> = { ok: '✔', warn: '▲', critical: '✖', unknown: '?' };
+/** The vocabulary's symbols (src/status/vocabulary.ts), shared with the CLI. */
+export const STATUS_SYMBOL = SEVERITY_SYMBOL;
 /** The heatmap's cells: a quiet dot when fine, so problems stand out even without colour. */
-export const CELL_SYMBOL: Record<HealthStatus, string> = { ok: '·', warn: '▲', critical: '✖', unknown: '?' };
+export const CELL_SYMBOL = HEATMAP_CELL;
 
-export function statusColour(theme: Theme, status: HealthStatus): string | undefined {
-  return theme[status];
+export function statusColour(theme: Theme, status: Severity): string | undefined {
+  return theme[SEVERITY_COLOUR[status]];
 }
 
-/** Job, daemon and alert states mapped onto the four health statuses for display. */
-export function stateStatus(state: string | null | undefined): HealthStatus {
-  switch (state) {
-    case 'success': case 'running': case 'ok': case 'resolved': return 'ok';
-    case 'partial': case 'skipped': case 'backoff': case 'starting': case 'warning': case 'pending': return 'warn';
-    case 'failed': case 'timeout': case 'crash-loop': case 'hung': case 'critical': case 'firing': case 'cancelled': return 'critical';
-    default: return 'unknown';
-  }
+/** Job, daemon, alert and backup words mapped to their severity by the one vocabulary. */
+export function stateStatus(state: string | null | undefined): Severity {
+  return severityOf(state);
 }

@@ -1,12 +1,12 @@
-import type { JobDefinition } from '../src/engine/job-definition.js';
+import { defineJob } from '../src/ops/define-job.js';
 
 /** Monthly on the 1st at 04:00 UTC: prove the newest backup of each tier restores. */
-export const backupDrillJob: JobDefinition = {
+export const backupDrillJob = defineJob({
   name: 'backup-drill',
   summary: 'restore drill: the newest backup of each tier restored into a scratch dir and verified; recorded for the SLA audit (same as `backup drill`)',
   schedule: '0 4 1 * *',
   timeout: '2h',
   catchUpWindow: '7d',
-  options: (command) => command,
-  run: async (_options, context) => (await import('../src/backup/commands.js')).drillCommand(context),
-};
+  operation: 'backup-drill',
+  options: {},
+});

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { exponentialBackoffMs } from '../common/backoff.js';
 import { isAlive, processStartTicks } from '../engine/process-identity.js';
 import type { Db } from '../store/sqlite.js';
 import type { Channel } from './channels/channel.js';
 import type { Channels } from './channels/resolve.js';
 import { silentLogger, systemClock, type AlertLogger, type Clock } from './clock.js';
 import { Outbox, type OutboxRow } from './outbox.js';
-import { backoffMs, nextAllowedAt, pruneSends } from './rate-limit.js';
+import { nextAllowedAt, pruneSends } from './rate-limit.js';
 import { scrub } from './secrets.js';
 import type { ChannelName } from './types.js';
 
@@ -182,7 +183,7 @@ export class DeliveryWorker {
       return after;
     }
     const rateLimited = result.retryAfterMs !== undefined || result.error.startsWith('HTTP 429');
-    const wait = result.retryAfterMs ?? backoffMs(head.attempts + 1, this.options.backoffBaseMs, this.options.backoffMaxMs);
+    const wait = result.retryAfterMs ?? exponentialBackoffMs(head.attempts + 1, this.options.backoffBaseMs, this.options.backoffMaxMs);
     const nextAttemptAt = after + wait;
     if (rateLimited) this.blockedUntil.set(channel.name, nextAttemptAt);
     const givenUp = this.outbox.markFailed(ids, {

@@ -42,23 +42,3 @@ export function pruneSends(sent: readonly number[], limits: readonly RateLimit[]
   const longest = Math.max(0, ...limits.map((l) => l.windowMs));
   return sent.filter((t) => t > now - longest);
 }
-
-/** Exponential backoff for the `attempt`-th failure (1-based): base, 2 base, 4 base, ... up to max. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
-  const exponent = Math.max(0, Math.min(attempt - 1, 30));
-  return Math.min(maxMs, baseMs * 2 ** exponent);
-}
-
-/**
- * A `Retry-After` header in ms: seconds ("3", "1.5") or an HTTP date. Null when absent or
- * unreadable; never negative.
- */
-export function parseRetryAfter(value: unknown, now: number): number | null {
-  if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const text = String(value).trim();
-  if (text === '') return null;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(text);
-  return Number.isFinite(date) ? Math.max(0, date - now) : null;
-}

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { acquireLock } from '../engine/job-lock.js';
 import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
-import { SYNC_LOCK } from '../sync/sync-command.js';
-import { StepLog } from './steps.js';
-import { BACKUP_LOCK, COMPACT_LOCK, pauseWriters, type PausedWriters } from './writers.js';
+
+import { StepLog } from '../common/step-log.js';
+import { BACKUP_LOCK, COMPACT_LOCK, pauseWriters, SYNC_LOCK, type PausedWriters } from './writers.js';
 
 export interface CompactResult {
   status: 'success' | 'failed';

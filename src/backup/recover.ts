@@ -5,7 +5,8 @@ import { listBackups, recordRecovery } from './catalog.js';
 import { describeDiagnosis, diagnose, type Diagnosis } from './diagnose.js';
 import { bringUp, quarantineCopy, recoveryFrame, restoreFirstGood, type RecoveryEnv, type RecoveryOutcome } from './restore.js';
 import { recoveryCandidates } from './selection.js';
-import { StepFailed } from './steps.js';
+import { recoverPlan } from './plans.js';
+import { StepFailed } from '../common/step-log.js';
 
 /** REINDEX in place; resolves with what integrity_check says afterwards. */
 function reindex(file: string): string[] {
@@ -48,10 +49,11 @@ export async function runRecover(env: RecoveryEnv, dataDir: string): Promise<Rec
   }
   const why = { kind: 'recover', diagnosis };
   return recoveryFrame(env, 'recover', dataDir, async (pause, progress) => {
-    const plan = diagnosis.state === 'index-only'
-      ? 'rebuild the indexes in place with REINDEX (a copy of the damaged files goes to quarantine/ first)'
-      : 'restore the newest backup that verifies and resync; the damaged market.db and its -wal/-shm move to quarantine/';
-    progress.promptMs = await env.confirm(`market.db: ${describeDiagnosis(diagnosis)}. Recover: ${plan}?`);
+    const known = recoveryCandidates(listBackups(env.ops));
+    progress.promptMs = await env.confirm(recoverPlan({
+      diagnosis: describeDiagnosis(diagnosis), indexOnly: diagnosis.state === 'index-only', first: known[0] ?? null,
+      candidates: known.length, series: env.config, now: Date.now(),
+    }));
     await pause();
     if (diagnosis.state === 'index-only') {
       progress.quarantine = await log.run('quarantine-copy', () => quarantineCopy(dataDir, 'recover', why), (q) => q ? `the damaged files are copied to ${q}` : 'nothing to copy');

@@ -6,7 +6,7 @@ import { durationMs } from '../config/schema.js';
 import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import type { SyncSummary } from '../sync/run-sync.js';
-import { SYNC_LOCK } from '../sync/sync-command.js';
+import type { ActionPlan } from '../common/plan.js';
 import {
   getBackup, listBackups, markFailed, recordRecovery, type BackupEntry, type RecoveryKind, type RecoveryResult,
 } from './catalog.js';
@@ -14,9 +14,11 @@ import { fsyncDir, removeStaleTemps } from './files.js';
 import { resyncStore } from './resync.js';
 import { restoreCandidates } from './selection.js';
 import { stageCopy } from './stage.js';
-import { StepFailed, StepLog, type StepRecord } from './steps.js';
+import { StepFailed, StepLog, type StepRecord } from '../common/step-log.js';
+import { ageText } from './report.js';
+import { restorePlan } from './plans.js';
 import type { TierSettings } from './tiers.js';
-import { BACKUP_LOCK, pauseWriters, type PausedWriters } from './writers.js';
+import { BACKUP_LOCK, pauseWriters, SYNC_LOCK, type PausedWriters } from './writers.js';
 
 export const QUARANTINE_DIR = 'quarantine';
 
@@ -25,8 +27,8 @@ export interface RecoveryEnv {
   config: LoadedConfig['config'];
   settings: TierSettings;
   log: StepLog;
-  /** Asks before the first destructive step; resolves with the ms spent waiting for the answer. */
-  confirm(question: string): Promise<number>;
+  /** Asked with the plan before the first destructive step; resolves with the ms spent waiting for the answer. */
+  confirm(plan: ActionPlan): Promise<number>;
 }
 
 export interface RecoveryOutcome {
@@ -45,13 +47,6 @@ export interface RecoveryOutcome {
 }
 
 const DAY_MS = 86_400_000;
-
-export function ageText(ms: number): string {
-  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))}s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
-  if (ms < 2 * DAY_MS) return `${(ms / 3_600_000).toFixed(1)}h`;
-  return `${(ms / DAY_MS).toFixed(1)}d`;
-}
 
 export function describeEntry(e: BackupEntry, now = Date.now()): string {
   const newest = e.newestCandle === null ? 'no candles' : `newest candle ${new Date(e.newestCandle).toISOString().replace('.000Z', 'Z')}`;
@@ -281,7 +276,7 @@ export async function runRestore(env: RecoveryEnv, dataDir: string, selection: R
   const chosen = candidates[0]!;
   return recoveryFrame(env, 'restore', dataDir, async (pause, progress) => {
     env.log.add('select', 'ok', `backup ${describeEntry(chosen)}${candidates.length > 1 ? `; ${candidates.length - 1} other cop${candidates.length > 2 ? 'ies' : 'y'} of the same snapshot as fallback` : ''}`);
-    progress.promptMs = await env.confirm(`Replace market.db with backup ${describeEntry(chosen)}? The current market.db and its -wal/-shm move to ${QUARANTINE_DIR}/`);
+    progress.promptMs = await env.confirm(restorePlan({ chosen, fallbacks: candidates.length - 1, series: env.config, now: Date.now() }));
     await pause();
     ({ entry: progress.backup, quarantine: progress.quarantine } = await restoreFirstGood(env, dataDir, candidates, 'restore', { kind: 'restore', selection }));
     const up = await bringUp(env, dataDir);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ConfigError } from '../config/config-error.js';
 import { durationMs, type Config } from '../config/schema.js';
 
 export const TIERS = ['hot', 'warm', 'offsite'] as const;
@@ -7,6 +8,13 @@ export type LocalTier = Exclude<Tier, 'offsite'>;
 
 export function isTier(value: string): value is Tier {
   return (TIERS as readonly string[]).includes(value);
+}
+
+/** `--tier`: one tier or all, refused with what would be right. */
+export function parseTierOption(raw: string | undefined): Tier | 'all' {
+  const value = (raw ?? 'all').toLowerCase();
+  if (value === 'all' || isTier(value)) return value;
+  throw new ConfigError(`--tier ${JSON.stringify(raw)} is not valid: expected hot, warm, offsite or all`);
 }
 
 /** Where each tier lives, resolved from the config; null for a tier that is not configured. */

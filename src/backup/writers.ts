@@ -8,7 +8,7 @@ import { isRunning, liveProcessFromPidFile, pidFilePath, type PidRecord } from '
 import type { Db } from '../store/sqlite.js';
 
 /** The lock names of the jobs that write market.db or read it whole. */
-export const SYNC_LOCK = 'sync';
+export { SYNC_LOCK } from '../sync/run-sync.js';
 export const BACKUP_LOCK = 'backup';
 export const COMPACT_LOCK = 'compact';
 export const DRILL_LOCK = 'backup-drill';

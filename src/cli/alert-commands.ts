@@ -11,11 +11,12 @@ import { durationMs } from '../config/duration.js';
 import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../config/sections/alerts.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
-import { createContext, ensureDataDir, type CliContext, type GlobalOptions } from './context.js';
+import type { AlertDigestOptions } from '../ops/alert-digest.js';
+import { createContext, ensureDataDir, opContext, type CliContext, type GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, table } from './format.js';
 import { printJsonLine } from './progress.js';
-import type { ProgramResult } from './program.js';
+import type { ProgramResult } from './context.js';
 
 /**
  * `alerts` (list, ack, silence, unsilence, test, channels, evaluate, deliver) and
@@ -36,14 +37,14 @@ const DAY_MS = 86_400_000;
  * alerts command runs: registering the commands costs the console's start-up nothing.
  */
 async function alerting() {
-  const [service, logger, ops, rules, secrets, settings, digest, health] = await Promise.all([
+  const [service, logger, ops, rules, secrets, settings, health] = await Promise.all([
     import('../alerts/service.js'), import('../engine/logger.js'), import('../store/ops-db.js'), import('../alerts/rules.js'),
-    import('../alerts/secrets.js'), import('../alerts/settings.js'), import('../alerts/digest.js'), import('../health/collect-health.js'),
+    import('../alerts/secrets.js'), import('../alerts/settings.js'), import('../health/collect-health.js'),
   ]);
   return {
     AlertService: service.AlertService, createEngineLogger: logger.createEngineLogger, openOpsDb: ops.openOpsDb,
-    alertName: rules.alertName, scrub: secrets.scrub, instanceName: settings.instanceName, composeDigest: digest.composeDigest,
-    enqueueDigest: digest.enqueueDigest, collectHealth: health.collectHealth,
+    alertName: rules.alertName, scrub: secrets.scrub, instanceName: settings.instanceName,
+    collectHealth: health.collectHealth,
   };
 }
 
@@ -142,59 +143,32 @@ function readSnapshot(file: string): HealthSnapshot {
   return s as HealthSnapshot;
 }
 
-/** Freshness for the digest, judged by the health probes (only that probe: the digest must be cheap). */
-function freshnessSnapshot(lib: Alerting, config: CliContext['loaded']['config'], now: number): HealthSnapshot | null {
-  try {
-    return lib.collectHealth({ config, dataDir: config.dataDir, now, only: ['freshness'] });
-  } catch {
-    return null;
-  }
-}
-
-export interface DigestOptions {
-  dryRun?: boolean;
-  wait?: string;
-}
-
 /**
  * The `alert-digest` job: builds the last 24 h digest, writes it to the outbox and delivers it
- * (within `--wait`; what is not delivered by then stays for the engine's worker).
+ * (within its wait; what is not delivered by then stays for the engine's worker).
  */
-export async function digestCommand(options: DigestOptions, ctx: CliContext): Promise<number> {
-  const { config } = ctx.loaded;
-  const { db, service, lib, close } = await openAlertsIn(ctx);
-  try {
-    const now = Date.now();
-    if (options.dryRun) {
-      const digest = lib.composeDigest(db, config, now, freshnessSnapshot(lib, config, now));
-      if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', dryRun: true, ...digest });
-      else ctx.stdout.write(`${digest.title}\n\n${digest.text}\n`);
-      return EXIT.ok;
-    }
-    const queued = lib.enqueueDigest(db, config, service.channels, now, freshnessSnapshot(lib, config, now));
-    if (queued.channels.length === 0) {
-      const note = 'no channel is configured for the digest (alerts.digestChannels or the info route): nothing sent';
-      if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', channels: [], delivered: 0, note });
-      else ctx.stdout.write(`· ${note}\n`);
-      return EXIT.ok;
-    }
-    const drained = await service.worker.drain({ maxWaitMs: durationMs(options.wait ?? '2m') });
-    const rows = queued.outboxIds.map((id) => service.outbox.get(id)).filter((r) => r !== null);
-    const delivered = rows.filter((r) => r.deliveredAt !== null).map((r) => r.channel);
-    const givenUp = rows.filter((r) => r.failedAt !== null).map((r) => ({ channel: r.channel, error: r.lastError }));
-    const waiting = rows.filter((r) => r.deliveredAt === null && r.failedAt === null).map((r) => ({ channel: r.channel, error: r.lastError }));
-    if (ctx.json) {
-      printJsonLine(ctx.stdout, { event: 'summary', title: queued.digest.title, channels: queued.channels, delivered, waiting, givenUp, otherDelivered: drained.delivered - delivered.length });
-    } else {
-      ctx.stdout.write(`${queued.digest.title}\n`);
-      for (const c of delivered) ctx.stdout.write(`  ✔ ${c}: delivered\n`);
-      for (const w of waiting) ctx.stdout.write(`  ▲ ${w.channel}: not yet delivered (${w.error ?? 'waiting'}); the engine keeps trying\n`);
-      for (const g of givenUp) ctx.stdout.write(`  ✖ ${g.channel}: given up (${g.error ?? 'unknown error'})\n`);
-    }
-    return givenUp.length ? EXIT.failure : EXIT.ok;
-  } finally {
-    close();
+export async function digestCommand(options: AlertDigestOptions, ctx: CliContext): Promise<number> {
+  const { alertDigest } = await import('../ops/alert-digest.js');
+  const r = await alertDigest(options, opContext(ctx));
+  if (r.kind === 'dry-run') {
+    if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', dryRun: true, ...r.digest });
+    else ctx.stdout.write(`${r.digest.title}\n\n${r.digest.text}\n`);
+    return EXIT.ok;
   }
+  if (r.kind === 'no-channel') {
+    if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', channels: [], delivered: 0, note: r.note });
+    else ctx.stdout.write(`· ${r.note}\n`);
+    return EXIT.ok;
+  }
+  if (ctx.json) {
+    printJsonLine(ctx.stdout, { event: 'summary', title: r.title, channels: r.channels, delivered: r.delivered, waiting: r.waiting, givenUp: r.givenUp, otherDelivered: r.otherDelivered });
+  } else {
+    ctx.stdout.write(`${r.title}\n`);
+    for (const c of r.delivered) ctx.stdout.write(`  ✔ ${c}: delivered\n`);
+    for (const w of r.waiting) ctx.stdout.write(`  ▲ ${w.channel}: not yet delivered (${w.error ?? 'waiting'}); the engine keeps trying\n`);
+    for (const g of r.givenUp) ctx.stdout.write(`  ✖ ${g.channel}: given up (${g.error ?? 'unknown error'})\n`);
+  }
+  return r.givenUp.length ? EXIT.failure : EXIT.ok;
 }
 
 export function registerAlertCommands(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {

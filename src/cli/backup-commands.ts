@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import type { RawRestoreOptions } from '../backup/restore-commands.js';
+import type { RawRestoreOptions } from './restore-commands.js';
 import { createContext, type GlobalOptions } from './context.js';
-import type { ProgramResult } from './program.js';
+import type { ProgramResult } from './context.js';
 
 // The command code (SQLite, rclone, the sync engine) is loaded when a command runs, not at start.
-const commands = () => import('../backup/commands.js');
-const restoreCommands = () => import('../backup/restore-commands.js');
+const commands = () => import('./backup-output.js');
+const restoreCommands = () => import('./restore-commands.js');
 
 /**
  * `backups`, `backup verify`, `backup drill`, `restore` and `recover`. The `backup`, `compact`

@@ -1,6 +1,9 @@
-import fs from 'node:fs';
-import { ConfigError } from '../config/config-error.js';
+import type { ActionPlan } from '../common/plan.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { runContext, type RunContext } from '../ops/context.js';
+import { printJsonLine } from './progress.js';
+
+export { ensureDataDir } from '../ops/context.js';
 
 export interface GlobalOptions {
   dataDir?: string;
@@ -9,6 +12,11 @@ export interface GlobalOptions {
   color?: boolean;
   demo?: boolean;
   daemon?: boolean;
+}
+
+/** Where the exit code of an action lands; commander itself only knows success or throw. */
+export interface ProgramResult {
+  exitCode: number;
 }
 
 export interface CliContext {
@@ -24,14 +32,14 @@ export function createContext(globals: GlobalOptions, json: boolean): CliContext
   return { loaded, json, stdout: process.stdout, stderr: process.stderr };
 }
 
-/** Creates the data dir when missing and refuses one that cannot be written, naming it. */
-export function ensureDataDir(dir: string): string {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-    return dir;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(`data dir ${dir} is not writable (${code}); point --data-dir or CFA_DATA_DIR at a writable directory`);
-  }
+/**
+ * The operations' run context for a command: with `--json` every event of the operation is a
+ * JSON line on stdout (what the job runner streams to the views); a person gets the command's
+ * own lines instead. `confirm` answers plans (default: refuse, naming --yes).
+ */
+export function opContext(ctx: CliContext, confirm?: (plan: ActionPlan) => Promise<number>): RunContext {
+  return runContext(ctx.loaded, {
+    emit: ctx.json ? (event) => printJsonLine(ctx.stdout, event) : undefined,
+    confirm,
+  });
 }

@@ -14,7 +14,8 @@ import { createContext, ensureDataDir, type GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { durationOrDash, isoOrDash, relative, statusMark, table } from './format.js';
 import { printJsonLine } from './progress.js';
-import type { ProgramResult } from './program.js';
+import type { ProgramResult } from './context.js';
+import { parseJobArgs } from './job-commands.js';
 
 function openOps(globals: GlobalOptions, json: boolean) {
   const ctx = createContext(globals, json);
@@ -76,6 +77,14 @@ export function registerEngineCommands(program: Command, globals: () => GlobalOp
         db.close();
         throw Object.assign(new Error(`no such job ${JSON.stringify(job)} (known: ${jobs.map((j) => j.name).join(', ')})`), { exitCode: EXIT.usage });
       }
+      let options: Record<string, unknown>;
+      try {
+        // Checked here, before anything starts: a bad argument is a usage error now, not a failed run later.
+        options = parseJobArgs(JOBS.find((j) => j.name === job)!, args, ctx.loaded.config);
+      } catch (error) {
+        db.close();
+        throw error;
+      }
       if (!o.wait) {
         db.close();
         const { config } = ctx.loaded;
@@ -93,7 +102,7 @@ export function registerEngineCommands(program: Command, globals: () => GlobalOp
       const { config } = ctx.loaded;
       try {
         const outcome = await runJob({
-          job, trigger: 'manual', args, timeoutMs: target.timeoutMs, killGraceMs: durationMs(config.engine.stopGrace),
+          job, trigger: 'manual', options, timeoutMs: target.timeoutMs, killGraceMs: durationMs(config.engine.stopGrace),
         }, {
           db, dataDir: config.dataDir,
           cliCommand: [process.execPath, CLI_PATH, '--data-dir', config.dataDir, '--config', ctx.loaded.path, '--exchange-url', config.exchange.url],

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/schema.js';
 import { createContext, type GlobalOptions } from './context.js';
-import type { ProgramResult } from './program.js';
+import type { ProgramResult } from './context.js';
 
 export function registerExampleBacktestCommand(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
   program.command('example-backtest')

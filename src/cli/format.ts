@@ -15,16 +15,8 @@ export function durationOrDash(d: number | null | undefined): string {
   return d == null ? '-' : d < 1000 ? `${d}ms` : ms(d);
 }
 
-/** Status words with a symbol, so no meaning rides on colour alone. */
-export function statusMark(status: string | null | undefined): string {
-  switch (status) {
-    case 'success': case 'ok': case 'running': return `✔ ${status}`;
-    case 'partial': case 'skipped': case 'backoff': case 'hung': case 'starting': return `▲ ${status}`;
-    case 'failed': case 'timeout': case 'crash-loop': case 'cancelled': return `✖ ${status}`;
-    case null: case undefined: return '· never';
-    default: return `· ${status}`;
-  }
-}
+/** Status words with a symbol, so no meaning rides on colour alone: the one vocabulary's. */
+export { statusMark } from '../status/vocabulary.js';
 
 /** Left-aligned columns sized to their widest cell. */
 export function table(header: string[], rows: string[][]): string {

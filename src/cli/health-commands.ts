@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PROBE_IDS, selectProbes } from '../health/probe-ids.js';
 import { createContext, type GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
-import type { ProgramResult } from './program.js';
+import type { ProgramResult } from './context.js';
 
 function usageError(message: string): Error {
   return Object.assign(new Error(message), { exitCode: EXIT.usage });

@@ -1,7 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { GLOBAL_OPTIONS } from './global-options.js';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
-import { createContext, type CliContext, type GlobalOptions } from './context.js';
+import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
+import { jobOptions, operationCommand, registerJobCommand } from './job-commands.js';
 import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
 import { printStatus, registerEngineCommands } from './engine-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
@@ -10,10 +12,7 @@ import { registerHealthCommands } from './health-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
-/** Where the exit code of an action lands; commander itself only knows success or throw. */
-export interface ProgramResult {
-  exitCode: number;
-}
+export type { ProgramResult } from './context.js';
 
 /** Modes the headless CLI does not carry itself; the `cfa-console` binary adds the console. */
 export interface CliModes {
@@ -24,15 +23,10 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   const program = new Command('cfa-console')
     .description('Operations console and headless engine for the crypto-futures data pipeline')
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
-    .addOption(new Option('--data-dir <dir>', 'data directory (market.db, ops.db, logs, backups)').env('CFA_DATA_DIR'))
-    .addOption(new Option('--config <file>', 'config file (JSON)').env('CFA_CONFIG'))
-    .addOption(new Option('--exchange-url <url>', 'exchange REST base URL').env('CFA_EXCHANGE_URL'))
-    .option('--no-color', 'plain output without colour (also NO_COLOR)')
-    .option('--daemon', 'run the engine headless (scheduler, jobs, supervisor) with JSON log lines on stdout, for systemd')
-    .option('--demo', 'no exchange needed: run against the built-in simulator on loopback with a temporary data dir')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  for (const option of GLOBAL_OPTIONS) program.addOption(option);
   const globals = () => program.opts<GlobalOptions>();
 
   let demo: DemoEnvironment | null = null;
@@ -47,13 +41,11 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   });
 
   for (const job of JOBS) {
-    const command = program.command(job.name).description(`${job.summary} (job; default schedule ${job.schedule ?? 'on demand'} UTC, timeout ${job.timeout})`);
-    job.options(command)
-      .option('--json', 'JSON lines on stdout: one per series or step, then a summary')
-      .action(async (options: Record<string, unknown>) => {
-        const context = createContext(globals(), Boolean(options.json));
-        result.exitCode = await job.run(options, context);
-      });
+    registerJobCommand(program, job, async (raw, json) => {
+      const context = createContext(globals(), json);
+      const options = jobOptions(job, raw, context.loaded.config);
+      result.exitCode = await operationCommand(job).run(options as never, context);
+    });
   }
 
   program.action(async () => {
@@ -72,9 +64,9 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
       return;
     }
     // Without a terminal the demo shows the sync doing its work against the simulator.
-    const sync = JOBS.find((job) => job.name === 'sync')!;
+    const { syncCommand } = await import('./sync-command.js');
     // The simulator's IP is not shared with a live trader: the demo may use all of it.
-    result.exitCode = await sync.run({ backfillDays: '7', weightBudget: '2400' }, createContext(globals(), false));
+    result.exitCode = await syncCommand({ backfillDays: 7, weightBudget: 2400 }, createContext(globals(), false));
     process.stderr.write(`demo: the candles are in ${globals().dataDir}/market.db (try: sqlite3 ${globals().dataDir}/market.db 'SELECT * FROM ohlcv_h4 LIMIT 5')\n`);
   });
 

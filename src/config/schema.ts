@@ -1,4 +1,4 @@
-import cronParser from 'cron-parser';
+import { cronProblem } from '../common/cron.js';
 import { z } from 'zod';
 import { INTERVALS, isInterval, type Interval } from '../exchange/intervals.js';
 import { DEFAULT_RETRY_POLICY } from '../exchange/retry-policy.js';
@@ -35,14 +35,11 @@ const retryPolicy = z.object({
   }).strict().prefault({}),
 }).strict();
 
-const cronExpression = z.string().refine((v) => {
-  try {
-    cronParser.parseExpression(v, { tz: 'UTC' });
-    return v.trim().split(/\s+/).length >= 5;
-  } catch {
-    return false;
-  }
-}, { message: 'a cron expression has 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "30 0 * * *"' });
+/** The scheduler's own check (src/common/cron.ts): the config accepts exactly what it can run. */
+const cronExpression = z.string().superRefine((v, ctx) => {
+  const problem = cronProblem(v);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `not a cron expression the scheduler can run: ${problem}` });
+});
 
 const jobSettings = z.object({
   enabled: z.boolean().optional(),

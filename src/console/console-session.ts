@@ -12,7 +12,7 @@ import type { HealthReading } from './health-feed.js';
 import type { ConsoleActions } from './console-actions.js';
 import { emptyModel, type AlertView, type BackupTierView, type ConsoleModel, type ResourceHistory } from './console-model.js';
 import { ConsoleStore } from './console-store.js';
-import { tailFile } from './log-tail.js';
+import { tailLines } from '../common/log-tail.js';
 
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
@@ -141,10 +141,10 @@ export class ConsoleSession {
     const { dataDir } = this.loaded.config;
     if (this.followedJob) {
       const run = listRuns(this.engine.db, { job: this.followedJob, limit: 1 })[0];
-      if (run?.logPath) return { title: `${this.followedJob} run ${run.id}`, file: run.logPath, lines: tailFile(run.logPath, LOG_LINES) };
+      if (run?.logPath) return { title: `${this.followedJob} run ${run.id}`, file: run.logPath, lines: tailLines(run.logPath, { lines: LOG_LINES }) };
     }
     const file = path.join(dataDir, 'logs', 'cfa-console.log');
-    const lines = fs.existsSync(file) ? tailFile(file, LOG_LINES).map(shortLogLine) : [];
+    const lines = fs.existsSync(file) ? tailLines(file, { lines: LOG_LINES }).map(shortLogLine) : [];
     return { title: 'engine', file, lines };
   }
 }

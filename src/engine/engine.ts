@@ -130,7 +130,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.scheduler = new Scheduler({
         jobs: this.jobs,
         db: this.db,
-        onDue: (job, slot, trigger) => void this.runNow(job, trigger, [], slot),
+        onDue: (job, slot, trigger) => void this.runNow(job, trigger, undefined, slot),
         onError: (job, error) => logger.error({ job, err: error }, 'scheduling failed'),
       });
       this.scheduler.start();
@@ -176,14 +176,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  /** Runs a job now through the per-job lock and the history; a job already running is skipped. */
-  async runNow(job: string, trigger: RunTrigger = 'manual', args: string[] = [], slot?: number): Promise<RunOutcome> {
+  /**
+   * Runs a job now through the per-job lock and the history; a job already running is skipped.
+   * `options` are its operation's typed options; by default the job's declared ones.
+   */
+  async runNow(job: string, trigger: RunTrigger = 'manual', options?: Record<string, unknown>, slot?: number): Promise<RunOutcome> {
     const resolved = this.jobs.find((j) => j.name === job);
-    if (!resolved) throw new Error(`no such job ${JSON.stringify(job)} (known: ${this.jobs.map((j) => j.name).join(', ')})`);
+    const declared = this.options.jobs.find((j) => j.name === job);
+    if (!resolved || !declared) throw new Error(`no such job ${JSON.stringify(job)} (known: ${this.jobs.map((j) => j.name).join(', ')})`);
     const { logger, loaded } = this.options;
     logger.info({ job, trigger, slot }, 'job starting');
     const promise = this.runner.run({
-      job, trigger, slot, args, timeoutMs: resolved.timeoutMs, killGraceMs: durationMs(loaded.config.engine.stopGrace),
+      job, trigger, slot, options: options ?? declared.options, timeoutMs: resolved.timeoutMs, killGraceMs: durationMs(loaded.config.engine.stopGrace),
     });
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));

@@ -1,9 +1,7 @@
-import type { Command } from 'commander';
-import type { CliContext } from '../cli/context.js';
-
 /**
  * A job as declared in `jobs/`: what it is, when it runs by default, how long it may take, and
- * the subcommand that runs it once. The scheduler and the CLI both read these declarations.
+ * which operation of `src/ops` it runs with which options. The scheduler, the runner and the CLI
+ * read these declarations; none of them is tied to a command-line parser.
  */
 export interface JobDefinition {
   name: string;
@@ -14,8 +12,8 @@ export interface JobDefinition {
   timeout: string;
   /** A scheduled run missed while no leader ran is made up once on start when at most this old. */
   catchUpWindow?: string;
-  /** Adds the job's own options to its subcommand. */
-  options(command: Command): Command;
-  /** Runs the job once; resolves to the process exit code. */
-  run(options: Record<string, unknown>, context: CliContext): Promise<number>;
+  /** The operation it runs (a name from `src/ops`). */
+  operation: string;
+  /** The operation's options for a scheduled run (JSON: they cross to the job's process). */
+  options: Record<string, unknown>;
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Db } from '../store/sqlite.js';
 import { lockHolder } from './job-lock.js';
-import { isAlive } from './process-identity.js';
+import { isAlive, processGroupAlive } from './process-identity.js';
 import {
   finishRun, jobLogPath, recordSkipped, setRunLogPath, startRun,
   type FinalStatus, type RunTrigger,
@@ -17,7 +17,8 @@ export interface RunRequest {
   job: string;
   trigger: RunTrigger;
   slot?: number | null;
-  args?: string[];
+  /** The operation's typed options (JSON), handed to the job's process whole. */
+  options?: Record<string, unknown>;
   timeoutMs: number;
   /** Between SIGTERM and SIGKILL, on timeout or cancel. */
   killGraceMs: number;
@@ -93,7 +94,7 @@ interface Execution {
 async function execute(request: RunRequest, deps: RunnerDeps, runId: number, log: RunLog): Promise<Execution> {
   const [file, ...prefix] = deps.cliCommand;
   if (file === undefined) return { status: 'failed', exitCode: null, summary: { error: 'no command to run the job with' } };
-  const args = [...prefix, request.job, ...(request.args ?? []), '--json'];
+  const args = [...prefix, request.job, `--options-json=${JSON.stringify(request.options ?? {})}`, '--json'];
   log.note(`run ${runId} of ${request.job} (${request.trigger}): ${[file, ...args].join(' ')}`);
 
   // Detached: the child leads its own process group, so a timeout reaches whatever it spawned,
@@ -307,29 +308,7 @@ class ProcessGroup {
  * a container) never waits for it would otherwise keep the group "alive" forever.
  */
 function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command name: state, ppid, pgrp.
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return false;
+  return processGroupAlive(pgid);
 }
 
 export interface RunningJob {

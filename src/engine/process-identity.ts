@@ -1,19 +1,11 @@
-import fs from 'node:fs';
+import { listProcStats, readProcStat } from '../common/proc-stat.js';
 
 /**
  * A PID alone can be recycled by the kernel; the PID together with the process start time
  * (field 22 of /proc/<pid>/stat, in clock ticks since boot) names one process for good.
  */
 export function processStartTicks(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.startTicks ?? null;
 }
 
 export interface ProcessIdentity {
@@ -39,11 +31,23 @@ export function isAlive(identity: ProcessIdentity): boolean {
 
 /** The process group a process belongs to (field 5 of /proc/<pid>/stat), or null when it is gone. */
 export function processGroupOf(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgrp) ? pgrp : null;
-  } catch {
-    return null;
+  return readProcStat(pid)?.pgrp ?? null;
+}
+
+/**
+ * True while a process of the group runs. Zombies do not count: an orphan whose reaper (PID 1 in
+ * a container) never waits for it would otherwise keep the group "alive" forever. Without /proc,
+ * whether the group can still be signalled.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  const processes = listProcStats();
+  if (processes === null) {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
+  return processes.some((p) => p.pgrp === pgid && p.state !== 'Z' && p.state !== 'X');
 }

@@ -1,29 +1,15 @@
-import cronParser from 'cron-parser';
+import { cronSlots } from '../common/cron.js';
 
 /**
  * Schedule arithmetic in UTC, pure over epoch milliseconds. Every decision the scheduler takes is
  * "the newest due slot, once", so a wall-clock jump or a long downtime yields one run, not a
- * backlog.
+ * backlog. The cron dialect (and its validation, shared with the config) is src/common/cron.ts.
  */
 
-const TZ = 'UTC';
+export { validateCron } from '../common/cron.js';
 
 function parse(cron: string, currentDate: number) {
-  return cronParser.parseExpression(cron, { currentDate: new Date(currentDate), tz: TZ });
-}
-
-/** Throws an error naming the expression when it is not a 5-field (or 6-field, seconds first) cron. */
-export function validateCron(expr: string): void {
-  const fields = expr.trim().split(/\s+/).filter(Boolean).length;
-  // cron-parser fills missing fields with '*', which would silently turn a typo into "every minute".
-  if (fields !== 5 && fields !== 6) {
-    throw new Error(`invalid cron expression "${expr}": expected 5 fields (minute hour day month weekday) or 6 with seconds first, got ${fields}`);
-  }
-  try {
-    parse(expr, Date.now()).next();
-  } catch (error) {
-    throw new Error(`invalid cron expression "${expr}": ${(error as Error).message}`);
-  }
+  return cronSlots(cron, currentDate);
 }
 
 /** The first slot strictly after `after`. */

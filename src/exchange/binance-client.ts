@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { parseRetryAfterMs } from '../common/retry-after.js';
 import { MalformedRowError, rowToCandle, type Candle } from './candle.js';
 import {
   BadDataError,
@@ -24,12 +25,14 @@ import {
   faultKindOfStatus,
   nextRetryDelay,
   parseBanUntil,
-  parseRetryAfterMs,
   type FaultKind,
   type RetryKind,
   type RetryPolicy,
 } from './retry-policy.js';
 import type { WeightLimiter } from './weight-limiter.js';
+
+/** Binance's IP bans last from 2 minutes to 3 days: no Retry-After it sends is taken for longer. */
+const MAX_BAN_MS = 3 * 86_400_000;
 
 export type ClientEvent =
   | {
@@ -293,7 +296,7 @@ export class BinanceClient {
     switch (kind) {
       case 'rateLimit': {
         this.counters.rateLimited429++;
-        const retryAfterMs = parseRetryAfterMs(header(res, 'retry-after'), now);
+        const retryAfterMs = parseRetryAfterMs(header(res, 'retry-after'), now, MAX_BAN_MS);
         const until = retryAfterMs === undefined ? this.limiter.nextWindowStart() : now + retryAfterMs;
         this.limiter.blockUntil(until);
         this.onEvent?.({ type: 'rateLimited', url, retryAfterMs, until });
@@ -303,7 +306,7 @@ export class BinanceClient {
       }
       case 'ban': {
         this.counters.banned418++;
-        const retryAfterMs = parseRetryAfterMs(header(res, 'retry-after'), now);
+        const retryAfterMs = parseRetryAfterMs(header(res, 'retry-after'), now, MAX_BAN_MS);
         const until =
           parseBanUntil(msg) ??
           (retryAfterMs === undefined ? now + this.retry.rateLimit.delayMs + this.retry.rateLimit.jitterMs : now + retryAfterMs);

@@ -83,21 +83,6 @@ export function faultKindOfStatus(status: number): FaultKind | null {
   return 'client';
 }
 
-/**
- * Milliseconds to wait from a Retry-After header: delay-seconds (Binance sends whole seconds;
- * fractions are accepted) or an HTTP date. Undefined when absent or unreadable.
- */
-export function parseRetryAfterMs(value: string | undefined | null, now: number): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  // An HTTP date always names its weekday and zone; without letters, Date.parse would take
-  // "-5" for a year.
-  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 /** The end of a 418 ban from Binance's message: "... IP(1.2.3.4) banned until 1700000000000. ..." */
 export function parseBanUntil(msg: string | undefined): number | undefined {
   const match = msg?.match(/banned until (\d{10,})/i);

@@ -1,3 +1,4 @@
+import { statusMark } from '../status/vocabulary.js';
 import { STATUS_RANK, type HealthStatus } from './types.js';
 
 /**
@@ -22,12 +23,7 @@ export function healthExitCode(overall: HealthStatus): 0 | 1 | 2 {
 
 /** Symbol and word together, so a monochrome terminal or NO_COLOR loses nothing. */
 export function healthMark(status: HealthStatus): string {
-  switch (status) {
-    case 'ok': return '✔ ok';
-    case 'warn': return '▲ warn';
-    case 'critical': return '✖ critical';
-    case 'unknown': return '? unknown';
-  }
+  return statusMark(status);
 }
 
 export interface Limits {

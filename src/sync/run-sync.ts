@@ -4,6 +4,9 @@ import type { Interval } from '../exchange/intervals.js';
 import type { MarketStore } from '../store/market-db.js';
 import { syncSeries, type KlineSource, type SeriesProgress } from './sync-series.js';
 
+/** The per-job lock of the candle sync in ops.db: restores and compaction pause it by this name. */
+export const SYNC_LOCK = 'sync';
+
 export interface ExchangeSymbolInfo {
   symbol: string;
   status: string;

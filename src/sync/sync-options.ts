@@ -22,6 +22,17 @@ export interface SyncOptions {
   timeoutMs: number;
 }
 
+/** A sync asked for in code (a job, a runbook step): what is not given comes from the config. */
+export interface SyncOpOptions {
+  /** Omitted or `all`: every configured symbol; named symbols the exchange does not list are refused. */
+  symbols?: readonly string[] | 'all';
+  intervals?: readonly Interval[];
+  lookback?: number;
+  backfillDays?: number;
+  weightBudget?: number;
+  timeoutMs?: number;
+}
+
 function positiveInt(flag: string, raw: string, max: number): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || n < 1 || n > max) {
@@ -60,5 +71,47 @@ export function resolveSyncOptions(raw: RawSyncOptions, config: Config): SyncOpt
     backfillDays: raw.backfillDays === undefined ? config.sync.backfillDays : positiveInt('--backfill-days', raw.backfillDays, 3650),
     weightBudget: raw.weightBudget === undefined ? config.exchange.weightBudget : positiveInt('--weight-budget', raw.weightBudget, config.exchange.ipWeightLimit),
     timeoutMs,
+  };
+}
+
+function wholeInRange(name: string, value: number | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`sync option ${name} = ${JSON.stringify(value)} is not valid: expected a whole number from 1 to ${max}`);
+  }
+  return value;
+}
+
+/** Fills typed options from the config and checks them by the same rules as the command line. */
+export function completeSyncOptions(o: SyncOpOptions, config: Config): SyncOptions {
+  const explicitSymbols = o.symbols !== undefined && o.symbols !== 'all';
+  const symbols = explicitSymbols ? (o.symbols as readonly string[]).map((s) => s.toUpperCase()) : [...config.symbols];
+  const badSymbol = symbols.find((s) => !SYMBOL_PATTERN.test(s));
+  if (badSymbol !== undefined || symbols.length === 0) {
+    throw new ConfigError(`sync option symbols = ${JSON.stringify(o.symbols)} is not valid: expected "all" or symbols like ["BTCUSDT","ETHUSDT"]`);
+  }
+  const intervals = o.intervals === undefined ? [...config.intervals] : [...o.intervals];
+  const badInterval = intervals.find((i) => !isInterval(i));
+  if (badInterval !== undefined || intervals.length === 0) {
+    throw new ConfigError(`sync option intervals: unknown interval ${JSON.stringify(badInterval ?? o.intervals)}; expected some of ${INTERVALS.join(', ')}`);
+  }
+  const timeoutMs = o.timeoutMs ?? durationMs(config.sync.timeout);
+  if (!(timeoutMs > 0)) throw new ConfigError(`sync option timeoutMs = ${JSON.stringify(o.timeoutMs)} is not valid: expected a positive number of milliseconds`);
+  return {
+    symbols: [...new Set(symbols)],
+    explicitSymbols,
+    intervals: [...new Set(intervals)] as Interval[],
+    lookback: wholeInRange('lookback', o.lookback, 1500),
+    backfillDays: wholeInRange('backfillDays', o.backfillDays, 3650) ?? config.sync.backfillDays,
+    weightBudget: wholeInRange('weightBudget', o.weightBudget, config.exchange.ipWeightLimit) ?? config.exchange.weightBudget,
+    timeoutMs,
+  };
+}
+
+/** The typed form of resolved options, as a job or the runner passes them on. */
+export function syncOpOptions(o: SyncOptions): SyncOpOptions {
+  return {
+    symbols: o.explicitSymbols ? o.symbols : 'all', intervals: o.intervals, lookback: o.lookback,
+    backfillDays: o.backfillDays, weightBudget: o.weightBudget, timeoutMs: o.timeoutMs,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, nextAllowedAt, parseRetryAfter, pruneSends } from '../../src/alerts/rate-limit.js';
+import { nextAllowedAt, pruneSends } from '../../src/alerts/rate-limit.js';
 
 describe('rate-limit arithmetic', () => {
   it('one a second: the next send waits until a second after the last', () => {
@@ -24,17 +24,5 @@ describe('rate-limit arithmetic', () => {
 
   it('forgets sends no window can see', () => {
     expect(pruneSends([1, 50_000, 70_000], [{ count: 1, windowMs: 1000 }, { count: 20, windowMs: 60_000 }], 100_000)).toEqual([50_000, 70_000]);
-  });
-
-  it('backs off exponentially up to a ceiling', () => {
-    expect([1, 2, 3, 4, 10].map((a) => backoffMs(a, 1000, 5000))).toEqual([1000, 2000, 4000, 5000, 5000]);
-  });
-
-  it('reads Retry-After as seconds or an HTTP date', () => {
-    expect(parseRetryAfter('3', 0)).toBe(3000);
-    expect(parseRetryAfter('1.5', 0)).toBe(1500);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4000)).toBe(6000);
-    expect(parseRetryAfter(undefined, 0)).toBeNull();
-    expect(parseRetryAfter('soon', 0)).toBeNull();
   });
 });

@@ -38,7 +38,7 @@ function setup(extra: Partial<RunnerDeps> = {}) {
     ...extra,
   };
   const request = (mode: string, more: Partial<RunRequest> = {}): RunRequest => ({
-    job: 'fake', trigger: 'manual', args: [`--mode=${mode}`], timeoutMs: 30_000, killGraceMs: 200, ...more,
+    job: 'fake', trigger: 'manual', options: { mode }, timeoutMs: 30_000, killGraceMs: 200, ...more,
   });
   const pidsSeen = () => [...new Set(events.flatMap(({ event }) => [event.pid, event.grandchild]))].filter((p): p is number => typeof p === 'number');
   return { dataDir, db, deps, events, request, pidsSeen };
@@ -160,7 +160,7 @@ describe('runJob', () => {
       db.prepare('INSERT INTO locks (name, pid, start_ticks, host, acquired_at) VALUES (?, ?, ?, ?, ?)')
         .run('fake', holder.pid, processStartTicks(holder.pid!), os.hostname(), Date.now());
       const marker = path.join(dataDir, 'spawned');
-      const outcome = await runJob(request('success', { args: ['--mode=success', `--marker=${marker}`] }), deps);
+      const outcome = await runJob(request('success', { options: { mode: 'success', marker } }), deps);
       expect(outcome).toMatchObject({ status: 'skipped', logPath: null, summary: { reason: `already running: PID ${holder.pid}` } });
       expect(getRun(db, outcome.runId)).toMatchObject({ status: 'skipped', summary: { reason: `already running: PID ${holder.pid}` } });
       expect(fs.existsSync(marker)).toBe(false);

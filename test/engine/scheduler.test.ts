@@ -121,7 +121,7 @@ describe('Scheduler', () => {
 describe('resolveSchedule', () => {
   const def = (over: Partial<JobDefinition>): JobDefinition => ({
     name: 'sync', summary: 's', schedule: DAILY, timeout: '30m', catchUpWindow: '2h',
-    options: (c) => c, run: async () => 0, ...over,
+    operation: 'sync', options: {}, ...over,
   });
 
   it('takes the job defaults, under the config overrides', () => {

@@ -4,7 +4,6 @@ import {
   faultKindOfStatus,
   nextRetryDelay,
   parseBanUntil,
-  parseRetryAfterMs,
   retryKindOf,
   type RetryPolicy,
 } from '../../src/exchange/retry-policy.js';
@@ -64,25 +63,6 @@ describe('faultKindOfStatus', () => {
     [503, 'server'], [400, 'client'], [404, 'client'], [301, 'client'],
   ] as const)('%i -> %s', (status, kind) => {
     expect(faultKindOfStatus(status)).toBe(kind);
-  });
-});
-
-describe('parseRetryAfterMs', () => {
-  const now = Date.UTC(2026, 0, 1, 12, 0, 0);
-  it('reads delay-seconds', () => {
-    expect(parseRetryAfterMs('2', now)).toBe(2000);
-    expect(parseRetryAfterMs(' 0 ', now)).toBe(0);
-    expect(parseRetryAfterMs('0.25', now)).toBe(250);
-  });
-  it('reads an HTTP date', () => {
-    expect(parseRetryAfterMs('Thu, 01 Jan 2026 12:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfterMs('Thu, 01 Jan 2026 11:00:00 GMT', now)).toBe(0);
-  });
-  it('ignores what it cannot read', () => {
-    expect(parseRetryAfterMs(undefined, now)).toBeUndefined();
-    expect(parseRetryAfterMs('', now)).toBeUndefined();
-    expect(parseRetryAfterMs('soon', now)).toBeUndefined();
-    expect(parseRetryAfterMs('-5', now)).toBeUndefined();
   });
 });
 

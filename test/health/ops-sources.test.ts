@@ -6,7 +6,6 @@ import { recordSample } from '../../src/engine/resource-sampler.js';
 import { DaemonStore } from '../../src/engine/supervisor/daemon-store.js';
 import { heartbeatFilePath, writeHeartbeat } from '../../src/engine/supervisor/heartbeat.js';
 import { collectHealth } from '../../src/health/collect-health.js';
-import { readTail } from '../../src/health/sources/log-tail.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { HOUR, MIN, pinoLine, recordBackup, testConfig, writeConsoleLog } from './helpers.js';
@@ -60,13 +59,6 @@ describe('probes over ops.db and the logs', () => {
     const p = probe(dataDir, 'logs', now);
     expect(p).toMatchObject({ status: 'warn', value: 7 });
     expect(p.offenders.map((o) => [o.name, o.value])).toEqual([['cfa-console.log', 40], [path.join('jobs', 'sync', '7.log'), 30]]);
-  });
-
-  it('reads a bounded tail, dropping the line cut at its start', () => {
-    const file = path.join(tempDir(), 'x.log');
-    fs.writeFileSync(file, `${'a'.repeat(100)}\nline two\nline three\n`);
-    expect(readTail(file, 25)).toEqual(['line two', 'line three']);
-    expect(readTail(file)).toHaveLength(3);
   });
 
   it('daemon reads the supervisor\'s state, heartbeat file, events and samples', () => {

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { parseRetryAfter } from '../rate-limit.js';
+import { parseRetryAfterMs } from '../../common/retry-after.js';
 import { scrub } from '../secrets.js';
 import type { SendResult } from './channel.js';
 
@@ -49,8 +49,8 @@ export function interpret(answer: HttpAnswer | { error: string }, secrets: reado
   if (answer.status >= 200 && answer.status < 300) return { ok: true };
   const error = scrub(`HTTP ${answer.status}${bodyText(answer.data) ? `: ${bodyText(answer.data)}` : ''}`, secrets);
   if (answer.status === 429) {
-    const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], now);
-    return retryAfterMs === null ? { ok: false, error } : { ok: false, error, retryAfterMs };
+    const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after'], now);
+    return retryAfterMs === undefined ? { ok: false, error } : { ok: false, error, retryAfterMs };
   }
   return { ok: false, error };
 }

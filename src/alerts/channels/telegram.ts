@@ -1,3 +1,4 @@
+import { parseRetryAfterMs } from '../../common/retry-after.js';
 import { maskSecret } from '../../config/redact.js';
 import type { RateLimit } from '../rate-limit.js';
 import type { Notification } from '../types.js';
@@ -35,11 +36,13 @@ export function telegramChannel(settings: TelegramSettings, options: { timeoutMs
     async send(batch): Promise<SendResult> {
       const text = truncate(renderText(batch), 4096);
       const answer = await postJson(url, { chat_id: settings.chatId, text, disable_web_page_preview: true }, { timeoutMs: options.timeoutMs, secrets });
-      const result = interpret(answer, secrets);
+      const now = Date.now();
+      const result = interpret(answer, secrets, now);
       if (result.ok || 'error' in answer) return result;
       // The Bot API says how long to wait in the body rather than (only) in a header.
       const retry = (answer.data as { parameters?: { retry_after?: unknown } } | null)?.parameters?.retry_after;
-      if (typeof retry === 'number' && retry >= 0) return { ...result, retryAfterMs: Math.round(retry * 1000) };
+      const retryAfterMs = typeof retry === 'number' ? parseRetryAfterMs(retry, now) : undefined;
+      if (retryAfterMs !== undefined) return { ...result, retryAfterMs };
       return result;
     },
     describe: () => ({ botToken: maskSecret(settings.botToken), chatId: settings.chatId, apiUrl: settings.apiUrl }),

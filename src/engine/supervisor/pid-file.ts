@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readProcStat } from '../../common/proc-stat.js';
 import { isAlive, type ProcessIdentity } from '../process-identity.js';
 
 /** `run/` in the data dir holds the PID and heartbeat files of supervised daemons. */
@@ -60,12 +61,7 @@ export function removePidFile(file: string, owner?: ProcessIdentity): void {
 
 /** Process state letter from /proc/<pid>/stat (R, S, D, Z, …), or null when it is gone. */
 export function processStateLetter(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.state ?? null;
 }
 
 /** `isAlive`, and not a zombie: a zombie has exited already and only waits to be reaped. */

@@ -1,3 +1,4 @@
+import { exponentialBackoffMs } from '../../common/backoff.js';
 import { durationMs } from '../../config/schema.js';
 
 export interface RestartPolicy {
@@ -30,8 +31,5 @@ export function decideRestart(crashTimes: readonly number[], now: number, policy
   const since = now - policy.crashWindowMs;
   const recent = crashTimes.filter((t) => t > since && t <= now).length;
   if (recent >= policy.maxCrashes) return { action: 'crash-loop' };
-  const exponent = Math.max(0, recent - 1);
-  // 2^exponent overflows to Infinity long before it matters; min() keeps the cap exact.
-  const delayMs = Math.min(policy.restartBackoffMs * 2 ** exponent, policy.restartBackoffMaxMs);
-  return { action: 'restart', delayMs };
+  return { action: 'restart', delayMs: exponentialBackoffMs(recent, policy.restartBackoffMs, policy.restartBackoffMaxMs) };
 }

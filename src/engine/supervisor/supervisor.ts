@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Result } from 'execa';
 import { durationMs, type Config } from '../../config/schema.js';
 import type { Db } from '../../store/sqlite.js';
+import { tailLines } from '../../common/log-tail.js';
+import { listProcStats } from '../../common/proc-stat.js';
 import { processStartTicks, processGroupOf } from '../process-identity.js';
 import { ResourceSampler, sustainedAbove } from '../resource-sampler.js';
 import { DaemonStore, type DaemonEventKind, type DaemonStateName } from './daemon-store.js';
@@ -88,48 +90,7 @@ const LOG_TAIL_LINES = 20;
 
 /** Processes whose process group is `pgid`, with their state letters (Z = zombie). */
 function groupMembers(pgid: number): { pid: number; state: string; name: string }[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const members: { pid: number; state: string; name: string }[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
-      if (Number(fields[2]) === pgid) {
-        members.push({ pid: Number(entry), state: fields[0] ?? '?', name: stat.slice(stat.indexOf('(') + 1, close) });
-      }
-    } catch {
-      // Gone between readdir and read.
-    }
-  }
-  return members;
-}
-
-function tailLines(file: string, count: number): string[] {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const length = Math.min(size, 64 * 1024);
-      const buffer = Buffer.alloc(length);
-      fs.readSync(fd, buffer, 0, length, size - length);
-      const lines = buffer.toString('utf8').split('\n');
-      if (lines.at(-1) === '') lines.pop();
-      // The first line of the window may be cut in half.
-      if (length < size) lines.shift();
-      return lines.slice(-count);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return [];
-  }
+  return (listProcStats() ?? []).filter((p) => p.pgrp === pgid).map((p) => ({ pid: p.pid, state: p.state, name: p.comm }));
 }
 
 function readProcText(pid: number, file: string): string {
@@ -515,7 +476,7 @@ export class Supervisor {
 
   private hang(run: Watched, ageMs: number): void {
     run.ending = 'hang';
-    const lastLines = tailLines(this.logFile, LOG_TAIL_LINES);
+    const lastLines = tailLines(this.logFile, { lines: LOG_TAIL_LINES });
     const members = run.group ? groupMembers(run.pid) : [];
     const diagnostics = [
       `hang: no heartbeat for ${formatMs(ageMs)} (timeout ${this.config.heartbeatTimeout}), PID ${run.pid}; ` +

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { tailLines } from '../../common/log-tail.js';
 import { jobLogsDir } from '../../engine/run-history.js';
 import { parseConsoleLogLine, parseJobLogLine, type LogLine } from '../probes/log-lines.js';
 import type { ErrorLine } from '../probes/logs.js';
@@ -10,22 +11,6 @@ export const TAIL_BYTES = 256 * 1024;
 const MAX_JOB_LOGS = 20;
 
 export const CONSOLE_LOG = 'cfa-console.log';
-
-/** The last `maxBytes` of a file as whole lines (a line cut at the start is dropped). */
-export function readTail(file: string, maxBytes = TAIL_BYTES): string[] {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const start = Math.max(0, size - maxBytes);
-    const buffer = Buffer.alloc(size - start);
-    const read = fs.readSync(fd, buffer, 0, buffer.length, start);
-    const lines = buffer.subarray(0, read).toString('utf8').split('\n');
-    if (start > 0) lines.shift();
-    return lines.filter((l) => l.length > 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 interface LogFile { file: string; mtimeMs: number; parse: (line: string) => LogLine | null }
 
@@ -71,9 +56,7 @@ export function gatherLogFacts(dataDir: string, now: number, windowMs: number): 
   const recent = files.filter((f) => f.mtimeMs >= since).sort((a, b) => b.mtimeMs - a.mtimeMs).slice(0, MAX_JOB_LOGS + 1);
   const errors: ErrorLine[] = [];
   for (const f of recent) {
-    let lines: string[];
-    try { lines = readTail(f.file); } catch { continue; }
-    for (const line of lines) {
+    for (const line of tailLines(f.file, { maxBytes: TAIL_BYTES })) {
       const parsed = f.parse(line);
       if (parsed?.error && parsed.at !== null && parsed.at >= since && parsed.at <= now) {
         errors.push({ at: parsed.at, file: path.relative(logsDir, f.file), message: parsed.message });

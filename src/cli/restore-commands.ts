@@ -1,17 +1,13 @@
-import type { CliContext } from '../cli/context.js';
-import { ensureDataDir } from '../cli/context.js';
-import { EXIT } from '../cli/exit-codes.js';
-import { printJsonLine } from '../cli/progress.js';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/schema.js';
-import { openOpsDb } from '../store/ops-db.js';
-import { parseId } from './commands.js';
-import { confirmDestructive } from './confirm.js';
-import { runRecover } from './recover.js';
-import { bytes, mark, seconds, stepLine } from './report.js';
-import { runRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from './restore.js';
-import { StepLog } from './steps.js';
-import { tierSettings } from './tiers.js';
+import { mark, seconds, bytes, stepLine } from '../backup/report.js';
+import { recover, recoverySummaryJson, restore, type RecoveryOutcome, type RestoreSelection } from '../ops/restore.js';
+import type { StepRecord } from '../common/step-log.js';
+import { parseId } from './backup-output.js';
+import { confirmOnTerminal } from './confirm.js';
+import { opContext, type CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { printJsonLine } from './progress.js';
 
 export interface RawRestoreOptions {
   latest?: boolean;
@@ -31,35 +27,23 @@ export function parseRestoreSelection(rawId: string | undefined, o: RawRestoreOp
   return { beforeMs: ms };
 }
 
-async function withEnv(ctx: CliContext, yes: boolean, fn: (env: RecoveryEnv, dataDir: string) => Promise<RecoveryOutcome>): Promise<number> {
-  const { config } = ctx.loaded;
-  const dataDir = ensureDataDir(config.dataDir);
-  const ops = openOpsDb(dataDir);
-  const log = new StepLog((s) => {
-    if (ctx.json) printJsonLine(ctx.stdout, { event: 'step', ...s });
-    else ctx.stdout.write(stepLine(s));
-  });
-  try {
-    const env: RecoveryEnv = {
-      ops, config, settings: tierSettings(config), log,
-      confirm: (question) => confirmDestructive(question, { yes }),
-    };
-    const outcome = await fn(env, dataDir);
-    report(ctx, outcome);
-    return outcome.result === 'ok' || outcome.result === 'not-needed' ? EXIT.ok : EXIT.failure;
-  } finally {
-    ops.close();
-  }
+/** Step lines for a person as they end; JSON lines come from the context. */
+function stepPrinter(ctx: CliContext): (s: StepRecord) => void {
+  return (s) => { if (!ctx.json) ctx.stdout.write(stepLine(s)); };
+}
+
+function withConsent(ctx: CliContext, yes: boolean) {
+  return opContext(ctx, (plan) => confirmOnTerminal(plan, { yes }));
+}
+
+function finish(ctx: CliContext, outcome: RecoveryOutcome): number {
+  report(ctx, outcome);
+  return outcome.result === 'ok' || outcome.result === 'not-needed' ? EXIT.ok : EXIT.failure;
 }
 
 function report(ctx: CliContext, o: RecoveryOutcome): void {
   if (ctx.json) {
-    printJsonLine(ctx.stdout, {
-      event: 'summary', kind: o.kind, status: o.result, recoveryId: o.recoveryId, backupId: o.backup?.id ?? null,
-      backupTier: o.backup?.tier ?? null, quarantine: o.quarantine, rtoMs: o.rtoMs, rtoExcludingResyncMs: o.rtoExcludingResyncMs,
-      resync: o.resync ? { status: o.resync.status, candlesStored: o.resync.candlesStored, series: o.resync.series, failures: o.resync.failures } : null,
-      steps: o.steps, error: o.error,
-    });
+    printJsonLine(ctx.stdout, recoverySummaryJson(o));
     return;
   }
   const lines: string[] = [];
@@ -83,10 +67,10 @@ function report(ctx: CliContext, o: RecoveryOutcome): void {
 /** `cfa-console restore <ID | --latest | --before 48h> [--yes]`: exit 0 restored and resynced, 1 otherwise, 2 refused. */
 export function restoreCommand(rawId: string | undefined, o: RawRestoreOptions, ctx: CliContext): Promise<number> {
   const selection = parseRestoreSelection(rawId, o);
-  return withEnv(ctx, !!o.yes, (env, dataDir) => runRestore(env, dataDir, selection));
+  return restore({ selection }, withConsent(ctx, !!o.yes), stepPrinter(ctx)).then((outcome) => finish(ctx, outcome));
 }
 
 /** `cfa-console recover [--yes]`: exit 0 healthy or recovered, 1 not (or not fully), 2 refused. */
 export function recoverCommand(o: { yes?: boolean }, ctx: CliContext): Promise<number> {
-  return withEnv(ctx, !!o.yes, (env, dataDir) => runRecover(env, dataDir));
+  return recover({}, withConsent(ctx, !!o.yes), stepPrinter(ctx)).then((outcome) => finish(ctx, outcome));
 }

@@ -1,0 +1,106 @@
+import { runBackup, type BackupRunResult, type TierOutcome } from '../backup/backup.js';
+import { getBackup, listBackups, tierOverview, type BackupEntry, type TierOverview } from '../backup/catalog.js';
+import { runCompact, type CompactResult } from '../backup/compact.js';
+import { runDrill, type DrillOutcome } from '../backup/drill.js';
+import { reverify, type ReverifyOutcome } from '../backup/reverify.js';
+import { notConfiguredReason, TIERS, tierSettings, type Tier } from '../backup/tiers.js';
+import { BACKUP_LOCK, DRILL_LOCK } from '../backup/writers.js';
+import { StepLog, type StepRecord } from '../common/step-log.js';
+import { ConfigError } from '../config/config-error.js';
+import { acquireLock } from '../engine/job-lock.js';
+import { openOpsDb } from '../store/ops-db.js';
+import type { Db } from '../store/sqlite.js';
+import type { RunContext } from './context.js';
+
+function withOps<T>(ctx: RunContext, fn: (ops: Db) => Promise<T>): Promise<T> {
+  const ops = openOpsDb(ctx.dataDir);
+  return fn(ops).finally(() => ops.close());
+}
+
+/** A tier outcome as scripts and the job runner see it. */
+export function tierJson(o: TierOutcome) {
+  const b = o.backup;
+  return {
+    tier: o.tier, status: o.status, error: o.error, durationMs: o.durationMs, timings: o.timings,
+    backupId: b?.id ?? null, location: b?.location ?? null, sizeBytes: b?.sizeBytes ?? null, sha256: b?.sha256 ?? null,
+    newestCandle: b?.newestCandle ?? null, rowCounts: b?.rowCounts ?? null,
+  };
+}
+
+export interface BackupOptions {
+  /** One tier, or all (default): tiers that are not configured are reported, not failed. */
+  tier?: Tier | 'all';
+}
+
+/** A verified snapshot of market.db to each tier asked for, then retention; under the backup lock. */
+export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (o: TierOutcome) => void): Promise<BackupRunResult> {
+  const choice = options.tier ?? 'all';
+  const settings = tierSettings(ctx.loaded.config);
+  if (choice !== 'all' && settings[choice] === null) throw new ConfigError(`--tier ${choice}: the ${choice} tier is ${notConfiguredReason(choice)}`);
+  return withOps(ctx, async (ops) => {
+    const release = acquireLock(ops, BACKUP_LOCK);
+    try {
+      const result = await runBackup({
+        ops, dataDir: ctx.dataDir, settings, tiers: choice === 'all' ? TIERS : [choice],
+        onTier: (o) => {
+          ctx.emit({ event: 'tier', ...tierJson(o) });
+          onTier?.(o);
+        },
+      });
+      for (const r of result.retention) ctx.emit({ event: 'retention', ...r });
+      return result;
+    } finally {
+      release();
+    }
+  });
+}
+
+/** Restores the newest copy of each configured tier into a scratch dir and checks it (the monthly drill). */
+export async function backupDrill(_options: Record<string, never>, ctx: RunContext, onTier?: (o: DrillOutcome) => void): Promise<DrillOutcome[]> {
+  const settings = tierSettings(ctx.loaded.config);
+  return withOps(ctx, async (ops) => {
+    const release = acquireLock(ops, DRILL_LOCK);
+    try {
+      return await runDrill({
+        ops, settings,
+        onTier: (o) => {
+          ctx.emit({ event: 'drill', tier: o.tier, result: o.result, backupId: o.backup?.id ?? null, durationMs: o.durationMs, detail: o.detail });
+          onTier?.(o);
+        },
+      });
+    } finally {
+      release();
+    }
+  });
+}
+
+/** VACUUM, ANALYZE and a truncating checkpoint with writers paused. */
+export async function compact(_options: Record<string, never>, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<CompactResult & { durationMs: number }> {
+  const settings = tierSettings(ctx.loaded.config);
+  return withOps(ctx, async (ops) => {
+    const log = new StepLog((s) => {
+      ctx.emit({ event: 'step', ...s });
+      onStep?.(s);
+    });
+    const r = await runCompact({ ops, dataDir: ctx.dataDir, waitMs: settings.writerWaitMs, log });
+    return { ...r, durationMs: log.totalMs() };
+  });
+}
+
+/** Verifies catalogued copies again: one by ID, or every copy that still exists. */
+export async function verifyBackups(options: { id?: number }, ctx: RunContext, onEntry?: (o: ReverifyOutcome) => void): Promise<ReverifyOutcome[]> {
+  const settings = tierSettings(ctx.loaded.config);
+  return withOps(ctx, async (ops) => {
+    if (options.id !== undefined && !getBackup(ops, options.id)) throw new ConfigError(`no backup #${options.id} in the catalog (see \`cfa-console backups\`)`);
+    return reverify(ops, settings, options.id, (o) => {
+      ctx.emit({ event: 'backup', id: o.entry.id, tier: o.entry.tier, location: o.entry.location, status: o.status, problems: o.problems, durationMs: o.durationMs });
+      onEntry?.(o);
+    });
+  });
+}
+
+/** The catalog: each tier's state and every copy. */
+export async function backupCatalog(options: { all?: boolean }, ctx: RunContext): Promise<{ tiers: TierOverview[]; backups: BackupEntry[] }> {
+  const settings = tierSettings(ctx.loaded.config);
+  return withOps(ctx, async (ops) => ({ tiers: tierOverview(ops, settings), backups: listBackups(ops, { includeDeleted: options.all }) }));
+}

@@ -1,0 +1,46 @@
+import { runRecover } from '../backup/recover.js';
+import { runRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
+import { tierSettings } from '../backup/tiers.js';
+import { StepLog, type StepRecord } from '../common/step-log.js';
+import { openOpsDb } from '../store/ops-db.js';
+import type { RunContext } from './context.js';
+
+export type { RecoveryOutcome, RestoreSelection };
+
+async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | undefined, fn: (env: RecoveryEnv) => Promise<RecoveryOutcome>): Promise<RecoveryOutcome> {
+  const { config } = ctx.loaded;
+  const ops = openOpsDb(ctx.dataDir);
+  const log = new StepLog((s) => {
+    ctx.emit({ event: 'step', ...s });
+    onStep?.(s);
+  });
+  try {
+    return await fn({ ops, config, settings: tierSettings(config), log, confirm: (plan) => ctx.confirm(plan) });
+  } finally {
+    ops.close();
+  }
+}
+
+/**
+ * Replaces market.db with a backup: the plan (which copy, its age, size, newest candle, the resync
+ * it implies) goes to `ctx.confirm` first; then writers paused, the live files quarantined, the
+ * copy verified in, a resync to now, writers resumed.
+ */
+export function restore(options: { selection: RestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
+  return withEnv(ctx, onStep, (env) => runRestore(env, ctx.dataDir, options.selection));
+}
+
+/** Detects corruption and applies the least drastic cure that works, after `ctx.confirm(plan)`. */
+export function recover(_options: Record<string, never>, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
+  return withEnv(ctx, onStep, (env) => runRecover(env, ctx.dataDir));
+}
+
+/** A recovery outcome as its JSON summary line. */
+export function recoverySummaryJson(o: RecoveryOutcome) {
+  return {
+    event: 'summary', kind: o.kind, status: o.result, recoveryId: o.recoveryId, backupId: o.backup?.id ?? null,
+    backupTier: o.backup?.tier ?? null, quarantine: o.quarantine, rtoMs: o.rtoMs, rtoExcludingResyncMs: o.rtoExcludingResyncMs,
+    resync: o.resync ? { status: o.resync.status, candlesStored: o.resync.candlesStored, series: o.resync.series, failures: o.resync.failures } : null,
+    steps: o.steps, error: o.error,
+  };
+}

@@ -1,0 +1,55 @@
+import { acquireLock } from '../engine/job-lock.js';
+import { MarketStore } from '../store/market-db.js';
+import { openOpsDb } from '../store/ops-db.js';
+import { clientFromConfig, syncCounters } from '../sync/exchange-client.js';
+import { runSync, SYNC_LOCK, type SeriesOutcome, type SyncSummary } from '../sync/run-sync.js';
+import { completeSyncOptions, type SyncOpOptions } from '../sync/sync-options.js';
+import type { RunContext } from './context.js';
+
+export type { SyncOpOptions };
+
+export interface SyncListener {
+  onStart?(total: number): void;
+  onSeries?(outcome: SeriesOutcome): void;
+}
+
+/**
+ * One run of the candle sync under its lock: incremental from each series' newest candle, an
+ * empty series backfilled, bounded by its timeout (summary status `timeout`) and by the context's
+ * cancellation. Emits `start`, one `series` per series, and returns the summary.
+ */
+export async function sync(requested: SyncOpOptions, ctx: RunContext, listener: SyncListener = {}): Promise<SyncSummary> {
+  const { config } = ctx.loaded;
+  const options = completeSyncOptions(requested, config);
+  const ops = openOpsDb(ctx.dataDir);
+  let release: (() => void) | null = null;
+  let store: MarketStore | null = null;
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+  try {
+    release = acquireLock(ops, SYNC_LOCK);
+    store = MarketStore.open(ctx.dataDir);
+    const client = clientFromConfig(config, options.weightBudget);
+    return await runSync(
+      { symbols: options.symbols, intervals: options.intervals, backfillDays: options.backfillDays, lookback: options.lookback, concurrency: config.sync.concurrency, refuseUnlisted: options.explicitSymbols },
+      {
+        store,
+        exchange: client,
+        counters: () => syncCounters(client),
+        signal,
+        onStart: (total) => {
+          ctx.emit({ event: 'start', total });
+          listener.onStart?.(total);
+        },
+        onSeries: (o) => {
+          ctx.emit({ event: 'series', ...o });
+          listener.onSeries?.(o);
+        },
+      },
+    );
+  } finally {
+    release?.();
+    store?.close();
+    ops.close();
+  }
+}
