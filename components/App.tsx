@@ -127,7 +127,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
       ) : (
         <>
           <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
-            focused={view.panel === 'freshness'} width={columns - 4} />
+            focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} />
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
           <Box height={8}>
             <Box width="25%"><CoveragePanel health={model.health} /></Box>

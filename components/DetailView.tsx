@@ -3,9 +3,8 @@ import ms from 'ms';
 import React from 'react';
 import type { AlertView, ConsoleModel } from '../src/console/console-model.js';
 import type { JobRun } from '../src/engine/run-history.js';
-import { STATUS_RANK } from '../src/health/types.js';
 import type { Panel as PanelId } from '../src/console/view-state.js';
-import { ageText } from './FreshnessPanel.js';
+import { ageText, rankedSeries } from './FreshnessPanel.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
@@ -31,9 +30,7 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
   const theme = useTheme();
   const body = Math.max(3, height - 4);
   if (panel === 'freshness') {
-    const series = [...(model.health?.freshness ?? [])]
-      .filter((s) => !filter || s.symbol.includes(filter))
-      .sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status] || (b.ageMs ?? Infinity) - (a.ageMs ?? Infinity));
+    const series = rankedSeries((model.health?.freshness ?? []).filter((s) => !filter || s.symbol.includes(filter)), model.freshnessCriticalMs);
     const { items, offset } = windowed(series, row, body - 1);
     return (
       <Panel title={`Freshness: every series (${series.length}${filter ? `, filter ${filter}` : ''})`} focused flexGrow={1} right="Esc back">

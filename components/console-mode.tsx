@@ -6,6 +6,7 @@ import { ensureDataDir } from '../src/cli/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 import { ClockTicker } from '../src/console/clock-ticker.js';
 import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
+import { consoleFeeds } from '../src/console/feeds.js';
 import { FullScreen } from '../src/console/terminal.js';
 import { Engine } from '../src/engine/engine.js';
 import { createEngineLogger } from '../src/engine/logger.js';
@@ -15,6 +16,7 @@ import { CLOCK_WIDTH, utcNow } from './Clock.js';
 import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
 
 export interface ConsoleModeOptions {
+  /** Default: the health, backup and alert feeds of src/console/feeds.ts over this engine. */
   feeds?: ConsoleFeeds;
 }
 
@@ -31,7 +33,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   preflight(config, JOBS);
   const logger = createEngineLogger(config.dataDir, { stdout: false });
   const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger });
-  const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds);
+  const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds ?? consoleFeeds(engine, config, logger));
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
 

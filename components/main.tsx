@@ -19,9 +19,8 @@ consoleModule?.catch(() => {});
 
 const { runAndExit } = await import('../src/cli/main.js');
 runAndExit(process.argv, {
-  console: async (ctx, demo) => {
+  console: async (ctx) => {
     const { runConsole } = await (consoleModule ?? import('./console-mode.js'));
-    const { consoleOptions } = await import('./console-options.js');
-    return runConsole(ctx, consoleOptions(ctx, demo));
+    return runConsole(ctx);
   },
 });

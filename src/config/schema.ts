@@ -78,6 +78,8 @@ export const configSchema = z.object({
     leaseRenewEvery: duration.default('5s'),
     /** How often CPU and RSS of the host and the supervised daemon are sampled. */
     sampleEvery: duration.default('5s'),
+    /** How often the leader takes the health snapshot (stored in ops.db for every console) and judges the alert rules. */
+    monitorEvery: duration.default('30s'),
     /** Job runs, their logs and resource samples older than this are deleted. */
     retentionDays: z.int().min(1).max(3650).default(90),
     /** How long a graceful stop waits for running jobs before killing them. */

@@ -1,4 +1,5 @@
 import type { EngineSnapshot } from '../engine/engine.js';
+import type { Interval } from '../exchange/intervals.js';
 import type { HealthSnapshot } from '../health/types.js';
 
 export interface SeriesPoint {
@@ -46,6 +47,10 @@ export interface ConsoleModel {
   dataDir: string;
   engine: EngineSnapshot | null;
   health: HealthSnapshot | null;
+  /** Set when the health shown is not fresh from a leader: how old it is, or who computed it. */
+  healthNote: string | null;
+  /** Freshness limit per interval (critical; warning at half), to rank the worst series as the probe does. */
+  freshnessCriticalMs: Partial<Record<Interval, number>>;
   resources: ResourceHistory | null;
   backups: BackupTierView[] | null;
   alerts: AlertView[] | null;
@@ -58,7 +63,7 @@ export interface ConsoleModel {
 
 export function emptyModel(host: string, dataDir: string): ConsoleModel {
   return {
-    host, dataDir, engine: null, health: null, resources: null, backups: null, alerts: null,
+    host, dataDir, engine: null, health: null, healthNote: null, freshnessCriticalMs: {}, resources: null, backups: null, alerts: null,
     log: { title: 'engine', file: null, lines: [] }, progress: {}, notice: null,
   };
 }

@@ -7,7 +7,8 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
 import { listRuns } from '../engine/run-history.js';
 import { HOST, samplesSince } from '../engine/resource-sampler.js';
-import type { HealthSnapshot } from '../health/types.js';
+import { healthThresholds } from '../health/thresholds.js';
+import type { HealthReading } from './health-feed.js';
 import type { ConsoleActions } from './console-actions.js';
 import { emptyModel, type AlertView, type BackupTierView, type ConsoleModel, type ResourceHistory } from './console-model.js';
 import { ConsoleStore } from './console-store.js';
@@ -16,9 +17,9 @@ import { tailLines } from '../common/log-tail.js';
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
 
-/** Optional feeds from modules that the console shows when they are there. */
+/** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
-  health?: () => HealthSnapshot | Promise<HealthSnapshot>;
+  health?: () => HealthReading | Promise<HealthReading>;
   backups?: () => BackupTierView[];
   alerts?: () => AlertView[];
   ackAlert?: (id: number) => void;
@@ -43,7 +44,11 @@ export class ConsoleSession {
     private readonly feeds: ConsoleFeeds = {},
   ) {
     const { config } = loaded;
-    this.store = new ConsoleStore(emptyModel(os.hostname(), config.dataDir));
+    const limits = healthThresholds(config);
+    this.store = new ConsoleStore({
+      ...emptyModel(os.hostname(), config.dataDir),
+      freshnessCriticalMs: Object.fromEntries(config.intervals.map((i) => [i, limits.freshness(i).critical])),
+    });
     this.actions = {
       runJob: (job) => this.runJob(job),
       ackAlert: (id) => {
@@ -70,7 +75,14 @@ export class ConsoleSession {
     const resourcesEvery = Math.max(durationMs(config.engine.sampleEvery), 15_000);
     if (this.feeds.health) {
       const health = this.feeds.health;
-      this.store.poll({ key: 'health', everyMs: 10_000, read: () => health() }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
+      // Reading the leader's snapshot is cheap (a new one is parsed once), so a new one shows soon.
+      const everyMs = Math.min(2_000, durationMs(config.engine.monitorEvery));
+      const read = async () => {
+        const reading = await health();
+        this.store.set('healthNote', reading.note);
+        return reading.snapshot;
+      };
+      this.store.poll({ key: 'health', everyMs, read }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
     }
     this.store.poll({ key: 'resources', everyMs: resourcesEvery, read: () => this.resources() }, (e) => this.logger.warn({ err: e }, 'resource read failed'));
     if (this.feeds.backups) this.store.poll({ key: 'backups', everyMs: 30_000, read: this.feeds.backups });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
+import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { JobDefinition } from './job-definition.js';
@@ -98,7 +99,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       sampleEvery: durationMs(config.engine.sampleEvery),
       onError: (error) => options.logger.warn({ err: error }, 'resource sampling failed'),
     });
-    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon());
     this.election = new LeaderElection({
       db: this.db,
       ttlMs: durationMs(config.engine.leaseTtl),
@@ -106,6 +106,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       onChange: (leader, holder) => void this.onLeadership(leader, holder),
       onError: (error) => options.logger.error({ err: error }, 'lease renewal failed; acting as follower'),
     });
+    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate);
   }
 
   get role(): Role {
@@ -152,7 +153,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         });
         await this.supervisor.start().catch((error: unknown) => logger.error({ err: error }, 'daemon could not be started'));
       }
-      this.monitor.start();
+      this.monitor.start(durationMs(config.engine.monitorEvery));
       this.startRequests();
       this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
       this.prune();
@@ -217,6 +218,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     logger[level]({ job, runId: outcome.runId, status: outcome.status, exitCode: outcome.exitCode, durationMs: outcome.durationMs, log: outcome.logPath }, 'job finished');
     this.emit('change');
     return outcome;
+  }
+
+  /**
+   * The health snapshot this engine's monitor took last, while it leads; null on a follower (read
+   * the leader's from ops.db: src/health/snapshot-store.ts) and before the first one.
+   */
+  latestHealth(): HealthSnapshot | null {
+    return this.election.isLeader ? this.monitor.lastSnapshot : null;
   }
 
   snapshot(now = Date.now()): EngineSnapshot {

@@ -16,10 +16,12 @@ const SECRET_PATHS = ['*.token', '*.botToken', '*.password', '*.webhookUrl', '*.
 export function createEngineLogger(dataDir: string, options: { stdout: boolean; level?: string }): Logger {
   const logsDir = path.join(dataDir, 'logs');
   fs.mkdirSync(logsDir, { recursive: true });
-  const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: path.join(logsDir, 'cfa-console.log'), sync: true, mkdir: true }) }];
-  if (options.stdout) streams.push({ stream: pino.destination({ dest: 1, sync: true }) });
+  const level = (options.level ?? process.env.CFA_LOG_LEVEL ?? 'info') as pino.Level;
+  // Each stream filters at its own level (pino's default: info), so it is given the logger's.
+  const streams: pino.StreamEntry[] = [{ level, stream: pino.destination({ dest: path.join(logsDir, 'cfa-console.log'), sync: true, mkdir: true }) }];
+  if (options.stdout) streams.push({ level, stream: pino.destination({ dest: 1, sync: true }) });
   return pino({
-    level: options.level ?? process.env.CFA_LOG_LEVEL ?? 'info',
+    level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: SECRET_PATHS, censor: '••••••' },

@@ -1,19 +1,19 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { AlertService, daemonFactsFromStatus } from '../alerts/index.js';
 import { HealthRefresher } from '../health/health-refresher.js';
+import { saveHealthSnapshot } from '../health/snapshot-store.js';
 import type { HealthSnapshot } from '../health/types.js';
 import { readMetricsHistory, updateMetrics } from '../metrics/index.js';
 import type { Db } from '../store/sqlite.js';
 import type { Logger } from './logger.js';
+import type { Candidate } from './leadership.js';
 import type { SupervisorStatus } from './supervisor/supervisor.js';
 
-/** How often the leader takes a health snapshot, judges the alert rules and refreshes metrics. */
-export const MONITOR_EVERY_MS = 30_000;
-
 /**
- * The leader's watch: a health snapshot every half minute, the alert rules over it (state and
- * outbox in ops.db, delivery by the alert worker), and the Prometheus figures. Built up front so
- * a bad channel secret in the environment is a configuration error at start, not at 3 a.m.
+ * The leader's watch: a health snapshot every `engine.monitorEvery` (30 s by default), stored in
+ * ops.db for every follower and console to read, the alert rules over it (state and outbox in
+ * ops.db, delivery by the alert worker), and the Prometheus figures. Built up front so a bad
+ * channel secret in the environment is a configuration error at start, not at 3 a.m.
  */
 export class Monitor {
   private readonly health: HealthRefresher;
@@ -26,6 +26,7 @@ export class Monitor {
     private readonly config: LoadedConfig['config'],
     private readonly logger: Logger,
     private readonly daemonStatus: () => SupervisorStatus | { name: string; state: string; pid: number | null } | null,
+    private readonly me: Pick<Candidate, 'pid' | 'host'>,
   ) {
     this.health = new HealthRefresher(config);
     this.alerts = new AlertService({
@@ -38,7 +39,7 @@ export class Monitor {
     return this.last;
   }
 
-  start(everyMs = MONITOR_EVERY_MS): void {
+  start(everyMs: number): void {
     this.alerts.start();
     // Not inline: leadership is often gained during start-up, and a first screen should not wait.
     setImmediate(() => { if (this.timer) this.tick(); });
@@ -49,6 +50,13 @@ export class Monitor {
     try {
       const snapshot = this.health.refresh(now);
       this.last = snapshot;
+      this.logger.debug({ overall: snapshot.overall, durationMs: snapshot.durationMs }, 'health computed');
+      try {
+        saveHealthSnapshot(this.db, snapshot, { pid: this.me.pid, host: this.me.host });
+      } catch (error) {
+        // The alerts still run on it; the consoles show the previous one, marked stale.
+        this.logger.error({ err: error }, 'health snapshot could not be stored');
+      }
       const report = this.alerts.evaluate(snapshot, now);
       if (report.enqueued > 0) this.logger.info({ enqueued: report.enqueued }, 'alert notifications queued');
       const facts = daemonFactsFromStatus(this.daemonStatus(), Boolean(this.config.daemon.command));
@@ -61,6 +69,7 @@ export class Monitor {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.last = null;
     await this.alerts.stop();
   }
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { opsV3Backup } from './migrations/ops-v3-backup.js';
 import { opsV4Alerts } from './migrations/ops-v4-alerts.js';
 import { opsV5Requests } from './migrations/ops-v5-requests.js';
+import { opsV6Health } from './migrations/ops-v6-health.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -100,6 +101,7 @@ const MIGRATIONS: readonly Migration[] = [
   opsV3Backup,
   opsV4Alerts,
   opsV5Requests,
+  opsV6Health,
 ];
 
 export function openOpsDb(dataDir: string): Db {

@@ -65,8 +65,17 @@ export interface Migration {
   up: string;
 }
 
-/** Applies the migrations above the file's `user_version`, each in its own transaction. */
+/**
+ * Applies the migrations above the file's `user_version`, each in its own transaction. Versions
+ * must ascend but need not be contiguous (a version may be added by another change later).
+ */
 export function migrate(db: Db, migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    const previous = migrations[i - 1];
+    if (previous && m.version <= previous.version) {
+      throw new Error(`migrations of ${db.name} out of order: version ${m.version} follows ${previous.version}; list them in ascending order`);
+    }
+  });
   const current = db.pragma('user_version', { simple: true }) as number;
   const newest = migrations.at(-1)?.version ?? 0;
   if (current > newest) {

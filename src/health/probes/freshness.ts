@@ -2,6 +2,7 @@ import { intervalMs, type Interval } from '../../exchange/intervals.js';
 import { humanDuration, plural } from '../format-values.js';
 import { judgeAbove, worstStatus, type Limits } from '../status.js';
 import type { ProbeResult, SeriesFreshness } from '../types.js';
+import { rankWorstSeries } from '../worst-series.js';
 import { probeResult } from './probe-result.js';
 
 export interface SeriesNewest {
@@ -45,9 +46,7 @@ export function judgeFreshness(input: FreshnessInput): { probe: ProbeResult; fre
     };
   }
 
-  // Stalest relative to its own limit: a 2 h old 15m series is worse than a 5 h old 1h one.
-  const ratio = (f: { interval: Interval; ageMs: number }) => f.ageMs / input.limits(f.interval).critical;
-  const ranked = [...measured].sort((a, b) => ratio(b) - ratio(a));
+  const ranked = rankWorstSeries(measured, (interval) => input.limits(interval).critical);
   const worst = ranked[0]!;
   const worstLimits = input.limits(worst.interval);
   const stale = ranked.filter((f) => f.status !== 'ok');

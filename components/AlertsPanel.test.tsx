@@ -1,0 +1,23 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { renderMono } from '../test/helpers/render.js';
+import { AlertsPanel } from './AlertsPanel.js';
+
+const HOUR = 3_600_000;
+
+describe('AlertsPanel', () => {
+  it('firing alerts newest first with severity words; none firing says so', () => {
+    const now = Date.now();
+    const frame = renderMono(<AlertsPanel focused selected={0} alerts={[
+      { id: 1, rule: 'backup-stale', severity: 'warning', state: 'firing', summary: 'backup older than 26h', firedAt: now - HOUR, acked: true, runbook: 'backup-stale' },
+      { id: 2, rule: 'data-stale', severity: 'critical', state: 'firing', summary: 'data stale beyond 26h', firedAt: now - 60_000, acked: false, runbook: 'stale-data' },
+      { id: 3, rule: 'disk', severity: 'info', state: 'resolved', summary: 'disk low', firedAt: now - 2 * HOUR, acked: false, runbook: null },
+    ]} />).lastFrame()!;
+    expect(frame).toContain('2 open');
+    expect(frame.indexOf('data stale beyond 26h')).toBeLessThan(frame.indexOf('backup older than 26h'));
+    expect(frame).toContain('✖ critical');
+    expect(frame).toContain('▲ warning (acked)');
+    expect(frame).not.toContain('disk low');
+    expect(renderMono(<AlertsPanel focused={false} selected={0} alerts={[]} />).lastFrame()).toContain('✔ no alerts firing');
+  });
+});
