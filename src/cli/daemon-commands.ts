@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/schema.js';
 import { holderIsGone, readLease } from '../engine/leadership.js';
-import { askLeader, NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
+import { NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
+import type { RunContext } from '../ops/context.js';
+import { pauseDaemon, restartDaemon, resumeDaemon } from '../ops/leader.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { openOpsDb } from '../store/ops-db.js';
-import { createContext, ensureDataDir, type GlobalOptions, type ProgramResult } from './context.js';
+import { createContext, ensureDataDir, opContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, statusMark } from './format.js';
 import { printJsonLine } from './progress.js';
@@ -64,18 +66,20 @@ Exit codes: 0 done, 1 failed or no engine leader running, 2 usage, 124 no answer
           printDaemonStatus(db, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);
           return;
         }
-        result.exitCode = await ask(db, action as Exclude<Action, 'status'>, timeoutMs, o);
+        result.exitCode = await ask(opContext(ctx), action as Exclude<Action, 'status'>, timeoutMs, o);
       } finally {
         db.close();
       }
     });
 }
 
-async function ask(db: ReturnType<typeof openOpsDb>, action: 'restart' | 'pause' | 'resume', timeoutMs: number, o: DaemonOptions): Promise<number> {
+const LEADER_ACTIONS = { restart: restartDaemon, pause: pauseDaemon, resume: resumeDaemon } as const;
+
+async function ask(ctx: RunContext, action: 'restart' | 'pause' | 'resume', timeoutMs: number, o: DaemonOptions): Promise<number> {
   const kind = `daemon.${action}` as const;
   let request: LeaderRequest;
   try {
-    request = await askLeader(db, kind, o.reason ? { reason: o.reason } : {}, { timeoutMs });
+    request = await LEADER_ACTIONS[action](ctx, { reason: o.reason, timeoutMs });
   } catch (error) {
     if (!(error instanceof NoLeaderError || error instanceof RequestTimeoutError)) throw error;
     if (o.json) {

@@ -179,7 +179,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.requests = new RequestPoller({
       db: this.db,
       handler: this.election.candidate,
-      handlers: leaderRequestHandlers({ supervisor: () => this.supervisor, runJob: (job) => this.runNow(job, 'manual') }),
+      handlers: leaderRequestHandlers({ supervisor: () => this.supervisor, runJob: (job, options, trigger) => this.runNow(job, trigger, options) }),
       onHandled: (request, outcome) => logger[outcome.ok ? 'info' : 'warn']({ request: request.id, kind: request.kind, args: request.args, by: request.requestedBy, ok: outcome.ok, result: outcome.result }, 'request handled'),
       onError: (error) => logger.error({ err: error }, 'request handling failed'),
     });

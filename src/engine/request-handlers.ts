@@ -5,7 +5,7 @@ import type { Supervisor, SupervisorStatus } from './supervisor/supervisor.js';
 export interface LeaderActions {
   /** The leader's supervisor, or null when no daemon is configured. */
   supervisor(): Supervisor | null;
-  runJob(job: string): Promise<RunOutcome>;
+  runJob(job: string, options: Record<string, unknown> | undefined, trigger: 'manual' | 'runbook'): Promise<RunOutcome>;
 }
 
 function daemonResult(before: SupervisorStatus, after: SupervisorStatus): RequestOutcome {
@@ -44,7 +44,7 @@ export function leaderRequestHandlers(actions: LeaderActions): RequestHandlers {
       return daemonResult(before, await supervisor.resume(describe(args.reason, 'resume requested', request.requestedBy)));
     },
     'job.run': async (args) => {
-      const outcome = await actions.runJob(args.job);
+      const outcome = await actions.runJob(args.job, args.options, args.trigger ?? 'manual');
       const ok = outcome.status === 'success' || outcome.status === 'partial';
       return {
         ok,

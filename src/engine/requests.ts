@@ -17,7 +17,8 @@ export interface RequestArgsByKind {
   'daemon.restart': { reason?: string };
   'daemon.pause': { reason?: string };
   'daemon.resume': { reason?: string };
-  'job.run': { job: string };
+  /** The job's operation options (default: its declared ones) and who asked for the run. */
+  'job.run': { job: string; options?: Record<string, unknown>; trigger?: 'manual' | 'runbook' };
 }
 export type RequestArgs<K extends RequestKind = RequestKind> = RequestArgsByKind[K];
 
@@ -99,6 +100,12 @@ export function parseRequest<K extends RequestKind>(kind: string, args: unknown)
   }
   if (kind === 'job.run' && (typeof record.job !== 'string' || record.job === '')) {
     throw new Error(`a job.run request needs the job's name as args.job (got ${JSON.stringify(record.job)})`);
+  }
+  if (kind === 'job.run' && record.options !== undefined && (record.options === null || typeof record.options !== 'object' || Array.isArray(record.options))) {
+    throw new Error(`the options of a job.run request must be an object, not ${JSON.stringify(record.options)}`);
+  }
+  if (kind === 'job.run' && record.trigger !== undefined && record.trigger !== 'manual' && record.trigger !== 'runbook') {
+    throw new Error(`the trigger of a job.run request must be "manual" or "runbook", not ${JSON.stringify(record.trigger)}`);
   }
   return { kind: kind as K, args: record as RequestArgs<K> };
 }

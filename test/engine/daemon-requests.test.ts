@@ -6,7 +6,10 @@ import { runCli } from '../helpers/cli.js';
 import { engineFixture, pidAlive, startDaemon } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { askLeader } from '../../src/engine/requests.js';
+import { runContext } from '../../src/ops/context.js';
+import { runJob } from '../../src/ops/leader.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 
 const BEATING = path.resolve('test/fixtures/daemons/beating-daemon.mjs');
@@ -123,6 +126,11 @@ describe('cfa-console daemon (requests to the leader)', () => {
       expect(answer.handledBy?.pid).toBe(engine.child.pid);
       const runs = query<{ id: number; trigger: string; pid: number }>(data, 'SELECT id, trigger, pid FROM job_runs');
       expect(runs).toMatchObject([{ id: answer.result?.runId, trigger: 'manual' }]);
+      // The operations API's runJob: typed options cross to the job's process, the trigger is kept.
+      const ctx = runContext(loadConfig({ configPath: path.join(dir, 'config.json'), dataDir: data, exchangeUrl: sim.url }));
+      const typed = await runJob(ctx, 'sync', { symbols: ['BTCUSDT'], intervals: ['1h'] }, 'runbook', { timeoutMs: 60_000 });
+      expect(typed).toMatchObject({ state: 'done', result: { job: 'sync', status: 'success', summary: { series: { total: 1, ok: 1 } } } });
+      expect(query<{ trigger: string }>(data, `SELECT trigger FROM job_runs WHERE id = ${Number(typed.result?.runId)}`)).toEqual([{ trigger: 'runbook' }]);
       const unknown = await askLeader(db, 'job.run', { job: 'nope' }, { timeoutMs: 30_000 });
       expect(unknown).toMatchObject({ state: 'failed', result: { error: expect.stringMatching(/no such job "nope"/) } });
     } finally {
