@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readJsonObject } from '../store/json-column.js';
 import type { Db } from '../store/sqlite.js';
 import { holderIsGone, readLease, type LeaseHolder } from './leadership.js';
 
@@ -139,21 +140,12 @@ interface Row {
   handled_by_pid: number | null; handled_by_host: string | null; handled_at: number | null; finished_at: number | null;
 }
 
-function parseJson(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : { value };
-  } catch {
-    return { text };
-  }
-}
 
 function fromRow(row: Row): LeaderRequest {
   return {
-    id: row.id, kind: row.kind, args: (parseJson(row.args) ?? {}) as RequestArgs,
+    id: row.id, kind: row.kind, args: (readJsonObject(row.args) ?? {}) as RequestArgs,
     requestedBy: { pid: row.requested_by_pid, host: row.requested_by_host, user: row.requested_by_user },
-    requestedAt: row.requested_at, expiresAt: row.expires_at, state: row.state, result: parseJson(row.result),
+    requestedAt: row.requested_at, expiresAt: row.expires_at, state: row.state, result: readJsonObject(row.result),
     handledBy: row.handled_by === null ? null : { holderId: row.handled_by, pid: row.handled_by_pid ?? 0, host: row.handled_by_host ?? '?' },
     handledAt: row.handled_at, finishedAt: row.finished_at,
   };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readJsonObject } from '../store/json-column.js';
 import type { Db } from '../store/sqlite.js';
 import type { ProcessIdentity } from './process-identity.js';
 
@@ -59,20 +60,11 @@ interface StateRow {
   last_success_at: number | null; last_duration_ms: number | null; next_run_at: number | null; last_slot: number;
 }
 
-function parseSummary(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : { value };
-  } catch {
-    return { text };
-  }
-}
 
 function toRun(r: RunRow): JobRun {
   return {
     id: r.id, job: r.job, trigger: r.trigger, slot: r.slot, startedAt: r.started_at, endedAt: r.ended_at,
-    status: r.status, exitCode: r.exit_code, durationMs: r.duration_ms, summary: parseSummary(r.summary),
+    status: r.status, exitCode: r.exit_code, durationMs: r.duration_ms, summary: readJsonObject(r.summary),
     logPath: r.log_path, pid: r.pid, host: r.host,
   };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../store/sqlite.js';
+import { readJsonObject } from '../../store/json-column.js';
 
 /** `paused`: stopped on purpose (an operator, a restore); not restarted, and its stop is no crash. */
 export type DaemonStateName = 'stopped' | 'starting' | 'running' | 'hung' | 'backoff' | 'crash-loop' | 'paused';
@@ -35,15 +36,6 @@ interface StateRow {
 
 interface EventRow { at: number; name: string; kind: DaemonEventKind; detail: string | null }
 
-function parseDetail(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : { value };
-  } catch {
-    return { text };
-  }
-}
 
 /**
  * Owns `daemon_state` (one row per supervised daemon: what the console shows, and what a new
@@ -85,7 +77,7 @@ export class DaemonStore {
     const rows = this.db.prepare(
       `SELECT at, name, kind, detail FROM daemon_events WHERE name = ? AND at >= ?${filter} ORDER BY at, rowid`,
     ).all(name, since, ...(kinds ?? [])) as EventRow[];
-    return rows.map((r) => ({ at: r.at, name: r.name, kind: r.kind, detail: parseDetail(r.detail) }));
+    return rows.map((r) => ({ at: r.at, name: r.name, kind: r.kind, detail: readJsonObject(r.detail) }));
   }
 
   /** Times of the crashes (crash, hang, spawn-failed) at or after `since`, oldest first. */
