@@ -111,6 +111,24 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     expect(term.state()).toMatchObject({ alternate: false, cursorVisible: true });
   });
 
+  it('takes a word typed in one write into the filter, and several Backspaces at once', async () => {
+    const term = await openConsole();
+    term.keys('/');
+    await term.waitFor((s) => s.includes('filter: ▏'), 'the filter prompt');
+    // -l sends the text as one write, as a paste or a slow link delivers it.
+    term.keys('-l', 'btc');
+    await term.waitFor((s) => s.includes('filter: BTC▏'), 'the whole word in the filter');
+    term.keys('-l', '\x7f\x7f');
+    await term.waitFor((s) => s.includes('filter: B▏'), 'two characters erased');
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('filter:'), 'the filter cleared');
+    // The key that opens the filter and the word in the same write.
+    term.keys('-l', '/ETH');
+    await term.waitFor((s) => s.includes('filter: ETH▏'), 'the word typed after / in the same write');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('filter: ETH') && !s.includes('filter: ETH▏'), 'the filter kept');
+  });
+
   it('a dropped link (the terminal hung up) stops the daemon this console supervised: nothing of the console stays', async () => {
     const spawnLog = path.join(tempDir(), 'spawns.log');
     const term = await openConsole(100, 30, {}, {
