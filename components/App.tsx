@@ -1,8 +1,9 @@
 import { Box, useApp, useInput, useStdout } from 'ink';
-import React, { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
-import { actionFor, keyName, type Scope } from '../src/console/keymap.js';
+import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import type { LineKey } from '../src/console/line-edit.js';
 import { editFilter, initialView, reduce, type ViewContext, type ViewState } from '../src/console/view-state.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
@@ -81,20 +82,30 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
     runningHere: () => actions.runningHere(),
   };
 
-  const scope: Scope = view.confirm ? 'confirm' : view.help ? 'help' : view.detail ? 'detail' : 'main';
+  const scope = (v: ViewState): Scope => (v.confirm ? 'confirm' : v.help ? 'help' : v.detail ? 'detail' : 'main');
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 
-  useInput((input, key) => {
-    if (view.filtering) {
-      setView((v) => editFilter(v, input, key));
+  // The handler reads and writes the newest state through a ref: keys that arrive before the next
+  // render (a chunk split into keys below, or fast typing) must each see what the previous one did.
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const apply = (next: ViewState) => {
+    viewRef.current = next;
+    setView(next);
+  };
+
+  const press = (input: string, key: KeyPress & LineKey) => {
+    const current = viewRef.current;
+    if (current.filtering) {
+      apply(editFilter(current, input, key));
       return;
     }
     const name = keyName(input, key);
     if (tooSmall && name !== 'q' && name !== 'ctrl-c') return;
-    const action = actionFor(name, tooSmall ? 'main' : scope);
+    const action = actionFor(name, tooSmall ? 'main' : scope(current));
     if (!action) return;
-    const [next, effect] = reduce(view, action, ctx);
-    setView(next);
+    const [next, effect] = reduce(current, action, ctx);
+    apply(next);
     switch (effect.kind) {
       case 'exit':
         onExit?.();
@@ -104,7 +115,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
         actions.runJob(effect.job);
         break;
       case 'ack-alert': {
-        const alert = alerts[view.rows.alerts];
+        const alert = alerts[current.rows.alerts];
         if (alert) actions.ackAlert(alert.id);
         break;
       }
@@ -113,6 +124,23 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
         break;
       case 'none':
         break;
+    }
+  };
+
+  useInput((input, key) => {
+    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys: each
+    // in turn, and once one of them opens the filter the rest is typed into it.
+    if (viewRef.current.filtering || input.length <= 1 || key.ctrl || key.meta) {
+      press(input, key);
+      return;
+    }
+    const chars = Array.from(input);
+    for (const [i, ch] of chars.entries()) {
+      if (viewRef.current.filtering) {
+        press(chars.slice(i).join(''), {});
+        return;
+      }
+      press(ch === '\r' ? '' : ch, ch === '\r' ? { return: true } : {});
     }
   });
 
@@ -143,7 +171,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
         </>
       )}
       {view.confirm ? <ConfirmBar confirm={view.confirm} /> : null}
-      <Footer scope={scope} notice={model.notice} />
+      <Footer scope={scope(view)} notice={model.notice} />
     </Box>
   );
   return <ThemeProvider noColor={noColor}>{content}</ThemeProvider>;

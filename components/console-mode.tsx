@@ -7,7 +7,7 @@ import { EXIT } from '../src/cli/exit-codes.js';
 import { ClockTicker } from '../src/console/clock-ticker.js';
 import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
 import { consoleFeeds } from '../src/console/feeds.js';
-import { FullScreen } from '../src/console/terminal.js';
+import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
 import { Engine } from '../src/engine/engine.js';
 import { createEngineLogger } from '../src/engine/logger.js';
 import { preflight } from '../src/engine/preflight.js';
@@ -64,33 +64,52 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   }, () => utcNow());
   ticker.start();
 
-  const bySignal = new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'console stopping on signal');
-      app.unmount();
-      screen.restore();
-      // A signal is a request to stop, and stopping cleanly is success.
-      resolve(EXIT.ok);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGHUP', () => stop('SIGHUP'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  const crashed = new Promise<number>((resolve) => {
-    const fail = (error: unknown) => {
-      app.unmount();
-      screen.restore();
+  // Signals and errors are listened to with `on`, not `once`, until the engine has stopped: a
+  // dropped link sends SIGHUP more than once (the terminal's hang-up and the session leader's), and
+  // a second one, or a failed write to the dead terminal, must not end the process before the
+  // engine has stopped the jobs and the daemon this console started.
+  let resolveSignal: (code: number) => void = () => {};
+  const bySignal = new Promise<number>((resolve) => { resolveSignal = resolve; });
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal, stopping: stopping !== null }, 'console stopping on signal');
+    app.unmount();
+    screen.restore();
+    // A signal is a request to stop, and stopping cleanly is success.
+    resolveSignal(EXIT.ok);
+  };
+  const signals = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
+  for (const signal of signals) process.on(signal, onSignal);
+
+  let resolveCrash: (code: number) => void = () => {};
+  const crashed = new Promise<number>((resolve) => { resolveCrash = resolve; });
+  let failedOnce = false;
+  const onFailure = (error: unknown) => {
+    logger.error({ err: error }, 'the console stopped on an unexpected error');
+    if (failedOnce) return;
+    failedOnce = true;
+    app.unmount();
+    screen.restore();
+    try {
       process.stderr.write(`cfa-console: the console stopped on an unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-      resolve(EXIT.failure);
-    };
-    process.once('uncaughtException', fail);
-    process.once('unhandledRejection', fail);
-  });
+    } catch {
+      // No terminal to tell: the log has it.
+    }
+    resolveCrash(EXIT.failure);
+  };
+  process.on('uncaughtException', onFailure);
+  process.on('unhandledRejection', onFailure);
+  surviveHangUp([process.stdout, process.stderr, process.stdin], (error) => {
+    logger.info({ code: error.code }, 'the terminal hung up: stopping');
+    app.unmount();
+    resolveSignal(EXIT.ok);
+  }, onFailure);
 
   const code = await Promise.race([app.waitUntilExit().then(() => EXIT.ok), bySignal, crashed]);
   ticker.stop();
   screen.restore();
   await shutdown();
   screen.restore();
+  // The listeners stay: the process ends after this, and a late SIGHUP or a write to the dead
+  // terminal on the way out must not turn a clean stop into a crash.
   return code;
 }

@@ -40,3 +40,35 @@ export class FullScreen {
     }
   }
 }
+
+/** What a write to or read from a terminal that has hung up (the SSH link dropped) fails with. */
+const HUNG_UP = new Set(['EIO', 'EPIPE', 'ENXIO', 'ECONNRESET', 'EBADF']);
+
+export function isHangUp(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && HUNG_UP.has(code);
+}
+
+/**
+ * Once the terminal hangs up, every write to stdout or stderr and every read of stdin fails, and
+ * a stream's unhandled 'error' would end the process before the engine could stop what it
+ * started. This keeps those errors from being thrown: a hang-up is reported once through
+ * `onHangUp`, any other stream error through `onError`. Returns the function that detaches it.
+ */
+export function surviveHangUp(
+  streams: readonly NodeJS.EventEmitter[],
+  onHangUp: (error: NodeJS.ErrnoException) => void,
+  onError: (error: unknown) => void,
+): () => void {
+  let reported = false;
+  const listener = (error: unknown) => {
+    if (!isHangUp(error)) return onError(error);
+    if (reported) return;
+    reported = true;
+    onHangUp(error as NodeJS.ErrnoException);
+  };
+  for (const stream of streams) stream.on('error', listener);
+  return () => {
+    for (const stream of streams) stream.off('error', listener);
+  };
+}

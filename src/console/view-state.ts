@@ -1,4 +1,5 @@
 import type { ActionId } from './keymap.js';
+import { editLine, type LineKey } from './line-edit.js';
 
 export const PANELS = ['freshness', 'jobs', 'alerts', 'log'] as const;
 export type Panel = (typeof PANELS)[number];
@@ -102,11 +103,9 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
   }
 }
 
-/** Typing into the symbol filter: printable characters, Backspace, Enter keeps, Esc clears. */
-export function editFilter(state: ViewState, input: string, key: { return?: boolean; escape?: boolean; backspace?: boolean; delete?: boolean }): ViewState {
-  if (key.return) return { ...state, filtering: false };
-  if (key.escape) return { ...state, filtering: false, filter: '' };
-  if (key.backspace || key.delete) return { ...state, filter: state.filter.slice(0, -1) };
-  if (/^[a-z0-9]$/i.test(input)) return { ...state, filter: (state.filter + input).toUpperCase() };
-  return state;
+/** Typing into the symbol filter: letters and digits (upper-cased), Backspace, Enter keeps, Esc clears. */
+export function editFilter(state: ViewState, input: string, key: LineKey): ViewState {
+  const edit = editLine(state.filter, input, key, (ch) => /^[a-z0-9]$/i.test(ch));
+  if (edit.ended === 'cancel') return { ...state, filtering: false, filter: '' };
+  return { ...state, filter: edit.value.toUpperCase(), filtering: edit.ended === null };
 }

@@ -1,29 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineFixture } from '../helpers/daemon.js';
+import { engineFixture, pidAlive } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { hasTmux, TmuxTerminal } from '../helpers/tmux.js';
 
 const BIN = path.resolve('dist/components/main.js');
+const CLI = path.resolve('dist/src/cli.js');
+const BEATING = path.resolve('test/fixtures/daemons/beating-daemon.mjs');
 const terminals: TmuxTerminal[] = [];
 
 afterEach(() => {
   for (const t of terminals.splice(0)) t.close();
 });
 
-async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}) {
+async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}) {
   const sim = await simulator({ symbols: 2 });
   const dir = tempDir();
-  const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } } });
+  const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } }, ...settings });
   // The shell stays after the console exits, so the terminal's state can be read then (tmux
   // reports a dead pane's cursor as hidden whatever the program left).
   const command = `sh -c '${process.execPath} ${BIN} ${args.join(' ')}; echo "[console exited $?]"; sleep 300'`;
   const term = new TmuxTerminal(command, columns, rows, env);
   terminals.push(term);
   await term.waitFor((s) => s.includes('Freshness') && s.includes('Jobs') && s.includes('? help'), 'the first full frame');
-  return Object.assign(term, { dataDir: path.join(dir, 'data') });
+  return Object.assign(term, { dir, dataDir: path.join(dir, 'data') });
 }
 
 /** The console's PID: it leads, so it holds the lease. */
@@ -106,4 +110,60 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     await term.waitFor((s) => s.includes('[console exited 0]'), 'the console to exit');
     expect(term.state()).toMatchObject({ alternate: false, cursorVisible: true });
   });
+
+  it('takes a word typed in one write into the filter, and several Backspaces at once', async () => {
+    const term = await openConsole();
+    term.keys('/');
+    await term.waitFor((s) => s.includes('filter: ▏'), 'the filter prompt');
+    // -l sends the text as one write, as a paste or a slow link delivers it.
+    term.keys('-l', 'btc');
+    await term.waitFor((s) => s.includes('filter: BTC▏'), 'the whole word in the filter');
+    term.keys('-l', '\x7f\x7f');
+    await term.waitFor((s) => s.includes('filter: B▏'), 'two characters erased');
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('filter:'), 'the filter cleared');
+    // The key that opens the filter and the word in the same write.
+    term.keys('-l', '/ETH');
+    await term.waitFor((s) => s.includes('filter: ETH▏'), 'the word typed after / in the same write');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('filter: ETH') && !s.includes('filter: ETH▏'), 'the filter kept');
+  });
+
+  it('a dropped link (the terminal hung up) stops the daemon this console supervised: nothing of the console stays', async () => {
+    const spawnLog = path.join(tempDir(), 'spawns.log');
+    const term = await openConsole(100, 30, {}, {
+      daemon: { command: [process.execPath, BEATING, '--spawn-log', spawnLog], restartBackoff: '300ms', killGrace: '2s' },
+    });
+    const consoleProcess = consolePid(term.dataDir);
+    const daemonPid = await until(() => {
+      const line = fs.existsSync(spawnLog) ? fs.readFileSync(spawnLog, 'utf8').trim().split('\n')[0] : undefined;
+      return line ? Number(line.split(' ')[1]) : null;
+    }, 'the daemon to start');
+    expect(pidAlive(daemonPid)).toBe(true);
+    // Killing the tmux server hangs up the pane's terminal, as sshd does when the link drops:
+    // the kernel sends SIGHUP to the foreground process group and writes to the terminal fail.
+    term.close();
+    await until(() => (!pidAlive(consoleProcess) && !pidAlive(daemonPid) ? true : null), 'the console and its daemon to end', 20_000,
+      () => `console ${consoleProcess} ${pidAlive(consoleProcess) ? 'alive' : 'gone'}, daemon ${daemonPid} ${pidAlive(daemonPid) ? 'alive' : 'gone'}; the console's log:\n${readLog(term.dataDir)}`);
+    // `status` agrees: no leader, and the daemon stopped rather than running without one.
+    const status = JSON.parse(execFileSync(process.execPath, [CLI, 'status', '--json', '--data-dir', term.dataDir, '--config', path.join(term.dir, 'config.json')], { encoding: 'utf8' })) as { leader: unknown; daemon: { state: string; pid: number | null } };
+    expect(status.leader).toBeNull();
+    expect(status.daemon).toMatchObject({ state: 'stopped', pid: null });
+    expect(readLog(term.dataDir)).toContain('engine stopped');
+  });
 });
+
+function readLog(dataDir: string): string {
+  const file = path.join(dataDir, 'logs', 'cfa-console.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(no log)';
+}
+
+async function until<T>(read: () => T | null, what: string, timeoutMs = 20_000, why: () => string = () => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}: ${why()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
