@@ -1,0 +1,121 @@
+/**
+ * The runbook contract: what a file in `runbooks/` declares, and what a step gives back. A runbook
+ * is data plus calls into the step library (src/runbook/library/, over src/ops): no SQL, no HTTP,
+ * no process handling in `runbooks/`. The step machine (src/runbook/machine.ts) walks these
+ * declarations as plain values; the runner does the I/O and writes the incident's timeline.
+ */
+import type { ActionPlan } from '../common/plan.js';
+import type { RuleId } from '../config/sections/alerts.js';
+import type { RunContext } from '../ops/context.js';
+
+export type StepKind = 'note' | 'probe' | 'action' | 'confirm' | 'decide' | 'wait-until' | 'escalate';
+
+/** read: looks only; mutate: changes state that can be changed back; destructive: replaces or deletes data. */
+export type Risk = 'read' | 'mutate' | 'destructive';
+
+/** What a step found or did, kept in the timeline and offered to later steps and the report. */
+export interface StepResult {
+  /** The step reached what it is for (a probe: the thing checked is healthy; an action: done). */
+  ok: boolean;
+  /** One line for the wizard, the timeline and the report. */
+  summary: string;
+  /** Values for later steps, branches and the report (JSON). */
+  data: Record<string, unknown>;
+  /** Lines of output worth keeping (log lines, integrity_check's first lines, diagnostics). */
+  output?: string[];
+}
+
+/** The run as a step sees it: the operations' context, the incident, and what earlier steps published. */
+export interface StepContext extends RunContext {
+  incidentId: number | null;
+  /** The alert that opened the runbook, when one did. */
+  alert: { id: number; rule: string; labels: Record<string, string>; summary: string } | null;
+  /** Values published by earlier steps, by key (`<stepId>.<key>` and the bare key). */
+  facts: Readonly<Record<string, unknown>>;
+  /** True under `--dry-run`: read steps run, mutating steps only show their plan. */
+  dryRun: boolean;
+}
+
+/**
+ * One call into the step library: a stable name and arguments for display, the JSON output and
+ * `runbook show`, and the function that does it. Built by the library's factories
+ * (e.g. `checks.integrity()`, `actions.restartDaemon()`), never by hand in a runbook.
+ */
+export interface StepCall {
+  name: string;
+  args: Record<string, unknown>;
+  run(ctx: StepContext): Promise<StepResult>;
+  /** A mutating call's plan with real numbers, shown before consent and under --dry-run. */
+  plan?(ctx: StepContext): Promise<ActionPlan>;
+}
+
+/** A branch on a step's result: the first whose test passes chooses the next step. */
+export interface Branch {
+  /** In words, for `runbook show` and the report ("the store is sound"). */
+  when: string;
+  test(result: StepResult, facts: Readonly<Record<string, unknown>>): boolean;
+  /** A step id of this runbook, or `runbook:<id>` to hand over to another runbook. */
+  goto: string;
+}
+
+export interface OnFail {
+  /** Attempts after the first before the failure stands (default 0). */
+  retry?: number;
+  /** Where to go when it still fails: a step id, `runbook:<id>`, or `escalate` (the default). */
+  goto?: string;
+}
+
+export interface StepDecl {
+  /** Stable: the resume point and the timeline key. */
+  id: string;
+  kind: StepKind;
+  title: string;
+  /** Why this step, shown beside it in the wizard (a sentence or two). */
+  why: string;
+  /** Default `read`. A `mutate` or `destructive` step needs consent (the wizard, `--yes`, a drill's script). */
+  risk?: Risk;
+  /** What it runs; a `note` has none, a `confirm` may show only a plan. */
+  call?: StepCall;
+  /**
+   * For mutating steps: a read-only check that the step's effect is already there (so a step
+   * re-run after a crash or reconnect never restores twice). `ok` true means done: skip it.
+   */
+  alreadyDone?: StepCall;
+  /** Keys of `result.data` offered to later steps and the report. */
+  publishes?: string[];
+  onFail?: OnFail;
+  next?: Branch[];
+  /** The wizard's `s` is allowed here (recorded in the timeline). */
+  skippable?: boolean;
+  /** A destructive step asks to type this word in the console (default: the plan's confirmWord). */
+  confirmWord?: string;
+  /** wait-until: repeat `call` every `everyMs` until ok or `timeoutMs` passed. */
+  wait?: { timeoutMs: number; everyMs: number };
+}
+
+/** The seeds' escalation path: who is paged at which level, through the alert outbox. */
+export interface EscalationLevel {
+  level: 'L1' | 'L2' | 'L3';
+  who: string;
+  /** How long L-1 works on it before this level is paged, e.g. "30m". */
+  after: string;
+}
+
+export interface RunbookDecl {
+  id: string;
+  title: string;
+  /** One paragraph: when this runbook is the right one. */
+  summary: string;
+  /** The alert rules whose firing opens it. */
+  opensOn: readonly RuleId[];
+  /** "Fixed" means these pass: the alert's own probe and threshold. Checked before and after. */
+  steadyState: readonly StepCall[];
+  steps: readonly StepDecl[];
+  escalation: readonly EscalationLevel[];
+  /** The seeds mark some runbooks automatic (the leader runs them when the alert fires); config `runbooks.auto` overrides. */
+  automatic: boolean;
+  /** The seeds' target time to resolve, e.g. "2m" (daemon died), "15m" (stale data). */
+  targetTime: string;
+  /** Root causes a report may tick. */
+  rootCauses: readonly string[];
+}
