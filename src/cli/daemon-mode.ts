@@ -3,7 +3,7 @@ import { Engine } from '../engine/engine.js';
 import { defaultMetrics, startMetricsServer } from '../metrics/index.js';
 import { createEngineLogger } from '../engine/logger.js';
 import { preflight } from '../engine/preflight.js';
-import { ensureDataDir, type CliContext } from './context.js';
+import { prepareDataDir, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -12,7 +12,7 @@ import { EXIT } from './exit-codes.js';
  */
 export async function runDaemon(ctx: CliContext): Promise<number> {
   const { config } = ctx.loaded;
-  ensureDataDir(config.dataDir);
+  prepareDataDir(ctx);
   preflight(config, JOBS);
   const logger = createEngineLogger(config.dataDir, { stdout: true });
   const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger });
