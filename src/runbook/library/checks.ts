@@ -249,8 +249,21 @@ export function probe(id: 'disk' | 'backup' | 'coverage' | 'continuity' | 'integ
 
 /** Free disk space of the data dir's filesystem against the health thresholds. */
 export const diskSpace = (): StepCall => probe('disk');
-/** The newest verified backup's age, per tier. */
-export const backupAge = (): StepCall => probe('backup');
+/**
+ * The newest verified backup's age, per tier, judged by the backup-stale alert's limit (the
+ * probe's own verdict is unknown while a tier is not configured). ok = the alert finds nothing.
+ */
+export function backupAge(): StepCall {
+  return stepCall('checks.backupAge', {}, (ctx) => {
+    const p = probeNow({ probe: 'backup' }, ctx);
+    const rule = checkRules({ rules: ['backup-stale'] }, ctx);
+    return {
+      ok: rule.clear,
+      summary: rule.clear ? `within the limit: ${p.detail}` : rule.findings[0]?.summary ?? `cannot tell: ${p.detail}`,
+      data: { status: p.status, ageMs: p.value, offenders: p.offenders },
+    };
+  });
+}
 
 /** Configured symbols without candles, and those the exchange no longer lists (delisted). ok = none of either. Publishes `missing`, `unlisted`. */
 export function symbols(): StepCall {
