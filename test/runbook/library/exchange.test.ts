@@ -5,6 +5,7 @@ import { actions, checks, waits } from '../../../src/runbook/library/index.js';
 import { writeTestConfig } from '../../helpers/cli.js';
 import { simulator } from '../../helpers/simulated-exchange.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { engineFixture, startDaemon } from '../../helpers/daemon.js';
 import { stepContext, until, withFacts } from './helpers.js';
 
 const HOUR = 3_600_000;
@@ -104,5 +105,25 @@ describe('step library: the exchange (stale series, sync of those only, reachabi
     const lifted = await until(waits.banOver(), ctx, 20_000, 250);
     expect(lifted.ok).toBe(true);
     expect(Date.now()).toBeGreaterThanOrEqual(probe.data.bannedUntil as number);
+  }, 60_000);
+
+  it('with an engine leading, the sync of the stale series runs on the leader, as its job, under its history', async () => {
+    const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
+    const dir = tempDir('cfa-rb-leader-');
+    const args = engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] });
+    const engine = startDaemon(args);
+    try {
+      await engine.waitFor((l) => l.msg === 'became leader');
+      const ctx = stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url });
+      const r = await actions.syncSeries({ symbols: [sim.symbols[0]!], intervals: ['4h'] }).run(ctx);
+      expect(r.ok, r.summary).toBe(true);
+      expect(r.data).toMatchObject({ where: 'leader', status: 'success', symbols: [sim.symbols[0]], intervals: ['4h'] });
+      expect(r.data.runId).toEqual(expect.any(Number));
+      const last = await checks.lastSync().run(ctx);
+      expect(last.data.runId).toBe(r.data.runId);
+    } finally {
+      engine.child.kill('SIGTERM');
+      await engine.child.catch(() => {});
+    }
   }, 60_000);
 });
