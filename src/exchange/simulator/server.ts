@@ -6,7 +6,8 @@ import { loadReplay, type ReplaySpec } from './csv-replay.js';
 import { errorJson, INTERNAL_ERROR_MSG, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
 import { FaultInjector, parseFaultSpec, type FaultConfig, type FaultKind } from './faults.js';
 import { exchangeInfoTemplate } from './market-info.js';
-import { endpointWeight, ENDPOINTS, route, type EndpointName, type MarketView } from './routes.js';
+import { endpointWeight, ENDPOINT_NAMES, ENDPOINTS, route, type EndpointName, type MarketView } from './routes.js';
+import { DEFAULT_FUNDING_SEGMENTS, type FundingSegment } from './sentiment-data.js';
 import { closedCandles as closedCandlesOf, ReplaySource, SyntheticSource, type SeriesSource } from './series.js';
 import { DEFAULT_LISTING_TIME, resolveSymbols } from './symbols.js';
 import {
@@ -40,6 +41,8 @@ export interface SimulatorOptions {
   replay?: readonly ReplaySpec[];
   /** No candle opens before its symbol's listing (default 2019-09-08T00:00:00Z). */
   listingTime?: number | Readonly<Record<string, number>>;
+  /** Funding schedules per symbol (default: every 8 h); e.g. one that moved from 8 h to 4 h. */
+  fundingSchedule?: Readonly<Record<string, readonly FundingSegment[]>>;
 }
 
 export type StatsEndpoint = EndpointName | 'other';
@@ -91,7 +94,7 @@ const MALFORMED_BODY =
 
 function emptyStats(): SimulatorStats {
   return {
-    requests: { time: 0, exchangeInfo: 0, klines: 0, fundingRate: 0, openInterest: 0, other: 0 },
+    requests: Object.fromEntries([...ENDPOINT_NAMES, 'other'].map((n) => [n, 0])) as Record<StatsEndpoint, number>,
     totalRequests: 0, weightUsed: 0, windowWeight: 0, ok: 0, clientErrors: 0, rateLimited: 0, banned: 0,
     serverErrors: 0, resets: 0, stalls: 0, truncated: 0, malformed: 0,
   };
@@ -152,6 +155,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     series: seriesOf,
     holes: (symbol, interval) => faults.holesFor(symbol, interval),
     exchangeInfo,
+    symbols,
+    fundingSegments: (symbol) => options.fundingSchedule?.[symbol] ?? DEFAULT_FUNDING_SEGMENTS,
   });
 
   const send = (res: ServerResponse, status: number, body: string, headers?: Record<string, string | number>): void => {
