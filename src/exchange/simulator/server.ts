@@ -4,10 +4,12 @@ import type { Candle } from '../candle.js';
 import { isInterval, type Interval } from '../intervals.js';
 import { loadReplay, type ReplaySpec } from './csv-replay.js';
 import { errorJson, INTERNAL_ERROR_MSG, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
-import { FaultInjector, parseFaultSpec, type FaultConfig, type FaultKind } from './faults.js';
+import { FaultInjector, parseFaultSpec, type FaultConfig, type FaultKind, type FaultScope } from './faults.js';
 import { exchangeInfoTemplate } from './market-info.js';
 import { endpointWeight, ENDPOINT_NAMES, ENDPOINTS, route, type EndpointName, type MarketView } from './routes.js';
-import { DEFAULT_FUNDING_SEGMENTS, type FundingSegment } from './sentiment-data.js';
+import { DEFAULT_FUNDING_SEGMENTS, FUTURES_DATA_PATHS, type FundingSegment } from './sentiment-data.js';
+
+const FUTURES_DATA_NAMES: ReadonlySet<string> = new Set(FUTURES_DATA_PATHS.values());
 import { closedCandles as closedCandlesOf, ReplaySource, SyntheticSource, type SeriesSource } from './series.js';
 import { DEFAULT_LISTING_TIME, resolveSymbols } from './symbols.js';
 import {
@@ -78,7 +80,7 @@ export interface SimulatorHandle {
   /** Merges into the current faults (holes replace the hole list when given). */
   setFaults(partial: Partial<FaultConfig>): void;
   /** The next `n` eligible requests (klines, or all with scope 'all') fail with `kind`. */
-  failNext(kind: FaultKind, n?: number, scope?: 'klines' | 'all'): void;
+  failNext(kind: FaultKind, n?: number, scope?: FaultScope): void;
   setClock(now: () => number): void;
   setExternalWeight(weight: ExternalWeight): void;
   /** The simulator clock now. */
@@ -230,7 +232,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats.weightUsed += weight;
     const weightHeader = { 'X-MBX-USED-WEIGHT-1M': a.used };
 
-    const fault = faults.pick(name === 'klines');
+    const fault = faults.pick(name === 'klines', FUTURES_DATA_NAMES.has(name));
     switch (fault) {
       case undefined:
         break;
