@@ -1,4 +1,4 @@
-import { backtest, type BacktestOptions, type DailyBacktestResult } from '../ops/backtest.js';
+import { backtest, type BacktestOptions, type BacktestOutcome } from '../ops/backtest.js';
 import { sentiment, type SentimentOptions, type SentimentSummary } from '../ops/sentiment.js';
 import { opContext, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -29,7 +29,8 @@ export async function sentimentCommand(options: SentimentOptions, ctx: CliContex
   return summary.status === 'ok' ? EXIT.ok : EXIT.failure;
 }
 
-export function backtestText(r: DailyBacktestResult): string {
+export function backtestText(r: BacktestOutcome): string {
+  if (r.status === 'skipped') return `· backtest skipped: ${r.reason}\n`;
   const head = r.status === 'success' ? '✔ backtest done' : r.status === 'timeout' ? '✖ backtest timed out' : '✖ backtest failed';
   const exit = r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
   const lines = [
@@ -47,5 +48,6 @@ export async function backtestCommand(options: BacktestOptions, ctx: CliContext)
   if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', ...result });
   else ctx.stdout.write(backtestText(result));
   if (result.status === 'timeout') return EXIT.timeout;
+  if (result.status === 'skipped') return EXIT.ok;
   return result.status === 'success' && !result.error ? EXIT.ok : EXIT.failure;
 }

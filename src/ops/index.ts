@@ -15,7 +15,7 @@ import type { SyncOpOptions } from '../sync/sync-options.js';
 import type { RunContext } from './context.js';
 import type { ValidateOptions } from './validate.js';
 import type { SentimentOptions, SentimentSummary } from './sentiment.js';
-import type { BacktestOptions, DailyBacktestResult } from './backtest.js';
+import type { BacktestOptions, BacktestOutcome } from './backtest.js';
 
 export type { RunContext, OpEvent } from './context.js';
 export { runContext, ensureDataDir } from './context.js';
@@ -29,7 +29,7 @@ export interface Operations {
   compact: { options: Record<string, never>; result: CompactResult & { durationMs: number } };
   'alert-digest': { options: AlertDigestOptions; result: AlertDigestResult };
   sentiment: { options: SentimentOptions; result: SentimentSummary };
-  backtest: { options: BacktestOptions; result: DailyBacktestResult };
+  backtest: { options: BacktestOptions; result: BacktestOutcome };
 }
 
 export type OperationName = keyof Operations;
