@@ -41,6 +41,11 @@ export class SentimentStore {
     return new SentimentStore(openMarketDb(dataDir));
   }
 
+  /** Queries over a market.db handle someone else opened (and closes): the health probes'. */
+  static over(db: Db): SentimentStore {
+    return new SentimentStore(db);
+  }
+
   close(): void {
     this.db.close();
   }
@@ -208,6 +213,15 @@ export class SentimentStore {
   fredLatestAsOf(seriesId: string, asOf: string): { obsDate: string; value: number | null } | undefined {
     return this.db.prepare(`SELECT obs_date AS obsDate, value FROM fred_observations WHERE series_id = ?
       AND realtime_start <= ? AND realtime_end >= ? ORDER BY obs_date DESC LIMIT 1`).get(seriesId, asOf, asOf) as { obsDate: string; value: number | null } | undefined;
+  }
+
+  /** The oldest of each symbol's newest points over the five `/futures/data` series of a period. */
+  futuresDataNewest(period: string): { symbol: string; newestTs: number }[] {
+    return this.db.prepare(`SELECT symbol, min(t) AS newestTs FROM (
+        SELECT symbol, max(ts) AS t FROM open_interest WHERE period = @p GROUP BY symbol
+        UNION ALL SELECT symbol, max(ts) FROM taker_volume WHERE period = @p GROUP BY symbol
+        UNION ALL SELECT symbol, max(ts) FROM long_short_ratios WHERE period = @p GROUP BY symbol, kind
+      ) GROUP BY symbol ORDER BY symbol`).all({ p: period }) as { symbol: string; newestTs: number }[];
   }
 
   /** Rows per sentiment table: a re-run must leave these unchanged. */
