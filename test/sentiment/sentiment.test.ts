@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SimulatorOptions } from '../../src/exchange/simulator/index.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import {
   FRED_OPEN_END, startFearGreedStandIn, startFredStandIn, syntheticFearGreed, syntheticFredSeries,
@@ -24,11 +27,12 @@ afterEach(async () => {
 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-async function setup(options: { symbols?: string[]; fng?: Parameters<typeof startFearGreedStandIn>[0] } = {}) {
+async function setup(options: { symbols?: string[]; fng?: Parameters<typeof startFearGreedStandIn>[0]; sim?: SimulatorOptions; fundingBackfillDays?: number } = {}) {
   const symbols = options.symbols ?? ['BTCUSDT', 'ETHUSDT'];
   const sim = await simulator({
     symbols, windowMs: 1000,
     fundingSchedule: { BTCUSDT: [{ from: 0, intervalMs: 8 * H }, { from: CHANGE, intervalMs: 4 * H }] },
+    ...options.sim,
   });
   const fng = await startFearGreedStandIn(options.fng ?? { days: syntheticFearGreed(ANCHOR, 60) });
   const fred = await startFredStandIn({
@@ -52,7 +56,7 @@ async function setup(options: { symbols?: string[]; fng?: Parameters<typeof star
       retry: { transport: { retries: 3, delaysMs: [20, 40, 80] }, rateLimit: { retries: 2, delayMs: 200, jitterMs: 50 }, server: { retries: 2, delaysMs: [20, 40] } },
     },
     sentiment: {
-      binance: { fundingBackfillDays: 10, quotaWindowMs: 1000 },
+      binance: { fundingBackfillDays: options.fundingBackfillDays ?? 10, quotaWindowMs: 1000 },
       fearGreed: { url: fng.url, backfillDays: 30 },
       fred: { url: fred.url, series: ['DGS10', 'CPIAUCSL'], backfillDays: 400, windowMs: 1000 },
     },
@@ -220,5 +224,30 @@ describe('the sentiment job against the stand-ins', () => {
     expect(summary.status).toBe('partial');
     expect(summary.failed).toEqual(['fred']);
     expect(summary.sources.find((s) => s.source === 'fred')!.failures[0]!.error).toMatch(/CFA_FRED_API_KEY is not set/);
+  });
+
+  it('funding replayed from a CSV of real settlements: the raw times kept, the interval change seen', async () => {
+    const file = path.join(tempDir(), 'funding.csv');
+    const t = CHANGE;
+    fs.writeFileSync(file, ['fundingTime,fundingIntervalHours,fundingRate', `${t - 16 * H + 15},8,0.00010000`, `${t - 8 * H},8,0.00012000`,
+      `${t + 4},8,-0.00003000`, `${t + 4 * H + 1},4,0.00005000`, `${t + 8 * H},4,0.00005000`].join('\n'));
+    const { store, run } = await setup({ symbols: ['BTCUSDT'], sim: { fundingReplay: [{ symbol: 'BTCUSDT', file }] } });
+    expect((await run(ANCHOR, ['binance'])).status).toBe('ok');
+    expect(store.funding('BTCUSDT').map((f) => [f.fundingTime - t, f.fundingTimeRaw - t, f.fundingRate, f.intervalMs])).toEqual([
+      [-16 * H, -16 * H + 15, 0.0001, null], [-8 * H, -8 * H, 0.00012, 8 * H], [0, 4, -0.00003, 8 * H], [4 * H, 4 * H + 1, 0.00005, 4 * H], [8 * H, 8 * H, 0.00005, 4 * H],
+    ]);
+  });
+
+  const REAL = path.resolve('../shared/data/BTCUSDT-funding.csv');
+  it.skipIf(!fs.existsSync(REAL))('realism: the real BTCUSDT funding history, paged 1000 at a time, matches the file row for row', async () => {
+    const rows = fs.readFileSync(REAL, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')).map(([time, hours, rate]) => ({ time: Number(time), hours: Number(hours), rate: Number(rate) }))
+      .filter((r) => r.time <= ANCHOR);
+    const { store, run } = await setup({ symbols: ['BTCUSDT'], sim: { fundingReplay: [{ symbol: 'BTCUSDT', file: REAL }] }, fundingBackfillDays: 3650 });
+    expect((await run(ANCHOR, ['binance'])).status).toBe('ok');
+    const stored = store.funding('BTCUSDT');
+    expect(rows.length).toBeGreaterThan(1000);
+    expect(stored.map((f) => [f.fundingTimeRaw, f.fundingRate])).toEqual(rows.map((r) => [r.time, r.rate]));
+    // Every observed interval agrees with the file's own fundingIntervalHours.
+    expect(stored.slice(1).every((f, i) => f.intervalMs === rows[i + 1]!.hours * H)).toBe(true);
   });
 });

@@ -7,7 +7,8 @@ import type { Hole } from './faults.js';
 import { openInterestJson } from './market-info.js';
 import {
   FUTURES_DATA_DEFAULT_LIMIT, FUTURES_DATA_MAX_LIMIT, FUTURES_DATA_PATHS, FUTURES_DATA_PERIODS, fundingRatesBody,
-  futuresDataBody, futuresDataTimes, INVALID_PERIOD, premiumIndexBody, type FundingSegment, type FuturesDataKind,
+  futuresDataBody, futuresDataTimes, INVALID_PERIOD, premiumIndexBody, replayedFundingBody, type FundingRecord, type FundingSegment,
+  type FuturesDataKind,
 } from './sentiment-data.js';
 import { klineOpenTimes, klinesJson, type SeriesSource } from './series.js';
 import { klinesWeight } from './weight-accounting.js';
@@ -45,6 +46,8 @@ export interface MarketView {
   exchangeInfo: readonly [string, string];
   symbols: readonly string[];
   fundingSegments(symbol: string): readonly FundingSegment[];
+  /** Real settlements replayed for this symbol, when given. */
+  fundingReplay(symbol: string): readonly FundingRecord[] | undefined;
 }
 
 export interface RouteResult {
@@ -162,5 +165,7 @@ function fundingRate(params: URLSearchParams, view: MarketView): RouteResult {
   if (typeof symbol !== 'string') return fail(symbol);
   const q = paging(params, FUNDING_DEFAULT_LIMIT, FUNDING_MAX_LIMIT);
   if ('code' in q) return fail(q);
+  const replay = view.fundingReplay(symbol);
+  if (replay) return { status: 200, body: replayedFundingBody(symbol, replay, q, view.now) };
   return { status: 200, body: fundingRatesBody(symbol, view.listingTime(symbol)!, view.fundingSegments(symbol), q, view.now) };
 }

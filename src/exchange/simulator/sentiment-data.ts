@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { errorJson, type BinanceError } from './errors.js';
 import { symbolProfile, syntheticPrice, unitHash } from './synthetic-candles.js';
 
@@ -59,6 +60,69 @@ export function fundingTimesBetween(segments: readonly FundingSegment[], lo: num
     for (let t = Math.ceil(start / seg.intervalMs) * seg.intervalMs; t <= hi && t < segEnd; t += seg.intervalMs) out.push(t);
   });
   return out;
+}
+
+/** A real funding settlement replayed as Binance sent it (`../shared/data/BTCUSDT-funding.csv`). */
+export interface FundingRecord {
+  fundingTime: number;
+  fundingRate: string;
+}
+
+export interface FundingReplaySpec {
+  symbol: string;
+  file: string;
+}
+
+export class FundingReplayError extends Error {
+  override name = 'FundingReplayError';
+}
+
+/** Parses the CLI form `SYMBOL:FILE`. */
+export function parseFundingReplaySpec(text: string): FundingReplaySpec {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) throw new FundingReplayError(`bad funding replay '${text}': expected SYMBOL:FILE, e.g. BTCUSDT:../shared/data/BTCUSDT-funding.csv`);
+  return { symbol: text.slice(0, colon), file: text.slice(colon + 1) };
+}
+
+/** `fundingTime,fundingIntervalHours,fundingRate` rows (a header line first), ascending. */
+export function parseFundingCsv(text: string, file: string): FundingRecord[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = lines.shift()?.split(',').map((h) => h.trim()) ?? [];
+  const timeAt = header.indexOf('fundingTime');
+  const rateAt = header.indexOf('fundingRate');
+  if (timeAt < 0 || rateAt < 0) throw new FundingReplayError(`${file}: the header must name fundingTime and fundingRate, got ${JSON.stringify(header.join(','))}`);
+  const rows = lines.map((line, i) => {
+    const cells = line.split(',');
+    const fundingTime = Number(cells[timeAt]);
+    const raw = (cells[rateAt] ?? '').trim();
+    // Binance sends 8 decimals; a spreadsheet may have written 9.8E-7.
+    const fundingRate = /^-?\d+(\.\d+)?$/.test(raw) ? raw : Number.isFinite(Number(raw)) && raw !== '' ? Number(raw).toFixed(8) : '';
+    if (!Number.isSafeInteger(fundingTime) || fundingRate === '') throw new FundingReplayError(`${file} line ${i + 2}: expected epoch ms and a decimal rate, got ${JSON.stringify(line)}`);
+    return { fundingTime, fundingRate };
+  });
+  return rows.sort((a, b) => a.fundingTime - b.fundingTime);
+}
+
+export async function loadFundingReplay(spec: FundingReplaySpec): Promise<FundingRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(spec.file, 'utf8');
+  } catch (error) {
+    throw new FundingReplayError(`cannot read funding replay ${spec.file} for ${spec.symbol}: ${(error as Error).message}`);
+  }
+  return parseFundingCsv(text, spec.file);
+}
+
+/** `/fapi/v1/fundingRate` from replayed settlements, with the same paging as the synthetic ones. */
+export function replayedFundingBody(symbol: string, records: readonly FundingRecord[], q: FundingQuery, now: number): string {
+  const hi = Math.min(q.endTime ?? now, now);
+  let rows = records.filter((r) => r.fundingTime >= (q.startTime ?? 0) && r.fundingTime <= hi);
+  rows = q.startTime !== undefined ? rows.slice(0, q.limit) : rows.slice(Math.max(0, rows.length - q.limit));
+  const decimals = symbolProfile(symbol).priceDecimals;
+  return JSON.stringify(rows.map((r) => ({
+    symbol, fundingTime: r.fundingTime, fundingRate: r.fundingRate,
+    markPrice: syntheticPrice(symbol, '1h', Math.floor(r.fundingTime / HOUR) * HOUR).toFixed(decimals),
+  })));
 }
 
 export interface FundingQuery {

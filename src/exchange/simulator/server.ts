@@ -7,7 +7,9 @@ import { errorJson, INTERNAL_ERROR_MSG, METHOD_NOT_ALLOWED, NOT_FOUND } from './
 import { FaultInjector, parseFaultSpec, type FaultConfig, type FaultKind, type FaultScope } from './faults.js';
 import { exchangeInfoTemplate } from './market-info.js';
 import { endpointWeight, ENDPOINT_NAMES, ENDPOINTS, route, type EndpointName, type MarketView } from './routes.js';
-import { DEFAULT_FUNDING_SEGMENTS, FUTURES_DATA_PATHS, type FundingSegment } from './sentiment-data.js';
+import {
+  DEFAULT_FUNDING_SEGMENTS, FUTURES_DATA_PATHS, loadFundingReplay, type FundingRecord, type FundingReplaySpec, type FundingSegment,
+} from './sentiment-data.js';
 
 const FUTURES_DATA_NAMES: ReadonlySet<string> = new Set(FUTURES_DATA_PATHS.values());
 import { closedCandles as closedCandlesOf, ReplaySource, SyntheticSource, type SeriesSource } from './series.js';
@@ -45,6 +47,8 @@ export interface SimulatorOptions {
   listingTime?: number | Readonly<Record<string, number>>;
   /** Funding schedules per symbol (default: every 8 h); e.g. one that moved from 8 h to 4 h. */
   fundingSchedule?: Readonly<Record<string, readonly FundingSegment[]>>;
+  /** Serve these symbols' funding from CSV files of real settlements. */
+  fundingReplay?: readonly FundingReplaySpec[];
 }
 
 export type StatsEndpoint = EndpointName | 'other';
@@ -124,6 +128,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults);
 
   const replays = await Promise.all((options.replay ?? []).map(loadReplay));
+  const fundingReplays = new Map<string, FundingRecord[]>(await Promise.all(
+    (options.fundingReplay ?? []).map(async (spec) => [spec.symbol, await loadFundingReplay(spec)] as [string, FundingRecord[]])));
   const symbols = resolveSymbols(options.symbols);
   for (const r of replays) if (!symbols.includes(r.symbol)) symbols.push(r.symbol);
   const listing = resolveListingTimes(symbols, options.listingTime);
@@ -159,6 +165,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     exchangeInfo,
     symbols,
     fundingSegments: (symbol) => options.fundingSchedule?.[symbol] ?? DEFAULT_FUNDING_SEGMENTS,
+    fundingReplay: (symbol) => fundingReplays.get(symbol),
   });
 
   const send = (res: ServerResponse, status: number, body: string, headers?: Record<string, string | number>): void => {
