@@ -41,6 +41,8 @@ describe('the sentiment probe', () => {
     expect([fng(2 * D), fng(3 * D), fng(4 * D)]).toEqual(['ok', 'warn', 'critical']);
     // March CPI is published in mid-April: a CPI whose newest observation is two months old is fine ...
     expect(fredLimits('CPIAUCSL', 'M').warn).toBeGreaterThan(70 * D);
+    // A release a few days late warns; critical is a whole month more.
+    expect(fredLimits('CPIAUCSL', 'M').critical - fredLimits('CPIAUCSL', 'M').warn).toBe(31 * D);
     // ... a daily rate four days old over a weekend is fine, nine days is not.
     const stale = judgeSentiment(facts({ fred: [{ seriesId: 'DFF', frequencyShort: 'D', lastObsDate: '2026-07-01' }, { seriesId: 'CPIAUCSL', frequencyShort: 'M', lastObsDate: '2026-05-01' }] }));
     expect(stale.sources.find((s) => s.source === 'fred')).toMatchObject({ status: 'critical', stale: 1, total: 2 });

@@ -7,8 +7,8 @@ import { probeResult } from './probe-result.js';
  * Freshness of the sentiment and macro sources, with limits by each item's own frequency: the
  * job runs daily, so an item may be one day (the job's cadence) plus its own interval (funding's
  * observed 8 h/4 h/1 h, a `/futures/data` period, a day for Fear & Greed, a FRED series'
- * frequency plus its release lag) plus 2 h of slack old before it warns; a day more is critical,
- * since that means another run went by without it. Pure.
+ * frequency plus its release lag) plus 2 h of slack old before it warns; another run (or, for
+ * a slower series, another of its periods) gone by without it is critical. Pure.
  */
 
 const HOUR = 3_600_000;
@@ -16,7 +16,8 @@ const DAY = 86_400_000;
 
 export function sentimentLimits(frequencyMs: number, lagMs = 0, cadenceMs = DAY): Limits {
   const warn = cadenceMs + frequencyMs + lagMs + 2 * HOUR;
-  return { warn, critical: warn + cadenceMs };
+  // Critical once another run, or another period of the series, has gone by without it.
+  return { warn, critical: warn + Math.max(cadenceMs, frequencyMs) };
 }
 
 /** FRED frequencies (frequency_short) and how long after its period an observation is usually published. */
