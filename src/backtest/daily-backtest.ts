@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
+import { sampleProcess } from '../engine/resource-sampler.js';
 
 /**
  * The daily backtest (the 23:30 job): the configured command, an argv run without a shell, with
@@ -21,6 +23,10 @@ export interface DailyBacktestRequest {
   timeoutMs?: number;
   killGraceMs?: number;
   signal?: AbortSignal;
+  /** Share of the host's CPU the backtest may use (the seeds' budget: 30%). */
+  cpuBudgetPercent?: number;
+  /** Sampling period of its CPU and RSS (default 5 s). */
+  sampleEveryMs?: number;
   /** The command's own output lines (stdout and stderr). */
   onOutput?(line: string): void;
 }
@@ -38,7 +44,33 @@ export interface DailyBacktestResult {
   resultBytes: number | null;
   /** The result file's JSON when it is JSON and at most 64 KB. */
   result?: unknown;
+  /** CPU (share of the host, like the budget) and RSS of the command's process while it ran. */
+  usage: ResourceUsage;
   error?: string;
+}
+
+export interface ResourceUsage {
+  samples: number;
+  cpuPercentMax: number | null;
+  cpuPercentMean: number | null;
+  rssBytesMax: number | null;
+  cpuBudgetPercent: number;
+  /** Samples above the budget. */
+  overBudget: number;
+}
+
+/** Per-core samples (pidusage: 100 = one core) as a share of the host, against the budget. Pure. */
+export function summarizeUsage(samples: readonly { cpuPercent: number; rssBytes: number }[], cores: number, cpuBudgetPercent: number): ResourceUsage {
+  const cpu = samples.map((s) => s.cpuPercent / Math.max(1, cores));
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    samples: samples.length,
+    cpuPercentMax: cpu.length ? round(Math.max(...cpu)) : null,
+    cpuPercentMean: cpu.length ? round(cpu.reduce((a, b) => a + b, 0) / cpu.length) : null,
+    rssBytesMax: samples.length ? Math.max(...samples.map((s) => s.rssBytes)) : null,
+    cpuBudgetPercent,
+    overBudget: cpu.filter((c) => c > cpuBudgetPercent).length,
+  };
 }
 
 /** Default result file: one per UTC day, beside the example backtest's. */
@@ -78,7 +110,26 @@ export async function runDailyBacktest(req: DailyBacktestRequest): Promise<Daily
   };
   forward(child.stdout);
   forward(child.stderr);
+  // The resource sampler's reading of the command, every sampleEveryMs while it runs.
+  const samples: { cpuPercent: number; rssBytes: number }[] = [];
+  let sampling = true;
+  let wake = (): void => {};
+  const sampler = (async () => {
+    while (sampling && child.pid !== undefined) {
+      // Woken at once when the command exits, so the run's duration is the command's.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, req.sampleEveryMs ?? 5000);
+        wake = () => { clearTimeout(timer); resolve(); };
+      });
+      if (!sampling) break;
+      const s = await sampleProcess(child.pid);
+      if (s) samples.push({ cpuPercent: s.cpuPercent, rssBytes: s.rssBytes });
+    }
+  })();
   const done = await child;
+  sampling = false;
+  wake();
+  await sampler;
   const durationMs = Math.round(performance.now() - started);
   const after = mtime(req.resultFile);
   const written = after !== null && after !== before;
@@ -92,6 +143,7 @@ export async function runDailyBacktest(req: DailyBacktestRequest): Promise<Daily
     resultFile: req.resultFile,
     resultWritten: written,
     resultBytes: after === null ? null : fs.statSync(req.resultFile).size,
+    usage: summarizeUsage(samples, os.cpus().length, req.cpuBudgetPercent ?? 30),
   };
   if (written && out.resultBytes !== null && out.resultBytes <= MAX_RESULT_BYTES) {
     try {

@@ -37,6 +37,10 @@ export function backtestText(r: BacktestOutcome): string {
     `${head}: ${exit}, ${(r.durationMs / 1000).toFixed(1)} s`,
     `  result: ${r.resultFile} (${r.resultWritten ? `${r.resultBytes} bytes written` : 'not written by this run'})`,
   ];
+  const u = r.usage;
+  if (u.samples > 0) {
+    lines.push(`  CPU ${u.cpuPercentMean}% mean, ${u.cpuPercentMax}% peak of the host (budget ${u.cpuBudgetPercent}%${u.overBudget ? `, over it in ${u.overBudget} of ${u.samples} samples` : ''}), RSS ${Math.round((u.rssBytesMax ?? 0) / 1024 / 1024)} MB peak`);
+  }
   if (r.error) lines.push(`  ${r.error}`);
   return `${lines.join('\n')}\n`;
 }

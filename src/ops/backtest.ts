@@ -1,5 +1,6 @@
 import { dailyResultFile, runDailyBacktest, type DailyBacktestResult } from '../backtest/daily-backtest.js';
 import { ConfigError } from '../config/config-error.js';
+import { durationMs } from '../config/duration.js';
 import { acquireLock } from '../engine/job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
@@ -39,6 +40,7 @@ export async function backtest(options: BacktestOptions, ctx: RunContext): Promi
         command, cwd: config.backtest.cwd, dataDir: ctx.dataDir,
         resultFile: config.backtest.resultFile ?? dailyResultFile(ctx.dataDir),
         timeoutMs: options.timeoutMs, signal: ctx.signal,
+        cpuBudgetPercent: config.backtest.cpuBudgetPercent, sampleEveryMs: durationMs(config.backtest.sampleEvery),
         onOutput: (line) => ctx.emit({ event: 'output', line }),
       });
     } finally {

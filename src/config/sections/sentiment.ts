@@ -61,4 +61,8 @@ export const backtestSection = z.object({
   cwd: z.string().optional(),
   /** Where the command writes its result (it gets CFA_BACKTEST_RESULT_FILE). Default <data dir>/backtest/daily-<UTC date>.json. */
   resultFile: z.string().min(1).optional(),
+  /** The seeds' budget: the backtest may use this share of the host's CPU (main 60% + backtest 30%). */
+  cpuBudgetPercent: z.number().min(1).max(100).default(30),
+  /** How often its CPU and RSS are sampled while it runs. */
+  sampleEvery: duration.default('5s'),
 }).strict();
