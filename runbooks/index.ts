@@ -8,11 +8,13 @@ import { diskLow } from './disk-low.js';
 import { missingSymbols } from './missing-symbols.js';
 import { rateLimited } from './rate-limited.js';
 import { staleData } from './stale-data.js';
+import { sentimentStale } from './sentiment-stale.js';
 import { syncFailed } from './sync-failed.js';
 
 /** Every runbook: adding one is a file beside this one and a line here (and its id in RunbookId). */
 export const RUNBOOKS: readonly RunbookDecl[] = [
   daemonDead, staleData, dbCorruption, daemonHung, daemonCrashLoop, syncFailed, rateLimited, backupStale, diskLow, missingSymbols,
+  sentimentStale,
 ];
 
 export function runbookById(id: string): RunbookDecl | undefined {

@@ -85,6 +85,8 @@ function expression(rule: RuleId, t: RuleThresholds): Expr {
       };
     case 'missing-symbols':
       return { expr: `cfa_coverage_missing_symbols >= ${t.missingSymbols}`, summary: '{{ $value }} symbols have no {{ $labels.interval }} candles' };
+    case 'sentiment-stale':
+      return { expr: 'cfa_probe_status{probe="sentiment"} >= 2', summary: 'Sentiment or macro data is stale ({{ $value }}: 2 warning, 3 critical)' };
     case 'disk-low':
       return { expr: 'cfa_probe_status{probe="disk"} >= 2', summary: 'Disk space is low' };
     case 'script-errors':

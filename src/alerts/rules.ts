@@ -223,6 +223,23 @@ export const RULES: readonly RuleDefinition[] = [
           summary: `${c.missing.length} of ${c.configured} symbols have no ${c.interval} candles: ${listSome(c.missing)}` }));
     },
   },
+  {
+    id: 'sentiment-stale', severity: 'warning', runbook: 'sentiment-stale', title: 'Sentiment data stale',
+    evaluate({ snapshot }) {
+      // One alert per source (binance, fng, fred), judged by the sentiment probe by each item's own frequency.
+      const sources = snapshot.sentiment;
+      const p = probe(snapshot, 'sentiment');
+      if (!sources || !p) return null;
+      // No source could say (no data yet, market.db unreadable): no evidence either way.
+      if (sources.length > 0 && sources.every((s) => s.status === 'unknown')) return null;
+      return sources
+        .filter((s) => s.status === 'warn' || s.status === 'critical')
+        .map((s) => ({
+          labels: { source: s.source }, value: s.ageMs,
+          summary: `${s.source}: ${s.detail}${p && p.offenders[0] ? ` (worst: ${p.offenders[0].name}, ${p.offenders[0].detail ?? ''})` : ''}`,
+        }));
+    },
+  },
   // --- info ---------------------------------------------------------------------------------
   {
     id: 'disk-low', severity: 'info', runbook: 'disk-low', title: 'Disk space low',

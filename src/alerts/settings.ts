@@ -36,6 +36,7 @@ export const DEFAULT_FOR: Record<RuleId, string> = {
   'rate-limit-abuse': '0s',
   'backup-stale': '10m',
   'missing-symbols': '10m',
+  'sentiment-stale': '10m',
   'disk-low': '10m',
   'script-errors': '0s',
   'daemon-dead': '5m',

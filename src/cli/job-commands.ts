@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import type { Config } from '../config/schema.js';
+import { SYMBOL_PATTERN, type Config } from '../config/schema.js';
+import { SENTIMENT_SOURCES, type SentimentSource } from '../config/sections/sentiment.js';
 import { durationMs } from '../config/duration.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import type { OperationName, OptionsOf } from '../ops/index.js';
@@ -64,7 +65,38 @@ export const OPERATION_COMMANDS: OperationCommands = {
     parse: (raw) => ({ dryRun: Boolean(raw.dryRun), waitMs: positiveDuration('--wait', raw.wait as string | undefined, 120_000) }),
     run: async (o, ctx) => (await import('./alert-commands.js')).digestCommand(o, ctx),
   },
+  sentiment: {
+    flags: (c) => c
+      .option('--sources <list>', `comma list of ${SENTIMENT_SOURCES.join(', ')} (default: from config, all three)`)
+      .option('--symbols <list>', 'all, or a comma list such as BTCUSDT,ETHUSDT (Binance sources only)', 'all'),
+    parse: (raw) => sentimentFlags(raw),
+    run: async (o, ctx) => (await import('./sentiment-command.js')).sentimentCommand(o, ctx),
+  },
+  backtest: {
+    flags: (c) => c.option('--timeout <duration>', 'stop the command after this long and exit 124 (the scheduled job: the job timeout, 2h)'),
+    parse: (raw) => (raw.timeout === undefined ? {} : { timeoutMs: positiveDuration('--timeout', raw.timeout as string, 0) }),
+    run: async (o, ctx) => (await import('./sentiment-command.js')).backtestCommand(o, ctx),
+  },
 };
+
+function sentimentFlags(raw: Record<string, unknown>): OptionsOf<'sentiment'> {
+  const out: OptionsOf<'sentiment'> = {};
+  if (typeof raw.sources === 'string') {
+    const list = raw.sources.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const bad = list.filter((s) => !(SENTIMENT_SOURCES as readonly string[]).includes(s));
+    if (bad.length > 0 || list.length === 0) {
+      throw new ConfigError(`--sources ${JSON.stringify(raw.sources)} is not valid: expected a comma list of ${SENTIMENT_SOURCES.join(', ')}`);
+    }
+    out.sources = [...new Set(list)] as SentimentSource[];
+  }
+  if (typeof raw.symbols === 'string' && raw.symbols !== 'all') {
+    const list = raw.symbols.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+    const bad = list.filter((s) => !SYMBOL_PATTERN.test(s));
+    if (bad.length > 0 || list.length === 0) throw new ConfigError(`--symbols ${JSON.stringify(raw.symbols)} is not valid: expected all or a comma list such as BTCUSDT,ETHUSDT`);
+    out.symbols = list;
+  }
+  return out;
+}
 
 /** Sync flags as typed options; sync-options has no I/O, the sync itself is loaded when it runs. */
 function syncFlags(raw: RawSyncOptions, config: Config): OptionsOf<'sync'> {

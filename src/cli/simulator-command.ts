@@ -9,8 +9,9 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--window-ms <n>', 'length of a weight window in ms (Binance: 60000)', '60000')
     .option('--weight-limit <n>', 'weight allowed per window before 429s (Binance: 2400)', '2400')
     .option('--replay <symbol:interval:file...>', 'serve a series from a CSV in Binance\'s 12-column format')
-    .action(async (o: { port: string; symbols: string; faults?: string; windowMs: string; weightLimit: string; replay?: string[] }) => {
+    .option('--replay-funding <symbol:file...>', 'serve a symbol\'s funding rates from a CSV (fundingTime,fundingIntervalHours,fundingRate)')
+    .action(async (o: { port: string; symbols: string; faults?: string; windowMs: string; weightLimit: string; replay?: string[]; replayFunding?: string[] }) => {
       const { runSimulatorCli } = await import('../exchange/simulator/run.js');
-      await runSimulatorCli({ port: o.port, symbols: o.symbols, faults: o.faults, windowMs: o.windowMs, weightLimit: o.weightLimit, replay: o.replay });
+      await runSimulatorCli({ port: o.port, symbols: o.symbols, faults: o.faults, windowMs: o.windowMs, weightLimit: o.weightLimit, replay: o.replay, replayFunding: o.replayFunding });
     });
 }

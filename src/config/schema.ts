@@ -7,6 +7,7 @@ import { duration, durationMs } from './duration.js';
 import { alertsSection } from './sections/alerts.js';
 import { backupSection } from './sections/backup.js';
 import { healthSection } from './sections/health.js';
+import { backtestSection, sentimentSection } from './sections/sentiment.js';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
 
@@ -104,6 +105,8 @@ export const configSchema = z.object({
   health: healthSection.prefault({}),
   backup: backupSection.prefault({}),
   alerts: alertsSection.prefault({}),
+  sentiment: sentimentSection.prefault({}),
+  backtest: backtestSection.prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

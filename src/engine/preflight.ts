@@ -15,20 +15,9 @@ import { resolveSchedule } from './scheduler.js';
 export function preflight(config: LoadedConfig['config'], jobs: readonly JobDefinition[]): void {
   resolveSchedule(jobs, config.jobs);
 
-  const command = config.daemon.command;
-  if (command) {
-    const program = command[0]!;
-    const cwd = config.daemon.cwd ?? process.cwd();
-    const found = program.includes('/')
-      ? isExecutableFile(path.resolve(cwd, program))
-      : which.sync(program, { nothrow: true }) !== null;
-    if (!found) {
-      throw new ConfigError(`daemon.command = ${JSON.stringify(command)}: ${JSON.stringify(program)} is not an executable file${program.includes('/') ? '' : ' on PATH'}; set daemon.command to the backtest daemon's argv, e.g. ["cfa-console", "example-backtest"]`);
-    }
-    if (config.daemon.cwd && !fs.existsSync(config.daemon.cwd)) {
-      throw new ConfigError(`daemon.cwd = ${JSON.stringify(config.daemon.cwd)}: no such directory`);
-    }
-  }
+  checkCommand('daemon', config.daemon.command, config.daemon.cwd, 'the backtest daemon\'s argv, e.g. ["cfa-console", "example-backtest"]');
+  // The 23:30 daily backtest: a typo found now, not at 23:30.
+  checkCommand('backtest', config.backtest.command, config.backtest.cwd, 'the daily backtest\'s argv, e.g. ["python3", "backtest/daily.py"]');
 
   const logs = path.join(config.dataDir, 'logs');
   try {
@@ -39,5 +28,20 @@ export function preflight(config: LoadedConfig['config'], jobs: readonly JobDefi
     fs.rmSync(probe);
   } catch (error) {
     throw new ConfigError(`log dir ${logs} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the engine keeps its log and every job's log there: fix its permissions or point --data-dir elsewhere`);
+  }
+}
+
+function checkCommand(key: string, command: readonly string[] | undefined, cwdSetting: string | undefined, example: string): void {
+  if (!command) return;
+  const program = command[0]!;
+  const cwd = cwdSetting ?? process.cwd();
+  const found = program.includes('/')
+    ? isExecutableFile(path.resolve(cwd, program))
+    : which.sync(program, { nothrow: true }) !== null;
+  if (!found) {
+    throw new ConfigError(`${key}.command = ${JSON.stringify(command)}: ${JSON.stringify(program)} is not an executable file${program.includes('/') ? '' : ' on PATH'}; set ${key}.command to ${example}`);
+  }
+  if (cwdSetting && !fs.existsSync(cwdSetting)) {
+    throw new ConfigError(`${key}.cwd = ${JSON.stringify(cwdSetting)}: no such directory`);
   }
 }

@@ -107,7 +107,22 @@ type Fault =
 
 type Attempt<T> = { value: T } | Fault;
 
-type Params = Record<string, string | number | undefined>;
+export type Params = Record<string, string | number | undefined>;
+
+/** One GET of any endpoint through the same limiter, retry policy and 429/418 handling as klines. */
+export interface JsonRequest {
+  path: string;
+  params: Params;
+  /** Request weight; 0 for the `/futures/data` endpoints (they still wait out a 429/418 block). */
+  weight: number;
+  /**
+   * Per-endpoint request limits (funding: 500 per 5 min per IP; `/futures/data`: 1000 per 5 min),
+   * as limiters charged 1 per request.
+   */
+  quotas?: readonly WeightLimiter[];
+  /** Named in an invalid-symbol error. */
+  symbol?: string;
+}
 
 export class BinanceClient {
   readonly baseUrl: string;
@@ -220,6 +235,11 @@ export class BinanceClient {
     }, req.symbol);
   }
 
+  /** GET any endpoint and parse its JSON body; faults as for klines (retried, or thrown as typed errors). */
+  async getJson<T>(req: JsonRequest, parse: (body: unknown, url: string) => T): Promise<T> {
+    return this.get(req.path, req.params, req.weight, parse, req.symbol, req.quotas);
+  }
+
   stats(): BinanceClientStats {
     return { ...this.counters, retries: { ...this.counters.retries } };
   }
@@ -236,11 +256,14 @@ export class BinanceClient {
     weight: number,
     parse: (body: unknown, url: string) => T,
     symbol?: string,
+    quotas: readonly WeightLimiter[] = [],
   ): Promise<T> {
     const url = this.urlFor(path, params);
     const tries: Record<RetryKind, number> = { transport: 0, rateLimit: 0, server: 0 };
     for (;;) {
-      await this.limiter.acquire(weight);
+      for (const quota of quotas) await quota.acquire(1);
+      if (weight > 0) await this.limiter.acquire(weight);
+      else await this.untilUnblocked();
       this.counters.requests++;
       this.counters.weightUsed += weight;
       const attempt = await this.send(url, parse, symbol);
@@ -267,6 +290,15 @@ export class BinanceClient {
   }
 
   /** One request: its parsed value, or the fault to retry. Throws the faults never retried. */
+  /** A weightless request still sends nothing while a 429 or 418 block is in force. */
+  private async untilUnblocked(): Promise<void> {
+    for (;;) {
+      const waitMs = this.limiter.stats().blockedUntil - this.limiter.now();
+      if (waitMs <= 0) return;
+      await delay(Math.ceil(waitMs));
+    }
+  }
+
   private async send<T>(url: string, parse: (body: unknown, url: string) => T, symbol: string | undefined): Promise<Attempt<T>> {
     let res: AxiosResponse<unknown>;
     try {

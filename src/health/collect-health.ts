@@ -16,6 +16,9 @@ import { judgeLastSync } from './probes/last-sync.js';
 import { judgeLogs } from './probes/logs.js';
 import { probeFailed } from './probes/probe-result.js';
 import { judgeDbSize } from './probes/size.js';
+import { judgeSentiment } from './probes/sentiment.js';
+import { SentimentStore } from '../sentiment/sentiment-store.js';
+import { periodMs } from '../sentiment/windows.js';
 import { newestVerifiedByTier } from './sources/backup-catalog.js';
 import { backupTiers } from './sources/backup-tiers.js';
 import { gatherDaemonFacts } from './sources/daemon-facts.js';
@@ -162,6 +165,21 @@ const RUNNERS: Record<ProbeId, Runner> = {
   daemon(run) {
     const configured = run.options.config.daemon.command !== undefined;
     return judgeDaemon(gatherDaemonFacts(() => run.sources.ops(), run.options.dataDir, configured, run.now, run.limits.daemon));
+  },
+
+  sentiment(run) {
+    const market = run.sources.market();
+    if (market.state === 'missing') return probeFailed('sentiment', `${market.file} does not exist`);
+    if (market.state === 'unreadable') return probeFailed('sentiment', `cannot read market.db: ${market.reason}`);
+    const s = run.options.config.sentiment;
+    const store = SentimentStore.over(market.store.db);
+    const { probe, sources } = judgeSentiment({
+      sources: s.sources, symbols: run.options.config.symbols, period: s.binance.period, periodMs: periodMs(s.binance.period),
+      funding: store.fundingLatest(), futuresData: store.futuresDataNewest(s.binance.period), fearGreedDay: store.lastFearGreedDay(),
+      fred: store.fredSeries(), fredSeries: s.fred.series, now: run.now,
+    });
+    run.snapshot.sentiment = sources;
+    return probe;
   },
 };
 

@@ -73,6 +73,20 @@ export interface HealthSnapshot {
   gaps?: ContinuityGap[];
   /** Known exchange-side gaps; present when continuity ran. */
   knownGaps?: KnownGap[];
+  /** Per sentiment source (binance, fng, fred); present when the sentiment probe ran. */
+  sentiment?: SentimentFreshness[];
   /** How long collecting the snapshot took. */
   durationMs?: number;
+}
+
+/** One sentiment source's freshness: its worst item, judged by that item's own frequency. */
+export interface SentimentFreshness {
+  source: 'binance' | 'fng' | 'fred';
+  status: HealthStatus;
+  /** Age of its stalest item, or null when it has no data. */
+  ageMs: number | null;
+  /** Items (symbol series, FRED series) stale or missing, of `total`. */
+  stale: number;
+  total: number;
+  detail: string;
 }

@@ -14,6 +14,8 @@ import type { SyncSummary } from '../sync/run-sync.js';
 import type { SyncOpOptions } from '../sync/sync-options.js';
 import type { RunContext } from './context.js';
 import type { ValidateOptions } from './validate.js';
+import type { SentimentOptions, SentimentSummary } from './sentiment.js';
+import type { BacktestOptions, BacktestOutcome } from './backtest.js';
 
 export type { RunContext, OpEvent } from './context.js';
 export { runContext, ensureDataDir } from './context.js';
@@ -26,6 +28,8 @@ export interface Operations {
   'backup-drill': { options: Record<string, never>; result: DrillOutcome[] };
   compact: { options: Record<string, never>; result: CompactResult & { durationMs: number } };
   'alert-digest': { options: AlertDigestOptions; result: AlertDigestResult };
+  sentiment: { options: SentimentOptions; result: SentimentSummary };
+  backtest: { options: BacktestOptions; result: BacktestOutcome };
 }
 
 export type OperationName = keyof Operations;
@@ -41,6 +45,8 @@ const LOADERS: { [K in OperationName]: Loader<K> } = {
   'backup-drill': async () => (await import('./backup.js')).backupDrill,
   compact: async () => (await import('./backup.js')).compact,
   'alert-digest': async () => (await import('./alert-digest.js')).alertDigest,
+  sentiment: async () => (await import('./sentiment.js')).sentiment,
+  backtest: async () => (await import('./backtest.js')).backtest,
 };
 
 export const OPERATION_NAMES = Object.keys(LOADERS) as OperationName[];

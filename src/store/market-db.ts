@@ -3,6 +3,7 @@ import type { Candle } from '../exchange/candle.js';
 import type { Interval } from '../exchange/intervals.js';
 import { candleDefect, isClosed } from './candle-rules.js';
 import { marketV2Health } from './migrations/market-v2-health.js';
+import { marketV3Sentiment } from './migrations/market-v3-sentiment.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const MARKET_DB_FILE = 'market.db';
@@ -35,7 +36,13 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   marketV2Health,
+  marketV3Sentiment,
 ];
+
+/** market.db with its schema up to date, for the modules that own its other tables (src/sentiment). */
+export function openMarketDb(dataDir: string): Db {
+  return openMigrated(path.join(dataDir, MARKET_DB_FILE), MIGRATIONS);
+}
 
 export const MARKET_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 

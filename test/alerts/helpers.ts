@@ -41,11 +41,12 @@ export function snapshot(options: { at?: number; ages?: Record<string, number | 
     probe('freshness', 'ok', 10 * MINUTE, 'ms'), probe('coverage', 'ok', 100, 'percent'), probe('integrity', 'ok', 0, 'count'),
     probe('size', 'ok', 50_000_000, 'bytes'), probe('backup', 'ok', 2 * HOUR, 'ms'), probe('logs', 'ok', 0, 'per-minute'),
     probe('continuity', 'ok', 0, 'count'), probe('disk', 'ok', 60, 'percent'), probe('last-sync', 'ok', 2 * HOUR, 'ms'),
-    probe('daemon', 'ok', null, 'none'),
+    probe('daemon', 'ok', null, 'none'), probe('sentiment', 'ok', 2 * HOUR, 'ms'),
   ];
   const replaced = new Map((options.probes ?? []).map((p) => [p.id, p]));
   const probes = defaults.map((p) => replaced.get(p.id) ?? p);
-  return { at, overall: 'ok', probes, freshness, coverage };
+  const sentiment = (['binance', 'fng', 'fred'] as const).map((source) => ({ source, status: 'ok' as HealthStatus, ageMs: 2 * HOUR, stale: 0, total: 1, detail: '1 series' }));
+  return { at, overall: 'ok', probes, freshness, coverage, sentiment };
 }
 
 export function testConfig(input: Record<string, unknown> = {}): Config & { dataDir: string } {

@@ -26,7 +26,7 @@ describe('alert rules', () => {
     expect(RULES.map((r) => r.id)).toEqual([...RULE_IDS]);
     expect(RULES.filter((r) => r.severity === 'critical').map((r) => r.id)).toEqual(['sync-failed', 'sync-timeout', 'data-stale', 'db-corruption', 'daemon-dead', 'daemon-crash-loop']);
     expect(RULES.filter((r) => r.severity === 'info').map((r) => r.id)).toEqual(['disk-low', 'script-errors']);
-    const runbooks = ['daemon-dead', 'stale-data', 'sync-failed', 'db-corruption', 'backup-stale', 'daemon-hung', 'daemon-crash-loop', 'disk-low', 'rate-limited', 'missing-symbols'];
+    const runbooks = ['daemon-dead', 'stale-data', 'sync-failed', 'db-corruption', 'backup-stale', 'daemon-hung', 'daemon-crash-loop', 'disk-low', 'rate-limited', 'missing-symbols', 'sentiment-stale'];
     for (const r of RULES) expect(runbooks).toContain(r.runbook);
     expect(RULES.find((r) => r.id === 'daemon-dead')?.runbook).toBe('daemon-dead');
   });
@@ -107,6 +107,17 @@ describe('alert rules', () => {
     const u = evaluateRules(input({ snapshot: unknown }), settings);
     expect(u.alerts).toEqual([]);
     expect(u.undetermined).toEqual(['db-corruption', 'disk-low']);
+  });
+
+  it('sentiment stale: one warning per stale source; no data anywhere decides nothing', () => {
+    const base = snapshot();
+    const stale = { ...base, sentiment: base.sentiment!.map((s) => (s.source === 'fred' ? { ...s, status: 'critical' as const, ageMs: 9 * 24 * HOUR, stale: 1, detail: '1 of 7 stale or missing: DGS10' } : s)) };
+    const result = evaluateRules(input({ snapshot: stale }), settings);
+    expect(result.alerts.map((a) => `${a.severity} ${alertName(a.rule, a.labels)}`)).toEqual(['warning sentiment-stale{source="fred"}']);
+    expect(result.alerts[0]!.summary).toMatch(/^fred: 1 of 7 stale or missing: DGS10/);
+    const none = { ...base, sentiment: base.sentiment!.map((s) => ({ ...s, status: 'unknown' as const, ageMs: null })) };
+    expect(evaluateRules(input({ snapshot: none }), settings).undetermined).toEqual(['sentiment-stale']);
+    expect(settings.forMs['sentiment-stale']).toBe(10 * MINUTE);
   });
 
   it('missing symbols per interval, and other jobs\' failures as script errors', () => {

@@ -10,6 +10,10 @@ import { openOpsDb } from '../../src/store/ops-db.js';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { HOUR, Recorder, T0, snapshot } from './helpers.js';
+import { startStandIn } from '../../src/exchange/simulator/stand-in-server.js';
+import { startFredStandIn, syntheticFredSeries } from '../../src/exchange/simulator/index.js';
+import { runJob } from '../../src/engine/job-runner.js';
+import { CLI } from '../helpers/cli.js';
 
 /** Values that must never appear in a log line or on a terminal. */
 const CANARY = {
@@ -18,12 +22,15 @@ const CANARY = {
   pagerduty: 'CANARYpagerdutyKEY5521',
   smtp: 'CANARYsmtpPASSWORD',
   webhook: 'CANARYwebhookBEARER',
+  fred: 'CANARYfredAPIKEY0042',
 };
 const ALL = Object.values(CANARY);
 
 const servers: Recorder[] = [];
+const standIns: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
+  for (const s of standIns.splice(0)) await s.close();
 });
 
 /** A port nobody listens on: connections are refused (the error path of every HTTP library). */
@@ -129,5 +136,45 @@ describe('secrets', () => {
     }
     const channels = await runCli([...base, 'alerts', 'channels', '--json'], { env });
     expect(Object.keys(JSON.parse(channels.stdout).channels)).toEqual(['slack', 'pagerduty']);
+  });
+
+  it('the FRED key (CFA_FRED_API_KEY) stays out of the output, the job log and the stores, whether FRED accepts it or quotes it back', async () => {
+    const dir = tempDir();
+    // A FRED that refuses the key and quotes the request back, as a proxy might.
+    const quoting = await startStandIn((req) => ({ status: 400, body: { error_code: 400, error_message: `Bad Request. api_key ${req.query.api_key} is not registered (${req.path}?${new URLSearchParams(req.query)})` } }));
+    const fred = await startFredStandIn({ apiKey: CANARY.fred, series: { DGS10: syntheticFredSeries('DGS10', new Date().toISOString().slice(0, 10), 20) } });
+    standIns.push(quoting, fred);
+    const settings = (url: string) => ({ sentiment: { fred: { url, series: ['DGS10'], windowMs: 1000 } }, exchange: { retry: { server: { retries: 0, delaysMs: [1] } } } });
+    const env = { CFA_FRED_API_KEY: CANARY.fred };
+
+    const refusedConfig = writeTestConfig(dir, settings(quoting.url));
+    const refused = await runCli(['--data-dir', dir, '--config', refusedConfig, 'sentiment', '--sources', 'fred', '--json'], { env });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toContain('not registered');
+    expectClean(`${refused.stdout}\n${refused.stderr}`, 'sentiment --json (refused)');
+    const text = await runCli(['--data-dir', dir, '--config', refusedConfig, 'sentiment', '--sources', 'fred'], { env });
+    expect(text.stdout).toMatch(/✖ fred/);
+    expectClean(`${text.stdout}\n${text.stderr}`, 'sentiment (refused)');
+    expect(quoting.requests.every((r) => r.query.api_key === CANARY.fred)).toBe(true);
+
+    // Accepted, through the job runner: the run's log and summary, market.db and ops.db.
+    const okConfig = writeTestConfig(dir, settings(fred.url));
+    const db = openOpsDb(dir);
+    const saved = process.env.CFA_FRED_API_KEY;
+    process.env.CFA_FRED_API_KEY = CANARY.fred;
+    try {
+      const outcome = await runJob(
+        { job: 'sentiment', trigger: 'manual', options: { sources: ['fred'] }, timeoutMs: 60_000, killGraceMs: 500 },
+        { db, dataDir: dir, cliCommand: [process.execPath, CLI, '--data-dir', dir, '--config', okConfig] },
+      );
+      expect(outcome.status).toBe('success');
+      expectClean(fs.readFileSync(outcome.logPath!, 'utf8'), 'the job log');
+      expectClean(JSON.stringify(outcome.summary), 'the run summary');
+    } finally {
+      if (saved === undefined) delete process.env.CFA_FRED_API_KEY;
+      else process.env.CFA_FRED_API_KEY = saved;
+      db.close();
+    }
+    for (const file of ['market.db', 'ops.db']) expectClean(fs.readFileSync(path.join(dir, file)).toString('latin1'), file);
   });
 });

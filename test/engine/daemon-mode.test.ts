@@ -161,6 +161,14 @@ describe('cfa-console --daemon refuses bad configuration with exit 2, naming the
     expect(run.stderr).toMatch(/daemon\.command = \["no-such-backtest-daemon","--fast"\]: "no-such-backtest-daemon" is not an executable file on PATH/);
   });
 
+  it('a daily backtest command that does not exist', async () => {
+    const dir = tempDir();
+    const args = engineFixture(dir, 'http://127.0.0.1:9', { backtest: { command: ['./no/such/daily-backtest.py'] } });
+    const run = await runCli([...args, '--daemon']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/backtest\.command = \["\.\/no\/such\/daily-backtest\.py"\]: "\.\/no\/such\/daily-backtest\.py" is not an executable file; set backtest\.command to the daily backtest's argv/);
+  });
+
   it('an unwritable log dir', async (context) => {
     const dir = tempDir();
     const args = engineFixture(dir, 'http://127.0.0.1:9');

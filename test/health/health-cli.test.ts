@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { finishRun, startRun } from '../../src/engine/run-history.js';
 import type { HealthSnapshot } from '../../src/health/types.js';
 import { MarketStore } from '../../src/store/market-db.js';
+import { SentimentStore } from '../../src/sentiment/sentiment-store.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -19,7 +20,7 @@ function healthyDataDir(options: { staleMinutes15m?: number } = {}): string[] {
   fs.mkdirSync(dataDir);
   const now = Date.now();
   writeTestConfig(dir, {
-    symbols: SYMBOLS, intervals: INTERVALS, health: QUIET_LIMITS,
+    symbols: SYMBOLS, intervals: INTERVALS, health: QUIET_LIMITS, sentiment: { fred: { series: ['DFF'] } },
     backup: { warmDir: path.join(dir, 'warm'), offsiteRemote: 'glacier:cfa' },
   });
   const store = MarketStore.open(dataDir);
@@ -30,6 +31,7 @@ function healthyDataDir(options: { staleMinutes15m?: number } = {}): string[] {
     }
   }
   store.close();
+  writeFreshSentiment(dataDir, now);
   for (const tier of ['hot', 'warm', 'offsite'] as const) recordBackup(dataDir, tier, now - 3 * HOUR);
   const ops = openOpsDb(dataDir);
   const run = startRun(ops, { job: 'sync', trigger: 'schedule', startedAt: now - 2 * HOUR });
@@ -39,6 +41,23 @@ function healthyDataDir(options: { staleMinutes15m?: number } = {}): string[] {
   return ['--data-dir', dataDir, '--config', path.join(dir, 'config.json')];
 }
 
+/** Every sentiment source fresh: the last funding 2 h ago, this hour's statistics, today's F&G, yesterday's DFF. */
+function writeFreshSentiment(dataDir: string, now: number): void {
+  const s = SentimentStore.open(dataDir);
+  const hour = Math.floor(now / HOUR) * HOUR;
+  const day = Math.floor(now / (24 * HOUR)) * 24 * HOUR;
+  for (const symbol of SYMBOLS) {
+    s.upsertFunding([0, 1].map((i) => ({ symbol, fundingTimeRaw: hour - 2 * HOUR - i * 8 * HOUR, fundingRate: 0.0001, markPrice: 1 })));
+    s.upsertOpenInterest([{ symbol, period: '1h', ts: hour, oiBase: 1, oiUsdt: 1 }]);
+    s.upsertTaker([{ symbol, period: '1h', ts: hour, buySellRatio: 1, buyVol: 1, sellVol: 1 }]);
+    s.upsertLongShort((['global_account', 'top_account', 'top_position'] as const).map((kind) => ({ symbol, kind, period: '1h', ts: hour, ratio: 1, longFrac: 0.5, shortFrac: 0.5 })));
+  }
+  s.upsertFearGreed([{ day, value: 50, classification: 'Neutral' }]);
+  s.upsertFredSeries({ seriesId: 'DFF', title: null, frequency: 'Daily', frequencyShort: 'D', units: null, lastUpdated: null });
+  s.mergeFred('DFF', [{ obsDate: new Date(day - 24 * HOUR).toISOString().slice(0, 10), realtimeStart: new Date(day).toISOString().slice(0, 10), realtimeEnd: '9999-12-31', value: 4.33 }]);
+  s.close();
+}
+
 describe('cfa-console health', () => {
   it('exits 0 when every probe is ok, as a table of symbols and words', async () => {
     const args = healthyDataDir();
@@ -46,7 +65,7 @@ describe('cfa-console health', () => {
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     const rows = run.stdout.split('\n').filter((l) => /^(✔|▲|✖|\?) /.test(l));
-    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['freshness', 'coverage', 'integrity', 'size', 'backup', 'logs', 'continuity', 'disk', 'last-sync', 'daemon']);
+    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['freshness', 'coverage', 'integrity', 'size', 'backup', 'logs', 'continuity', 'disk', 'last-sync', 'daemon', 'sentiment']);
     expect(rows.every((l) => l.startsWith('✔ ok'))).toBe(true);
     expect(run.stdout).toMatch(/overall: ✔ ok \(exit 0\)/);
 

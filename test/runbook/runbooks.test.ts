@@ -7,7 +7,7 @@ import { RUNBOOKS, runbookById } from '../../runbooks/index.js';
 /** Every RunbookId: a Record over the union makes the compiler refuse a missing or extra id. */
 const IDS: Record<RunbookId, true> = {
   'daemon-dead': true, 'stale-data': true, 'sync-failed': true, 'db-corruption': true, 'backup-stale': true,
-  'daemon-hung': true, 'daemon-crash-loop': true, 'disk-low': true, 'rate-limited': true, 'missing-symbols': true,
+  'daemon-hung': true, 'daemon-crash-loop': true, 'disk-low': true, 'rate-limited': true, 'missing-symbols': true, 'sentiment-stale': true,
 };
 
 /** Where a goto may point: a step of this runbook, another runbook, or the escalation. */

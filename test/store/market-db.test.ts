@@ -31,7 +31,7 @@ describe('MarketStore', () => {
     const sql = (db.prepare("SELECT sql FROM sqlite_master WHERE name = 'candles'").pluck().get() as string);
     expect(sql).toMatch(/WITHOUT ROWID/);
     const views = db.prepare("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").pluck().all();
-    expect(views).toEqual(['ohlcv_15m', 'ohlcv_d1', 'ohlcv_h1', 'ohlcv_h4']);
+    expect(views).toEqual(['ohlcv_15m', 'ohlcv_d1', 'ohlcv_h1', 'ohlcv_h4', 'sentimento_mercado']);
     db.close();
   });
 

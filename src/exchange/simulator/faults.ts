@@ -34,6 +34,9 @@ export interface FaultConfig {
  * is charged its own weight as usual); `418` starts a real ban, so every request until it ends
  * is refused.
  */
+/** Which requests a queued fault hits: klines, the `/futures/data` statistics, or any. */
+export type FaultScope = 'klines' | 'futures-data' | 'all';
+
 export type FaultKind = '5xx' | 'reset' | 'stall' | 'truncate' | 'malformed' | '429' | '418';
 
 export const FAULT_KINDS: readonly FaultKind[] = ['5xx', 'reset', 'stall', 'truncate', 'malformed', '429', '418'];
@@ -190,7 +193,7 @@ const NO_HOLES: readonly Hole[] = Object.freeze([]);
 interface Queued {
   kind: FaultKind;
   left: number;
-  scope: 'klines' | 'all';
+  scope: FaultScope;
 }
 
 /** Chooses the fault, if any, for each request. */
@@ -217,7 +220,7 @@ export class FaultInjector {
   }
 
   /** The next `n` eligible requests fail with `kind`; scope defaults to the configured endpoints. */
-  failNext(kind: FaultKind, n = 1, scope?: 'klines' | 'all'): void {
+  failNext(kind: FaultKind, n = 1, scope?: FaultScope): void {
     if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind ${String(kind)}; allowed: ${FAULT_KINDS.join(', ')}`);
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`failNext needs a count >= 0, got ${n}`);
     if (n > 0) this.#queue.push({ kind, left: n, scope: scope ?? this.#config.endpoints });
@@ -229,8 +232,8 @@ export class FaultInjector {
   }
 
   /** The fault for one request, consuming a queued one first. */
-  pick(isKlines: boolean): FaultKind | undefined {
-    const queued = this.#queue.find((q) => isKlines || q.scope === 'all');
+  pick(isKlines: boolean, isFuturesData = false): FaultKind | undefined {
+    const queued = this.#queue.find((q) => q.scope === 'all' || (q.scope === 'klines' && isKlines) || (q.scope === 'futures-data' && isFuturesData));
     if (queued) {
       queued.left--;
       if (queued.left <= 0) this.#queue.splice(this.#queue.indexOf(queued), 1);

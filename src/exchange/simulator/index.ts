@@ -4,7 +4,7 @@ export {
 } from './server.js';
 export {
   FaultInjector, FaultSpecError, FAULT_KINDS, FAULT_SPEC_HELP, NO_FAULTS, parseFaultSpec, resolveFaults,
-  type FaultConfig, type FaultKind, type Hole,
+  type FaultConfig, type FaultKind, type FaultScope, type Hole,
 } from './faults.js';
 export {
   syntheticCandle, syntheticCandleAt, syntheticRow, syntheticRowJson, syntheticSeries,
@@ -17,3 +17,6 @@ export {
   type Admission, type ExternalWeight, type WeightPolicy, type WeightState,
 } from './weight-accounting.js';
 export { runSimulatorCli, SimulatorUsageError, type SimulatorCliOptions } from './run.js';
+export { startFredStandIn, syntheticFredSeries, FRED_OPEN_END, type FredStandIn, type FredSeriesSpec, type FredVersion } from './fred.js';
+export { startFearGreedStandIn, syntheticFearGreed, type FearGreedStandIn, type FearGreedDay } from './fear-greed.js';
+export { DEFAULT_FUNDING_SEGMENTS, type FundingSegment } from './sentiment-data.js';

@@ -1,7 +1,7 @@
 import { baseAssetOf, QUOTE_ASSET } from './symbols.js';
-import { symbolProfile, syntheticPrice, unitHash } from './synthetic-candles.js';
+import { symbolProfile, syntheticPrice } from './synthetic-candles.js';
 
-/** exchangeInfo, funding rates and open interest: deterministic, and cheap to serve. */
+/** exchangeInfo and open interest: deterministic, and cheap to serve (funding: sentiment-data.ts). */
 
 export interface ListedSymbol {
   symbol: string;
@@ -69,42 +69,6 @@ export function exchangeInfoTemplate(symbols: readonly ListedSymbol[], windowMs:
     symbols: list,
   };
   return ['{"timezone":"UTC","serverTime":', `,${JSON.stringify(rest).slice(1)}`];
-}
-
-export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
-
-export interface FundingQuery {
-  startTime?: number | undefined;
-  endTime?: number | undefined;
-  limit: number;
-}
-
-/** Funding settles at 00:00, 08:00 and 16:00 UTC; rates hover around Binance's 0.01% default. */
-export function fundingRatesJson(symbol: string, listingTime: number, q: FundingQuery, now: number): string {
-  const first = Math.ceil(listingTime / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS;
-  const hi = Math.min(q.endTime ?? Number.POSITIVE_INFINITY, now);
-  const last = Math.floor(hi / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS;
-  const times: number[] = [];
-  if (q.startTime !== undefined) {
-    for (let t = Math.max(first, Math.ceil(q.startTime / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS); t <= last && times.length < q.limit; t += FUNDING_INTERVAL_MS) {
-      times.push(t);
-    }
-  } else {
-    for (let t = last; t >= first && times.length < q.limit; t -= FUNDING_INTERVAL_MS) times.push(t);
-    times.reverse();
-  }
-  const seed = symbolProfile(symbol).seed;
-  const records = times.map((t) => {
-    const k = t / FUNDING_INTERVAL_MS;
-    const rate = 0.0001 + 0.0002 * (2 * unitHash(seed, k, 21) - 1);
-    return {
-      symbol,
-      fundingTime: t,
-      fundingRate: rate.toFixed(8),
-      markPrice: syntheticPrice(symbol, '8h', t).toFixed(symbolProfile(symbol).priceDecimals),
-    };
-  });
-  return JSON.stringify(records);
 }
 
 /** Open interest, moving smoothly by the minute. */

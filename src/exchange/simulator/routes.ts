@@ -4,21 +4,34 @@ import {
   type BinanceError,
 } from './errors.js';
 import type { Hole } from './faults.js';
-import { fundingRatesJson, openInterestJson } from './market-info.js';
+import { openInterestJson } from './market-info.js';
+import {
+  FUTURES_DATA_DEFAULT_LIMIT, FUTURES_DATA_MAX_LIMIT, FUTURES_DATA_PATHS, FUTURES_DATA_PERIODS, fundingRatesBody,
+  futuresDataBody, futuresDataTimes, INVALID_PERIOD, premiumIndexBody, replayedFundingBody, type FundingRecord, type FundingSegment,
+  type FuturesDataKind,
+} from './sentiment-data.js';
 import { klineOpenTimes, klinesJson, type SeriesSource } from './series.js';
 import { klinesWeight } from './weight-accounting.js';
 
 /** The REST endpoints: parameter checks, weights and bodies, with no HTTP in sight. */
 
-export type EndpointName = 'time' | 'exchangeInfo' | 'klines' | 'fundingRate' | 'openInterest';
+export type EndpointName = 'time' | 'exchangeInfo' | 'klines' | 'fundingRate' | 'openInterest' | 'premiumIndex' | FuturesDataKind;
 
-export const ENDPOINTS: ReadonlyMap<string, EndpointName> = new Map([
+export const ENDPOINTS: ReadonlyMap<string, EndpointName> = new Map<string, EndpointName>([
   ['/fapi/v1/time', 'time'],
   ['/fapi/v1/exchangeInfo', 'exchangeInfo'],
   ['/fapi/v1/klines', 'klines'],
   ['/fapi/v1/fundingRate', 'fundingRate'],
   ['/fapi/v1/openInterest', 'openInterest'],
+  ['/fapi/v1/premiumIndex', 'premiumIndex'],
+  ...FUTURES_DATA_PATHS,
 ]);
+
+export const ENDPOINT_NAMES: readonly EndpointName[] = [...ENDPOINTS.values()];
+
+function isFuturesData(name: EndpointName): name is FuturesDataKind {
+  return [...FUTURES_DATA_PATHS.values()].includes(name as FuturesDataKind);
+}
 
 export const KLINES_DEFAULT_LIMIT = 500;
 export const KLINES_MAX_LIMIT = 1500;
@@ -31,6 +44,10 @@ export interface MarketView {
   series(symbol: string, interval: Interval): SeriesSource;
   holes(symbol: string, interval: Interval): readonly Hole[];
   exchangeInfo: readonly [string, string];
+  symbols: readonly string[];
+  fundingSegments(symbol: string): readonly FundingSegment[];
+  /** Real settlements replayed for this symbol, when given. */
+  fundingReplay(symbol: string): readonly FundingRecord[] | undefined;
 }
 
 export interface RouteResult {
@@ -42,6 +59,9 @@ const DIGITS = /^[0-9]{1,20}$/;
 
 /** The weight Binance charges, known before the request is validated (bad requests cost too). */
 export function endpointWeight(name: EndpointName, params: URLSearchParams): number {
+  // The /futures/data statistics cost no weight (they have their own 1000 requests per 5 min).
+  if (isFuturesData(name)) return 0;
+  if (name === 'premiumIndex') return params.get('symbol') ? 1 : 10;
   if (name !== 'klines') return 1;
   const raw = params.get('limit');
   const limit = raw !== null && DIGITS.test(raw) ? Number(raw) : KLINES_DEFAULT_LIMIT;
@@ -63,7 +83,29 @@ export function route(name: EndpointName, params: URLSearchParams, view: MarketV
       if (typeof symbol !== 'string') return fail(symbol);
       return { status: 200, body: openInterestJson(symbol, view.now) };
     }
+    case 'premiumIndex': {
+      const raw = params.get('symbol');
+      if (raw === null || raw === '') return { status: 200, body: premiumIndexBody(view.symbols, false, view.fundingSegments, view.now) };
+      const symbol = requireSymbol(params, view);
+      if (typeof symbol !== 'string') return fail(symbol);
+      return { status: 200, body: premiumIndexBody([symbol], true, view.fundingSegments, view.now) };
+    }
+    default:
+      return futuresData(name, params, view);
   }
+}
+
+function futuresData(kind: FuturesDataKind, params: URLSearchParams, view: MarketView): RouteResult {
+  const symbol = requireSymbol(params, view);
+  if (typeof symbol !== 'string') return fail(symbol);
+  const period = params.get('period');
+  if (period === null || period === '') return fail(mandatoryParam('period'));
+  const periodMs = FUTURES_DATA_PERIODS[period];
+  if (periodMs === undefined) return fail(INVALID_PERIOD);
+  const q = paging(params, FUTURES_DATA_DEFAULT_LIMIT, FUTURES_DATA_MAX_LIMIT);
+  if ('code' in q) return fail(q);
+  const times = futuresDataTimes({ periodMs, ...q }, view.listingTime(symbol)!, view.now);
+  return { status: 200, body: futuresDataBody(kind, symbol, times, periodMs) };
 }
 
 function fail(e: BinanceError): RouteResult {
@@ -123,5 +165,7 @@ function fundingRate(params: URLSearchParams, view: MarketView): RouteResult {
   if (typeof symbol !== 'string') return fail(symbol);
   const q = paging(params, FUNDING_DEFAULT_LIMIT, FUNDING_MAX_LIMIT);
   if ('code' in q) return fail(q);
-  return { status: 200, body: fundingRatesJson(symbol, view.listingTime(symbol)!, q, view.now) };
+  const replay = view.fundingReplay(symbol);
+  if (replay) return { status: 200, body: replayedFundingBody(symbol, replay, q, view.now) };
+  return { status: 200, body: fundingRatesBody(symbol, view.listingTime(symbol)!, view.fundingSegments(symbol), q, view.now) };
 }

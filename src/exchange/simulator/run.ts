@@ -1,5 +1,6 @@
 import { parseReplaySpec, ReplayError, type ReplaySpec } from './csv-replay.js';
 import { FaultSpecError, parseFaultSpec, type FaultConfig } from './faults.js';
+import { FundingReplayError, parseFundingReplaySpec, type FundingReplaySpec } from './sentiment-data.js';
 import { startSimulator, type SimulatorHandle } from './server.js';
 
 /** `cfa-console simulate-exchange`: the simulator as a foreground process. */
@@ -14,6 +15,8 @@ export interface SimulatorCliOptions {
   weightLimit?: number | string;
   /** `SYMBOL:INTERVAL:FILE`, once or repeated. */
   replay?: string | readonly string[];
+  /** `SYMBOL:FILE` of real funding settlements, once or repeated. */
+  replayFunding?: string | readonly string[];
   /** Stops the simulator like SIGINT does; for embedding and tests. */
   signal?: AbortSignal;
   /** Where the JSON event line goes (default: stdout). */
@@ -48,11 +51,13 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
   const write = opts.write ?? ((line: string) => process.stdout.write(line));
   let faults: FaultConfig | undefined;
   let replay: ReplaySpec[];
+  let fundingReplay: FundingReplaySpec[];
   try {
+    fundingReplay = (opts.replayFunding === undefined ? [] : typeof opts.replayFunding === 'string' ? [opts.replayFunding] : [...opts.replayFunding]).map(parseFundingReplaySpec);
     faults = opts.faults === undefined ? undefined : parseFaultSpec(opts.faults);
     replay = (opts.replay === undefined ? [] : typeof opts.replay === 'string' ? [opts.replay] : [...opts.replay]).map(parseReplaySpec);
   } catch (err) {
-    if (err instanceof FaultSpecError || err instanceof ReplayError) throw new SimulatorUsageError(err.message);
+    if (err instanceof FaultSpecError || err instanceof ReplayError || err instanceof FundingReplayError) throw new SimulatorUsageError(err.message);
     throw err;
   }
   const port = integer('port', opts.port, 0);
@@ -66,9 +71,10 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
       windowMs: integer('window-ms', opts.windowMs, 1),
       weightLimit: integer('weight-limit', opts.weightLimit, 1),
       replay,
+      fundingReplay,
     });
   } catch (err) {
-    if (err instanceof RangeError || err instanceof ReplayError) throw new SimulatorUsageError(err.message);
+    if (err instanceof RangeError || err instanceof ReplayError || err instanceof FundingReplayError) throw new SimulatorUsageError(err.message);
     throw err;
   }
   opts.onListening?.(handle);

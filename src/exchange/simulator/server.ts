@@ -4,9 +4,14 @@ import type { Candle } from '../candle.js';
 import { isInterval, type Interval } from '../intervals.js';
 import { loadReplay, type ReplaySpec } from './csv-replay.js';
 import { errorJson, INTERNAL_ERROR_MSG, METHOD_NOT_ALLOWED, NOT_FOUND } from './errors.js';
-import { FaultInjector, parseFaultSpec, type FaultConfig, type FaultKind } from './faults.js';
+import { FaultInjector, parseFaultSpec, type FaultConfig, type FaultKind, type FaultScope } from './faults.js';
 import { exchangeInfoTemplate } from './market-info.js';
-import { endpointWeight, ENDPOINTS, route, type EndpointName, type MarketView } from './routes.js';
+import { endpointWeight, ENDPOINT_NAMES, ENDPOINTS, route, type EndpointName, type MarketView } from './routes.js';
+import {
+  DEFAULT_FUNDING_SEGMENTS, FUTURES_DATA_PATHS, loadFundingReplay, type FundingRecord, type FundingReplaySpec, type FundingSegment,
+} from './sentiment-data.js';
+
+const FUTURES_DATA_NAMES: ReadonlySet<string> = new Set(FUTURES_DATA_PATHS.values());
 import { closedCandles as closedCandlesOf, ReplaySource, SyntheticSource, type SeriesSource } from './series.js';
 import { DEFAULT_LISTING_TIME, resolveSymbols } from './symbols.js';
 import {
@@ -40,6 +45,10 @@ export interface SimulatorOptions {
   replay?: readonly ReplaySpec[];
   /** No candle opens before its symbol's listing (default 2019-09-08T00:00:00Z). */
   listingTime?: number | Readonly<Record<string, number>>;
+  /** Funding schedules per symbol (default: every 8 h); e.g. one that moved from 8 h to 4 h. */
+  fundingSchedule?: Readonly<Record<string, readonly FundingSegment[]>>;
+  /** Serve these symbols' funding from CSV files of real settlements. */
+  fundingReplay?: readonly FundingReplaySpec[];
 }
 
 export type StatsEndpoint = EndpointName | 'other';
@@ -75,7 +84,7 @@ export interface SimulatorHandle {
   /** Merges into the current faults (holes replace the hole list when given). */
   setFaults(partial: Partial<FaultConfig>): void;
   /** The next `n` eligible requests (klines, or all with scope 'all') fail with `kind`. */
-  failNext(kind: FaultKind, n?: number, scope?: 'klines' | 'all'): void;
+  failNext(kind: FaultKind, n?: number, scope?: FaultScope): void;
   setClock(now: () => number): void;
   setExternalWeight(weight: ExternalWeight): void;
   /** The simulator clock now. */
@@ -91,7 +100,7 @@ const MALFORMED_BODY =
 
 function emptyStats(): SimulatorStats {
   return {
-    requests: { time: 0, exchangeInfo: 0, klines: 0, fundingRate: 0, openInterest: 0, other: 0 },
+    requests: Object.fromEntries([...ENDPOINT_NAMES, 'other'].map((n) => [n, 0])) as Record<StatsEndpoint, number>,
     totalRequests: 0, weightUsed: 0, windowWeight: 0, ok: 0, clientErrors: 0, rateLimited: 0, banned: 0,
     serverErrors: 0, resets: 0, stalls: 0, truncated: 0, malformed: 0,
   };
@@ -119,6 +128,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultInjector(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults);
 
   const replays = await Promise.all((options.replay ?? []).map(loadReplay));
+  const fundingReplays = new Map<string, FundingRecord[]>(await Promise.all(
+    (options.fundingReplay ?? []).map(async (spec) => [spec.symbol, await loadFundingReplay(spec)] as [string, FundingRecord[]])));
   const symbols = resolveSymbols(options.symbols);
   for (const r of replays) if (!symbols.includes(r.symbol)) symbols.push(r.symbol);
   const listing = resolveListingTimes(symbols, options.listingTime);
@@ -152,6 +163,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     series: seriesOf,
     holes: (symbol, interval) => faults.holesFor(symbol, interval),
     exchangeInfo,
+    symbols,
+    fundingSegments: (symbol) => options.fundingSchedule?.[symbol] ?? DEFAULT_FUNDING_SEGMENTS,
+    fundingReplay: (symbol) => fundingReplays.get(symbol),
   });
 
   const send = (res: ServerResponse, status: number, body: string, headers?: Record<string, string | number>): void => {
@@ -225,7 +239,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats.weightUsed += weight;
     const weightHeader = { 'X-MBX-USED-WEIGHT-1M': a.used };
 
-    const fault = faults.pick(name === 'klines');
+    const fault = faults.pick(name === 'klines', FUTURES_DATA_NAMES.has(name));
     switch (fault) {
       case undefined:
         break;

@@ -185,6 +185,21 @@ export function backupNow(options: { timeoutMs?: number } = {}): StepCall {
     ['a snapshot under the backup lock, verified before it counts', 'retention applied afterwards']));
 }
 
+/** The sentiment and macro job now (funding, open interest, ratios, fear & greed, FRED), each source on its own. */
+export function sentimentNow(options: { timeoutMs?: number } = {}): StepCall {
+  const timeoutMs = options.timeoutMs ?? 20 * 60_000;
+  return stepCall('actions.sentimentNow', { timeoutMs }, async (ctx) => {
+    const r = await runJobAnywhere(ctx, 'sentiment', 'sentiment', {}, timeoutMs);
+    const sources = Array.isArray(r.summary?.sources) ? (r.summary.sources as { source: string; status: string; error?: string | null }[]) : [];
+    return {
+      ok: r.status === 'success',
+      summary: `sentiment ${r.status} (run ${r.runId ?? '-'})${sources.length ? `: ${sources.map((x) => `${x.source} ${x.status}${x.error ? ` (${x.error})` : ''}`).join(', ')}` : r.error ? `: ${r.error}` : ''}`,
+      data: { runId: r.runId, status: r.status, sources },
+    };
+  }, (ctx) => plan('sentiment', 'fetch the sentiment and macro data now', [['data dir', ctx.dataDir]],
+    ['every source in its own transaction; one failing leaves the others stored']));
+}
+
 /** Removes the symbols of fact `key` (default `unlisted`, from checks.symbols) from the configured list, in the config file. */
 export function removeSymbols(options: { symbols?: readonly string[]; fact?: string } = {}): StepCall {
   const wanted = (ctx: StepContext) => [...(options.symbols ?? fact<string[]>(ctx, options.fact ?? 'unlisted') ?? [])];

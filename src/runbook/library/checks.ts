@@ -235,7 +235,7 @@ export function banLifted(): StepCall {
 }
 
 /** One health probe's verdict (disk, backup, coverage, ...). ok = the probe says ok. */
-export function probe(id: 'disk' | 'backup' | 'coverage' | 'continuity' | 'integrity' | 'last-sync' | 'size'): StepCall {
+export function probe(id: 'disk' | 'backup' | 'coverage' | 'continuity' | 'integrity' | 'last-sync' | 'size' | 'sentiment'): StepCall {
   return stepCall(`checks.probe`, { probe: id }, (ctx) => {
     const p = probeNow({ probe: id }, ctx);
     return {
