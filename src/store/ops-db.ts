@@ -3,6 +3,7 @@ import { opsV3Backup } from './migrations/ops-v3-backup.js';
 import { opsV4Alerts } from './migrations/ops-v4-alerts.js';
 import { opsV5Requests } from './migrations/ops-v5-requests.js';
 import { opsV6Health } from './migrations/ops-v6-health.js';
+import { opsV7Incidents } from './migrations/ops-v7-incidents.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -102,6 +103,7 @@ const MIGRATIONS: readonly Migration[] = [
   opsV4Alerts,
   opsV5Requests,
   opsV6Health,
+  opsV7Incidents,
 ];
 
 export function openOpsDb(dataDir: string): Db {
