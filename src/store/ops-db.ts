@@ -13,7 +13,7 @@ export const OPS_DB_FILE = 'ops.db';
  * restoring market data never rolls it back. Each table is owned by one module elsewhere; this
  * module only owns the file and its schema versions.
  */
-const MIGRATIONS: readonly Migration[] = [
+export const OPS_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     up: `
@@ -107,5 +107,5 @@ const MIGRATIONS: readonly Migration[] = [
 ];
 
 export function openOpsDb(dataDir: string): Db {
-  return openMigrated(path.join(dataDir, OPS_DB_FILE), MIGRATIONS);
+  return openMigrated(path.join(dataDir, OPS_DB_FILE), OPS_MIGRATIONS);
 }
