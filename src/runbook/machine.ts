@@ -103,6 +103,11 @@ function stepOf(decl: RunbookDecl, id: string): StepDecl {
   return step;
 }
 
+/** A step that looks and reports (probe, decide, note): its `ok` false is a finding, not a failure. */
+export function isFinding(step: StepDecl): boolean {
+  return step.kind === 'probe' || step.kind === 'decide' || step.kind === 'note';
+}
+
 /** Mutating or destructive: needs consent and, after a crash, an alreadyDone check. */
 export function isMutating(step: StepDecl): boolean {
   return step.risk === 'mutate' || step.risk === 'destructive';
@@ -187,7 +192,9 @@ function settle(decl: RunbookDecl, s: RunState, step: StepDecl, result: StepResu
     go(decl, s, branch, step.id, at, result.summary);
     return;
   }
-  if (result.ok) {
+  // A probe that finds the thing unhealthy has done its job (the next steps fix it); only an
+  // action, a wait-until or a confirm fails, or a probe whose runbook declares what its failure means.
+  if (result.ok || (isFinding(step) && !step.onFail)) {
     run.state = 'done';
     go(decl, s, null, step.id, at, result.summary);
     return;

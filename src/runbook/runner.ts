@@ -19,7 +19,7 @@ import { openOpsDb } from '../store/ops-db.js';
 import type { Db } from '../store/sqlite.js';
 import { IncidentStore, describeClaim, whoAmI, whoLabel, type Incident, type IncidentAlert, type TimelineOutcome, type Who } from './incidents.js';
 import {
-  apply, initialState, isMutating, nextAction, resume, type MachineEvent, type RunOutcome, type RunState,
+  apply, initialState, isFinding, isMutating, nextAction, resume, type MachineEvent, type RunOutcome, type RunState,
 } from './machine.js';
 import type { RunbookDecl, StepCall, StepContext, StepDecl, StepResult } from './types.js';
 
@@ -169,7 +169,9 @@ export async function pageEscalation(db: Db, ctx: RunContext, message: { title: 
   return { channels: targets, outboxIds };
 }
 
-function outcomeOf(result: StepResult): TimelineOutcome {
+/** A probe's finding is passed or not-passed; anything else did its job (ok) or failed. */
+function outcomeOf(step: StepDecl, result: StepResult): TimelineOutcome {
+  if (isFinding(step) && !step.onFail) return result.ok ? 'passed' : 'not-passed';
   return result.ok ? 'ok' : 'failed';
 }
 
@@ -244,7 +246,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       const current = lookup(state.runbookId);
       if (!current) throw new ConfigError(`incident #${incidentId} is in runbook ${state.runbookId}, which is not known here`);
       if (ctx.signal?.aborted && state.phase !== 'finished') {
-        abort(current, `cancelled: ${String(ctx.signal.reason ?? 'the run was stopped')}`);
+        abort(current, cancelReason(ctx.signal));
         continue;
       }
       if (!store.holds(incidentId, who) && !dryRun) {
@@ -293,7 +295,6 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       }
 
       const s = step(current, action.stepId);
-      const run = state.steps[s.id]!;
 
       if (action.kind === 'check-done') {
         // The step started before the run died: is its effect already there?
@@ -381,9 +382,17 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       else if (s.kind === 'wait-until') result = await waitUntil(s, stepCtx, now);
       else if (s.kind === 'confirm') result = { ok: true, summary: 'confirmed', data: {} };
       else result = await safeRun(s.call, stepCtx);
-      store.finishEntry(entry, { endedAt: now(), outcome: outcomeOf(result), summary: result.summary, data: result.data, output: result.output });
+      if (ctx.signal?.aborted && !result.ok) {
+        // Cut short by the cancellation: not a failure of the step, the run stops here.
+        const reason = cancelReason(ctx.signal);
+        store.finishEntry(entry, { endedAt: now(), outcome: 'aborted', summary: result.summary, data: result.data, output: result.output });
+        emitStep(current, s, 'aborted', result);
+        abort(current, reason);
+        continue;
+      }
+      store.finishEntry(entry, { endedAt: now(), outcome: outcomeOf(s, result), summary: result.summary, data: result.data, output: result.output });
       advance(current, { type: 'step-result', at: now(), stepId: s.id, result });
-      emitStep(current, s, outcomeOf(result), result, run.attempts > 0 ? { retry: true } : {});
+      emitStep(current, s, outcomeOf(s, result), result);
     }
 
     // Escalated without an escalate step (a failure, steady state not reached): page now.
@@ -412,6 +421,11 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
   } finally {
     db.close();
   }
+}
+
+function cancelReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return `cancelled: ${reason instanceof Error ? reason.message : String(reason ?? 'the run was stopped')}`;
 }
 
 function escalationText(decl: RunbookDecl, state: RunState, incidentId: number, reason: string): string {

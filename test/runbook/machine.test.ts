@@ -114,6 +114,16 @@ describe('the step machine', () => {
     expect(s.current).toBe('after');
   });
 
+  it('a probe that finds the thing unhealthy goes on to the next step: a finding, not a failure', () => {
+    const d = decl([probe('look'), action('fix')]);
+    const s = run(d, step('look', bad('state is broken')));
+    expect(s.steps.look).toMatchObject({ state: 'done', result: { ok: false } });
+    expect(s.current).toBe('fix');
+    // With onFail declared, the runbook says its failure matters.
+    const strict = decl([probe('look', { onFail: { goto: 'runbook:other' } }), action('fix')]);
+    expect(run(strict, step('look', bad())).outcome).toMatchObject({ kind: 'handover', to: 'other' });
+  });
+
   it('a failure without onFail escalates from that step', () => {
     const d = decl([action('a'), probe('b')]);
     const s = run(d, step('a', bad('permission denied')));
