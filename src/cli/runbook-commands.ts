@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { planLines, type ActionPlan } from '../common/plan.js';
-import { durationMs } from '../config/duration.js';
+import { duration, durationMs } from '../config/duration.js';
 import type { Incident, TimelineEntry } from '../runbook/incidents.js';
 import type { RunSummary } from '../runbook/runner.js';
 import type { RunbookDecl, StepDecl } from '../runbook/types.js';
@@ -114,7 +114,9 @@ async function runCommand(id: string, flags: RunFlags, globals: GlobalOptions): 
   const alertId = flags.alert === undefined ? null : parseId(flags.alert, '--alert');
   let timeoutMs: number | null = null;
   if (flags.timeout !== undefined) {
-    try { timeoutMs = durationMs(flags.timeout); } catch { throw usage(`--timeout takes a duration such as 90s, 10m or 1h, got ${JSON.stringify(flags.timeout)}`); }
+    const parsed = duration.safeParse(flags.timeout);
+    if (!parsed.success) throw usage(`--timeout takes a duration such as 90s, 10m or 1h, got ${JSON.stringify(flags.timeout)}`);
+    timeoutMs = durationMs(parsed.data);
   }
   const controller = new AbortController();
   let timedOut = false;

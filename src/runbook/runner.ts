@@ -122,6 +122,8 @@ async function waitUntil(step: StepDecl, ctx: StepContext, now: () => number): P
     tries += 1;
     const result = await safeRun(step.call!, ctx);
     if (result.ok) return { ...result, data: { ...result.data, tries } };
+    // A dry run changed nothing to wait for: one look is the answer.
+    if (ctx.dryRun) return { ...result, summary: `dry run: not waited for: ${result.summary}`, data: { ...result.data, tries } };
     if (ctx.signal?.aborted) return { ...result, summary: `cancelled while waiting: ${result.summary}`, data: { ...result.data, tries } };
     if (now() - started + wait.everyMs > wait.timeoutMs) {
       return { ...result, summary: `not reached within ${Math.round(wait.timeoutMs / 1000)} s: ${result.summary}`, data: { ...result.data, tries } };
