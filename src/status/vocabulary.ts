@@ -54,11 +54,11 @@ export const STATUS_WORDS = {
   },
   /**
    * Runbook steps, steady-state checks and incidents (src/runbook). A step also uses `running`,
-   * `failed`, `skipped`, `ok` and `unknown` (its result died with the process), an incident
-   * `resolved`, with the meanings above.
+   * `failed`, `skipped`, `ok`, `pending` (not yet run) and `unknown` (its result died with the
+   * process), an incident `resolved`, with the meanings above.
    */
   runbook: {
-    pending: 'neutral', done: 'ok', 'already-done': 'ok', planned: 'neutral', declined: 'warn', passed: 'ok', 'not-passed': 'critical',
+    done: 'ok', 'already-done': 'ok', planned: 'neutral', declined: 'warn', passed: 'ok', 'not-passed': 'critical',
     open: 'warn', escalated: 'critical', aborted: 'warn', sent: 'ok', noted: 'neutral',
   },
   /** Shown where nothing happened yet. */

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, writeTestConfig } from '../helpers/cli.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { Recorder } from '../alerts/helpers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -39,7 +41,7 @@ describe('runbook and incident commands', () => {
     expect(list.events.map((e) => [e.id, e.auto])).toEqual([['fix-state', true], ['never-fixed', false], ['escalate-step', false], ['hang', false], ['handover', false]]);
     const text = await t.cli(['runbook', 'list']);
     expect(text.stdout).toMatch(/^RUNBOOK\s+AUTO\s+TARGET/);
-    expect(text.stdout).toMatch(/fix-state\s+yes\s+2m\s+data-stale\s+Fix the state file/);
+    expect(text.stdout).toMatch(/fix-state\s+yes\s+2m\s+data-stale,db-corruption\s+Fix the state file/);
     const show = await t.cli(['runbook', 'show', 'fix-state', '--json']);
     expect(show.events[0]).toMatchObject({ id: 'fix-state', steps: [{ id: 'look', kind: 'probe' }, { id: 'restore', risk: 'destructive', confirmWord: 'restore', alreadyDone: { name: 'test.stateHealthy' } }, { id: 'verify', kind: 'wait-until' }] });
     const md = await t.cli(['runbook', 'show', 'fix-state', '--markdown']);
@@ -148,5 +150,36 @@ describe('runbook and incident commands', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ incident: 1, state: 'resolved', dataLoss: { missingCandlesBefore: 5, missingCandlesAfter: 0 } });
     expect((await t.cli(['incident', 'report', '1', '--format', 'pdf'])).exitCode).toBe(2);
     expect((await t.cli(['incident', 'show', '9'])).stderr).toContain('no incident #9');
+  });
+
+  it('the leader runs an automatic runbook itself when its alert fires: an incident like any other, nobody paged when it resolves', async () => {
+    const t = setup();
+    const hook = await new Recorder().start();
+    // An empty data dir has no market.db: the integrity probe is critical and db-corruption fires at once.
+    const config = writeTestConfig(t.dir, {
+      symbols: ['BTCUSDT'], intervals: ['1h'],
+      engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', monitorEvery: '1s' },
+      alerts: { channels: { webhook: { url: hook.url } }, groupWait: '0s' },
+    });
+    const daemon = startDaemon(['--data-dir', path.join(t.dir, 'data'), '--config', config], { env: { CFA_RUNBOOKS_MODULE: REGISTRY, CFA_TEST_RUNBOOK_DIR: t.files } });
+    try {
+      const done = await daemon.waitFor((l) => l.msg === 'automatic runbook finished', 30_000);
+      expect(done).toMatchObject({ runbook: 'fix-state', outcome: 'resolved', incident: 1 });
+      await until(() => hook.requests.length > 0, 'the alert to be announced');
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.child;
+      await hook.stop();
+    }
+    // The alert itself was announced; the automatic run that fixed it paged nobody.
+    expect(JSON.stringify(hook.requests)).toMatch(/db-corruption/);
+    expect(JSON.stringify(hook.requests)).not.toMatch(/escalat/);
+    expect(t.count('restore.count')).toBe(1);
+    const list = await t.cli(['incident', 'list', '--json']);
+    expect(list.events).toHaveLength(1);
+    expect(list.events[0]).toMatchObject({ runbook: 'fix-state', state: 'resolved', automatic: true, alert: { rule: 'db-corruption' } });
+    const report = await t.cli(['incident', 'report', '1']);
+    expect(report.stdout).toMatch(/\[x\] Automated \(alert #\d+, db-corruption\) \[ \] Manual notice/);
+    expect(report.stdout).toContain('(automatic run)');
   });
 });

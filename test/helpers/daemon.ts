@@ -11,8 +11,8 @@ export interface RunningDaemon {
   waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function startDaemon(args: string[]): RunningDaemon {
-  const child = startCli([...args, '--daemon'], { buffer: false });
+export function startDaemon(args: string[], options: { env?: Record<string, string> } = {}): RunningDaemon {
+  const child = startCli([...args, '--daemon'], { buffer: false, ...(options.env ? { env: { NO_COLOR: '1', ...options.env } } : {}) });
   let text = '';
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   child.stdout!.on('data', (chunk: Buffer) => {

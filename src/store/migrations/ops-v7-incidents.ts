@@ -56,6 +56,12 @@ export const opsV7Incidents: Migration = {
     );
     CREATE INDEX incident_timeline_by_incident ON incident_timeline (incident_id, id);
 
+    -- Every ops.db at version 4 or later has the outbox; a partial file made by hand may not.
+    CREATE TABLE IF NOT EXISTS outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, alert_id INTEGER, kind TEXT NOT NULL, dedup_key TEXT,
+      payload TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+      claimed_by TEXT, claimed_until INTEGER, delivered_at INTEGER, failed_at INTEGER, last_error TEXT
+    );
     CREATE TABLE outbox_v7 (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       channel TEXT NOT NULL,
