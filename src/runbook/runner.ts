@@ -37,10 +37,19 @@ export interface RunOptions {
   takeOver?: boolean;
   /** The other runbooks, for handovers. */
   lookup?: RunbookLookup;
+  /**
+   * Asked before each step runs (the console's wizard: Enter runs, `s` skips where the step is
+   * skippable, `x` aborts); default: run. A skip of a step the runbook does not allow throws.
+   */
+  beforeStep?: (step: StepDecl, state: RunState, runbook: RunbookDecl) => Promise<StepChoice>;
+  /** Told of every change of the run (the wizard's step list and "step k of n"). */
+  onState?: (state: RunState, runbook: RunbookDecl, incidentId: number) => void;
   /** How long an escalation page waits to be delivered before the engine's worker takes it over (default 10 s). */
   pageWaitMs?: number;
   now?: () => number;
 }
+
+export type StepChoice = 'run' | { skip: string } | { abort: string };
 
 /** Somebody else works this incident; the message names who and since when. */
 export class IncidentClaimed extends Error {
@@ -229,6 +238,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       state = apply(current, state, event);
       Object.assign(facts, state.facts);
       store.saveMachine(incidentId, state);
+      options.onState?.(state, current, incidentId);
     };
     const emitStep = (current: RunbookDecl, s: StepDecl, outcome: TimelineOutcome, result: StepResult, extra: Record<string, unknown> = {}): void => {
       const summary: StepSummary = {
@@ -313,6 +323,18 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
           // No way to tell: run it again, with consent again (the plan says why).
           advance(current, { type: 'already-done', at: now(), stepId: s.id, done: false, result: { ok: false, summary: 'result unknown and no alreadyDone probe', data: {} } });
         }
+        continue;
+      }
+
+      const choice = options.beforeStep ? await options.beforeStep(s, state, current) : 'run';
+      if (choice !== 'run') {
+        if ('abort' in choice) {
+          abort(current, choice.abort);
+          continue;
+        }
+        advance(current, { type: 'skip', at: now(), stepId: s.id, reason: choice.skip });
+        store.addEntry(incidentId, { runbook: current.id, step: s.id, kind: 'skip', intent: s.title, risk: s.risk ?? 'read', startedAt: now(), endedAt: now(), outcome: 'skipped', summary: choice.skip, by: whoLabel(who) });
+        emitStep(current, s, 'skipped', { ok: true, summary: `skipped: ${choice.skip}`, data: {} });
         continue;
       }
 

@@ -19,7 +19,11 @@ export interface StepResult {
   ok: boolean;
   /** One line for the wizard, the timeline and the report. */
   summary: string;
-  /** Values for later steps, branches and the report (JSON). */
+  /**
+   * Values for later steps, branches and the report (JSON). The report reads two keys: `rootCause`
+   * (one of the runbook's `rootCauses`: ticked) and, in a steady-state probe's result,
+   * `missingCandles` (a number: the data loss measured before and after).
+   */
   data: Record<string, unknown>;
   /** Lines of output worth keeping (log lines, integrity_check's first lines, diagnostics). */
   output?: string[];

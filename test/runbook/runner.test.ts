@@ -285,6 +285,28 @@ describe('the runbook runner', () => {
     expect(md).toContain('Owner: ___ | Due: ___');
   });
 
+  it('the wizard chooses per step: skip where the runbook allows it (recorded), abort at any step; it sees every state', async () => {
+    const f = fixture();
+    const decl = f.rb('fix-state');
+    const skippable: RunbookDecl = { ...decl, steps: decl.steps.map((s) => (s.id === 'look' ? { ...s, skippable: true } : s)) };
+    const seen: string[] = [];
+    const summary = await runRunbook(skippable, f.ctx(), {
+      lookup: f.lookup,
+      beforeStep: async (step) => (step.id === 'look' ? { skip: 'checked by hand' } : step.id === 'restore' ? { abort: 'operator pressed x' } : 'run'),
+      onState: (state) => seen.push(`${state.phase}:${state.current ?? '-'}`),
+    });
+    expect(summary).toMatchObject({ outcome: 'aborted', reason: 'operator pressed x' });
+    expect(summary.steps.map((s) => [s.step, s.outcome])).toEqual([['look', 'skipped']]);
+    expect(f.count('restore.count')).toBe(0);
+    expect(seen).toEqual(['steps:look', 'steps:restore', 'finished:-']);
+    const { entries } = timeline(f.data, summary.incidentId);
+    expect(entries.map((e) => [e.kind, e.step, e.outcome, e.summary])).toEqual([
+      ['steady-state-before', null, 'not-passed', 'not ok: state is broken'], ['skip', 'look', 'skipped', 'checked by hand'], ['abort', null, 'aborted', 'operator pressed x'],
+    ]);
+    // A step the runbook does not let be skipped is refused.
+    await expect(runRunbook(decl, f.ctx(), { lookup: f.lookup, beforeStep: async () => ({ skip: 'no' }) })).rejects.toThrow(/may not be skipped/);
+  });
+
   it('an unknown alert or runbook is bad input naming what is known', async () => {
     const f = fixture();
     await expect(runRunbook(f.rb('fix-state'), f.ctx(), { lookup: f.lookup, alertId: 99 })).rejects.toThrow(/no alert #99/);
