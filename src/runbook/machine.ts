@@ -125,8 +125,9 @@ function publish(step: StepDecl, result: StepResult, facts: Record<string, unkno
 /** Moves to a target (`step id`, `runbook:<id>`, `escalate`) or, with null, to the step after `from`. */
 function go(decl: RunbookDecl, s: RunState, target: string | null, from: string, at: number, reason: string): void {
   if (target === null) {
+    // An escalate step is entered by a goto (a branch, onFail) only: the flow passes over it.
     const index = decl.steps.findIndex((x) => x.id === from);
-    const following = decl.steps[index + 1];
+    const following = decl.steps.slice(index + 1).find((x) => x.kind !== 'escalate');
     enter(decl, s, following ? following.id : null, at);
     return;
   }

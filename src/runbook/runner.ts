@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Started by the leader on its own when the alert fired. */
   automatic?: boolean;
   who?: Who;
+  /** Try a failed step of an escalated incident again (reopens it; the wizard's retry). */
+  retry?: { incidentId: number; stepId: string };
   /** Take the incident from a live holder (the person confirmed). */
   takeOver?: boolean;
   /** The other runbooks, for handovers. */
@@ -182,6 +184,7 @@ export async function pageEscalation(db: Db, ctx: RunContext, message: { title: 
 
 /** A probe's finding is passed or not-passed; anything else did its job (ok) or failed. */
 function outcomeOf(step: StepDecl, result: StepResult): TimelineOutcome {
+  if (step.kind === 'note' && !step.call) return 'noted';
   if (isFinding(step) && !step.onFail) return result.ok ? 'passed' : 'not-passed';
   return result.ok ? 'ok' : 'failed';
 }
@@ -201,6 +204,21 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
   const store = new IncidentStore(db);
   try {
     const { alert, record } = loadAlert(db, options.alertId);
+
+    // Another try of an escalated incident: reopen it at the failed step (the wizard's retry).
+    if (options.retry && !dryRun) {
+      const escalated = store.get(options.retry.incidentId);
+      if (!escalated || escalated.runbook !== decl.id || escalated.state !== 'escalated' || !escalated.machine) {
+        throw new ConfigError(`incident #${options.retry.incidentId} is not an escalated incident of runbook ${decl.id}; only those are retried`);
+      }
+      const inRunbook = lookup(escalated.machine.runbookId);
+      if (!inRunbook) throw new ConfigError(`incident #${escalated.id} is in runbook ${escalated.machine.runbookId}, which is not known here`);
+      const retried = apply(inRunbook, escalated.machine, { type: 'retry', at: now(), stepId: options.retry.stepId });
+      store.reopen(escalated.id);
+      store.saveMachine(escalated.id, retried);
+      store.takeOver(escalated.id, who, now());
+      store.addEntry(escalated.id, { runbook: inRunbook.id, step: options.retry.stepId, kind: 'retry', startedAt: now(), endedAt: now(), outcome: 'noted', summary: `step ${options.retry.stepId} tried again by ${whoLabel(who)}`, by: whoLabel(who) });
+    }
 
     // Resume the open incident of this runbook, or open one.
     let incident: Incident | null = dryRun ? null : store.activeFor(decl.id);

@@ -148,6 +148,14 @@ describe('the step machine', () => {
     expect(s.steps.page!.state).toBe('done');
   });
 
+  it('an escalate step is entered by a goto only: the steps before it pass over it', () => {
+    const d = decl([probe('a', { onFail: { goto: 'page' } }), { id: 'page', kind: 'escalate', title: 'page', why: 'x' }, probe('b')]);
+    expect(run(d, step('a', ok())).current).toBe('b');
+    const last = decl([probe('a', { onFail: { goto: 'page' } }), { id: 'page', kind: 'escalate', title: 'page', why: 'x' }]);
+    expect(run(last, step('a', ok())).phase).toBe('after');
+    expect(run(last, step('a', bad())).current).toBe('page');
+  });
+
   it('skips only where the runbook allows it, and records why', () => {
     const d = decl([probe('a', { skippable: true }), action('b'), probe('c')]);
     let s = run(d, []);

@@ -307,6 +307,26 @@ describe('the runbook runner', () => {
     await expect(runRunbook(decl, f.ctx(), { lookup: f.lookup, beforeStep: async () => ({ skip: 'no' }) })).rejects.toThrow(/may not be skipped/);
   });
 
+  it('retries the failed step of an escalated incident: the same incident reopens and goes on from there', async () => {
+    const f = fixture();
+    const first = await runRunbook(f.rb('never-fixed'), f.ctx(), { lookup: f.lookup, pageWaitMs: 0 });
+    expect(first.outcome).toBe('escalated');
+    fs.writeFileSync(path.join(f.dir, 'never'), '');
+    // The steady state failed, not a step: only a failed step is retried.
+    await expect(runRunbook(f.rb('never-fixed'), f.ctx(), { lookup: f.lookup, retry: { incidentId: first.incidentId, stepId: 'try' } })).rejects.toThrow(/only a failed step/);
+    const esc = await runRunbook(f.rb('escalate-step'), f.ctx(), { lookup: f.lookup, pageWaitMs: 0 });
+    expect(esc).toMatchObject({ outcome: 'escalated' });
+    await expect(runRunbook(f.rb('fix-state'), f.ctx(), { lookup: f.lookup, retry: { incidentId: esc.incidentId, stepId: 'probe' } })).rejects.toThrow(/not an escalated incident of runbook fix-state/);
+    // Somebody fixed the cause by hand; the failed probe is tried again and the run goes on.
+    fs.writeFileSync(path.join(f.dir, 'state'), 'healthy');
+    const again = await runRunbook(f.rb('escalate-step'), f.ctx(), { lookup: f.lookup, retry: { incidentId: esc.incidentId, stepId: 'probe' } });
+    expect(again).toMatchObject({ incidentId: esc.incidentId, resumed: true, outcome: 'resolved' });
+    expect(again.steps.map((s) => [s.step, s.outcome])).toEqual([['probe', 'ok'], ['unreached', 'noted']]);
+    const { incident, entries } = timeline(f.data, esc.incidentId);
+    expect(incident.state).toBe('resolved');
+    expect(entries.map((e) => e.kind)).toEqual(['steady-state-before', 'step', 'escalation', 'retry', 'resume', 'step', 'step', 'steady-state-after']);
+  });
+
   it('an unknown alert or runbook is bad input naming what is known', async () => {
     const f = fixture();
     await expect(runRunbook(f.rb('fix-state'), f.ctx(), { lookup: f.lookup, alertId: 99 })).rejects.toThrow(/no alert #99/);
