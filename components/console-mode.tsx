@@ -2,7 +2,7 @@ import { render } from 'ink';
 import React from 'react';
 import { JOBS } from '../jobs/index.js';
 import type { CliContext } from '../src/cli/context.js';
-import { ensureDataDir } from '../src/cli/context.js';
+import { prepareDataDir } from '../src/cli/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 import { ClockTicker } from '../src/console/clock-ticker.js';
 import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
@@ -31,7 +31,7 @@ const QUIT_GRACE_MS = 3_000;
  */
 export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = {}): Promise<number> {
   const { config } = ctx.loaded;
-  ensureDataDir(config.dataDir);
+  prepareDataDir(ctx);
   preflight(config, JOBS);
   const logger = createEngineLogger(config.dataDir, { stdout: false });
   // While this console leads, it runs the automatic runbooks itself when their alerts fire.

@@ -90,6 +90,11 @@ export class Outbox {
       .pluck().all() as ChannelName[]);
   }
 
+  /** Rows written under a dedup key, oldest first (an incident's notification, sent at most once). */
+  byDedupKey(dedupKey: string): OutboxRow[] {
+    return (this.db.prepare('SELECT * FROM outbox WHERE dedup_key = ? ORDER BY id').all(dedupKey) as Row[]).map(toRow);
+  }
+
   get(id: number): OutboxRow | null {
     const row = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
     return row ? toRow(row) : null;

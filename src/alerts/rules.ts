@@ -252,7 +252,7 @@ export const RULES: readonly RuleDefinition[] = [
   },
   // --- the supervised daemon ------------------------------------------------------------------
   {
-    id: 'daemon-dead', severity: 'critical', runbook: 'daemon-crash-loop', title: 'Daemon dead',
+    id: 'daemon-dead', severity: 'critical', runbook: 'daemon-dead', title: 'Daemon dead',
     evaluate({ daemon }) {
       if (daemon === null) return null;
       if (!daemon.configured || (daemon.state !== 'stopped' && daemon.state !== 'backoff')) return [];

@@ -4,7 +4,7 @@ export type { ChannelName, RuleId, Severity };
 
 /** The runbooks (in runbooks/) that handle an alert; the console opens one with Enter. */
 export type RunbookId =
-  | 'stale-data' | 'sync-failed' | 'db-corruption' | 'backup-stale' | 'daemon-hung'
+  | 'daemon-dead' | 'stale-data' | 'sync-failed' | 'db-corruption' | 'backup-stale' | 'daemon-hung'
   | 'daemon-crash-loop' | 'disk-low' | 'rate-limited' | 'missing-symbols';
 
 export type Labels = Record<string, string>;

@@ -12,7 +12,7 @@ import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../confi
 import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
 import type { AlertDigestOptions } from '../ops/alert-digest.js';
-import { createContext, ensureDataDir, opContext, type CliContext, type GlobalOptions } from './context.js';
+import { createContext, prepareDataDir, opContext, type CliContext, type GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, table } from './format.js';
 import { printJsonLine } from './progress.js';
@@ -74,7 +74,7 @@ function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened> {
 async function openAlertsIn(ctx: CliContext): Promise<Opened> {
   const { config } = ctx.loaded;
   const lib = await alerting();
-  const db = lib.openOpsDb(ensureDataDir(config.dataDir));
+  const db = lib.openOpsDb(prepareDataDir(ctx));
   try {
     // The log file, not stdout: the CLI's own output stays readable, and health reads the file.
     const logger = lib.createEngineLogger(config.dataDir, { stdout: false });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { getConfigValue, setConfigValue } from '../config/config-values.js';
-import { loadConfig, validateConfigFile } from '../config/load-config.js';
+import { validateConfigFile } from '../config/load-config.js';
 import { redactSecrets } from '../config/redact.js';
-import type { GlobalOptions } from './context.js';
+import { createContext, type GlobalOptions } from './context.js';
 
 function print(value: unknown, json: boolean): void {
   const text = json || typeof value !== 'string' ? JSON.stringify(value, null, json ? undefined : 2) : value;
@@ -12,10 +12,8 @@ function print(value: unknown, json: boolean): void {
 /** `config show|get|set|validate|path`: the settings as the engine sees them, secrets masked. */
 export function registerConfigCommand(program: Command, globals: () => GlobalOptions): void {
   const config = program.command('config').description('show, read, change and check the configuration');
-  const load = () => {
-    const g = globals();
-    return loadConfig({ configPath: g.config, dataDir: g.dataDir, exchangeUrl: g.exchangeUrl });
-  };
+  // The same settings as every other command: flags, environment, then what the data dir carries.
+  const load = () => createContext(globals(), false).loaded;
 
   config.command('show').description('print the effective configuration (file, environment and flags merged; secrets masked)')
     .option('--json', 'one line of JSON')

@@ -1,9 +1,10 @@
+import fs from 'node:fs';
 import type { ActionPlan } from '../common/plan.js';
+import { readDataDirSettings, rememberDataDirSettings } from '../config/data-dir-settings.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
-import { runContext, type RunContext } from '../ops/context.js';
+import { ensureDataDir, runContext, type RunContext } from '../ops/context.js';
 import { printJsonLine } from './progress.js';
 
-export { ensureDataDir } from '../ops/context.js';
 
 export interface GlobalOptions {
   dataDir?: string;
@@ -27,9 +28,31 @@ export interface CliContext {
   stderr: NodeJS.WriteStream;
 }
 
+/**
+ * The settings of a command: its flags and environment, and for what they leave out, the config
+ * and exchange its data dir was set up with (data-dir.json), so a data dir is not used with
+ * another config by accident. The first command on an existing data dir records them.
+ */
 export function createContext(globals: GlobalOptions, json: boolean): CliContext {
-  const loaded = loadConfig({ configPath: globals.config, dataDir: globals.dataDir, exchangeUrl: globals.exchangeUrl });
+  let loaded = loadConfig({ configPath: globals.config, dataDir: globals.dataDir, exchangeUrl: globals.exchangeUrl });
+  const dataDir = loaded.config.dataDir;
+  const remembered = readDataDirSettings(dataDir);
+  if (remembered) {
+    const configPath = globals.config ?? (fs.existsSync(remembered.config) ? remembered.config : undefined);
+    const exchangeUrl = globals.exchangeUrl ?? remembered.exchangeUrl;
+    if (configPath !== globals.config || exchangeUrl !== globals.exchangeUrl) loaded = loadConfig({ configPath, dataDir, exchangeUrl });
+  }
   return { loaded, json, stdout: process.stdout, stderr: process.stderr };
+}
+
+/**
+ * The command's data dir, created when missing (refused, named, when not writable), carrying the
+ * settings it was first used with (see createContext). Every command that writes to it calls this.
+ */
+export function prepareDataDir(ctx: CliContext): string {
+  const dir = ensureDataDir(ctx.loaded.config.dataDir);
+  rememberDataDirSettings(dir, { config: ctx.loaded.path, exchangeUrl: ctx.loaded.config.exchange.url });
+  return dir;
 }
 
 /**
@@ -38,6 +61,7 @@ export function createContext(globals: GlobalOptions, json: boolean): CliContext
  * own lines instead. `confirm` answers plans (default: refuse, naming --yes).
  */
 export function opContext(ctx: CliContext, confirm?: (plan: ActionPlan) => Promise<number>): RunContext {
+  prepareDataDir(ctx);
   return runContext(ctx.loaded, {
     emit: ctx.json ? (event) => printJsonLine(ctx.stdout, event) : undefined,
     confirm,

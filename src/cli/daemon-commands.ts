@@ -7,7 +7,7 @@ import type { RunContext } from '../ops/context.js';
 import { pauseDaemon, restartDaemon, resumeDaemon } from '../ops/leader.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { openOpsDb } from '../store/ops-db.js';
-import { createContext, ensureDataDir, opContext, type GlobalOptions, type ProgramResult } from './context.js';
+import { createContext, prepareDataDir, opContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, statusMark } from './format.js';
 import { printJsonLine } from './progress.js';
@@ -60,7 +60,7 @@ Exit codes: 0 done, 1 failed or no engine leader running, 2 usage, 124 no answer
       }
       const timeoutMs = parseTimeout(o.timeout);
       const ctx = createContext(globals(), Boolean(o.json));
-      const db = openOpsDb(ensureDataDir(ctx.loaded.config.dataDir));
+      const db = openOpsDb(prepareDataDir(ctx));
       try {
         if (action === 'status') {
           printDaemonStatus(db, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);

@@ -5,7 +5,7 @@ import { createEngineLogger } from '../engine/logger.js';
 import { preflight } from '../engine/preflight.js';
 import { autoRunbooks } from '../ops/auto-runbooks.js';
 import { runContext } from '../ops/context.js';
-import { ensureDataDir, type CliContext } from './context.js';
+import { prepareDataDir, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 
 /**
@@ -14,7 +14,7 @@ import { EXIT } from './exit-codes.js';
  */
 export async function runDaemon(ctx: CliContext): Promise<number> {
   const { config } = ctx.loaded;
-  ensureDataDir(config.dataDir);
+  prepareDataDir(ctx);
   preflight(config, JOBS);
   const logger = createEngineLogger(config.dataDir, { stdout: true });
   // The leader runs the automatic runbooks itself when their alerts fire; a stop cancels them.

@@ -10,7 +10,7 @@ import { resolveSchedule } from '../engine/scheduler.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { durationMs } from '../config/schema.js';
 import { openOpsDb } from '../store/ops-db.js';
-import { createContext, ensureDataDir, type GlobalOptions } from './context.js';
+import { createContext, prepareDataDir, type GlobalOptions } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { durationOrDash, isoOrDash, relative, statusMark, table } from './format.js';
 import { printJsonLine } from './progress.js';
@@ -19,7 +19,7 @@ import { parseJobArgs } from './job-commands.js';
 
 function openOps(globals: GlobalOptions, json: boolean) {
   const ctx = createContext(globals, json);
-  const db = openOpsDb(ensureDataDir(ctx.loaded.config.dataDir));
+  const db = openOpsDb(prepareDataDir(ctx));
   return { ctx, db };
 }
 

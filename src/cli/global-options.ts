@@ -21,12 +21,18 @@ const HEADLESS = new Set(['--daemon', '--help', '-h', '--version', '-V']);
  * terminal on stdout. Values of the global options (`--data-dir run`) are not subcommands.
  */
 export function wantsConsole(argv: readonly string[], isTTY = Boolean(process.stdout.isTTY)): boolean {
+  if (firstOperand(argv) !== null) return false;
+  return !argv.slice(2).some((arg) => HEADLESS.has(arg)) && isTTY;
+}
+
+/** The first word of argv that is neither a global option nor its value: the subcommand asked for. */
+export function firstOperand(argv: readonly string[]): string | null {
   const takesValue = new Set(GLOBAL_OPTIONS.filter((o) => o.required || o.optional).map((o) => o.long!));
   for (let i = 2; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--') return null;
     if (takesValue.has(arg)) i++;
-    else if (!arg.startsWith('-')) return false;
-    else if (HEADLESS.has(arg)) return false;
+    else if (!arg.startsWith('-')) return arg;
   }
-  return isTTY;
+  return null;
 }

@@ -30,7 +30,8 @@ export const OPERATION_COMMANDS: OperationCommands = {
       .option('--lookback <n>', 're-fetch the newest N stored candles of each series')
       .option('--backfill-days <d>', 'how far back an empty series is filled (default: from config)')
       .option('--weight-budget <n>', 'request weight per minute for this run (default: from config, 480)')
-      .option('--timeout <duration>', 'stop after this long and exit 124 (default: from config, 30m)'),
+      .option('--timeout <duration>', 'stop after this long and exit 124 (default: from config, 30m)')
+      .option('--untracked-intervals', 'allow intervals the config does not track (no freshness or gap checks for them)'),
     parse: (raw, config) => syncFlags(raw as RawSyncOptions, config),
     run: async (o, ctx) => (await import('./sync-command.js')).syncCommand(o, ctx),
   },

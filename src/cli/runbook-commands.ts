@@ -6,7 +6,7 @@ import type { Incident, TimelineEntry } from '../runbook/incidents.js';
 import type { RunSummary } from '../runbook/runner.js';
 import type { RunbookDecl, StepDecl } from '../runbook/types.js';
 import { confirmOnTerminal } from './confirm.js';
-import { createContext, ensureDataDir, opContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
+import { createContext, opContext, prepareDataDir, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, statusMark, table } from './format.js';
 import { printJsonLine } from './progress.js';
@@ -155,7 +155,7 @@ async function runCommand(id: string, flags: RunFlags, globals: GlobalOptions): 
 
 async function incidents(ctx: CliContext) {
   const [{ openOpsDb }, { IncidentStore }] = await Promise.all([import('../store/ops-db.js'), import('../runbook/incidents.js')]);
-  const db = openOpsDb(ensureDataDir(ctx.loaded.config.dataDir));
+  const db = openOpsDb(prepareDataDir(ctx));
   return { db, store: new IncidentStore(db) };
 }
 

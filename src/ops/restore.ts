@@ -1,5 +1,12 @@
+import path from 'node:path';
+import { listBackups, listRecoveries, type Recovery } from '../backup/catalog.js';
+import { describeDiagnosis, diagnose } from '../backup/diagnose.js';
+import { recoverPlan, restorePlan } from '../backup/plans.js';
 import { runRecover } from '../backup/recover.js';
-import { runRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
+import { runRestore, selectForRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
+import { recoveryCandidates } from '../backup/selection.js';
+import type { ActionPlan } from '../common/plan.js';
+import { MARKET_DB_FILE } from '../store/market-db.js';
 import { tierSettings } from '../backup/tiers.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { openOpsDb } from '../store/ops-db.js';
@@ -43,4 +50,41 @@ export function recoverySummaryJson(o: RecoveryOutcome) {
     resync: o.resync ? { status: o.resync.status, candlesStored: o.resync.candlesStored, series: o.resync.series, failures: o.resync.failures } : null,
     steps: o.steps, error: o.error,
   };
+}
+
+/**
+ * The plan a restore would ask consent for, without doing anything: which copy, its age, size,
+ * newest candle and the resync. Throws as the restore would when nothing matches the selection.
+ */
+export function restorePreview(options: { selection: RestoreSelection }, ctx: RunContext): ActionPlan {
+  const ops = openOpsDb(ctx.dataDir);
+  try {
+    const candidates = selectForRestore(ops, options.selection);
+    return restorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, series: ctx.loaded.config, now: Date.now() });
+  } finally {
+    ops.close();
+  }
+}
+
+/** The plan a recovery would ask consent for, or null when the store is healthy (nothing to do). */
+export function recoverPreview(_options: Record<string, never>, ctx: RunContext): ActionPlan | null {
+  const d = diagnose(path.join(ctx.dataDir, MARKET_DB_FILE));
+  if (d.state === 'healthy') return null;
+  const ops = openOpsDb(ctx.dataDir);
+  try {
+    const known = recoveryCandidates(listBackups(ops));
+    return recoverPlan({ diagnosis: describeDiagnosis(d), indexOnly: d.state === 'index-only', first: known[0] ?? null, candidates: known.length, series: ctx.loaded.config, now: Date.now() });
+  } finally {
+    ops.close();
+  }
+}
+
+/** Restores and recoveries recorded since `since`, newest first (what a re-run step checks before restoring again). */
+export function recoveriesSince(options: { since: number }, ctx: RunContext): Recovery[] {
+  const ops = openOpsDb(ctx.dataDir);
+  try {
+    return listRecoveries(ops).filter((r) => r.startedAt >= options.since);
+  } finally {
+    ops.close();
+  }
 }

@@ -9,6 +9,8 @@ export interface RawSyncOptions {
   backfillDays?: string;
   weightBudget?: string;
   timeout?: string;
+  /** Store intervals the config does not track (they get no freshness checks and no validation). */
+  untrackedIntervals?: boolean;
 }
 
 export interface SyncOptions {
@@ -57,6 +59,10 @@ export function resolveSyncOptions(raw: RawSyncOptions, config: Config): SyncOpt
   const badInterval = intervals.find((i) => !isInterval(i));
   if (badInterval !== undefined || intervals.length === 0) {
     throw new ConfigError(`--intervals: unknown interval ${JSON.stringify(badInterval ?? raw.intervals)}; expected a comma list of ${INTERVALS.join(', ')}`);
+  }
+  const untracked = intervals.filter((i) => !config.intervals.includes(i as Interval));
+  if (untracked.length && !raw.untrackedIntervals) {
+    throw new ConfigError(`--intervals: ${untracked.join(', ')} ${untracked.length > 1 ? 'are' : 'is'} not tracked by this pipeline (configured: ${config.intervals.join(', ')}); nothing would check ${untracked.length > 1 ? 'their' : 'its'} freshness or gaps. Add ${untracked.length > 1 ? 'them' : 'it'} to the config's intervals, or pass --untracked-intervals to store ${untracked.length > 1 ? 'them' : 'it'} anyway`);
   }
   let timeoutMs = durationMs(config.sync.timeout);
   if (raw.timeout !== undefined) {

@@ -26,8 +26,9 @@ describe('alert rules', () => {
     expect(RULES.map((r) => r.id)).toEqual([...RULE_IDS]);
     expect(RULES.filter((r) => r.severity === 'critical').map((r) => r.id)).toEqual(['sync-failed', 'sync-timeout', 'data-stale', 'db-corruption', 'daemon-dead', 'daemon-crash-loop']);
     expect(RULES.filter((r) => r.severity === 'info').map((r) => r.id)).toEqual(['disk-low', 'script-errors']);
-    const runbooks = ['stale-data', 'sync-failed', 'db-corruption', 'backup-stale', 'daemon-hung', 'daemon-crash-loop', 'disk-low', 'rate-limited', 'missing-symbols'];
+    const runbooks = ['daemon-dead', 'stale-data', 'sync-failed', 'db-corruption', 'backup-stale', 'daemon-hung', 'daemon-crash-loop', 'disk-low', 'rate-limited', 'missing-symbols'];
     for (const r of RULES) expect(runbooks).toContain(r.runbook);
+    expect(RULES.find((r) => r.id === 'daemon-dead')?.runbook).toBe('daemon-dead');
   });
 
   it('finds nothing when all is well', () => {

@@ -1,0 +1,48 @@
+import type { RunbookDecl } from '../src/runbook/types.js';
+import { actions, checks } from '../src/runbook/library/index.js';
+import { escalation, pageStep, resolvedStep } from './shared.js';
+
+const TITLE = 'Backup stale';
+
+/** The seeds' "Backup >26h old" row (<4 h to fix): check what stops it, back up now. */
+export const backupStale: RunbookDecl = {
+  id: 'backup-stale',
+  title: TITLE,
+  summary: 'The newest verified backup is older than the limit. Check the disk and the store (a damaged store must not be backed up), then take a verified backup now.',
+  opensOn: ['backup-stale'],
+  steadyState: [checks.rulesClear(['backup-stale'])],
+  steps: [
+    {
+      id: 'age', kind: 'probe', title: 'Newest verified backup per tier',
+      why: 'Which tier is late and by how much.',
+      call: checks.backupAge(),
+      next: [{ when: 'every tier is fresh', test: (r) => r.ok, goto: 'resolved' }],
+    },
+    {
+      id: 'disk', kind: 'probe', title: 'Disk space',
+      why: 'A full backup disk is the usual cause.',
+      call: checks.diskSpace(),
+      next: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', goto: 'runbook:disk-low' }],
+    },
+    {
+      id: 'integrity', kind: 'probe', title: 'Is market.db sound?',
+      why: 'Backing up a damaged store would replace good copies with a bad one.',
+      call: checks.integrity(),
+      next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
+    },
+    {
+      id: 'backup', kind: 'action', title: 'Back up now', risk: 'mutate',
+      why: 'A snapshot to every configured tier, verified before it counts.',
+      call: actions.backupNow(),
+      alreadyDone: checks.backupAge(),
+      onFail: { retry: 1, goto: 'page' },
+      next: [{ when: 'verified', test: (r) => r.ok, goto: 'resolved' }],
+    },
+    pageStep(TITLE),
+    resolvedStep,
+  ],
+  escalation: escalation('investigate the backup job', 'review the backup design', { l2: '4h', l3: '1d' }),
+  automatic: false,
+  targetTime: '4h',
+  rootCauses: ['Disk full', 'Backup job failed', 'DB corruption', 'Other'],
+};

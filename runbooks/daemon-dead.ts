@@ -1,0 +1,57 @@
+import type { RunbookDecl } from '../src/runbook/types.js';
+import { actions, checks, waits } from '../src/runbook/library/index.js';
+import { escalation, pageStep, resolvedStep } from './shared.js';
+
+const TITLE = 'Backtest daemon died';
+
+/** Scenario 1 of the seeds ("Daemon Crashed", 2 min): confirm, read why, check the store, restart only onto a sound store. */
+export const daemonDead: RunbookDecl = {
+  id: 'daemon-dead',
+  title: TITLE,
+  summary: 'The supervised backtest daemon is not running and has not come back by itself. Confirm it is really down, read why it stopped, check that market.db is sound, and restart it through the engine\'s leader; a damaged store goes to db-corruption first, since a restart onto it would only crash again.',
+  opensOn: ['daemon-dead'],
+  steadyState: [checks.rulesClear(['daemon-dead'])],
+  steps: [
+    {
+      id: 'confirm-down', kind: 'probe', title: 'Is it really down?',
+      why: 'The recorded PID is checked against /proc with its start time (a recycled PID is not our daemon); the last exit code and events say how it ended.',
+      call: checks.daemonStatus(),
+      publishes: ['state', 'pid', 'lastExitCode', 'lastExitSignal', 'crashesInWindow'],
+      next: [{ when: 'it is running again (the supervisor brought it back)', test: (r) => r.ok, goto: 'wait-heartbeat' }],
+    },
+    {
+      id: 'log-errors', kind: 'probe', title: 'Last error lines of its log',
+      why: 'Why it stopped, in its own words, before anything is restarted.',
+      call: checks.daemonLog({ lines: 20, errorsOnly: true }),
+      publishes: ['lastError'],
+    },
+    {
+      id: 'integrity', kind: 'probe', title: 'Is market.db sound?',
+      why: 'A daemon reading a damaged store crashes again: integrity_check first (read-only).',
+      call: checks.integrity({ lines: 20 }),
+      publishes: ['state', 'problems'],
+      next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
+    },
+    {
+      id: 'restart', kind: 'action', title: 'Restart it through the leader', risk: 'mutate',
+      why: 'The engine that holds the lease owns the daemon: it restarts it (a deliberate restart, no crash counted).',
+      call: actions.restartDaemon({ reason: 'runbook daemon-dead' }),
+      alreadyDone: checks.heartbeatFresh(),
+      onFail: { retry: 1, goto: 'page' },
+    },
+    {
+      id: 'wait-heartbeat', kind: 'wait-until', title: 'Wait for a fresh heartbeat',
+      why: 'Running is not enough: it must beat (write its heartbeat file) after it started.',
+      call: waits.freshHeartbeat(),
+      wait: { timeoutMs: 120_000, everyMs: 2_000 },
+      onFail: { goto: 'page' },
+      next: [{ when: 'it beats', test: (r) => r.ok, goto: 'resolved' }],
+    },
+    pageStep(TITLE),
+    resolvedStep,
+  ],
+  escalation: escalation('if the restart fails 3 times', 'investigate the root cause', { l2: '5m', l3: '30m' }),
+  automatic: true,
+  targetTime: '2m',
+  rootCauses: ['Process crash', 'DB corruption', 'Out of memory', 'Other'],
+};

@@ -1,0 +1,49 @@
+import type { RunbookDecl } from '../src/runbook/types.js';
+import { actions, checks, waits } from '../src/runbook/library/index.js';
+import { escalation, pageStep, resolvedStep } from './shared.js';
+
+const TITLE = 'Backtest daemon hung';
+
+/** Scenario 4 of the seeds ("CPU Spike / Process Hang", 5 min): capture diagnostics, kill, restart, wait for a heartbeat. */
+export const daemonHung: RunbookDecl = {
+  id: 'daemon-hung',
+  title: TITLE,
+  summary: 'The daemon runs but its heartbeat is stale, or it burns CPU or memory past the limits. Capture what it is doing (process state, wchan, kernel stack, CPU/RSS history, last log lines) into the incident, then restart it (SIGTERM, SIGKILL after the grace) and wait for a fresh heartbeat.',
+  opensOn: ['daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high'],
+  steadyState: [checks.rulesClear(['daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high'])],
+  steps: [
+    {
+      id: 'status', kind: 'probe', title: 'Daemon state and heartbeat',
+      why: 'Which process, since when, how old its heartbeat is.',
+      call: checks.daemonStatus(),
+      publishes: ['pid', 'state', 'heartbeatAgeMs'],
+    },
+    {
+      id: 'diagnostics', kind: 'probe', title: 'Capture what it is doing',
+      why: 'Before it is killed: /proc state and wchan, the kernel stack where readable, CPU/RSS history, last log lines; kept with the incident.',
+      call: checks.hangDiagnostics(),
+      publishes: ['diagnostics', 'procState', 'wchan'],
+    },
+    {
+      id: 'restart', kind: 'action', title: 'Kill and restart it', risk: 'mutate',
+      why: 'The leader sends SIGTERM to its process group, SIGKILL after daemon.killGrace, and starts it again.',
+      call: actions.restartDaemon({ reason: 'runbook daemon-hung' }),
+      alreadyDone: checks.daemonReplaced({ fact: 'status.pid' }),
+      onFail: { retry: 1, goto: 'page' },
+    },
+    {
+      id: 'wait-heartbeat', kind: 'wait-until', title: 'Wait for a fresh heartbeat',
+      why: 'The new process must beat within the limit.',
+      call: waits.freshHeartbeat(),
+      wait: { timeoutMs: 120_000, everyMs: 2_000 },
+      onFail: { goto: 'page' },
+      next: [{ when: 'it beats', test: (r) => r.ok, goto: 'resolved' }],
+    },
+    pageStep(TITLE),
+    resolvedStep,
+  ],
+  escalation: escalation('if it hangs again after a restart', 'investigate the root cause', { l2: '10m', l3: '1h' }),
+  automatic: true,
+  targetTime: '5m',
+  rootCauses: ['Process hang', 'CPU spike', 'Memory leak', 'Other'],
+};

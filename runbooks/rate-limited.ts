@@ -1,0 +1,51 @@
+import type { RunbookDecl } from '../src/runbook/types.js';
+import { actions, checks, waits } from '../src/runbook/library/index.js';
+import { escalation, pageStep, resolvedStep } from './shared.js';
+
+const TITLE = 'Rate-limited by the exchange';
+
+/** The seeds' "Rate limit abuse" row: wait it out, then sync at a lower share of the weight. */
+export const rateLimited: RunbookDecl = {
+  id: 'rate-limited',
+  title: TITLE,
+  summary: 'The exchange answered 429 too often, or banned this IP (418). Read the rate-limit state, wait out a ban without knocking (requests during a ban make it longer), then sync the stale series at half the usual weight budget.',
+  opensOn: ['rate-limit-abuse'],
+  steadyState: [checks.rulesClear(['rate-limit-abuse'])],
+  steps: [
+    {
+      id: 'rate-limit', kind: 'probe', title: 'Rate-limit state',
+      why: 'Weight used by the last sync, 429s in the alert\'s window, a ban and its end.',
+      call: checks.rateLimit(),
+      publishes: ['bannedUntil', 'banned', 'hits429InWindow'],
+      next: [{ when: 'a ban is in force', test: (r) => r.data.banned === true, goto: 'wait-ban' }],
+    },
+    {
+      id: 'exchange', kind: 'probe', title: 'Does the exchange answer?',
+      why: 'GET /fapi/v1/time once (weight 1).',
+      call: checks.exchangeReachable(),
+      publishes: ['latencyMs'],
+      next: [{ when: 'it answers', test: (r) => r.ok, goto: 'sync-slow' }],
+    },
+    {
+      id: 'wait-ban', kind: 'wait-until', title: 'Wait for the ban to end',
+      why: 'Nothing is sent before the ban\'s recorded end; then one request checks it is over.',
+      call: waits.banOver(),
+      wait: { timeoutMs: 2 * 3_600_000, everyMs: 30_000 },
+      onFail: { goto: 'page' },
+    },
+    {
+      id: 'sync-slow', kind: 'action', title: 'Sync the stale series at half the weight', risk: 'mutate',
+      why: 'The IP\'s weight is shared with the live trader: catch up at half the sync\'s usual share.',
+      call: actions.syncSeries({ weightShare: 0.5 }),
+      alreadyDone: checks.seriesFresh(),
+      onFail: { goto: 'page' },
+      next: [{ when: 'caught up', test: (r) => r.ok, goto: 'resolved' }],
+    },
+    pageStep(TITLE),
+    resolvedStep,
+  ],
+  escalation: escalation('check concurrent requests on the IP', 'scale the infrastructure', { l2: '15m', l3: '2h' }),
+  automatic: false,
+  targetTime: '15m',
+  rootCauses: ['API throttle', 'Concurrent requests on the IP', 'Other'],
+};

@@ -1,0 +1,63 @@
+import { finishRun, startRun, type FinalStatus } from '../engine/run-history.js';
+import { NoLeaderError } from '../engine/requests.js';
+import { openOpsDb } from '../store/ops-db.js';
+import type { RunContext } from './context.js';
+import { runOperation, type OperationName, type OptionsOf } from './index.js';
+import { runJob } from './leader.js';
+
+export interface JobRunResult {
+  /** Who ran it: the engine's leader (as its child, under the job's lock), or this process when no engine leads. */
+  where: 'leader' | 'here';
+  runId: number | null;
+  status: FinalStatus | 'failed';
+  summary: Record<string, unknown> | null;
+  error: string | null;
+}
+
+/** A result's status word, where it has one (sync's summary, validation's report, a backup's tiers). */
+function statusOf(result: unknown): FinalStatus {
+  const status = (result as { status?: unknown } | null)?.status;
+  if (status === 'success' || status === 'partial' || status === 'failed' || status === 'timeout') return status;
+  if (status === 'ok' || status === 'clean') return 'success';
+  if (status === 'problems') return 'partial';
+  if (status === 'warn' || status === 'warning') return 'partial';
+  if (status === 'critical') return 'failed';
+  return 'success';
+}
+
+/**
+ * Runs a job's operation with these options: on the leader when an engine leads (its history,
+ * its lock, its log), else here under the operation's own lock, recorded in the run history with
+ * trigger `runbook` so the alert rules judge it like any run.
+ */
+export async function runJobAnywhere<K extends OperationName>(
+  ctx: RunContext, job: string, operation: K, options: OptionsOf<K>, timeoutMs: number,
+): Promise<JobRunResult> {
+  try {
+    const request = await runJob<K>(ctx, job, options, 'runbook', { timeoutMs, reason: 'runbook step' });
+    const r = (request.result ?? {}) as Record<string, unknown>;
+    return {
+      where: 'leader', runId: typeof r.runId === 'number' ? r.runId : null,
+      status: (typeof r.status === 'string' ? r.status : request.state === 'done' ? 'success' : 'failed') as FinalStatus,
+      summary: (r.summary as Record<string, unknown> | null) ?? null, error: typeof r.error === 'string' ? r.error : null,
+    };
+  } catch (error) {
+    if (!(error instanceof NoLeaderError)) throw error;
+  }
+  const ops = openOpsDb(ctx.dataDir);
+  const started = Date.now();
+  const runId = startRun(ops, { job, trigger: 'runbook' });
+  try {
+    const result = await runOperation(operation, options, ctx);
+    const status = statusOf(result);
+    const summary = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
+    finishRun(ops, runId, { status, exitCode: status === 'success' ? 0 : 1, durationMs: Date.now() - started, summary });
+    return { where: 'here', runId, status, summary, error: null };
+  } catch (error) {
+    const message = (error as Error).message;
+    finishRun(ops, runId, { status: 'failed', exitCode: 1, durationMs: Date.now() - started, summary: { error: message } });
+    return { where: 'here', runId, status: 'failed', summary: { error: message }, error: message };
+  } finally {
+    ops.close();
+  }
+}

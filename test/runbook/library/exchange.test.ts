@@ -1,0 +1,129 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { actions, checks, waits } from '../../../src/runbook/library/index.js';
+import { writeTestConfig } from '../../helpers/cli.js';
+import { simulator } from '../../helpers/simulated-exchange.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { engineFixture, startDaemon } from '../../helpers/daemon.js';
+import { stepContext, until, withFacts } from './helpers.js';
+
+const HOUR = 3_600_000;
+
+/** A data dir and config against a simulator whose clock is ours, so freshness is judged against now. */
+async function fixture(settings: Record<string, unknown> = {}, sim: Record<string, unknown> = {}) {
+  const exchange = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now, ...sim });
+  const dir = tempDir('cfa-rb-exchange-');
+  const dataDir = path.join(dir, 'data');
+  const configFile = writeTestConfig(dir, { symbols: exchange.symbols.slice(0, 2), intervals: ['1h', '4h'], sync: { backfillDays: 2 }, ...settings });
+  const ctx = stepContext({ dataDir, configFile, exchangeUrl: exchange.url });
+  return { sim: exchange, dataDir, configFile, ctx };
+}
+
+describe('step library: the exchange (stale series, sync of those only, reachability, rate limits, a 418 ban)', () => {
+  it('finds the series whose recent candles were deleted, syncs only those, and they are fresh again', async () => {
+    const { sim, ctx, dataDir } = await fixture();
+    const first = await actions.syncSeries({ all: true }).run(ctx);
+    expect(first.ok, first.summary).toBe(true);
+    expect((await checks.staleSeries().run(ctx)).ok).toBe(true);
+
+    // The fault: the last 12 hours of one series are gone.
+    const [symbol] = sim.symbols;
+    const db = new Database(path.join(dataDir, 'market.db'));
+    const deleted = db.prepare(`DELETE FROM candles WHERE symbol = ? AND interval = '1h' AND open_time > ?`).run(symbol, Date.now() - 12 * HOUR).changes;
+    db.close();
+    expect(deleted).toBeGreaterThanOrEqual(11);
+
+    const stale = await checks.staleSeries().run(ctx);
+    expect(stale.ok).toBe(false);
+    expect(stale.data.stale).toEqual([expect.objectContaining({ symbol, interval: '1h', limitMs: 6 * HOUR })]);
+    expect((stale.data.stale as { ageMs: number }[])[0]!.ageMs).toBeGreaterThan(10 * HOUR);
+    expect(stale.output![0]).toMatch(new RegExp(`^${symbol} 1h: \\d+h`));
+    const after = withFacts(ctx, 'stale-series', stale.data);
+    expect((await checks.seriesFresh().run(after)).ok).toBe(false);
+
+    const plan = await actions.syncSeries({ fact: 'stale' }).plan!(after);
+    expect(plan.data).toEqual({ symbols: [symbol], intervals: ['1h'] });
+    sim.resetStats();
+    const synced = await actions.syncSeries({ fact: 'stale' }).run(after);
+    expect(synced.ok, synced.summary).toBe(true);
+    expect(synced.data).toMatchObject({ where: 'here', symbols: [symbol], intervals: ['1h'], status: 'success' });
+    expect(synced.data.candlesStored).toBe(deleted);
+    // Only that series was asked for.
+    expect(sim.stats.requests.klines).toBeLessThanOrEqual(2);
+    expect((await waits.fresh().run(after)).ok).toBe(true);
+    expect((await checks.rulesClear(['data-stale', 'data-stale-early']).run(after)).ok).toBe(true);
+    // The run is in the history: the sync-failed runbook's check sees it.
+    expect((await checks.lastSync().run(after)).ok).toBe(true);
+  }, 60_000);
+
+  it('reachable: /fapi/v1/time answers with its latency; rate-limit state is clean', async () => {
+    const { ctx } = await fixture();
+    const r = await checks.exchangeReachable().run(ctx);
+    expect(r.ok, r.summary).toBe(true);
+    expect(r.data).toMatchObject({ reachable: true, banned: false });
+    expect(r.data.latencyMs).toEqual(expect.any(Number));
+    expect(r.summary).toMatch(/answers in \d+ ms/);
+    const rate = await checks.rateLimit().run(ctx);
+    expect(rate.ok).toBe(true);
+    expect(rate.data).toMatchObject({ banned: false, hits429InWindow: 0, lastSync: null });
+  });
+
+  it('a long 418 ban: the probe names its end, the failed sync records it, rate-limit state says banned, and nobody knocks before it ends', async () => {
+    const { sim, ctx } = await fixture({}, { banMs: 30 * 60_000 });
+    sim.failNext('418', 1, 'all');
+    const probe = await checks.exchangeReachable().run(ctx);
+    expect(probe.ok).toBe(false);
+    expect(probe.data.banned).toBe(true);
+    const bannedUntil = probe.data.bannedUntil as number;
+    expect(bannedUntil).toBeGreaterThan(Date.now() + 5 * 60_000);
+    expect(probe.summary).toMatch(/^banned until \d{4}-/);
+
+    // A sync during the ban fails at once (it does not sleep through a long ban) and its summary says why.
+    const sync = await actions.syncSeries({ all: true }).run(ctx);
+    expect(sync.ok).toBe(false);
+    expect(sync.summary + JSON.stringify(sync.data)).toMatch(/banned this IP until/);
+    const rate = await checks.rateLimit().run(ctx);
+    expect(rate.ok).toBe(false);
+    expect(rate.data.banned).toBe(true);
+    expect(Math.abs((rate.data.bannedUntil as number) - bannedUntil)).toBeLessThan(1000);
+    expect(rate.summary).toMatch(/^BANNED until/);
+
+    sim.resetStats();
+    const early = await checks.banLifted().run(ctx);
+    expect(early.ok).toBe(false);
+    expect(early.summary).toMatch(/not asking before then/);
+    expect(sim.stats.totalRequests).toBe(0);
+  }, 60_000);
+
+  it('a short 418 ban: the wait polls until the exchange answers again, not before the ban ends', async () => {
+    const { sim, ctx } = await fixture({}, { banMs: 3_000 });
+    sim.failNext('418', 1, 'all');
+    const probe = await checks.exchangeReachable().run(ctx);
+    expect(probe.data.banned).toBe(true);
+    expect((await waits.banOver().run(ctx)).ok).toBe(false);
+    const lifted = await until(waits.banOver(), ctx, 20_000, 250);
+    expect(lifted.ok).toBe(true);
+    expect(Date.now()).toBeGreaterThanOrEqual(probe.data.bannedUntil as number);
+  }, 60_000);
+
+  it('with an engine leading, the sync of the stale series runs on the leader, as its job, under its history', async () => {
+    const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
+    const dir = tempDir('cfa-rb-leader-');
+    const args = engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] });
+    const engine = startDaemon(args);
+    try {
+      await engine.waitFor((l) => l.msg === 'became leader');
+      const ctx = stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url });
+      const r = await actions.syncSeries({ symbols: [sim.symbols[0]!], intervals: ['4h'] }).run(ctx);
+      expect(r.ok, r.summary).toBe(true);
+      expect(r.data).toMatchObject({ where: 'leader', status: 'success', symbols: [sim.symbols[0]], intervals: ['4h'] });
+      expect(r.data.runId).toEqual(expect.any(Number));
+      const last = await checks.lastSync().run(ctx);
+      expect(last.data.runId).toBe(r.data.runId);
+    } finally {
+      engine.child.kill('SIGTERM');
+      await engine.child.catch(() => {});
+    }
+  }, 60_000);
+});
