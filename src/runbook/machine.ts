@@ -46,7 +46,7 @@ export interface RunState {
   before: SteadyStateCheck | null;
   after: SteadyStateCheck | null;
   outcome: RunOutcome | null;
-  /** Published values: `<stepId>.<key>` for every key, and the bare key for the step's `publishes`. */
+  /** Published values: every key of every result, as `<stepId>.<key>` and bare. */
   facts: Record<string, unknown>;
   /** Step ids in the order they were entered (the timeline's skeleton, the loop guard). */
   path: string[];
@@ -117,9 +117,12 @@ function clone(state: RunState): RunState {
   return structuredClone(state);
 }
 
+/** Every key of the result, as `<stepId>.<key>` and bare (a later step's value replaces an earlier one's). */
 function publish(step: StepDecl, result: StepResult, facts: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(result.data)) facts[`${step.id}.${key}`] = value;
-  for (const key of step.publishes ?? []) if (Object.hasOwn(result.data, key)) facts[key] = result.data[key];
+  for (const [key, value] of Object.entries(result.data)) {
+    facts[`${step.id}.${key}`] = value;
+    facts[key] = value;
+  }
 }
 
 /** Moves to a target (`step id`, `runbook:<id>`, `escalate`) or, with null, to the step after `from`. */

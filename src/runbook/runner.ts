@@ -8,12 +8,7 @@
 import { Declined, type ActionPlan } from '../common/plan.js';
 import { ConfigError } from '../config/config-error.js';
 import { AlertStore } from '../alerts/alert-state.js';
-import { createChannels, routeFor } from '../alerts/channels/resolve.js';
-import { Outbox } from '../alerts/outbox.js';
-import { DeliveryWorker } from '../alerts/delivery-worker.js';
-import { instanceName } from '../alerts/settings.js';
-import type { MessageNotification } from '../alerts/types.js';
-import { durationMs } from '../config/schema.js';
+import { sendIncidentMessage } from '../alerts/incident-notify.js';
 import type { RunContext } from '../ops/context.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { Db } from '../store/sqlite.js';
@@ -160,26 +155,13 @@ function loadAlert(db: Db, id: number | null | undefined): { alert: StepContext[
 }
 
 /**
- * Pages the escalation path through the alert outbox (the critical route's channels), and gives
- * delivery `waitMs` before leaving the rest to the engine's worker.
+ * Pages the escalation path through the alert outbox (src/alerts/incident-notify.ts: the critical
+ * route, under the incident's page key, so a page already sent by the runbook's own page step, or
+ * before a crash, is not sent again), and gives delivery `waitMs` before the engine's worker.
  */
-export async function pageEscalation(db: Db, ctx: RunContext, message: { title: string; text: string }, at: number, waitMs: number): Promise<{ channels: string[]; outboxIds: number[] }> {
-  const { config } = ctx.loaded;
-  const { channels } = createChannels(config.alerts, process.env);
-  const targets = routeFor(config.alerts, channels, 'critical');
-  if (targets.length === 0) return { channels: [], outboxIds: [] };
-  const payload: MessageNotification = { kind: 'escalation', title: message.title, text: message.text, at, instance: instanceName(config) };
-  const outboxIds = db.transaction(() => new Outbox(db).enqueue(targets.map((channel) => ({ channel, kind: 'escalation' as const, payload, at }))))();
-  if (waitMs > 0) {
-    const { delivery } = config.alerts;
-    const worker = new DeliveryWorker({
-      db, channels, groupWaitMs: 0, maxAttempts: delivery.maxAttempts,
-      backoffBaseMs: durationMs(delivery.backoffBase), backoffMaxMs: durationMs(delivery.backoffMax),
-      claimTtlMs: 2 * durationMs(delivery.requestTimeout) + 30_000,
-    });
-    await worker.drain({ maxWaitMs: waitMs });
-  }
-  return { channels: targets, outboxIds };
+export async function pageEscalation(db: Db, ctx: RunContext, incident: { id: number; alertId: number | null }, message: { title: string; text: string }, waitMs: number): Promise<{ channels: string[]; outboxIds: number[]; already: boolean }> {
+  const sent = await sendIncidentMessage(db, ctx.loaded.config, { key: `incident/${incident.id}/page`, page: true, alertId: incident.alertId, ...message }, { waitMs });
+  return { channels: sent.channels, outboxIds: sent.outboxIds, already: sent.already };
 }
 
 /** A probe's finding is passed or not-passed; anything else did its job (ok) or failed. */
@@ -203,7 +185,8 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
   const db = openOpsDb(ctx.dataDir);
   const store = new IncidentStore(db);
   try {
-    const { alert, record } = loadAlert(db, options.alertId);
+    const opened = loadAlert(db, options.alertId);
+    const record = opened.record;
 
     // Another try of an escalated incident: reopen it at the failed step (the wizard's retry).
     if (options.retry && !dryRun) {
@@ -245,6 +228,11 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
     }
     const incidentId = incident.id;
     const facts: Record<string, unknown> = { ...state.facts };
+    // A resumed incident keeps the alert that opened it.
+    let alert = opened.alert;
+    if (!alert && incident.alert) {
+      try { alert = loadAlert(db, incident.alert.id).alert; } catch { alert = null; /* pruned since: the incident keeps its number */ }
+    }
     const stepCtx: StepContext = { ...ctx, incidentId, alert, facts, dryRun };
     const steps: StepSummary[] = [];
     const chain: string[] = [...(state.from ?? []), state.runbookId];
@@ -357,7 +345,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       }
 
       // Run the step.
-      const mutating = isMutating(s) || s.kind === 'confirm';
+      const mutating = (isMutating(s) || s.kind === 'confirm') && s.kind !== 'escalate';
       const startedAt = now();
       if (mutating) {
         let plan: ActionPlan | null = null;
@@ -395,32 +383,39 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       }
 
       if (s.kind === 'escalate') {
+        // The page is what a runbook does when it cannot go on: it needs nobody's consent. Its
+        // call (the library's notify.page) pages; a step without one is paged by the runner.
         advance(current, { type: 'step-started', at: startedAt, stepId: s.id });
         const entry = store.addEntry(incidentId, { runbook: current.id, step: s.id, kind: 'escalation', intent: s.title, risk: s.risk ?? 'read', startedAt, outcome: 'running', by: whoLabel(who) });
-        const called = s.call ? await safeRun(s.call, stepCtx) : null;
         const text = escalationText(current, state, incidentId, s.why);
         let result: StepResult;
         if (dryRun) {
-          result = { ok: true, summary: 'dry run: would page the escalation path', data: { text } };
+          const plan = s.call?.plan ? await s.call.plan(stepCtx).catch(() => null) : null;
+          result = { ok: true, summary: `dry run: would page the escalation path${plan ? ` (${plan.title})` : ''}`, data: { text, ...(plan ? { plan } : {}) } };
+        } else if (s.call) {
+          result = await safeRun(s.call, stepCtx);
+          const channels = Array.isArray(result.data.channels) ? result.data.channels as string[] : [];
+          paged = { channels, outboxIds: Array.isArray(result.data.outboxIds) ? result.data.outboxIds as number[] : [] };
         } else {
-          paged = await pageEscalation(db, ctx, { title: `runbook ${current.id} escalates (incident #${incidentId})`, text }, now(), options.pageWaitMs ?? 10_000);
+          const sent = await pageEscalation(db, ctx, { id: incidentId, alertId: alert?.id ?? null }, { title: `runbook ${current.id} escalates (incident #${incidentId})`, text }, options.pageWaitMs ?? 10_000);
+          paged = { channels: sent.channels, outboxIds: sent.outboxIds };
           result = {
-            ok: paged.channels.length > 0,
-            summary: paged.channels.length > 0 ? `paged ${paged.channels.join(', ')}${called ? `; ${called.summary}` : ''}` : 'no channel on the critical route: nobody was paged',
-            data: { ...called?.data, channels: paged.channels, outboxIds: paged.outboxIds },
-            output: [...(called?.output ?? []), ...text.split('\n')],
+            ok: sent.channels.length > 0,
+            summary: sent.channels.length > 0 ? `paged ${sent.channels.join(', ')}` : 'no channel on the critical route: nobody was paged',
+            data: { channels: sent.channels, outboxIds: sent.outboxIds }, output: text.split('\n'),
           };
         }
-        store.finishEntry(entry, { endedAt: now(), outcome: dryRun ? 'planned' : paged && paged.channels.length > 0 ? 'sent' : 'failed', summary: result.summary, data: result.data, output: result.output });
+        const outcome: TimelineOutcome = dryRun ? 'planned' : result.ok ? 'sent' : 'failed';
+        store.finishEntry(entry, { endedAt: now(), outcome, summary: result.summary, data: result.data, output: result.output });
         advance(current, { type: 'step-result', at: now(), stepId: s.id, result });
-        emitStep(current, s, dryRun ? 'planned' : result.ok ? 'sent' : 'failed', result);
+        emitStep(current, s, outcome, result);
         continue;
       }
 
       advance(current, { type: 'step-started', at: startedAt, stepId: s.id });
       const entry = store.addEntry(incidentId, { runbook: current.id, step: s.id, kind: 'step', intent: s.title, risk: s.risk ?? 'read', startedAt, outcome: 'running', data: s.call ? { call: s.call.name, args: s.call.args } : null, by: whoLabel(who) });
       let result: StepResult;
-      if (!s.call) result = { ok: true, summary: s.title, data: {} };
+      if (!s.call) result = { ok: true, summary: s.why, data: {} };
       else if (s.kind === 'wait-until') result = await waitUntil(s, stepCtx, now);
       else if (s.kind === 'confirm') result = { ok: true, summary: 'confirmed', data: {} };
       else result = await safeRun(s.call, stepCtx);
@@ -444,7 +439,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       const current = lookup(state.runbookId) ?? decl;
       const at = now();
       const text = escalationText(current, state, incidentId, final.reason);
-      paged = await pageEscalation(db, ctx, { title: `runbook ${current.id} escalates (incident #${incidentId})`, text }, at, options.pageWaitMs ?? 10_000);
+      paged = await pageEscalation(db, ctx, { id: incidentId, alertId: alert?.id ?? null }, { title: `runbook ${current.id} escalates (incident #${incidentId})`, text }, options.pageWaitMs ?? 10_000);
       store.addEntry(incidentId, {
         runbook: current.id, kind: 'escalation', intent: 'page the escalation path', startedAt: at, endedAt: now(),
         outcome: paged.channels.length > 0 ? 'sent' : 'failed',
