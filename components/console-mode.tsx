@@ -11,6 +11,8 @@ import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
 import { Engine } from '../src/engine/engine.js';
 import { createEngineLogger } from '../src/engine/logger.js';
 import { preflight } from '../src/engine/preflight.js';
+import { autoRunbooks } from '../src/ops/auto-runbooks.js';
+import { runContext } from '../src/ops/context.js';
 import { App } from './App.js';
 import { CLOCK_WIDTH, utcNow } from './Clock.js';
 import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
@@ -32,7 +34,10 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   prepareDataDir(ctx);
   preflight(config, JOBS);
   const logger = createEngineLogger(config.dataDir, { stdout: false });
-  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger });
+  // While this console leads, it runs the automatic runbooks itself when their alerts fire.
+  const runbooks = new AbortController();
+  const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
+  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired });
   const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds ?? consoleFeeds(engine, config, logger));
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
@@ -41,6 +46,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
       session.stop();
+      runbooks.abort(new Error('the console is quitting'));
       await engine.stop(QUIT_GRACE_MS);
     })();
     return stopping;

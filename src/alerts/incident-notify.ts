@@ -13,10 +13,10 @@ import type { AlertNotification, ChannelName, MessageNotification } from './type
  * incident's summary. Each message has a dedup key of its own (`key`), so a step re-run after a
  * crash finds it already written and never sends it twice.
  *
- * The outbox's kinds are fixed by its migration (firing, resolved, repeat, test, digest): a page
- * about an alert goes out as a `repeat` of that alert (critical, under the alert's PagerDuty
- * dedup key, with the incident's summary); any other message as a standalone `digest`-kind
- * message.
+ * A page about an alert goes out as a `repeat` of that alert (critical, under the alert's
+ * PagerDuty dedup key, with the incident's summary); a page without an alert (a runbook started by
+ * hand) as an `escalation` message (critical on PagerDuty; ops.db migration 7); a note to the
+ * incident channel as a standalone `digest`-kind message.
  */
 export interface IncidentMessage {
   /** Stable per incident and purpose, e.g. `incident/12/page`. */
@@ -72,8 +72,8 @@ export async function sendIncidentMessage(db: Db, config: Config, message: Incid
         };
         return { channel, alertId: alert.id, kind: 'repeat' as const, dedupKey: key, payload, at: now };
       }
-      const payload: MessageNotification = { kind: 'digest', title: message.title, text: message.text, at: now, instance };
-      return { channel, kind: 'digest' as const, dedupKey: key, payload, at: now };
+      const payload: MessageNotification = { kind: message.page ? 'escalation' : 'digest', title: message.title, text: message.text, at: now, instance };
+      return { channel, kind: payload.kind, dedupKey: key, payload, at: now };
     })))();
   }
   if (ids.length && (options.waitMs ?? 0) > 0) {

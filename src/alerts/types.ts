@@ -90,7 +90,7 @@ export interface Silence {
 }
 
 /** What is written to the outbox and rendered by the channels. */
-export type NotificationKind = 'firing' | 'resolved' | 'repeat' | 'test' | 'digest';
+export type NotificationKind = 'firing' | 'resolved' | 'repeat' | 'test' | 'digest' | 'escalation';
 
 export interface AlertNotification {
   kind: 'firing' | 'resolved' | 'repeat';
@@ -110,7 +110,8 @@ export interface AlertNotification {
 }
 
 export interface MessageNotification {
-  kind: 'test' | 'digest';
+  /** `escalation`: a runbook could not reach steady state and pages (src/runbook/runner.ts). */
+  kind: 'test' | 'digest' | 'escalation';
   title: string;
   text: string;
   at: number;

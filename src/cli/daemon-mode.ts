@@ -3,6 +3,8 @@ import { Engine } from '../engine/engine.js';
 import { defaultMetrics, startMetricsServer } from '../metrics/index.js';
 import { createEngineLogger } from '../engine/logger.js';
 import { preflight } from '../engine/preflight.js';
+import { autoRunbooks } from '../ops/auto-runbooks.js';
+import { runContext } from '../ops/context.js';
 import { prepareDataDir, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 
@@ -15,7 +17,10 @@ export async function runDaemon(ctx: CliContext): Promise<number> {
   prepareDataDir(ctx);
   preflight(config, JOBS);
   const logger = createEngineLogger(config.dataDir, { stdout: true });
-  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger });
+  // The leader runs the automatic runbooks itself when their alerts fire; a stop cancels them.
+  const runbooks = new AbortController();
+  const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
+  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired });
   const stopped = new Promise<string>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
   });
@@ -29,6 +34,8 @@ export async function runDaemon(ctx: CliContext): Promise<number> {
   const signal = await stopped;
   logger.info({ signal }, 'signal received: stopping');
   await server?.close();
+  runbooks.abort(new Error(`${signal} received`));
+  await Promise.race([auto.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   await engine.stop();
   return EXIT.ok;
 }

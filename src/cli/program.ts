@@ -10,6 +10,7 @@ import { registerAlertCommands } from './alert-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 import { registerHealthCommands } from './health-commands.js';
+import { registerRunbookCommands } from './runbook-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
@@ -76,6 +77,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   registerBackupCommands(program, globals, result);
   registerDaemonCommands(program, globals, result);
   registerHealthCommands(program, globals, result);
+  registerRunbookCommands(program, globals, result);
   registerExampleBacktestCommand(program, globals, result);
   registerSimulatorCommand(program);
   registerConfigCommand(program, globals);

@@ -107,6 +107,14 @@ export const configSchema = z.object({
   alerts: alertsSection.prefault({}),
   sentiment: sentimentSection.prefault({}),
   backtest: backtestSection.prefault({}),
+  runbooks: z.object({
+    /**
+     * Per runbook id: true lets the leader run it itself when its alert fires, false leaves it to
+     * a person. A runbook absent here keeps its own default (the seeds' table: crash, hang,
+     * stale data and corruption automatic; the 48 h rollback manual).
+     */
+    auto: z.record(z.string().regex(/^[a-z0-9-]+$/, 'a runbook id, e.g. daemon-dead'), z.boolean()).default({}),
+  }).strict().prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

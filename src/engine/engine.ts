@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
+import type { AlertRecord } from '../alerts/types.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
 import { openOpsDb } from '../store/ops-db.js';
@@ -54,6 +55,11 @@ export interface EngineOptions {
   logger: Logger;
   /** argv prefix that runs this CLI; default: this node and this build's cli.js. */
   cliCommand?: string[];
+  /**
+   * Called on the leader with the alerts that just became firing: the ops layer's automatic
+   * runbooks (src/ops/auto-runbooks.ts). Injected so the engine needs no runbook import.
+   */
+  onAlertsFired?: (alerts: AlertRecord[]) => void;
 }
 
 /**
@@ -106,7 +112,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       onChange: (leader, holder) => void this.onLeadership(leader, holder),
       onError: (error) => options.logger.error({ err: error }, 'lease renewal failed; acting as follower'),
     });
-    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate);
+    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate, options.onAlertsFired);
   }
 
   get role(): Role {

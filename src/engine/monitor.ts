@@ -3,6 +3,7 @@ import { AlertService, daemonFactsFromStatus } from '../alerts/index.js';
 import { HealthRefresher } from '../health/health-refresher.js';
 import { saveHealthSnapshot } from '../health/snapshot-store.js';
 import type { HealthSnapshot } from '../health/types.js';
+import type { AlertRecord } from '../alerts/types.js';
 import { readMetricsHistory, updateMetrics } from '../metrics/index.js';
 import type { Db } from '../store/sqlite.js';
 import type { Logger } from './logger.js';
@@ -27,6 +28,8 @@ export class Monitor {
     private readonly logger: Logger,
     private readonly daemonStatus: () => SupervisorStatus | { name: string; state: string; pid: number | null } | null,
     private readonly me: Pick<Candidate, 'pid' | 'host'>,
+    /** Told of the alerts that became firing in an evaluation (the automatic runbooks: src/ops/auto-runbooks.ts). */
+    private readonly onFired?: (alerts: AlertRecord[]) => void,
   ) {
     this.health = new HealthRefresher(config);
     this.alerts = new AlertService({
@@ -59,6 +62,13 @@ export class Monitor {
       }
       const report = this.alerts.evaluate(snapshot, now);
       if (report.enqueued > 0) this.logger.info({ enqueued: report.enqueued }, 'alert notifications queued');
+      if (report.fired.length > 0 && this.onFired) {
+        try {
+          this.onFired(report.fired);
+        } catch (error) {
+          this.logger.error({ err: error }, 'the handler of fired alerts failed');
+        }
+      }
       const facts = daemonFactsFromStatus(this.daemonStatus(), Boolean(this.config.daemon.command));
       updateMetrics(snapshot, readMetricsHistory(this.db, this.config, now, facts));
     } catch (error) {

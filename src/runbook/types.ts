@@ -8,6 +8,11 @@ import type { ActionPlan } from '../common/plan.js';
 import type { RuleId } from '../config/sections/alerts.js';
 import type { RunContext } from '../ops/context.js';
 
+/**
+ * A `probe`, `decide` or `note` whose result is not ok is a finding, not a failure: the run goes
+ * on unless a branch or its `onFail` says otherwise. An `escalate` step pages and ends the run;
+ * it is entered by a goto only (a branch or `onFail`), and the steps before it pass over it.
+ */
 export type StepKind = 'note' | 'probe' | 'action' | 'confirm' | 'decide' | 'wait-until' | 'escalate';
 
 /** read: looks only; mutate: changes state that can be changed back; destructive: replaces or deletes data. */
@@ -19,7 +24,11 @@ export interface StepResult {
   ok: boolean;
   /** One line for the wizard, the timeline and the report. */
   summary: string;
-  /** Values for later steps, branches and the report (JSON). */
+  /**
+   * Values for later steps, branches and the report (JSON). The report reads two keys: `rootCause`
+   * (one of the runbook's `rootCauses`: ticked) and, in a steady-state probe's result,
+   * `missingCandles` (a number: the data loss measured before and after).
+   */
   data: Record<string, unknown>;
   /** Lines of output worth keeping (log lines, integrity_check's first lines, diagnostics). */
   output?: string[];

@@ -52,6 +52,15 @@ export const STATUS_WORDS = {
   backup: {
     verified: 'ok', 'not-needed': 'ok', unchecked: 'warn', 'no-backup': 'critical', deleted: 'neutral', 'not-configured': 'neutral',
   },
+  /**
+   * Runbook steps, steady-state checks and incidents (src/runbook). A step also uses `running`,
+   * `failed`, `skipped`, `ok`, `pending` (not yet run) and `unknown` (its result died with the
+   * process), an incident `resolved`, with the meanings above.
+   */
+  runbook: {
+    done: 'ok', 'already-done': 'ok', planned: 'neutral', declined: 'warn', passed: 'ok', 'not-passed': 'critical',
+    open: 'warn', escalated: 'critical', aborted: 'warn', sent: 'ok', noted: 'neutral',
+  },
   /** Shown where nothing happened yet. */
   other: { never: 'neutral' },
 } as const satisfies Record<string, Record<string, Severity>>;

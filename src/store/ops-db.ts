@@ -3,6 +3,7 @@ import { opsV3Backup } from './migrations/ops-v3-backup.js';
 import { opsV4Alerts } from './migrations/ops-v4-alerts.js';
 import { opsV5Requests } from './migrations/ops-v5-requests.js';
 import { opsV6Health } from './migrations/ops-v6-health.js';
+import { opsV7Incidents } from './migrations/ops-v7-incidents.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -12,7 +13,7 @@ export const OPS_DB_FILE = 'ops.db';
  * restoring market data never rolls it back. Each table is owned by one module elsewhere; this
  * module only owns the file and its schema versions.
  */
-const MIGRATIONS: readonly Migration[] = [
+export const OPS_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     up: `
@@ -102,8 +103,9 @@ const MIGRATIONS: readonly Migration[] = [
   opsV4Alerts,
   opsV5Requests,
   opsV6Health,
+  opsV7Incidents,
 ];
 
 export function openOpsDb(dataDir: string): Db {
-  return openMigrated(path.join(dataDir, OPS_DB_FILE), MIGRATIONS);
+  return openMigrated(path.join(dataDir, OPS_DB_FILE), OPS_MIGRATIONS);
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import { JOBS } from '../../jobs/index.js';
+import { RUNBOOKS } from '../../runbooks/index.js';
 import { parseJsonLines, startCli, writeTestConfig } from './cli.js';
 
 export interface RunningDaemon {
@@ -11,8 +12,8 @@ export interface RunningDaemon {
   waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function startDaemon(args: string[]): RunningDaemon {
-  const child = startCli([...args, '--daemon'], { buffer: false });
+export function startDaemon(args: string[], options: { env?: Record<string, string> } = {}): RunningDaemon {
+  const child = startCli([...args, '--daemon'], { buffer: false, ...(options.env ? { env: { NO_COLOR: '1', ...options.env } } : {}) });
   let text = '';
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -52,6 +53,9 @@ export function engineFixture(dir: string, exchangeUrl: string, settings: Record
     engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms' },
     sync: { backfillDays: 2 },
     symbols: ['BTCUSDT', 'ETHUSDT'],
+    // The leader would run an automatic runbook when its alert fires (a hung daemon restarted under
+    // the test's feet); an engine test turns one on by naming it here.
+    runbooks: { auto: Object.fromEntries(RUNBOOKS.map((r) => [r.id, false])) },
     ...settings,
     jobs,
   });

@@ -11,8 +11,8 @@ export interface PagerDutySettings {
 
 /**
  * The Events API v2 body for one notification: `trigger` when an alert fires, `resolve` with the
- * same `dedup_key` when it clears. A test or digest message is an info-level trigger under a
- * key of its own.
+ * same `dedup_key` when it clears. A runbook's escalation is a critical trigger; a test or digest
+ * message is an info-level one, each under a key of its own.
  */
 export function pagerDutyEvent(n: Notification, routingKey: string): Record<string, unknown> {
   if (isAlertNotification(n)) {
@@ -38,7 +38,8 @@ export function pagerDutyEvent(n: Notification, routingKey: string): Record<stri
     event_action: 'trigger',
     dedup_key: `cfa-console/${n.instance}/${n.kind}/${n.at}`,
     client: 'cfa-console',
-    payload: { summary: truncate(renderText([n]), 1024), source: n.instance, severity: 'info', component: 'cfa-console', class: n.kind },
+    // A runbook's escalation is a page; a test or digest is for information.
+    payload: { summary: truncate(renderText([n]), 1024), source: n.instance, severity: n.kind === 'escalation' ? 'critical' : 'info', component: 'cfa-console', class: n.kind },
   };
 }
 

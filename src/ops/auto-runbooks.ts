@@ -1,0 +1,63 @@
+/**
+ * The leader's automatic runbooks: when an alert becomes firing and its runbook is automatic
+ * (config `runbooks.auto`, else the runbook's own `automatic`), the leader runs it itself, with
+ * the config's consent for its mutating steps. An automatic run is an incident like any other;
+ * it pages only when it escalates. One run at a time, in the order the alerts fired; an alert
+ * whose runbook already has an open incident is left to that incident.
+ */
+import type { AlertRecord } from '../alerts/types.js';
+import type { Logger } from '../engine/logger.js';
+import type { RunbookDecl } from '../runbook/types.js';
+import type { RunContext } from './context.js';
+import { loadRunbooks, runbooksFor, runRunbook, type RunbookRegistry } from './runbook.js';
+import type { RunSummary } from '../runbook/runner.js';
+
+export interface AutoRunbooksOptions {
+  logger?: Logger;
+  /** Default: runbooks/index.ts. */
+  registry?: RunbookRegistry;
+  /** Told of every finished automatic run (the tests, the console's feed). */
+  onFinished?: (summary: RunSummary) => void;
+}
+
+/** Whether the leader runs `decl` itself: the config's word, else the runbook's own default. */
+export function isAutomatic(decl: RunbookDecl, auto: Readonly<Record<string, boolean>>): boolean {
+  return auto[decl.id] ?? decl.automatic;
+}
+
+/** The runbook an alert opens: the one the rule names, else the first that opens on its rule. */
+export function runbookForAlert(registry: RunbookRegistry, alert: Pick<AlertRecord, 'rule' | 'runbook'>): RunbookDecl | undefined {
+  return registry.find((r) => r.id === alert.runbook) ?? runbooksFor(registry, alert.rule)[0];
+}
+
+/**
+ * The handler for `EngineOptions.onAlertsFired`. `ctx` is the leader's context; its `confirm`
+ * is replaced by the config's consent. Returns the handler and `idle()` (resolves when every
+ * queued run has finished: for a graceful stop and for tests).
+ */
+export function autoRunbooks(ctx: RunContext, options: AutoRunbooksOptions = {}): { onFired: (alerts: AlertRecord[]) => void; idle: () => Promise<void> } {
+  let chain: Promise<void> = Promise.resolve();
+  const queued = new Set<string>();
+  const onFired = (alerts: AlertRecord[]): void => {
+    for (const alert of alerts) {
+      chain = chain.then(async () => {
+        const registry = options.registry ?? await loadRunbooks();
+        const decl = runbookForAlert(registry, alert);
+        if (!decl || !isAutomatic(decl, ctx.loaded.config.runbooks.auto) || queued.has(decl.id)) return;
+        queued.add(decl.id);
+        try {
+          options.logger?.info({ runbook: decl.id, alert: alert.id }, 'automatic runbook starting');
+          const summary = await runRunbook(decl.id, { registry, alertId: alert.id, automatic: true }, { ...ctx, confirm: async () => 0 });
+          options.logger?.[summary.outcome === 'resolved' ? 'info' : 'warn']({ runbook: decl.id, incident: summary.incidentId, outcome: summary.outcome, reason: summary.reason }, 'automatic runbook finished');
+          options.onFinished?.(summary);
+        } catch (error) {
+          // Somebody works it already (a console), or it could not start: the alert stays for people.
+          options.logger?.warn({ runbook: decl.id, alert: alert.id, err: error }, 'automatic runbook not run');
+        } finally {
+          queued.delete(decl.id);
+        }
+      });
+    }
+  };
+  return { onFired, idle: () => chain };
+}
