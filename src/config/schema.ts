@@ -7,6 +7,7 @@ import { duration, durationMs } from './duration.js';
 import { alertsSection } from './sections/alerts.js';
 import { backupSection } from './sections/backup.js';
 import { healthSection } from './sections/health.js';
+import { replicationSection } from './sections/replication.js';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
 
@@ -104,6 +105,7 @@ export const configSchema = z.object({
   health: healthSection.prefault({}),
   backup: backupSection.prefault({}),
   alerts: alertsSection.prefault({}),
+  replication: replicationSection.prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

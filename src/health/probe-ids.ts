@@ -5,7 +5,7 @@
  */
 export const PROBE_IDS = [
   'freshness', 'coverage', 'integrity', 'size', 'backup', 'logs',
-  'continuity', 'disk', 'last-sync', 'daemon',
+  'continuity', 'disk', 'last-sync', 'daemon', 'replication',
 ] as const;
 
 export type ProbeId = (typeof PROBE_IDS)[number];
@@ -21,6 +21,7 @@ export const PROBE_TITLES: Record<ProbeId, string> = {
   disk: 'Disk free',
   'last-sync': 'Last sync',
   daemon: 'Backtest daemon',
+  replication: 'Replication',
 };
 
 export function isProbeId(id: string): id is ProbeId {

@@ -1,3 +1,4 @@
+import type { ReplicaFacts } from '../replication/status.js';
 import type { Interval } from '../exchange/intervals.js';
 
 /** Every probe says one of these; `unknown` is never read as ok. */
@@ -73,6 +74,8 @@ export interface HealthSnapshot {
   gaps?: ContinuityGap[];
   /** Known exchange-side gaps; present when continuity ran. */
   knownGaps?: KnownGap[];
+  /** Per store and replica, when replication is configured and its probe ran. */
+  replication?: ReplicaFacts[];
   /** How long collecting the snapshot took. */
   durationMs?: number;
 }

@@ -1,3 +1,7 @@
+import { durationMs } from '../config/schema.js';
+import {
+  checkReplicaSelection, inspectReplicas, replicaRestorePlan, restoreOpsFromReplica, runReplicaRestore, targetTime, type ReplicaRestoreSelection,
+} from '../backup/replica-restore.js';
 import { runRecover } from '../backup/recover.js';
 import { runRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
 import { tierSettings } from '../backup/tiers.js';
@@ -5,7 +9,7 @@ import { StepLog, type StepRecord } from '../common/step-log.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 
-export type { RecoveryOutcome, RestoreSelection };
+export type { RecoveryOutcome, RestoreSelection, ReplicaRestoreSelection };
 
 async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | undefined, fn: (env: RecoveryEnv) => Promise<RecoveryOutcome>): Promise<RecoveryOutcome> {
   const { config } = ctx.loaded;
@@ -28,6 +32,36 @@ async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | unde
  */
 export function restore(options: { selection: RestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
   return withEnv(ctx, onStep, (env) => runRestore(env, ctx.dataDir, options.selection));
+}
+
+/**
+ * `restore --replica`: market.db and/or ops.db from a Litestream replica, the newest state or a
+ * point in time. The plan (replica, generation, replicated up to, target time) goes to
+ * `ctx.confirm` first; ops.db is restored before it is opened (refused while an engine leader
+ * runs), market.db through the same pause, quarantine, verify and resync as a snapshot restore.
+ */
+export async function restoreReplica(options: { selection: ReplicaRestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
+  const { config } = ctx.loaded;
+  const { selection } = options;
+  checkReplicaSelection(config, selection);
+  const since = { startedAt: Date.now(), t0: performance.now() };
+  const views = await inspectReplicas(ctx.dataDir, config, selection);
+  const at = targetTime(selection, since.startedAt);
+  const promptMs = await ctx.confirm(replicaRestorePlan(views, at, Date.now()));
+  const log = new StepLog((s) => {
+    ctx.emit({ event: 'step', ...s });
+    onStep?.(s);
+  });
+  const opsView = views.find((v) => v.store === 'ops');
+  const opsQuarantine = opsView
+    ? await restoreOpsFromReplica({ dataDir: ctx.dataDir, config, view: opsView, at, log, killGraceMs: durationMs(config.daemon.killGrace) })
+    : null;
+  const ops = openOpsDb(ctx.dataDir);
+  try {
+    return await runReplicaRestore({ ops, config, settings: tierSettings(config), log, confirm: async () => 0 }, ctx.dataDir, selection, views, promptMs, opsQuarantine, since);
+  } finally {
+    ops.close();
+  }
 }
 
 /** Detects corruption and applies the least drastic cure that works, after `ctx.confirm(plan)`. */

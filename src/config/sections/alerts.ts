@@ -24,6 +24,7 @@ export const RULE_IDS = [
   'data-stale-early', 'rate-limit-abuse', 'backup-stale', 'missing-symbols',
   'disk-low', 'script-errors',
   'daemon-dead', 'daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high', 'daemon-crash-loop',
+  'replication-lag',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
