@@ -182,11 +182,11 @@ export async function restoreOpsFromReplica(options: {
  * Stages market.db from the replica, verifies it and swaps it in (the old files and Litestream's
  * local state to quarantine). Writers must be paused. Returns the quarantine dir.
  */
-export async function swapInMarketFromReplica(env: RecoveryEnv, dataDir: string, view: Pick<ReplicaView, 'replica' | 'generation'>, at: number | undefined, kind: string, why: Record<string, unknown>): Promise<string | null> {
+export async function swapInMarketFromReplica(env: RecoveryEnv, dataDir: string, view: { replica?: string; generation?: string }, at: number | undefined, kind: string, why: Record<string, unknown>): Promise<string | null> {
   const { log } = env;
   const staged = path.join(dataDir, `${STORE_FILES.market}.replica-restore.tmp`);
   await log.run('stage market', () => restoreStoreTo({ dataDir, replication: env.config.replication, store: 'market', output: staged, replica: view.replica, at }),
-    () => `market.db restored from replica ${view.replica} (generation ${view.generation})${at === undefined ? '' : ` as of ${isoOrNone(at)}`} beside the live file`);
+    () => `market.db restored from ${view.replica ? `replica ${view.replica}` : 'the replica'}${view.generation ? ` (generation ${view.generation})` : ''}${at === undefined ? '' : ` as of ${isoOrNone(at)}`} beside the live file`);
   await log.run('verify market', () => {
     const verdict = inspectDatabase(staged);
     if (!verdict.ok) {
@@ -216,4 +216,21 @@ export function runReplicaRestore(env: RecoveryEnv, dataDir: string, selection: 
     progress.resync = up.resync;
     return up.result;
   }, since);
+}
+
+/**
+ * For `recover` and the rollback: the replica's copy (newest, or as of `at`) swapped in when
+ * replication is on and it works; false (with a warning step) when it is off or fails, so the
+ * caller falls back to the snapshot tiers. Writers must be paused.
+ */
+export async function tryReplicaFirst(env: RecoveryEnv, dataDir: string, at: number | undefined, kind: string, why: Record<string, unknown>): Promise<{ quarantine: string | null } | null> {
+  if (!replicationEnabled(env.config)) return null;
+  try {
+    const quarantine = await swapInMarketFromReplica(env, dataDir, {}, at, kind, why);
+    return { quarantine };
+  } catch (error) {
+    fs.rmSync(path.join(dataDir, `${STORE_FILES.market}.replica-restore.tmp`), { force: true });
+    env.log.add('replica', 'warn', `the replica could not be used (${(error as Error).message}): falling back to the snapshot backups`);
+    return null;
+  }
 }

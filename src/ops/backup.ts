@@ -9,6 +9,8 @@ import { StepLog, type StepRecord } from '../common/step-log.js';
 import { ConfigError } from '../config/config-error.js';
 import { acquireLock } from '../engine/job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { replicationEnabled } from '../replication/litestream.js';
+import { durationMs } from '../config/schema.js';
 import type { Db } from '../store/sqlite.js';
 import type { RunContext } from './context.js';
 
@@ -82,7 +84,10 @@ export async function compact(_options: Record<string, never>, ctx: RunContext, 
       ctx.emit({ event: 'step', ...s });
       onStep?.(s);
     });
-    const r = await runCompact({ ops, dataDir: ctx.dataDir, waitMs: settings.writerWaitMs, log });
+    const r = await runCompact({
+      ops, dataDir: ctx.dataDir, waitMs: settings.writerWaitMs, log,
+      stopReplication: replicationEnabled(ctx.loaded.config), killGraceMs: durationMs(ctx.loaded.config.daemon.killGrace),
+    });
     return { ...r, durationMs: log.totalMs() };
   });
 }

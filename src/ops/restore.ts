@@ -3,6 +3,7 @@ import {
   checkReplicaSelection, inspectReplicas, replicaRestorePlan, restoreOpsFromReplica, runReplicaRestore, targetTime, type ReplicaRestoreSelection,
 } from '../backup/replica-restore.js';
 import { runRecover } from '../backup/recover.js';
+import { replicationEnabled } from '../replication/litestream.js';
 import { runRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
 import { tierSettings } from '../backup/tiers.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
@@ -31,7 +32,24 @@ async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | unde
  * copy verified in, a resync to now, writers resumed.
  */
 export function restore(options: { selection: RestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
-  return withEnv(ctx, onStep, (env) => runRestore(env, ctx.dataDir, options.selection));
+  const { selection } = options;
+  return withEnv(ctx, onStep, async (env) => {
+    // The rollback (`--before 48h`): the replica's point in time, exact to the second, when it
+    // reaches back that far; else the newest snapshot taken before it.
+    if (selection.beforeMs !== undefined && replicationEnabled(env.config)) {
+      const replicaSelection: ReplicaRestoreSelection = { dbs: ['market'], beforeMs: selection.beforeMs };
+      const since = { startedAt: Date.now(), t0: performance.now() };
+      const views = await inspectReplicas(ctx.dataDir, env.config, replicaSelection, since.startedAt).catch((error: unknown) => {
+        env.log.add('replica', 'warn', `no point-in-time restore from the replica (${(error as Error).message}): using the snapshot backups`);
+        return null;
+      });
+      if (views) {
+        const promptMs = await env.confirm(replicaRestorePlan(views, targetTime(replicaSelection, since.startedAt), Date.now()));
+        return runReplicaRestore(env, ctx.dataDir, replicaSelection, views, promptMs, null, since);
+      }
+    }
+    return runRestore(env, ctx.dataDir, selection);
+  });
 }
 
 /**
