@@ -13,7 +13,8 @@ export interface DemoEnvironment {
 /**
  * `--demo`: the project's exchange simulator on a loopback port, a fresh temporary data dir and
  * a compressed day in a config file of its own (so the engine and the jobs it runs agree): the
- * sync every minute with a short backfill, and the example backtest under supervision.
+ * sync every minute with a short backfill, the example backtest under supervision, and Litestream
+ * replicating both stores to `replica/` in the same temp dir.
  */
 export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnvironment> {
   const { startSimulator } = await import('../exchange/simulator/index.js');
@@ -31,6 +32,8 @@ export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnviro
       heartbeatTimeout: '60s',
       killGrace: '5s',
     },
+    // Continuous replication to a directory beside the stores, so the replication line is alive.
+    replication: { replicas: [{ name: 'demo', url: `file://${path.join(dir, 'replica')}` }] },
   }, null, 2));
   return { simulator, dataDir: dir, configPath };
 }

@@ -64,7 +64,7 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
     const release = acquireLock(ops, DRILL_LOCK);
     try {
       return await runDrill({
-        ops, settings,
+        ops, settings, replica: { dataDir: ctx.dataDir, config: ctx.loaded.config },
         onTier: (o) => {
           ctx.emit({ event: 'drill', tier: o.tier, result: o.result, backupId: o.backup?.id ?? null, durationMs: o.durationMs, detail: o.detail });
           onTier?.(o);

@@ -145,10 +145,14 @@ export async function runLitestream(dataDir: string, replication: ReplicationCon
   try {
     const [command, ...rest] = args;
     const r = await execa(binary, [command!, '-config', file, ...rest], { env, extendEnv: true, reject: false, timeout: timeoutMs, stdin: 'ignore' });
+    const stdout = String(r.stdout ?? '');
+    const stderr = String(r.stderr ?? r.message ?? '');
+    // Listing commands exit 0 on a replica they cannot reach; the ERROR line says it.
+    const errorLine = `${stderr}\n${stdout}`.split('\n').find((l) => l.includes('level=ERROR'));
     return {
-      ok: r.exitCode === 0,
-      stdout: redactUrlPasswords(String(r.stdout ?? '')),
-      stderr: redactUrlPasswords(String(r.stderr ?? r.message ?? '')),
+      ok: r.exitCode === 0 && !errorLine,
+      stdout: redactUrlPasswords(stdout),
+      stderr: redactUrlPasswords(errorLine ? describeLogLine(errorLine) : stderr),
       exitCode: r.exitCode ?? null,
     };
   } catch (error) {
@@ -230,6 +234,14 @@ export async function listSnapshots(dataDir: string, replication: ReplicationCon
   })).filter((s) => s.generation && Number.isFinite(s.createdAt));
 }
 
+/** `time=… level=ERROR msg="cannot list generations" … error="dial tcp …"` as `cannot list generations: dial tcp …`. */
+export function describeLogLine(line: string): string {
+  const msg = /msg="([^"]*)"|msg=(\S+)/.exec(line);
+  const error = /error="((?:[^"\\]|\\.)*)"|error=(\S+)/.exec(line);
+  const text = [msg?.[1] ?? msg?.[2], error?.[1] ?? error?.[2]].filter(Boolean).join(': ');
+  return text || line;
+}
+
 export function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).at(-1)?.replace(/^time=\S+ level=\S+ msg=/, '') ?? '';
 }
@@ -248,7 +260,7 @@ export async function restoreStoreTo(options: {
     ...(options.at !== undefined ? ['-timestamp', new Date(options.at).toISOString()] : []),
     dbPath(dataDir, store)];
   const r = await runLitestream(dataDir, replication, args, options.timeoutMs ?? 30 * 60_000);
-  if (!r.ok || !fs.existsSync(output)) {
+  if (r.exitCode !== 0 || !fs.existsSync(output)) {
     throw new Error(`litestream could not restore ${STORE_FILES[store]}${options.replica ? ` from replica ${options.replica}` : ''}` +
       `${options.at !== undefined ? ` as of ${new Date(options.at).toISOString()}` : ''}: ${failure(r)}`);
   }

@@ -5,7 +5,7 @@ import { redactUrlPasswords } from '../config/redact.js';
 import { durationMs } from '../config/schema.js';
 import { liveProcessFromPidFile, pidFilePath } from '../engine/supervisor/pid-file.js';
 import {
-  LITESTREAM_DAEMON, lastLine, parseTable, replicasOf, resolveLitestreamBinary, STORE_FILES, STORES, writeLitestreamConfig,
+  describeLogLine, LITESTREAM_DAEMON, lastLine, parseTable, replicasOf, resolveLitestreamBinary, STORE_FILES, STORES, writeLitestreamConfig,
   type ReplicationConfig, type StoreName,
 } from './litestream.js';
 
@@ -72,7 +72,10 @@ function runSync(binary: string, configFile: string, env: Record<string, string>
     const [command, ...rest] = args;
     const r = execaSync(binary, [command!, '-config', configFile, ...rest], { env, extendEnv: true, reject: false, timeout: 20_000, stdin: 'ignore' });
     const out = String(r.stdout ?? '');
-    return { ok: r.exitCode === 0, stdout: out, error: redactUrlPasswords(lastLine(String(r.stderr ?? '')) || lastLine(out) || `exit ${r.exitCode}`) };
+    const err = String(r.stderr ?? '');
+    // Litestream's listing commands exit 0 on a replica they cannot reach; the ERROR line says it.
+    const errorLine = `${err}\n${out}`.split('\n').find((l) => l.includes('level=ERROR'));
+    return { ok: r.exitCode === 0 && !errorLine, stdout: out, error: redactUrlPasswords(errorLine ? describeLogLine(errorLine) : lastLine(err) || lastLine(out) || `exit ${r.exitCode}`) };
   } catch (error) {
     return { ok: false, stdout: '', error: redactUrlPasswords((error as Error).message) };
   }
