@@ -21,10 +21,9 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Every built-in rule; `alerts.for.<rule>` and `alerts silence <rule>` accept exactly these. */
 export const RULE_IDS = [
   'sync-failed', 'sync-timeout', 'data-stale', 'db-corruption',
-  'data-stale-early', 'rate-limit-abuse', 'backup-stale', 'missing-symbols',
+  'data-stale-early', 'rate-limit-abuse', 'backup-stale', 'replication-lag', 'missing-symbols',
   'disk-low', 'script-errors',
   'daemon-dead', 'daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high', 'daemon-crash-loop',
-  'replication-lag',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
