@@ -35,7 +35,7 @@ export async function writeMarkers(dataDir: string, first: number, count: number
     for (let i = first; i < first + count; i++) {
       gaps.record({ symbol: 'MARKUSDT', interval: '1h', fromOpenTime: markerOpenTime(i), toOpenTime: markerOpenTime(i), confirmedAt: Date.now() });
       commits.push({ i, at: Date.now() });
-      if (everyMs) await sleep(everyMs);
+      if (everyMs && i < first + count - 1) await sleep(everyMs);
     }
   } finally {
     store.close();
