@@ -6,6 +6,9 @@ import { configSchema } from '../../src/config/schema.js';
 import { judgeReplication } from '../../src/health/probes/replication.js';
 import { describeLogLine, litestreamSetup, replicasOf, storeReplicaUrl } from '../../src/replication/litestream.js';
 import { replicationLag, type ReplicaFacts } from '../../src/replication/status.js';
+import { MarketStore } from '../../src/store/market-db.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -107,5 +110,22 @@ describe('restore --replica selection', () => {
     expect(chooseGeneration(gens, 'market', NOW - 60 * HOUR)).toBeNull();
     expect(chooseGeneration(gens, 'market', undefined, 'other')).toBeNull();
     expect(targetTime({ beforeMs: HOUR }, NOW)).toBe(NOW - HOUR);
+  });
+});
+
+describe('store settings Litestream needs', () => {
+  it('every store opens in WAL mode with a busy timeout of at least Litestream\'s 5 s', () => {
+    const dir = tempDir('cfa-repl-');
+    const market = MarketStore.open(dir);
+    const ops = openOpsDb(dir);
+    try {
+      for (const db of [market.db, ops]) {
+        expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+        expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThanOrEqual(5000);
+      }
+    } finally {
+      market.close();
+      ops.close();
+    }
   });
 });
