@@ -5,6 +5,7 @@ import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
 import { editFilter, initialView, reduce, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { replicationView } from '../src/console/console-model.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
 import { BackupsPanel } from './BackupsPanel.js';
@@ -161,7 +162,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
             <Box width="25%"><CoveragePanel health={model.health} /></Box>
             <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
             <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
-            <Box width="25%"><BackupsPanel backups={model.backups} /></Box>
+            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
           </Box>
           <Box flexGrow={1}>
             <Box width="40%"><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} /></Box>

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import ms from 'ms';
 import React from 'react';
-import type { BackupTierView } from '../src/console/console-model.js';
+import type { BackupTierView, ReplicationView } from '../src/console/console-model.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
@@ -9,7 +9,7 @@ import { stateStatus, useTheme } from './theme.js';
 const DAY = 86_400_000;
 
 /** Age and size per tier; a tier without a verified backup says so, it is never shown as fine. */
-export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000 }: { backups: BackupTierView[] | null; maxAgeMs?: number }): React.JSX.Element {
+export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000, replication = null }: { backups: BackupTierView[] | null; maxAgeMs?: number; replication?: ReplicationView | null }): React.JSX.Element {
   const theme = useTheme();
   if (!backups) return <Panel title="Backups" flexGrow={1}><Text color={theme.muted}>? no backup catalog yet</Text></Panel>;
   const now = Date.now();
@@ -23,6 +23,7 @@ export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000 }: { backups: 
         const size = b.sizeBytes === null ? '' : ` ${(b.sizeBytes / 2 ** 20).toFixed(0)}M`;
         return <Text key={b.tier} wrap="truncate"><StatusText status={status} word={b.tier.padEnd(7)} /> {ms(age)}{size}</Text>;
       })}
+      {replication && <Text wrap="truncate"><StatusText status={replication.status} word={'replica'.padEnd(7)} /> {replication.text}</Text>}
       {(() => {
         const drill = backups.map((b) => b.lastDrill).filter((d) => d !== null).sort((a, b) => b.at - a.at)[0];
         if (!drill) return <Text color={theme.muted} wrap="truncate">drill: never</Text>;

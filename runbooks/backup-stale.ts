@@ -8,9 +8,9 @@ const TITLE = 'Backup stale';
 export const backupStale: RunbookDecl = {
   id: 'backup-stale',
   title: TITLE,
-  summary: 'The newest verified backup is older than the limit. Check the disk and the store (a damaged store must not be backed up), then take a verified backup now.',
-  opensOn: ['backup-stale'],
-  steadyState: [checks.rulesClear(['backup-stale'])],
+  summary: 'The newest verified backup is older than the limit, or the continuous replica lags. Check the disk and the store (a damaged store must not be backed up), then take a verified backup now; a replica that still lags after that is escalated.',
+  opensOn: ['backup-stale', 'replication-lag'],
+  steadyState: [checks.rulesClear(['backup-stale', 'replication-lag'])],
   steps: [
     {
       id: 'age', kind: 'probe', title: 'Newest verified backup per tier',

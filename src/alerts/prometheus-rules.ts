@@ -94,6 +94,8 @@ function expression(rule: RuleId, t: RuleThresholds): Expr {
         expr: 'cfa_probe_status{probe="logs"} >= 2 or cfa_job_last_status{job!="sync",status=~"failed|timeout"} == 1',
         summary: 'Errors in the logs, or a job failed',
       };
+    case 'replication-lag':
+      return { expr: 'cfa_probe_status{probe="replication"} >= 2', summary: 'Replication (Litestream) is behind or a replica cannot be read' };
     case 'daemon-dead':
       return { expr: 'cfa_daemon_state{state=~"stopped|backoff"} == 1', summary: 'The daemon is not running ({{ $labels.state }})' };
     case 'daemon-heartbeat-stale':

@@ -214,6 +214,17 @@ export const RULES: readonly RuleDefinition[] = [
     },
   },
   {
+    id: 'replication-lag', severity: 'warning', runbook: 'backup-stale', title: 'Replication lag',
+    evaluate({ snapshot }) {
+      // The replication probe judges lag (warning over replication.lagWarning, critical over the
+      // RPO) and reachability; its offenders say which store on which replica.
+      const p = probe(snapshot, 'replication');
+      if (!p || p.status === 'unknown') return null;
+      if (p.status === 'ok') return [];
+      return [{ labels: {}, value: p.value, summary: `replication ${p.status === 'critical' ? 'critical' : 'behind'}: ${p.offenders.map((o) => `${o.name}: ${o.detail}`).slice(0, 3).join('; ') || p.detail}` }];
+    },
+  },
+  {
     id: 'missing-symbols', severity: 'warning', runbook: 'missing-symbols', title: 'Missing symbols',
     evaluate({ snapshot }, t) {
       if (snapshot.coverage.length === 0) return null;

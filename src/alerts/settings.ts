@@ -44,6 +44,7 @@ export const DEFAULT_FOR: Record<RuleId, string> = {
   'daemon-cpu-high': '10m',
   'daemon-rss-high': '5m',
   'daemon-crash-loop': '0s',
+  'replication-lag': '5m',
 };
 
 /** Resolves the alerts section against the health and daemon sections it defaults to. */

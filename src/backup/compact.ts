@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../engine/job-lock.js';
 import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
+import { litestreamMetaDir } from '../replication/litestream.js';
 import type { Db } from '../store/sqlite.js';
 
 import { StepLog } from '../common/step-log.js';
@@ -43,7 +44,7 @@ function freeBytes(dir: string): number | null {
  * VACUUM writes the whole database once more into the WAL, so it is refused up front when the
  * data dir has less free space than the store takes, instead of failing half-way with ENOSPC.
  */
-export async function runCompact(options: { ops: Db; dataDir: string; waitMs: number; log: StepLog }): Promise<CompactResult> {
+export async function runCompact(options: { ops: Db; dataDir: string; waitMs: number; log: StepLog; stopReplication?: boolean; killGraceMs?: number }): Promise<CompactResult> {
   const { ops, dataDir, log } = options;
   // The job's own lock first and without waiting: a second compaction is simply not needed.
   const releaseOwn = acquireLock(ops, COMPACT_LOCK);
@@ -54,7 +55,9 @@ export async function runCompact(options: { ops: Db; dataDir: string; waitMs: nu
   try {
     if (!fs.existsSync(path.join(dataDir, MARKET_DB_FILE))) throw new Error(`${path.join(dataDir, MARKET_DB_FILE)} does not exist: nothing to compact`);
     paused = await log.run('pause-writers', () => pauseWriters({
-      ops, dataDir, locks: [SYNC_LOCK, BACKUP_LOCK], waitMs: options.waitMs, stopDaemon: false, killGraceMs: 0,
+      ops, dataDir, locks: [SYNC_LOCK, BACKUP_LOCK], waitMs: options.waitMs, stopDaemon: false, killGraceMs: options.killGraceMs ?? 0,
+      // Litestream holds a read lock that would keep the truncating checkpoint from finishing.
+      stopReplication: options.stopReplication ?? false,
       onWait: (m) => log.add('wait', 'warn', m),
     }), (p) => p.notes.join('; '));
     const free = freeBytes(dataDir);
@@ -71,6 +74,11 @@ export async function runCompact(options: { ops: Db; dataDir: string; waitMs: nu
       (c) => c && c.busy ? { status: 'warn', detail: 'a reader kept the checkpoint from finishing: the WAL is folded in at the next checkpoint' } : 'WAL folded into market.db and truncated');
     store.close();
     store = null;
+    if (options.stopReplication) {
+      // The rewritten file is a new history: Litestream's next run starts a new generation from it.
+      await log.run('new-generation', () => fs.rmSync(litestreamMetaDir(dataDir, 'market'), { recursive: true, force: true }),
+        () => 'Litestream\'s local state of market.db cleared: it starts a new generation (a fresh snapshot) when it resumes');
+    }
     return { status: 'success', bytesBefore, bytesAfter: storeBytes(dataDir), checkpoint, error: null };
   } catch (error) {
     return { status: 'failed', bytesBefore, bytesAfter: storeBytes(dataDir), checkpoint, error: (error as Error).message };

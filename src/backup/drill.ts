@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Config } from '../config/schema.js';
+import { replicationEnabled, restoreStoreTo } from '../replication/litestream.js';
 import { MarketStore } from '../store/market-db.js';
+import { inspectDatabase } from './verify.js';
 import type { Db } from '../store/sqlite.js';
 import { listBackups, markFailed, markVerified, recordDrill, type BackupEntry, type DrillResult } from './catalog.js';
 import { byRecency, usable } from './selection.js';
@@ -9,7 +13,8 @@ import { stageCopy } from './stage.js';
 import { TIERS, type Tier, type TierSettings } from './tiers.js';
 
 export interface DrillOutcome {
-  tier: Tier;
+  /** `replica`: the Litestream replica (not recorded in restore_drills, whose tiers are the snapshot ones). */
+  tier: Tier | 'replica';
   result: DrillResult;
   backup: BackupEntry | null;
   durationMs: number;
@@ -24,7 +29,11 @@ export interface DrillOutcome {
  * result goes to restore_drills, which the SLA audit reads, and the copy's verification to the
  * catalog. Nothing touches the live market.db.
  */
-export async function runDrill(options: { ops: Db; settings: TierSettings; scratchRoot?: string; onTier?: (o: DrillOutcome) => void }): Promise<DrillOutcome[]> {
+export async function runDrill(options: {
+  ops: Db; settings: TierSettings; scratchRoot?: string; onTier?: (o: DrillOutcome) => void;
+  /** With replication on: both stores also restored from the replica into the scratch dir. */
+  replica?: { dataDir: string; config: Config };
+}): Promise<DrillOutcome[]> {
   const { ops, settings } = options;
   const outcomes: DrillOutcome[] = [];
   for (const tier of TIERS.filter((t) => settings[t] !== null)) {
@@ -50,7 +59,46 @@ export async function runDrill(options: { ops: Db; settings: TierSettings; scrat
     outcomes.push(outcome);
     options.onTier?.(outcome);
   }
+  if (options.replica && replicationEnabled(options.replica.config)) {
+    const outcome = await drillReplica(options.replica.dataDir, options.replica.config, options.scratchRoot);
+    outcomes.push(outcome);
+    options.onTier?.(outcome);
+  }
   return outcomes;
+}
+
+/** The replica's newest state of both stores restored into a scratch dir, checked and opened by this build. */
+async function drillReplica(dataDir: string, config: Config, scratchRoot?: string): Promise<DrillOutcome> {
+  const t0 = performance.now();
+  const scratch = fs.mkdtempSync(path.join(scratchRoot ?? os.tmpdir(), 'cfa-drill-replica-'));
+  const done = (result: DrillResult, detail: string): DrillOutcome => ({ tier: 'replica', result, backup: null, durationMs: Math.round(performance.now() - t0), detail });
+  try {
+    const market = path.join(scratch, 'market.db');
+    const ops = path.join(scratch, 'ops.db');
+    await restoreStoreTo({ dataDir, replication: config.replication, store: 'market', output: market });
+    await restoreStoreTo({ dataDir, replication: config.replication, store: 'ops', output: ops });
+    const verdict = inspectDatabase(market);
+    if (!verdict.ok) return done('failed', `the replica's market.db: ${verdict.problems.slice(0, 3).join('; ')}`);
+    const opsDb = new Database(ops, { readonly: true, fileMustExist: true });
+    let opsCheck: string[];
+    try {
+      opsCheck = (opsDb.pragma('integrity_check(20)') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } finally {
+      opsDb.close();
+    }
+    if (opsCheck.length !== 1 || opsCheck[0] !== 'ok') return done('failed', `the replica's ops.db: ${opsCheck.slice(0, 3).join('; ')}`);
+    const store = MarketStore.openFile(market);
+    try {
+      const extents = store.seriesExtents();
+      return done('ok', `market.db and ops.db restored from the replica into a scratch dir, integrity ok, opened as a store: ${extents.length} series, ${extents.reduce((n, e) => n + e.count, 0)} candles`);
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    return done('failed', (error as Error).message);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function drillOne(ops: Db, entry: BackupEntry, scratch: string, settings: TierSettings): Promise<{ result: DrillResult; detail: string }> {

@@ -7,6 +7,7 @@ import { bringUp, quarantineCopy, recoveryFrame, restoreFirstGood, type Recovery
 import { recoveryCandidates } from './selection.js';
 import { recoverPlan } from './plans.js';
 import { StepFailed } from '../common/step-log.js';
+import { tryReplicaFirst } from './replica-restore.js';
 
 /** REINDEX in place; resolves with what integrity_check says afterwards. */
 function reindex(file: string): string[] {
@@ -64,6 +65,14 @@ export async function runRecover(env: RecoveryEnv, dataDir: string): Promise<Rec
         progress.resync = up.resync;
         return up.result;
       }
+    }
+    // Continuous replication loses seconds where the newest snapshot loses hours: it goes first.
+    const fromReplica = await tryReplicaFirst(env, dataDir, undefined, 'recover', why);
+    if (fromReplica) {
+      progress.quarantine = fromReplica.quarantine ?? progress.quarantine;
+      const up = await bringUp(env, dataDir);
+      progress.resync = up.resync;
+      return up.result;
     }
     const candidates = recoveryCandidates(listBackups(env.ops));
     log.add('candidates', candidates.length ? 'ok' : 'failed', candidates.length

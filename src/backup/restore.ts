@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
+import { litestreamMetaDir, replicationEnabled } from '../replication/litestream.js';
 import type { Db } from '../store/sqlite.js';
 import type { SyncSummary } from '../sync/run-sync.js';
 import type { ActionPlan } from '../common/plan.js';
@@ -87,6 +88,12 @@ export function swapIn(dataDir: string, staged: string, kind: string, note: Reco
   if (present.length) {
     dir = newQuarantineDir(dataDir, kind);
     for (const f of present) fs.renameSync(path.join(dataDir, f), path.join(dir, f));
+  }
+  // Litestream's local state of the old file goes with it: its next run starts a new generation.
+  const meta = litestreamMetaDir(dataDir, 'market');
+  if (fs.existsSync(meta)) {
+    dir ??= newQuarantineDir(dataDir, kind);
+    fs.renameSync(meta, path.join(dir, path.basename(meta)));
   }
   fs.renameSync(staged, path.join(dataDir, MARKET_DB_FILE));
   fsyncDir(dataDir);
@@ -234,7 +241,7 @@ export async function recoveryFrame(
     removeStaleTemps(dataDir);
     paused = await env.log.run('stop-writers', () => pauseWriters({
       ops: env.ops, dataDir, locks: [SYNC_LOCK, BACKUP_LOCK], waitMs: env.settings.writerWaitMs, stopDaemon: true,
-      killGraceMs: durationMs(env.config.daemon.killGrace),
+      killGraceMs: durationMs(env.config.daemon.killGrace), stopReplication: replicationEnabled(env.config),
       onWait: (m) => env.log.add('wait', 'warn', m),
     }), (p) => p.notes.join('; '));
     return paused;

@@ -15,6 +15,12 @@ export const BACKUP_LOCK = 'backup';
 export const COMPACT_LOCK = 'compact';
 export const DRILL_LOCK = 'backup-drill';
 const DAEMON = 'backtest';
+/** Litestream, supervised by the leader when replication is on (src/replication). */
+const REPLICATION = 'litestream';
+
+function label(name: string): string {
+  return name === DAEMON ? 'the backtest daemon' : `the ${name} process`;
+}
 
 /**
  * Takes a job lock, waiting up to `waitMs` for its holder to finish (a sync in flight is let
@@ -63,6 +69,11 @@ export interface PauseOptions {
   waitMs: number;
   /** Stop the supervised backtest daemon (restore, recover); compaction lets readers be. */
   stopDaemon: boolean;
+  /**
+   * Also pause Litestream (replication on): a store replaced or rewritten under it would be
+   * shipped as garbage; started again on release, it begins a new generation from the new file.
+   */
+  stopReplication?: boolean;
   killGraceMs: number;
   onNote?: (note: string) => void;
   /** Told at once when a lock is busy and we start waiting for it. */
@@ -107,6 +118,13 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
         releases.push(() => { resumed.how = resumeDaemon(options.ops, daemonPaused); }, ...unlock);
       }
     }
+    if (options.stopReplication) {
+      const replication = await pauseDaemon(options, note, REPLICATION);
+      if (replication.daemonPaused) {
+        const unlock = releases.splice(0);
+        releases.push(() => { resumeDaemon(options.ops, replication.daemonPaused, REPLICATION); }, ...unlock);
+      }
+    }
     if (leaderAlive) {
       note(`an engine leader is running (PID ${leader.pid} on ${leader.host}): its scheduled jobs that need these locks are recorded as skipped until we are done`);
     }
@@ -128,34 +146,34 @@ const PAUSE_REASON = 'market.db is being replaced (restore or recover)';
  * its supervisor neither restarts it nor counts the stop as a crash. Without a leader (or when it
  * cannot) the daemon is marked paused in ops.db and stopped by its PID file.
  */
-async function pauseDaemon(options: PauseOptions, note: (n: string) => void): Promise<{ daemonStopped: PidRecord | null; daemonPaused: PausedWriters['daemonPaused'] }> {
-  const before = liveProcessFromPidFile(pidFilePath(options.dataDir, DAEMON));
+async function pauseDaemon(options: PauseOptions, note: (n: string) => void, name = DAEMON): Promise<{ daemonStopped: PidRecord | null; daemonPaused: PausedWriters['daemonPaused'] }> {
+  const before = liveProcessFromPidFile(pidFilePath(options.dataDir, name));
   const leader = liveLeader(options.ops);
   if (leader) {
     try {
-      const request = await askLeader(options.ops, 'daemon.pause', { reason: PAUSE_REASON }, { timeoutMs: options.killGraceMs + 15_000 });
+      const request = await askLeader(options.ops, 'daemon.pause', { reason: PAUSE_REASON, name }, { timeoutMs: options.killGraceMs + 15_000 });
       if (request.state === 'done') {
-        note(`the engine's leader (PID ${leader.pid} on ${leader.host}) paused the backtest daemon${before ? ` (PID ${before.pid} stopped)` : ''} (request #${request.id}): it is not restarted until we are done, and the stop is no crash`);
-        if (before && isRunning(before)) throw new Error(`the backtest daemon (PID ${before.pid}) still runs after the leader paused it; not touching market.db while it runs`);
+        note(`the engine's leader (PID ${leader.pid} on ${leader.host}) paused ${label(name)}${before ? ` (PID ${before.pid} stopped)` : ''} (request #${request.id}): it is not restarted until we are done, and the stop is no crash`);
+        if (before && isRunning(before)) throw new Error(`${label(name)} (PID ${before.pid}) still runs after the leader paused it; not touching market.db while it runs`);
         return { daemonStopped: before, daemonPaused: 'leader' };
       }
-      note(`the engine's leader could not pause the backtest daemon (request #${request.id}: ${String(request.result?.error ?? 'failed')}); stopping it by its PID file`);
+      note(`the engine's leader could not pause ${label(name)} (request #${request.id}: ${String(request.result?.error ?? 'failed')}); stopping it by its PID file`);
     } catch (error) {
       if ((error as Error).message.includes('not touching market.db')) throw error;
-      note(`could not have the engine's leader pause the backtest daemon (${(error as Error).message}); stopping it by its PID file`);
+      note(`could not have the engine's leader pause ${label(name)} (${(error as Error).message}); stopping it by its PID file`);
     }
   }
   const store = new DaemonStore(options.ops);
-  const marked = store.markPaused(DAEMON, { reason: PAUSE_REASON, by: process.pid });
+  const marked = store.markPaused(name, { reason: PAUSE_REASON, by: process.pid });
   let daemonStopped: PidRecord | null;
   try {
-    daemonStopped = await stopDaemon(options.dataDir, options.killGraceMs, note);
+    daemonStopped = await stopByPidFile(options.dataDir, options.killGraceMs, note, name);
   } catch (error) {
-    if (marked) store.clearPaused(DAEMON, { reason: 'the restore could not stop it' });
+    if (marked) store.clearPaused(name, { reason: 'the restore could not stop it' });
     throw error;
   }
   if (!marked) {
-    note('the backtest daemon was paused already: it stays paused after the restore (`cfa-console daemon resume`)');
+    note(`${label(name)} was paused already: it stays paused after the restore (\`cfa-console daemon resume\`)`);
   } else if (daemonStopped && leader) {
     note(`the engine's leader (PID ${leader.pid} on ${leader.host}) may see that stop as a crash and restart the daemon after its backoff; it reads the store as it is then`);
   } else if (daemonStopped) {
@@ -169,20 +187,20 @@ async function pauseDaemon(options: PauseOptions, note: (n: string) => void): Pr
  * leader is asked to resume it (its supervisor holds the pause, whether it paused the daemon for
  * us or read our mark when it started meanwhile).
  */
-function resumeDaemon(ops: Db, how: PausedWriters['daemonPaused']): PausedWriters['daemonResumed'] {
+function resumeDaemon(ops: Db, how: PausedWriters['daemonPaused'], name = DAEMON): PausedWriters['daemonResumed'] {
   if (!how) return null;
   const store = new DaemonStore(ops);
-  if (how === 'ops.db') store.clearPaused(DAEMON, { reason: 'the restore is done' });
+  if (how === 'ops.db') store.clearPaused(name, { reason: 'the restore is done' });
   try {
     if (liveLeader(ops)) {
       // Not waited for: the leader resumes it within a second or so; a takeover picks it up too.
-      submitRequest(ops, 'daemon.resume', { reason: 'the restore is done' }, { ttlMs: 10 * 60_000 });
+      submitRequest(ops, 'daemon.resume', { reason: 'the restore is done', name }, { ttlMs: 10 * 60_000 });
       return 'leader';
     }
   } catch {
     // No leader after all: the mark below lets the next one start it.
   }
-  if (how === 'leader') store.clearPaused(DAEMON, { reason: 'the restore is done; the leader that paused it is gone' });
+  if (how === 'leader') store.clearPaused(name, { reason: 'the restore is done; the leader that paused it is gone' });
   return 'next-leader';
 }
 
@@ -209,23 +227,23 @@ async function waitGone(record: PidRecord, ms: number): Promise<boolean> {
  * SIGTERM to the backtest daemon's process group, SIGKILL after the grace. Only a PID file that
  * names that very process (PID and start time) is acted on: a recycled PID is never signalled.
  */
-async function stopDaemon(dataDir: string, graceMs: number, note: (n: string) => void): Promise<PidRecord | null> {
-  const record = liveProcessFromPidFile(pidFilePath(dataDir, DAEMON));
+export async function stopByPidFile(dataDir: string, graceMs: number, note: (n: string) => void, name = DAEMON): Promise<PidRecord | null> {
+  const record = liveProcessFromPidFile(pidFilePath(dataDir, name));
   if (!record) {
-    note('no backtest daemon running (no live process in run/backtest.pid)');
+    note(`no ${name} process running (no live process in run/${name}.pid)`);
     return null;
   }
   signal(record, 'SIGTERM');
   if (await waitGone(record, graceMs)) {
-    note(`stopped the backtest daemon (PID ${record.pid}) with SIGTERM`);
+    note(`stopped ${label(name)} (PID ${record.pid}) with SIGTERM`);
     return record;
   }
   signal(record, 'SIGKILL');
   if (await waitGone(record, 5000)) {
-    note(`the backtest daemon (PID ${record.pid}) ignored SIGTERM for ${Math.round(graceMs / 1000)} s: killed with SIGKILL`);
+    note(`${label(name)} (PID ${record.pid}) ignored SIGTERM for ${Math.round(graceMs / 1000)} s: killed with SIGKILL`);
     return record;
   }
-  throw new Error(`the backtest daemon (PID ${record.pid}) does not stop even after SIGKILL; not touching market.db while it runs`);
+  throw new Error(`${label(name)} (PID ${record.pid}) does not stop even after SIGKILL; not touching market.db while it runs`);
 }
 
 /** Other processes with market.db (or its WAL) open, from /proc (Linux); empty elsewhere. */

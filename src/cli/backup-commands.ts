@@ -36,10 +36,13 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
       result.exitCode = await (await commands()).drillCommand(createContext(globals(), json));
     });
 
-  program.command('restore').description('replace market.db with a backup: stop writers, quarantine the current files, verify, resync to now, validate, resume')
+  program.command('restore').description('replace market.db with a backup, or market.db and ops.db with the Litestream replica (--replica): stop writers, quarantine the current files, verify, resync to now, validate, resume')
     .argument('[id]', 'the backup to restore (see `cfa-console backups`)')
     .option('--latest', 'the newest verified backup')
-    .option('--before <age>', 'the newest verified backup taken at least this long ago, e.g. 48h')
+    .option('--before <age>', 'the newest verified backup taken at least this long ago, e.g. 48h; with --replica: the state as of that long ago')
+    .option('--replica [name]', 'restore from the Litestream replica (default: the first configured that has the store) instead of a snapshot backup')
+    .option('--at <time>', 'with --replica: the state as of this time (ISO 8601 UTC, e.g. 2026-05-01T13:45:00Z)')
+    .option('--db <which>', 'with --replica: market, ops or both (default both; ops needs the engine stopped)')
     .option('-y, --yes', 'do not ask (required when not at a terminal)')
     .option('--json', 'JSON lines: one per step, then a summary with the RTO')
     .action(async (id: string | undefined, o: RawRestoreOptions & { json?: boolean }) => {

@@ -16,7 +16,8 @@ export interface DemoEnvironment {
  * `--demo`: the project's exchange simulator on a loopback port, a fresh temporary data dir and
  * a compressed day in a config file of its own (so the engine and the jobs it runs agree): the
  * sync every minute with a short backfill, the sentiment job every 5 minutes against the FRED
- * and Fear & Greed stand-ins, and the example backtest under supervision.
+ * and Fear & Greed stand-ins, the example backtest under supervision, and Litestream replicating
+ * both stores to `replica/` in the same temp dir.
  */
 export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnvironment> {
   const { startSimulator, startFearGreedStandIn, startFredStandIn, syntheticFredSeries } = await import('../exchange/simulator/index.js');
@@ -42,6 +43,8 @@ export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnviro
       heartbeatTimeout: '60s',
       killGrace: '5s',
     },
+    // Continuous replication to a directory beside the stores, so the replication line is alive.
+    replication: { replicas: [{ name: 'demo', url: `file://${path.join(dir, 'replica')}` }] },
   }, null, 2));
   return { simulator, standIns: [fearGreed, fred], dataDir: dir, configPath };
 }

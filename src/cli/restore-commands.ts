@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/schema.js';
 import { mark, seconds, bytes, stepLine } from '../backup/report.js';
-import { recover, recoverySummaryJson, restore, type RecoveryOutcome, type RestoreSelection } from '../ops/restore.js';
+import { recover, recoverySummaryJson, restore, restoreReplica, type RecoveryOutcome, type ReplicaRestoreSelection, type RestoreSelection } from '../ops/restore.js';
 import type { StepRecord } from '../common/step-log.js';
 import { parseId } from './backup-output.js';
 import { confirmOnTerminal } from './confirm.js';
@@ -13,6 +13,34 @@ export interface RawRestoreOptions {
   latest?: boolean;
   before?: string;
   yes?: boolean;
+  /** `--replica` (true) or `--replica NAME`. */
+  replica?: string | boolean;
+  at?: string;
+  db?: string;
+}
+
+/** `--replica [NAME] [--at TIME | --before AGE] [--db market|ops|both]`, or a usage error naming the bad value. */
+export function parseReplicaSelection(rawId: string | undefined, o: RawRestoreOptions, now = Date.now()): ReplicaRestoreSelection {
+  if (rawId !== undefined || o.latest) throw new ConfigError('restore --replica takes no backup ID and no --latest: the replica\'s newest state is the default; use --at TIME or --before AGE for an earlier one');
+  if (o.at !== undefined && o.before !== undefined) throw new ConfigError('give --at TIME or --before AGE, not both');
+  const selection: ReplicaRestoreSelection = { dbs: [] };
+  if (typeof o.replica === 'string') selection.replica = o.replica;
+  if (o.at !== undefined) {
+    const at = /^\d+$/.test(o.at) ? Number(o.at) : Date.parse(o.at);
+    if (!Number.isFinite(at)) throw new ConfigError(`--at ${JSON.stringify(o.at)} is not a time: expected ISO 8601 such as 2026-05-01T13:45:00Z (UTC) or epoch milliseconds`);
+    if (at > now) throw new ConfigError(`--at ${JSON.stringify(o.at)} is in the future`);
+    selection.at = at;
+  }
+  if (o.before !== undefined) {
+    const ms = durationMs(o.before);
+    if (!(typeof ms === 'number' && ms > 0)) throw new ConfigError(`--before ${JSON.stringify(o.before)} is not valid: expected an age such as 48h, 2d or 90m`);
+    selection.beforeMs = ms;
+  }
+  const db = o.db ?? 'both';
+  if (db === 'both') selection.dbs = ['market', 'ops'];
+  else if (db === 'market' || db === 'ops') selection.dbs = [db];
+  else throw new ConfigError(`--db ${JSON.stringify(db)} is not valid: expected market, ops or both`);
+  return selection;
 }
 
 export function parseRestoreSelection(rawId: string | undefined, o: RawRestoreOptions): RestoreSelection {
@@ -50,7 +78,8 @@ function report(ctx: CliContext, o: RecoveryOutcome): void {
   if (o.result === 'not-needed') {
     lines.push(`${mark('ok')} market.db is healthy: nothing to recover`);
   } else {
-    const what = o.backup ? `backup #${o.backup.id} (${o.backup.tier}, ${bytes(o.backup.sizeBytes)}) restored` : o.kind === 'recover' && o.result !== 'failed' ? 'repaired in place' : 'nothing restored';
+    const fromReplica = o.steps.some((st) => st.step.startsWith('stage ') && (st.step === 'stage market' || st.step === 'stage ops'));
+    const what = o.backup ? `backup #${o.backup.id} (${o.backup.tier}, ${bytes(o.backup.sizeBytes)}) restored` : fromReplica ? `${o.steps.filter((st) => st.step === 'stage market' || st.step === 'stage ops').map((st) => st.step.slice(6) + '.db').join(' and ')} restored from the replica` : o.kind === 'recover' && o.result !== 'failed' ? 'repaired in place' : 'nothing restored';
     const head = o.result === 'ok' ? `${o.kind === 'restore' ? 'restored' : 'recovered'}: ${what}${o.resync ? `, ${o.resync.candlesStored} candles fetched again` : ''}`
       : o.result === 'partial' ? `${what}, but the resync did not complete: run \`cfa-console sync\``
         : `${o.kind} failed: ${o.error ?? 'see the steps above'}`;
@@ -66,6 +95,11 @@ function report(ctx: CliContext, o: RecoveryOutcome): void {
 
 /** `cfa-console restore <ID | --latest | --before 48h> [--yes]`: exit 0 restored and resynced, 1 otherwise, 2 refused. */
 export function restoreCommand(rawId: string | undefined, o: RawRestoreOptions, ctx: CliContext): Promise<number> {
+  if (o.replica !== undefined) {
+    const replicaSelection = parseReplicaSelection(rawId, o);
+    return restoreReplica({ selection: replicaSelection }, withConsent(ctx, !!o.yes), stepPrinter(ctx)).then((outcome) => finish(ctx, outcome));
+  }
+  if (o.at !== undefined || o.db !== undefined) throw new ConfigError('--at and --db go with --replica (a point-in-time restore from the Litestream replica)');
   const selection = parseRestoreSelection(rawId, o);
   return restore({ selection }, withConsent(ctx, !!o.yes), stepPrinter(ctx)).then((outcome) => finish(ctx, outcome));
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isSecretKey, maskSecret } from './redact.js';
+import { isSecretKey, maskSecret, redactUrlPasswords } from './redact.js';
 
 /** A bad configuration or usage: the process exits 2 and the message names key, value and fix. */
 export class ConfigError extends Error {
@@ -25,7 +25,7 @@ export function describeIssues(error: z.ZodError, input: unknown, source: string
     }
     const value = valueAt(input, issue.path);
     // A malformed webhook URL or token is still a secret: name the key, never echo the value.
-    const shown = value === undefined ? '(missing)' : isSecretKey(key) && typeof value === 'string' ? JSON.stringify(maskSecret(value)) : JSON.stringify(value);
+    const shown = value === undefined ? '(missing)' : isSecretKey(key) && typeof value === 'string' ? JSON.stringify(maskSecret(value)) : typeof value === 'string' ? JSON.stringify(redactUrlPasswords(value)) : JSON.stringify(value);
     return `  ${key} = ${shown}: ${issue.message}`;
   });
   return `invalid configuration in ${source}:\n${lines.join('\n')}`;

@@ -12,9 +12,20 @@ export function maskSecret(value: string): string {
   return value.length <= 8 ? MASK : `${MASK}${value.slice(-4)}`;
 }
 
-/** A deep copy with every value under a secret-looking key masked: safe to print or log. */
+/** `scheme://user:password@host`: the password part of a URL's user info. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@\s/]+)(@)/gi;
+
+/** Any password inside URLs in `text` masked (`sftp://cfa:••••••@host/path`); the rest kept. */
+export function redactUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, `$1${MASK}$3`);
+}
+
+/**
+ * A deep copy with every value under a secret-looking key masked, and passwords in URLs masked
+ * wherever they are: safe to print or log.
+ */
 export function redactSecrets<T>(value: T, underSecretKey = false): T {
-  if (typeof value === 'string') return (underSecretKey && value ? maskSecret(value) : value) as T;
+  if (typeof value === 'string') return (underSecretKey && value ? maskSecret(value) : redactUrlPasswords(value)) as T;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, underSecretKey)) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(

@@ -1,4 +1,5 @@
 import type { EngineSnapshot } from '../engine/engine.js';
+import ms from 'ms';
 import type { Interval } from '../exchange/intervals.js';
 import type { HealthSnapshot } from '../health/types.js';
 
@@ -22,6 +23,22 @@ export interface BackupTierView {
   sizeBytes: number | null;
   lastVerifiedAt: number | null;
   lastDrill: { at: number; result: string } | null;
+}
+
+/** The replication line under the backups: the health probe's verdict, short. */
+export interface ReplicationView {
+  status: 'ok' | 'warn' | 'critical' | 'unknown';
+  /** E.g. `lag 0s, snapshot 12m` or why it is not ok; never a replica URL. */
+  text: string;
+}
+
+/** From the health snapshot's replication probe; null when replication is off or not judged yet. */
+export function replicationView(probes: readonly { id: string; status: ReplicationView['status']; value: number | null; detail: string; offenders: { detail?: string }[] }[] | undefined): ReplicationView | null {
+  const p = probes?.find((x) => x.id === 'replication');
+  if (!p || p.value === null && p.status === 'ok') return null;
+  const lag = p.value === null ? 'lag ?' : `lag ${p.value < 1000 ? '0s' : ms(Math.round(p.value))}`;
+  const running = /Litestream not running/.test(p.detail) ? 'not running' : null;
+  return { status: p.status, text: [lag, running ?? (p.status === 'ok' ? '' : p.offenders[0]?.detail ?? '')].filter(Boolean).join(', ') };
 }
 
 export interface AlertView {

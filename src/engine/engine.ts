@@ -21,6 +21,7 @@ import { pruneRequests } from './requests.js';
 import { resolveSchedule, Scheduler, type ResolvedJob } from './scheduler.js';
 import { DaemonStore } from './supervisor/daemon-store.js';
 import { Supervisor, type SupervisorStatus } from './supervisor/supervisor.js';
+import { LITESTREAM_DAEMON, replicateCommand, replicationEnabled, resolveLitestreamBinary, writeLitestreamConfig } from '../replication/litestream.js';
 
 const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 const HOUR_MS = 3_600_000;
@@ -41,6 +42,8 @@ export interface EngineSnapshot {
   leader: LeaseHolder | null;
   jobs: JobView[];
   daemon: SupervisorStatus | { name: string; state: string; pid: number | null } | null;
+  /** The Litestream process (`litestream replicate`) while replication is configured. */
+  replication?: SupervisorStatus | { name: string; state: string; pid: number | null } | null;
   host: HostSample | null;
 }
 
@@ -77,6 +80,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly monitor: Monitor;
   private scheduler: Scheduler | null = null;
   private supervisor: Supervisor | null = null;
+  private replicator: Supervisor | null = null;
   private requests: RequestPoller | null = null;
   private housekeeping: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -159,6 +163,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         });
         await this.supervisor.start().catch((error: unknown) => logger.error({ err: error }, 'daemon could not be started'));
       }
+      if (replicationEnabled(config)) await this.startReplication();
       this.monitor.start(durationMs(config.engine.monitorEvery));
       this.startRequests();
       this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
@@ -172,11 +177,44 @@ export class Engine extends EventEmitter<EngineEvents> {
       // Another leader adopts the daemon from its PID file; it must not be killed here.
       this.supervisor?.release();
       this.supervisor = null;
+      this.replicator?.release();
+      this.replicator = null;
       await this.monitor.stop();
       this.sampler.stop();
       clearInterval(this.housekeeping);
     }
     this.emit('change');
+  }
+
+  /**
+   * Leader only: writes Litestream's config for both stores and runs `litestream replicate`
+   * under a second supervisor (restart with backoff, crash-loop, adoption from run/litestream.pid,
+   * stopped on a graceful exit). Litestream writes no heartbeat: it is judged by its exit alone,
+   * and its replication by the health probe.
+   */
+  private async startReplication(): Promise<void> {
+    const { logger, loaded } = this.options;
+    const { config } = loaded;
+    try {
+      const binary = resolveLitestreamBinary(config.replication);
+      const { file, env } = writeLitestreamConfig(config.dataDir, config.replication);
+      let lastKey = '';
+      this.replicator = new Supervisor({
+        db: this.db, dataDir: config.dataDir, name: LITESTREAM_DAEMON, sampler: this.sampler,
+        config: { ...config.daemon, command: undefined, cwd: undefined },
+        command: replicateCommand(binary, file), commandSource: 'replication.litestream', env, heartbeat: false,
+        onChange: (status) => {
+          const key = `${status.state}/${status.pid}`;
+          if (key !== lastKey) logger.info({ daemon: status.name, state: status.state, pid: status.pid, restarts24h: status.restarts24h }, 'replication');
+          lastKey = key;
+          this.emit('change');
+        },
+        onError: (error) => logger.error({ err: error }, 'replication supervisor error'),
+      });
+      await this.replicator.start();
+    } catch (error) {
+      logger.error({ err: error }, 'replication could not be started');
+    }
   }
 
   /** Leader only: takes up what followers ask of it (requests.ts) about once a second. */
@@ -185,7 +223,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.requests = new RequestPoller({
       db: this.db,
       handler: this.election.candidate,
-      handlers: leaderRequestHandlers({ supervisor: () => this.supervisor, runJob: (job, options, trigger) => this.runNow(job, trigger, options) }),
+      handlers: leaderRequestHandlers({ supervisor: (name) => (name === LITESTREAM_DAEMON ? this.replicator : this.supervisor), runJob: (job, options, trigger) => this.runNow(job, trigger, options) }),
       onHandled: (request, outcome) => logger[outcome.ok ? 'info' : 'warn']({ request: request.id, kind: request.kind, args: request.args, by: request.requestedBy, ok: outcome.ok, result: outcome.result }, 'request handled'),
       onError: (error) => logger.error({ err: error }, 'request handling failed'),
     });
@@ -249,13 +287,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       leader: this.election.currentHolder ?? readLease(this.db),
       jobs,
       daemon: this.supervisor?.status() ?? this.storedDaemon(),
+      replication: this.replicator?.status() ?? (replicationEnabled(this.options.loaded.config) ? this.storedDaemon(LITESTREAM_DAEMON) : null),
       host: this.sampler.latestHost(),
     };
   }
 
   /** The daemon as the leader last recorded it, for a follower that does not supervise it. */
-  private storedDaemon(): { name: string; state: string; pid: number | null } | null {
-    const stored = this.daemonStore.readState(DAEMON_NAME);
+  private storedDaemon(name = DAEMON_NAME): { name: string; state: string; pid: number | null } | null {
+    const stored = this.daemonStore.readState(name);
     return stored ? { name: stored.name, state: stored.state, pid: stored.pid } : null;
   }
 
@@ -277,7 +316,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await Promise.race([finished, new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
     clearTimeout(graceTimer);
     // Whatever is still running after the grace is stopped: SIGTERM, then SIGKILL.
-    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.monitor.stop(), requestsDone]);
+    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.replicator?.stop(), this.monitor.stop(), requestsDone]);
     this.sampler.stop();
     this.election.stop();
     this.db.close();

@@ -4,7 +4,7 @@ import type { Supervisor, SupervisorStatus } from './supervisor/supervisor.js';
 
 export interface LeaderActions {
   /** The leader's supervisor, or null when no daemon is configured. */
-  supervisor(): Supervisor | null;
+  supervisor(name?: string): Supervisor | null;
   runJob(job: string, options: Record<string, unknown> | undefined, trigger: 'manual' | 'runbook'): Promise<RunOutcome>;
 }
 
@@ -15,9 +15,11 @@ function daemonResult(before: SupervisorStatus, after: SupervisorStatus): Reques
   };
 }
 
-function need(actions: LeaderActions): Supervisor {
-  const supervisor = actions.supervisor();
-  if (!supervisor) throw new Error('the leader supervises no daemon: daemon.command is not set in its config');
+function need(actions: LeaderActions, name?: string): Supervisor {
+  const supervisor = actions.supervisor(name);
+  if (!supervisor) {
+    throw new Error(name && name !== 'backtest' ? `the leader supervises no ${name} process (for litestream: replication.replicas is empty in its config)` : 'the leader supervises no daemon: daemon.command is not set in its config');
+  }
   return supervisor;
 }
 
@@ -29,17 +31,17 @@ function describe(reason: string | undefined, fallback: string, by: { pid: numbe
 export function leaderRequestHandlers(actions: LeaderActions): RequestHandlers {
   return {
     'daemon.restart': async (args, request) => {
-      const supervisor = need(actions);
+      const supervisor = need(actions, args.name);
       const before = supervisor.status();
       return daemonResult(before, await supervisor.restart(describe(args.reason, 'restart requested', request.requestedBy)));
     },
     'daemon.pause': async (args, request) => {
-      const supervisor = need(actions);
+      const supervisor = need(actions, args.name);
       const before = supervisor.status();
       return daemonResult(before, await supervisor.pause(describe(args.reason, 'pause requested', request.requestedBy)));
     },
     'daemon.resume': async (args, request) => {
-      const supervisor = need(actions);
+      const supervisor = need(actions, args.name);
       const before = supervisor.status();
       return daemonResult(before, await supervisor.resume(describe(args.reason, 'resume requested', request.requestedBy)));
     },

@@ -15,9 +15,9 @@ export const REQUEST_KINDS = ['daemon.restart', 'daemon.pause', 'daemon.resume',
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export interface RequestArgsByKind {
-  'daemon.restart': { reason?: string };
-  'daemon.pause': { reason?: string };
-  'daemon.resume': { reason?: string };
+  'daemon.restart': { reason?: string; /** Which supervised process: `backtest` (default) or `litestream`. */ name?: string };
+  'daemon.pause': { reason?: string; /** Which supervised process: `backtest` (default) or `litestream`. */ name?: string };
+  'daemon.resume': { reason?: string; /** Which supervised process: `backtest` (default) or `litestream`. */ name?: string };
   /** The job's operation options (default: its declared ones) and who asked for the run. */
   'job.run': { job: string; options?: Record<string, unknown>; trigger?: 'manual' | 'runbook' };
 }

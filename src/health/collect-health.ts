@@ -19,6 +19,9 @@ import { judgeDbSize } from './probes/size.js';
 import { judgeSentiment } from './probes/sentiment.js';
 import { SentimentStore } from '../sentiment/sentiment-store.js';
 import { periodMs } from '../sentiment/windows.js';
+import { judgeReplication } from './probes/replication.js';
+import { gatherReplicationFacts } from '../replication/status.js';
+import { durationMs } from '../config/schema.js';
 import { newestVerifiedByTier } from './sources/backup-catalog.js';
 import { backupTiers } from './sources/backup-tiers.js';
 import { gatherDaemonFacts } from './sources/daemon-facts.js';
@@ -160,6 +163,15 @@ const RUNNERS: Record<ProbeId, Runner> = {
 
   'last-sync'(run) {
     return judgeLastSync({ ...gatherSyncFacts(run.sources.ops()), now: run.now, maxAgeMs: run.limits.lastSyncMaxAgeMs, slaMs: run.limits.syncSlaMs });
+  },
+
+  replication(run) {
+    const r = run.options.config.replication;
+    const facts = gatherReplicationFacts(run.options.dataDir, r, run.now);
+    run.snapshot.replication = facts.replicas;
+    return judgeReplication(facts, run.now, {
+      lagWarnMs: durationMs(r.lagWarning), lagCriticalMs: durationMs(r.lagCritical), snapshotMaxAgeMs: durationMs(r.snapshotMaxAge),
+    });
   },
 
   daemon(run) {

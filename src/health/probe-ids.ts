@@ -5,7 +5,7 @@
  */
 export const PROBE_IDS = [
   'freshness', 'coverage', 'integrity', 'size', 'backup', 'logs',
-  'continuity', 'disk', 'last-sync', 'daemon', 'sentiment',
+  'continuity', 'disk', 'last-sync', 'daemon', 'sentiment', 'replication',
 ] as const;
 
 export type ProbeId = (typeof PROBE_IDS)[number];
@@ -22,6 +22,7 @@ export const PROBE_TITLES: Record<ProbeId, string> = {
   'last-sync': 'Last sync',
   daemon: 'Backtest daemon',
   sentiment: 'Sentiment and macro',
+  replication: 'Replication',
 };
 
 export function isProbeId(id: string): id is ProbeId {

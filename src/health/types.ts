@@ -1,3 +1,4 @@
+import type { ReplicaFacts } from '../replication/status.js';
 import type { Interval } from '../exchange/intervals.js';
 
 /** Every probe says one of these; `unknown` is never read as ok. */
@@ -75,6 +76,8 @@ export interface HealthSnapshot {
   knownGaps?: KnownGap[];
   /** Per sentiment source (binance, fng, fred); present when the sentiment probe ran. */
   sentiment?: SentimentFreshness[];
+  /** Per store and replica, when replication is configured and its probe ran. */
+  replication?: ReplicaFacts[];
   /** How long collecting the snapshot took. */
   durationMs?: number;
 }

@@ -76,6 +76,9 @@ export class CfaMetrics {
   readonly heartbeatAge = this.gauge('cfa_daemon_heartbeat_age_seconds', 'Age of the daemon\'s last heartbeat (while it runs)');
   readonly daemonCpu = this.gauge('cfa_daemon_cpu_percent', 'CPU of the daemon, percent of one core (while it runs)');
   readonly daemonRss = this.gauge('cfa_daemon_rss_bytes', 'Resident memory of the daemon (while it runs)');
+  readonly replicationLag = this.gauge('cfa_replication_lag_seconds', 'Unreplicated change of each store on each Litestream replica', ['db', 'replica']);
+  readonly replicationSnapshotAge = this.gauge('cfa_replication_snapshot_age_seconds', 'Age of the newest snapshot of each store on each replica', ['db', 'replica']);
+  readonly replicaUp = this.gauge('cfa_replica_reachable', '1 when the replica could be read at the last health snapshot', ['db', 'replica']);
   readonly alertsFiring = this.gauge('cfa_alerts_firing', 'Firing alerts', ['rule', 'severity']);
   readonly outboxPending = this.gauge('cfa_outbox_pending', 'Notifications waiting to be delivered', ['channel']);
   readonly outboxFailed = this.gauge('cfa_outbox_failed', 'Notifications given up on after their last attempt', ['channel']);
@@ -116,6 +119,17 @@ export class CfaMetrics {
 
   private updateHealth(snapshot: HealthSnapshot): void {
     this.health.set(STATUS_RANK[snapshot.overall]);
+    if (snapshot.replication) {
+      this.replicationLag.reset();
+      this.replicationSnapshotAge.reset();
+      this.replicaUp.reset();
+      for (const r of snapshot.replication) {
+        const labels = { db: r.store, replica: r.replica };
+        this.replicaUp.set(labels, r.reachable ? 1 : 0);
+        if (r.lagMs !== null) this.replicationLag.set(labels, sec(r.lagMs));
+        if (r.lastSnapshotAt !== null) this.replicationSnapshotAge.set(labels, sec(Math.max(0, snapshot.at - r.lastSnapshotAt)));
+      }
+    }
     this.probeStatus.reset();
     this.probeValue.reset();
     for (const p of snapshot.probes) {

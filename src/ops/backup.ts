@@ -9,6 +9,8 @@ import { StepLog, type StepRecord } from '../common/step-log.js';
 import { ConfigError } from '../config/config-error.js';
 import { acquireLock } from '../engine/job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { replicationEnabled } from '../replication/litestream.js';
+import { durationMs } from '../config/schema.js';
 import type { Db } from '../store/sqlite.js';
 import type { RunContext } from './context.js';
 
@@ -62,7 +64,7 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
     const release = acquireLock(ops, DRILL_LOCK);
     try {
       return await runDrill({
-        ops, settings,
+        ops, settings, replica: { dataDir: ctx.dataDir, config: ctx.loaded.config },
         onTier: (o) => {
           ctx.emit({ event: 'drill', tier: o.tier, result: o.result, backupId: o.backup?.id ?? null, durationMs: o.durationMs, detail: o.detail });
           onTier?.(o);
@@ -82,7 +84,10 @@ export async function compact(_options: Record<string, never>, ctx: RunContext, 
       ctx.emit({ event: 'step', ...s });
       onStep?.(s);
     });
-    const r = await runCompact({ ops, dataDir: ctx.dataDir, waitMs: settings.writerWaitMs, log });
+    const r = await runCompact({
+      ops, dataDir: ctx.dataDir, waitMs: settings.writerWaitMs, log,
+      stopReplication: replicationEnabled(ctx.loaded.config), killGraceMs: durationMs(ctx.loaded.config.daemon.killGrace),
+    });
     return { ...r, durationMs: log.totalMs() };
   });
 }

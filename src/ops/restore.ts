@@ -2,17 +2,22 @@ import path from 'node:path';
 import { listBackups, listRecoveries, type Recovery } from '../backup/catalog.js';
 import { describeDiagnosis, diagnose } from '../backup/diagnose.js';
 import { recoverPlan, restorePlan } from '../backup/plans.js';
-import { runRecover } from '../backup/recover.js';
-import { runRestore, selectForRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
 import { recoveryCandidates } from '../backup/selection.js';
 import type { ActionPlan } from '../common/plan.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
+import { durationMs } from '../config/schema.js';
+import {
+  checkReplicaSelection, inspectReplicas, replicaRestorePlan, restoreOpsFromReplica, runReplicaRestore, targetTime, type ReplicaRestoreSelection,
+} from '../backup/replica-restore.js';
+import { runRecover } from '../backup/recover.js';
+import { replicationEnabled } from '../replication/litestream.js';
+import { runRestore, selectForRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
 import { tierSettings } from '../backup/tiers.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 
-export type { RecoveryOutcome, RestoreSelection };
+export type { RecoveryOutcome, RestoreSelection, ReplicaRestoreSelection };
 
 async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | undefined, fn: (env: RecoveryEnv) => Promise<RecoveryOutcome>): Promise<RecoveryOutcome> {
   const { config } = ctx.loaded;
@@ -34,7 +39,54 @@ async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | unde
  * copy verified in, a resync to now, writers resumed.
  */
 export function restore(options: { selection: RestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
-  return withEnv(ctx, onStep, (env) => runRestore(env, ctx.dataDir, options.selection));
+  const { selection } = options;
+  return withEnv(ctx, onStep, async (env) => {
+    // The rollback (`--before 48h`): the replica's point in time, exact to the second, when it
+    // reaches back that far; else the newest snapshot taken before it.
+    if (selection.beforeMs !== undefined && replicationEnabled(env.config)) {
+      const replicaSelection: ReplicaRestoreSelection = { dbs: ['market'], beforeMs: selection.beforeMs };
+      const since = { startedAt: Date.now(), t0: performance.now() };
+      const views = await inspectReplicas(ctx.dataDir, env.config, replicaSelection, since.startedAt).catch((error: unknown) => {
+        env.log.add('replica', 'warn', `no point-in-time restore from the replica (${(error as Error).message}): using the snapshot backups`);
+        return null;
+      });
+      if (views) {
+        const promptMs = await env.confirm(replicaRestorePlan(views, targetTime(replicaSelection, since.startedAt), Date.now()));
+        return runReplicaRestore(env, ctx.dataDir, replicaSelection, views, promptMs, null, since);
+      }
+    }
+    return runRestore(env, ctx.dataDir, selection);
+  });
+}
+
+/**
+ * `restore --replica`: market.db and/or ops.db from a Litestream replica, the newest state or a
+ * point in time. The plan (replica, generation, replicated up to, target time) goes to
+ * `ctx.confirm` first; ops.db is restored before it is opened (refused while an engine leader
+ * runs), market.db through the same pause, quarantine, verify and resync as a snapshot restore.
+ */
+export async function restoreReplica(options: { selection: ReplicaRestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
+  const { config } = ctx.loaded;
+  const { selection } = options;
+  checkReplicaSelection(config, selection);
+  const since = { startedAt: Date.now(), t0: performance.now() };
+  const views = await inspectReplicas(ctx.dataDir, config, selection);
+  const at = targetTime(selection, since.startedAt);
+  const promptMs = await ctx.confirm(replicaRestorePlan(views, at, Date.now()));
+  const log = new StepLog((s) => {
+    ctx.emit({ event: 'step', ...s });
+    onStep?.(s);
+  });
+  const opsView = views.find((v) => v.store === 'ops');
+  const opsQuarantine = opsView
+    ? await restoreOpsFromReplica({ dataDir: ctx.dataDir, config, view: opsView, at, log, killGraceMs: durationMs(config.daemon.killGrace) })
+    : null;
+  const ops = openOpsDb(ctx.dataDir);
+  try {
+    return await runReplicaRestore({ ops, config, settings: tierSettings(config), log, confirm: async () => 0 }, ctx.dataDir, selection, views, promptMs, opsQuarantine, since);
+  } finally {
+    ops.close();
+  }
 }
 
 /** Detects corruption and applies the least drastic cure that works, after `ctx.confirm(plan)`. */

@@ -34,7 +34,16 @@ export function describeOpenError(file: string, error: unknown): StoreError {
  * Opens a database with the house pragmas: WAL so readers never block the writer,
  * synchronous=NORMAL (durable at checkpoints, safe against corruption in WAL mode),
  * a busy timeout so concurrent processes wait instead of failing, a 10 MB page cache.
+ *
+ * These are also what Litestream (continuous replication, src/replication) requires of every
+ * writer: WAL mode, and a busy timeout of at least 5 s, since Litestream holds a read lock and
+ * takes the write lock briefly for its own checkpoints. Autocheckpoints stay on (its docs make
+ * turning them off optional, for heavy write loads); the truncating checkpoint of `compact` runs
+ * with Litestream paused (src/backup/compact.ts).
  */
+/** Above Litestream's documented minimum of 5000 ms. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
 export function openSqlite(file: string, options: { readonly?: boolean } = {}): Db {
   if (!options.readonly) {
     try {
@@ -46,7 +55,7 @@ export function openSqlite(file: string, options: { readonly?: boolean } = {}): 
   let db: Db | undefined;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('cache_size = -10000');

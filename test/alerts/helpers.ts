@@ -41,7 +41,7 @@ export function snapshot(options: { at?: number; ages?: Record<string, number | 
     probe('freshness', 'ok', 10 * MINUTE, 'ms'), probe('coverage', 'ok', 100, 'percent'), probe('integrity', 'ok', 0, 'count'),
     probe('size', 'ok', 50_000_000, 'bytes'), probe('backup', 'ok', 2 * HOUR, 'ms'), probe('logs', 'ok', 0, 'per-minute'),
     probe('continuity', 'ok', 0, 'count'), probe('disk', 'ok', 60, 'percent'), probe('last-sync', 'ok', 2 * HOUR, 'ms'),
-    probe('daemon', 'ok', null, 'none'), probe('sentiment', 'ok', 2 * HOUR, 'ms'),
+    probe('daemon', 'ok', null, 'none'), probe('sentiment', 'ok', 2 * HOUR, 'ms'), probe('replication', 'ok', null, 'ms'),
   ];
   const replaced = new Map((options.probes ?? []).map((p) => [p.id, p]));
   const probes = defaults.map((p) => replaced.get(p.id) ?? p);

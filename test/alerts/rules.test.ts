@@ -22,7 +22,7 @@ function fired(i: RuleInput, config = settings) {
 }
 
 describe('alert rules', () => {
-  it('has the ten rules of the original design and the five of the daemon, each with a runbook', () => {
+  it('has the ten rules of the original design, the five of the daemon and replication-lag, each with a runbook', () => {
     expect(RULES.map((r) => r.id)).toEqual([...RULE_IDS]);
     expect(RULES.filter((r) => r.severity === 'critical').map((r) => r.id)).toEqual(['sync-failed', 'sync-timeout', 'data-stale', 'db-corruption', 'daemon-dead', 'daemon-crash-loop']);
     expect(RULES.filter((r) => r.severity === 'info').map((r) => r.id)).toEqual(['disk-low', 'script-errors']);

@@ -97,7 +97,7 @@ describe('collectHealth over a real store', () => {
   it('never creates market.db, and survives a data dir that does not exist', () => {
     const dataDir = path.join(tempDir(), 'nowhere');
     const snapshot = collectHealth({ config, dataDir, now: NOW });
-    expect(snapshot.probes).toHaveLength(11);
+    expect(snapshot.probes).toHaveLength(12);
     expect(snapshot.probes.find((p) => p.id === 'integrity')!.status).toBe('critical');
     expect(snapshot.probes.find((p) => p.id === 'last-sync')).toMatchObject({ status: 'unknown', detail: expect.stringMatching(/^could not run/) });
     expect(fs.existsSync(path.join(dataDir, 'market.db'))).toBe(false);

@@ -65,7 +65,7 @@ describe('cfa-console health', () => {
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     const rows = run.stdout.split('\n').filter((l) => /^(✔|▲|✖|\?) /.test(l));
-    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['freshness', 'coverage', 'integrity', 'size', 'backup', 'logs', 'continuity', 'disk', 'last-sync', 'daemon', 'sentiment']);
+    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['freshness', 'coverage', 'integrity', 'size', 'backup', 'logs', 'continuity', 'disk', 'last-sync', 'daemon', 'sentiment', 'replication']);
     expect(rows.every((l) => l.startsWith('✔ ok'))).toBe(true);
     expect(run.stdout).toMatch(/overall: ✔ ok \(exit 0\)/);
 

@@ -21,7 +21,7 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Every built-in rule; `alerts.for.<rule>` and `alerts silence <rule>` accept exactly these. */
 export const RULE_IDS = [
   'sync-failed', 'sync-timeout', 'data-stale', 'db-corruption',
-  'data-stale-early', 'rate-limit-abuse', 'backup-stale', 'missing-symbols', 'sentiment-stale',
+  'data-stale-early', 'rate-limit-abuse', 'backup-stale', 'replication-lag', 'missing-symbols', 'sentiment-stale',
   'disk-low', 'script-errors',
   'daemon-dead', 'daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high', 'daemon-crash-loop',
 ] as const;

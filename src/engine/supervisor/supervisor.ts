@@ -37,6 +37,20 @@ export interface SupervisorOptions {
    */
   sampler?: ResourceSampler;
   onChange?: (status: SupervisorStatus) => void;
+  /**
+   * The argv to run, when it is not `config.command` (a process the engine itself runs, such as
+   * Litestream); `config` then only lends the restart policy, the grace and the limits.
+   */
+  command?: string[];
+  /** Which setting the command comes from, for error messages (default `daemon.command`). */
+  commandSource?: string;
+  /** More environment for the process (passwords it reads from its env; never logged). */
+  env?: Record<string, string>;
+  /**
+   * False for a program that does not write CFA_HEARTBEAT_FILE (Litestream): it counts as
+   * running once started and is never judged hung. Default true.
+   */
+  heartbeat?: boolean;
   /** Errors caught in timers (they never escape); default: noted in the daemon's log. */
   onError?: (error: unknown) => void;
 }
@@ -141,6 +155,9 @@ export class Supervisor {
   private readonly pidFile: string;
   private readonly heartbeatFile: string;
   private readonly logFile: string;
+  private readonly command: string[] | undefined;
+  private readonly commandSource: string;
+  private readonly heartbeat: boolean;
 
   private state: DaemonStateName = 'stopped';
   private current: Watched | null = null;
@@ -167,6 +184,9 @@ export class Supervisor {
     this.dataDir = path.resolve(options.dataDir);
     this.name = options.name ?? 'backtest';
     this.config = options.config;
+    this.command = options.command ?? options.config.command;
+    this.commandSource = options.commandSource ?? 'daemon.command';
+    this.heartbeat = options.heartbeat ?? true;
     this.store = new DaemonStore(this.db);
     this.now = options.now ?? Date.now;
     this.tickMs = options.tickMs ?? 1000;
@@ -197,10 +217,7 @@ export class Supervisor {
    * it no longer count. Throws only when `daemon.command` is not configured.
    */
   async start(options: { manual?: boolean } = {}): Promise<void> {
-    const command = this.config.command;
-    if (!command || command.length === 0) {
-      throw new Error('daemon.command is not set in the config: there is no daemon to supervise');
-    }
+    this.requireCommand();
     await this.stopping;
     if (this.active) {
       // Already supervising. Only an operator's restart of a daemon that is not running
@@ -352,7 +369,7 @@ export class Supervisor {
       state: this.state,
       pid: run?.pid ?? null,
       startedAt: run?.startedAt ?? null,
-      heartbeatAgeMs: run ? heartbeatAge(now, run.lastBeat, run.startedAt) : null,
+      heartbeatAgeMs: run && this.heartbeat ? heartbeatAge(now, run.lastBeat, run.startedAt) : null,
       restarts24h,
       lastExit: this.lastExit,
       cpuPercent: own?.cpuPercent ?? null,
@@ -376,7 +393,7 @@ export class Supervisor {
   }
 
   private async spawnNow(): Promise<void> {
-    const command = this.config.command ?? [];
+    const command = this.command ?? [];
     const [file = '', ...args] = command;
     const startedAt = this.now();
     this.resetFindings();
@@ -395,7 +412,7 @@ export class Supervisor {
       this.note(`starting ${JSON.stringify(command)}${this.config.cwd ? ` in ${this.config.cwd}` : ''}`);
       subprocess = execa(file, args, {
         cwd: this.config.cwd,
-        env: { [HEARTBEAT_ENV]: this.heartbeatFile },
+        env: { ...this.options.env, [HEARTBEAT_ENV]: this.heartbeatFile },
         extendEnv: true,
         detached: true,
         cleanup: false,
@@ -445,7 +462,7 @@ export class Supervisor {
     }
     this.lastError = null;
     this.event('start', { pid, startTicks: run.startTicks, command, adopted: false });
-    this.setState('starting');
+    this.setState(this.heartbeat ? 'starting' : 'running');
   }
 
   private adopt(record: PidRecord): void {
@@ -469,7 +486,7 @@ export class Supervisor {
     this.watch(run);
     this.note(`adopted the running daemon, PID ${run.pid} (found in ${this.pidFile}); not starting a second one`);
     this.event('start', { pid: run.pid, startTicks: run.startTicks, command: run.command, adopted: true });
-    this.setState(run.lastBeat !== null ? 'running' : 'starting');
+    this.setState(run.lastBeat !== null || !this.heartbeat ? 'running' : 'starting');
   }
 
   private watch(run: Watched): void {
@@ -484,12 +501,12 @@ export class Supervisor {
 
   private spawnFailed(failure: unknown): void {
     const e = failure as { code?: string; originalMessage?: string; message?: string };
-    const command = this.config.command ?? [];
+    const command = this.command ?? [];
     const reason = e.code === 'ENOENT' && !e.originalMessage?.includes('cwd')
       ? `${JSON.stringify(command[0])} was not found (ENOENT)`
       : `${e.code ?? 'error'}: ${e.originalMessage ?? e.message ?? String(failure)}`;
-    const message = `daemon.command ${JSON.stringify(command)} could not be started: ${reason}. ` +
-      `Check daemon.command${this.config.cwd ? ` and daemon.cwd (${this.config.cwd})` : ''} in the config: ` +
+    const message = `${this.commandSource} ${JSON.stringify(command)} could not be started: ${reason}. ` +
+      `Check ${this.commandSource}${this.config.cwd ? ` and daemon.cwd (${this.config.cwd})` : ''} in the config: ` +
       'the program must exist and be executable (it is run without a shell).';
     this.lastError = message;
     this.note(message);
@@ -507,6 +524,10 @@ export class Supervisor {
       return;
     }
     if (run.ending) return;
+    if (!this.heartbeat) {
+      this.checkResources(run);
+      return;
+    }
     const now = this.now();
     const beat = readHeartbeat(this.heartbeatFile);
     if (beat !== null) run.lastBeat = beat;
@@ -678,8 +699,8 @@ export class Supervisor {
   }
 
   private requireCommand(): void {
-    if (!this.config.command || this.config.command.length === 0) {
-      throw new Error('daemon.command is not set in the config: there is no daemon to supervise');
+    if (!this.command || this.command.length === 0) {
+      throw new Error(`${this.commandSource} is not set in the config: there is no daemon to supervise`);
     }
   }
 
