@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { HealthSnapshot } from '../src/health/types.js';
+import { severityOf } from '../src/status/vocabulary.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
@@ -19,7 +20,7 @@ export function CoveragePanel({ health }: { health: HealthSnapshot | null }): Re
           <Text color={theme.muted} wrap="truncate">{c.missing.length ? ` missing ${c.missing.join(',')}` : ''}</Text>
         </Box>
       ))}
-      {continuity ? <Text wrap="truncate"><StatusText status={continuity.status} word="gaps" /> {continuity.detail}</Text> : null}
+      {continuity ? <Text wrap="truncate"><StatusText status={severityOf(continuity.status)} word="gaps" /> {continuity.detail}</Text> : null}
     </Panel>
   );
 }

@@ -7,6 +7,8 @@ export const compactJob = defineJob({
   schedule: '0 3 * * 0',
   timeout: '1h',
   catchUpWindow: '24h',
+  // A new data dir has nothing to work on before this; its due runs wait for the first success.
+  after: ['sync'],
   operation: 'compact',
   options: {},
 });
