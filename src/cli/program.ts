@@ -39,6 +39,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
     program.setOptionValue('dataDir', demo.dataDir);
     if (!g.config) program.setOptionValue('config', demo.configPath);
     process.stderr.write(`demo: simulated exchange at ${demo.simulator.url}, data dir ${demo.dataDir}\n`);
+    for (const note of demo.notes) process.stderr.write(`demo: ${note}\n`);
   });
 
   for (const job of JOBS) {

@@ -208,7 +208,6 @@ function storeHistory(sources: HealthSources): StoreHistory | null {
     const market = sources.market();
     if (market.state === 'unreadable') return null;
     const storeEmpty = market.state === 'missing' || sources.newestCandles().every((s) => s.lastOpenTime === null);
-    if (!storeEmpty) return { marketMissing: false, storeEmpty, lastSyncSuccessAt: null, verifiedBackups: 0, syncRunning: false };
     const ops = sources.ops();
     const sync = gatherSyncFacts(ops);
     return {

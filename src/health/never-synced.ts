@@ -16,11 +16,12 @@ export interface StoreHistory {
 }
 
 /**
- * A store that was never filled: no candle, no successful sync and no backup on record. A store
- * that had any of these and lost it is an incident, and stays judged as one.
+ * A store that was never filled: no successful sync and no backup on record, and either no
+ * candle or the first sync still filling it. A store that had any of these and lost it is an
+ * incident, and stays judged as one.
  */
 export function isNeverSynced(h: StoreHistory): boolean {
-  return h.storeEmpty && h.lastSyncSuccessAt === null && h.verifiedBackups === 0;
+  return (h.storeEmpty || h.syncRunning) && h.lastSyncSuccessAt === null && h.verifiedBackups === 0;
 }
 
 function note(h: StoreHistory): string {

@@ -60,7 +60,9 @@ describe('a first start on a fresh data dir', () => {
 
       const alerts = read<AlertRow>(data, 'SELECT rule, severity, state, pending_since FROM alerts');
       expect(alerts.filter((a) => a.severity === 'critical')).toEqual([]);
-      expect(alerts.filter((a) => a.pending_since < firstSync.ended_at!)).toEqual([]);
+      // A snapshot begun while the first sync ran may read its success before it ends: then "no
+      // verified backup yet" is true (a warning, resolved by the backup that follows). Nothing else.
+      expect(alerts.filter((a) => a.pending_since < firstSync.ended_at! && a.rule !== 'backup-stale')).toEqual([]);
       expect(read(data, "SELECT id FROM outbox WHERE channel = 'pagerduty'")).toEqual([]);
       expect(pagerduty.requests).toEqual([]);
 

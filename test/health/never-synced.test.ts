@@ -40,6 +40,8 @@ describe('never synced yet', () => {
     expect(isNeverSynced(history())).toBe(true);
     expect(isNeverSynced(history({ marketMissing: false }))).toBe(true);
     expect(isNeverSynced(history({ storeEmpty: false, marketMissing: false }))).toBe(false);
+    // The first sync has written some candles and not finished yet.
+    expect(isNeverSynced(history({ storeEmpty: false, marketMissing: false, syncRunning: true }))).toBe(true);
     expect(isNeverSynced(history({ lastSyncSuccessAt: NOW - HOUR }))).toBe(false);
     expect(isNeverSynced(history({ verifiedBackups: 1 }))).toBe(false);
   });
