@@ -15,8 +15,7 @@ export function CoveragePanel({ health }: { health: HealthSnapshot | null }): Re
       {!health ? <Text color={theme.muted}>? no health check yet</Text> : null}
       {health?.coverage.map((c) => (
         <Box key={c.interval}>
-          <Text>{c.interval.padEnd(4)}</Text>
-          <StatusText status={c.status} word={`${c.present}/${c.configured}`} />
+          <Box flexShrink={0}><Text>{c.interval.padEnd(4)}</Text><StatusText status={c.status} word={`${c.present}/${c.configured}`} /></Box>
           <Text color={theme.muted} wrap="truncate">{c.missing.length ? ` missing ${c.missing.join(',')}` : ''}</Text>
         </Box>
       ))}

@@ -20,7 +20,7 @@ export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
         <Text> │ {model.host} │ {model.dataDir} │ {role}</Text>
       </Text>
       {/* The clock is last, so its cells sit at a known column for the clock ticker. */}
-      <Box flexShrink={0}>
+      <Box flexShrink={0} marginLeft={1}>
         <StatusText status={severityOf(overall)} word={overall.replace('-', ' ').toUpperCase()} />
         <Text> │ </Text>
         <Clock />
