@@ -24,17 +24,19 @@ export function JobsPanel({ model, focused, selected }: { model: ConsoleModel; f
   const theme = useTheme();
   const jobs = model.engine?.jobs ?? [];
   const now = Date.now();
+  // Names are shown whole: the rest of the line is what gets cut.
+  const width = Math.max(0, ...jobs.map((j) => j.name.length)) + 1;
   return (
     <Panel title="Jobs" focused={focused} flexGrow={1}>
       {jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
       {jobs.map((job, i) => (
         <Box key={job.name}>
-          <Text inverse={focused && i === selected} wrap="truncate">{focused && i === selected ? '›' : ' '}{job.name.padEnd(13)}</Text>
+          <Box flexShrink={0}><Text inverse={focused && i === selected}>{focused && i === selected ? '›' : ' '}{job.name.padEnd(width)}</Text></Box>
           {job.running
             ? <Text wrap="truncate"><StatusText status="ok" word="running" /> {progressText(model.progress[job.name], now)}</Text>
             : <Text wrap="truncate">
                 <StatusText status={stateStatus(job.state?.lastStatus)} word={job.state?.lastStatus ?? 'never'} />
-                <Text color={theme.muted}> {job.state?.lastDurationMs != null ? ms(job.state.lastDurationMs) : ''} next {nextRun(job, now)}</Text>
+                <Text color={theme.muted}> {job.state?.lastDurationMs != null ? ms(job.state.lastDurationMs) : ''} {job.waitingFor ? `waits for ${job.waitingFor.join(', ')}` : `next ${nextRun(job, now)}`}</Text>
               </Text>}
         </Box>
       ))}
