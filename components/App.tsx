@@ -152,6 +152,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
   // rows the panels drop their bottom borders and the heatmap its worst-series line.
   const compact = rows < 30;
   const bands = { freshness: compact ? 6 : 8, middle: compact ? 7 : 8 };
+  const bottomRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
       <Header model={model} />
@@ -172,9 +173,10 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
             <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
           </Box>
           <Box flexGrow={1}>
-            <Box width="40%"><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} /></Box>
-            <Box width="30%"><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
-            <Box width="30%"><LogPanel log={model.log} focused={view.panel === 'log'} rows={Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3))} /></Box>
+            {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
+            <Box width={compact ? '45%' : '40%'}><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={bottomRows} /></Box>
+            <Box width={compact ? '27%' : '30%'}><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
+            <Box width={compact ? '28%' : '30%'}><LogPanel log={model.log} focused={view.panel === 'log'} rows={bottomRows} /></Box>
           </Box>
         </>
       )}

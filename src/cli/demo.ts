@@ -30,6 +30,9 @@ export const DEMO_SCHEDULES: Readonly<Record<string, { schedule: string; catchUp
   // Off the backup's minutes: compacting pauses the backup, and a backup that finds it so is skipped.
   compact: { schedule: '7-59/15 * * * *', catchUpWindow: '15m' },
   'alert-digest': { schedule: '*/5 * * * *', catchUpWindow: '5m' },
+  sentiment: { schedule: '*/5 * * * *', catchUpWindow: '5m' },
+  // Skipped with its reason unless backtest.command is set: the demo shows the job, not a backtest.
+  backtest: { schedule: '*/15 * * * *', catchUpWindow: '15m' },
 };
 
 /** The demo's backup tiers: warm in its own dir, offsite to a local rclone remote when rclone is there. */
@@ -78,7 +81,7 @@ export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnviro
     exchange: { weightBudget: 2400 },
     sync: { backfillDays: 3 },
     sentiment: { binance: { backfillDays: 3, fundingBackfillDays: 7 }, fearGreed: { url: fearGreed.url, backfillDays: 30 }, fred: { url: fred.url, backfillDays: 90 } },
-    jobs: { ...DEMO_SCHEDULES, sentiment: { schedule: '*/5 * * * *', catchUpWindow: '5m' } },
+    jobs: DEMO_SCHEDULES,
     backup: backup.settings,
     engine: { sampleEvery: '2s', stopGrace: '5s', monitorEvery: '10s' },
     daemon: {
