@@ -16,6 +16,7 @@ export const diskLow: RunbookDecl = {
       id: 'disk', kind: 'probe', title: 'Free space',
       why: 'The disk probe against its thresholds.',
       call: checks.diskSpace(),
+      causes: [{ when: 'the disk is low', test: (r) => !r.ok, cause: 'Disk full' }],
       next: [{ when: 'enough space again', test: (r) => r.ok, goto: 'resolved' }],
     },
     {

@@ -299,7 +299,11 @@ export async function exchangeProbe(_options: Record<string, never>, ctx: RunCon
 
 export interface RateLimitState {
   /** The newest finished sync run's counters, when there is one. */
-  lastSync: { runId: number; status: string; endedAt: number | null; weightUsed: number | null; rateLimited429: number | null; banned418: number | null } | null;
+  lastSync: {
+    runId: number; status: string; endedAt: number | null; weightUsed: number | null; rateLimited429: number | null; banned418: number | null;
+    /** The run's error, else its first failure (`SYMBOL interval: error`): what the sync-failed runbook reads the cause from. */
+    error: string | null;
+  } | null;
   /** 429 answers in the rate-limit alert's window, from the runs' summaries. */
   hits429InWindow: number;
   windowMs: number;
@@ -325,14 +329,16 @@ export function rateLimitState(_options: Record<string, never>, ctx: RunContext)
     const s = (last?.summary ?? {}) as Record<string, unknown>;
     const num = (v: unknown) => (typeof v === 'number' ? v : null);
     let bannedUntil: number | null = null;
-    const failures = Array.isArray(s.failures) ? (s.failures as { error?: string }[]) : [];
+    const failures = Array.isArray(s.failures) ? (s.failures as { symbol?: string; interval?: string; error?: string }[]) : [];
+    const firstFailure = failures.find((f) => typeof f.error === 'string');
+    const error = (typeof s.error === 'string' ? s.error : null) ?? (firstFailure ? `${firstFailure.symbol ?? '?'} ${firstFailure.interval ?? '?'}: ${firstFailure.error}` : null);
     for (const f of [...failures, { error: typeof s.error === 'string' ? s.error : undefined }]) {
       const iso = f.error?.match(BANNED_ISO)?.[1];
       const until = iso ? Date.parse(iso) : parseBanUntil(f.error);
       if (until !== undefined && Number.isFinite(until) && until > now) bannedUntil = Math.max(bannedUntil ?? 0, until);
     }
     return {
-      lastSync: last ? { runId: last.id, status: last.status, endedAt: last.endedAt, weightUsed: num(s.weightUsed), rateLimited429: num(s.rateLimited429), banned418: num(s.banned418) } : null,
+      lastSync: last ? { runId: last.id, status: last.status, endedAt: last.endedAt, weightUsed: num(s.weightUsed), rateLimited429: num(s.rateLimited429), banned418: num(s.banned418), error } : null,
       hits429InWindow: Math.round(rateLimitHitsInWindow(runs, now, t.rateLimitWindowMs)),
       windowMs: t.rateLimitWindowMs,
       hitLimit: t.rateLimitHits,

@@ -164,6 +164,14 @@ export async function pageEscalation(db: Db, ctx: RunContext, incident: { id: nu
   return { channels: sent.channels, outboxIds: sent.outboxIds, already: sent.already };
 }
 
+/** The step's result with the root cause it points to (`data.rootCause`, which the report ticks), if any. */
+export function withCause(step: StepDecl, result: StepResult, facts: Readonly<Record<string, unknown>>): StepResult {
+  const found = step.causes?.find((c) => {
+    try { return c.test(result, facts); } catch { return false; }
+  });
+  return found ? { ...result, data: { ...result.data, rootCause: found.cause } } : result;
+}
+
 /** A probe's finding is passed or not-passed; anything else did its job (ok) or failed. */
 function outcomeOf(step: StepDecl, result: StepResult): TimelineOutcome {
   if (step.kind === 'note' && !step.call) return 'noted';
@@ -419,6 +427,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       else if (s.kind === 'wait-until') result = await waitUntil(s, stepCtx, now);
       else if (s.kind === 'confirm') result = { ok: true, summary: 'confirmed', data: {} };
       else result = await safeRun(s.call, stepCtx);
+      result = withCause(s, result, facts);
       if (ctx.signal?.aborted && !result.ok) {
         // Cut short by the cancellation: not a failure of the step, the run stops here.
         const reason = cancelReason(ctx.signal);

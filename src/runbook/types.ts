@@ -67,6 +67,18 @@ export interface Branch {
   goto: string;
 }
 
+/**
+ * A root cause a step's result points to: the first whose test passes is recorded with the step
+ * (`rootCause` in its timeline entry) and the report ticks it. `cause` is one of the runbook's
+ * `rootCauses`.
+ */
+export interface CauseRule {
+  /** In words, for `runbook show` ("the store is damaged"). */
+  when: string;
+  test(result: StepResult, facts: Readonly<Record<string, unknown>>): boolean;
+  cause: string;
+}
+
 export interface OnFail {
   /** Attempts after the first before the failure stands (default 0). */
   retry?: number;
@@ -94,6 +106,8 @@ export interface StepDecl {
   publishes?: string[];
   onFail?: OnFail;
   next?: Branch[];
+  /** What this step's result says about the root cause (the report ticks it). */
+  causes?: CauseRule[];
   /** The wizard's `s` is allowed here (recorded in the timeline). */
   skippable?: boolean;
   /** A destructive step asks to type this word in the console (default: the plan's confirmWord). */
