@@ -131,10 +131,14 @@ async function waitUntil(step: StepDecl, ctx: StepContext, now: () => number): P
     // A dry run changed nothing to wait for: one look is the answer.
     if (ctx.dryRun) return { ...result, summary: `dry run: not waited for: ${result.summary}`, data: { ...result.data, tries } };
     if (ctx.signal?.aborted) return { ...result, summary: `cancelled while waiting: ${result.summary}`, data: { ...result.data, tries } };
-    if (now() - started + wait.everyMs > wait.timeoutMs) {
+    // A call that knows when its answer can change (a ban's recorded end) is asked again then,
+    // if that comes before the next regular look.
+    const at = result.data.checkAgainAt;
+    const pause = typeof at === 'number' && at > now() ? Math.min(wait.everyMs, at - now()) : wait.everyMs;
+    if (now() - started + pause > wait.timeoutMs) {
       return { ...result, summary: `not reached within ${Math.round(wait.timeoutMs / 1000)} s: ${result.summary}`, data: { ...result.data, tries } };
     }
-    await sleep(wait.everyMs, ctx.signal);
+    await sleep(pause, ctx.signal);
   }
 }
 

@@ -27,7 +27,8 @@ export interface StepResult {
   /**
    * Values for later steps, branches and the report (JSON). The report reads two keys: `rootCause`
    * (one of the runbook's `rootCauses`: ticked) and, in a steady-state probe's result,
-   * `missingCandles` (a number: the data loss measured before and after).
+   * `missingCandles` (a number: the data loss measured before and after). A wait-until step reads
+   * `checkAgainAt` (epoch ms): when the answer can change, if sooner than its next regular look.
    */
   data: Record<string, unknown>;
   /** Lines of output worth keeping (log lines, integrity_check's first lines, diagnostics). */

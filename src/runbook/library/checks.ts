@@ -228,7 +228,7 @@ export function banLifted(): StepCall {
   return stepCall('checks.banLifted', { endpoint: '/fapi/v1/time' }, async (ctx) => {
     const recorded = rateLimitState({}, ctx).bannedUntil;
     // Asking during a ban makes it longer: do not knock before the recorded end.
-    if (recorded !== null && recorded > Date.now()) return failed(`banned until ${iso(recorded)}: not asking before then`, { bannedUntil: recorded });
+    if (recorded !== null && recorded > Date.now()) return failed(`banned until ${iso(recorded)}: not asking before then`, { bannedUntil: recorded, checkAgainAt: recorded + 100 });
     const r = await exchangeProbe({}, ctx);
     return { ok: r.reachable, summary: r.reachable ? `the exchange answers (${r.latencyMs} ms)` : r.error ?? 'unreachable', data: { bannedUntil: r.bannedUntil } };
   });
