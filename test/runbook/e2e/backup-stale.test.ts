@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { catalog, mountTmpfs } from '../../backup/helpers.js';
+import { actionsOf, e2e, explain, stepsOf, summaryOf, ticked } from './helpers.js';
+
+/** Fills the filesystem of `dir` to the last byte. */
+function fill(dir: string): void {
+  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
+  try {
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+describe('runbook backup-stale, end to end', () => {
+  it('a full backup disk: no backup can be written, and the runbook deletes nothing: it escalates (exit 1) and the page is delivered', async (ctx) => {
+    const t = await e2e();
+    expect((await t.cli(['sync', '--json'])).exitCode).toBe(0);
+    const hot = path.join(t.dataDir, 'backups', 'hot');
+    const unmount = mountTmpfs(hot, '256k');
+    if (!unmount) return ctx.skip('a tmpfs cannot be mounted here (not root, or the container refuses it): the full backup disk cannot be planted');
+    try {
+      // The fault: the backup tier's filesystem is full.
+      fill(hot);
+
+      const run = await t.run('backup-stale');
+      expect(run.exitCode, explain(run)).toBe(1);
+      expect(summaryOf(run)).toMatchObject({ outcome: 'escalated', steadyBefore: false, steadyAfter: null });
+      expect(stepsOf(run), explain(run)).toEqual(['age:not-passed', 'disk:passed', 'integrity:passed', 'backup:failed', 'backup:failed', 'page:sent']);
+      // Tried twice (its onFail: retry 1), then the page.
+      const backup = run.events.filter((e) => e.step === 'backup').at(-1)!;
+      expect(backup.attempts).toBe(2);
+      expect(backup.summary).toMatch(/^backup failed .*hot failed \(no space left on device/);
+      // Nothing was deleted to make room; no backup counts.
+      expect(fs.existsSync(path.join(hot, 'filler'))).toBe(true);
+      expect(catalog(t.dataDir).backups.filter((b) => b.result === 'verified')).toEqual([]);
+      // The page reached the channel (the recording server), with the incident's summary.
+      const incident = summaryOf(run).incidentId as number;
+      const pages = t.hook.requests.filter((r) => JSON.stringify(r.body).includes(`incident #${incident} needs a person`));
+      expect(pages.length).toBe(1);
+      expect(JSON.stringify(pages[0]!.body)).toContain('Backup stale: the runbook could not reach its steady state');
+      expect(summaryOf(run).paged).toMatchObject({ channels: ['webhook'] });
+
+      const report = await t.report(incident);
+      expect(report).toMatchObject({ runbook: 'backup-stale', state: 'escalated', recoveryMs: null });
+      expect(ticked(report)).toEqual(['Disk full']);
+      expect(actionsOf(report)).toEqual(['age:not-passed', 'disk:passed', 'integrity:passed', 'backup:failed', 'backup:failed', 'page:sent']);
+    } finally {
+      unmount();
+    }
+  }, 90_000);
+});
