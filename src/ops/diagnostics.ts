@@ -197,7 +197,9 @@ const RULE_PROBES: Partial<Record<RuleId, ProbeId[]>> = {
   'data-stale-early': ['freshness'],
   'db-corruption': ['integrity'],
   'backup-stale': ['backup'],
+  'replication-lag': ['replication'],
   'missing-symbols': ['coverage'],
+  'sentiment-stale': ['sentiment'],
   'disk-low': ['disk'],
   'script-errors': ['logs'],
 };
