@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catalog, mountTmpfs } from '../../backup/helpers.js';
-import { actionsOf, e2e, explain, stepsOf, summaryOf, ticked } from './helpers.js';
+import { actionsOf, e2e, expectSteady, explain, stepsOf, summaryOf, ticked } from './helpers.js';
 
 /** Fills the filesystem of `dir` to the last byte. */
 function fill(dir: string): void {
@@ -18,6 +18,27 @@ function fill(dir: string): void {
 }
 
 describe('runbook backup-stale, end to end', () => {
+  it('no verified backup (the scheduled one never ran): the disk and the store checked, a verified backup taken now; steady state, replication lag included', async () => {
+    const t = await e2e();
+    expect((await t.cli(['sync', '--json'])).exitCode).toBe(0);
+
+    const run = await t.run('backup-stale');
+    expectSteady(run);
+    expect(summaryOf(run).steadyBefore).toBe(false);
+    expect(stepsOf(run)).toEqual(['age:not-passed', 'disk:passed', 'integrity:passed', 'backup:ok', 'resolved:noted']);
+    // Both rules of the steady state were judged (replication is off: its rule is clear, not unknown).
+    const after = run.events.find((e) => e.event === 'steady-state' && e.phase === 'after')!;
+    expect(after.results).toEqual([expect.objectContaining({ ok: true, data: expect.objectContaining({ undetermined: [] }) })]);
+    const verified = catalog(t.dataDir).backups.filter((b) => b.result === 'verified');
+    expect(verified).toHaveLength(1);
+
+    const report = await t.report(summaryOf(run).incidentId as number);
+    expect(report).toMatchObject({ runbook: 'backup-stale', state: 'resolved' });
+    expect(report.impact).toMatch(/backup-stale: no verified backup/);
+    expect(ticked(report)).toEqual(['Backup job failed']);
+    expect(actionsOf(report)).toEqual(['age:not-passed', 'disk:passed', 'integrity:passed', 'backup:ok', 'resolved:noted']);
+  }, 90_000);
+
   it('a full backup disk: no backup can be written, and the runbook deletes nothing: it escalates (exit 1) and the page is delivered', async (ctx) => {
     const t = await e2e();
     expect((await t.cli(['sync', '--json'])).exitCode).toBe(0);
