@@ -19,11 +19,14 @@ export const backupStale: RunbookDecl = {
       next: [{ when: 'every tier is fresh', test: (r) => r.ok, goto: 'resolved' }],
     },
     {
-      id: 'disk', kind: 'probe', title: 'Disk space',
-      why: 'A full backup disk is the usual cause.',
-      call: checks.diskSpace(),
-      causes: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', cause: 'Disk full' }],
-      next: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', goto: 'runbook:disk-low' }],
+      id: 'disk', kind: 'probe', title: 'Disk space where the backups go',
+      why: 'A full backup disk is the usual cause: the data dir\'s file system and each local tier\'s (a tier may have a disk of its own).',
+      call: checks.backupDisk(),
+      causes: [{ when: 'a disk is critically full', test: (r) => !r.ok, cause: 'Disk full' }],
+      next: [
+        { when: 'the data dir\'s disk is critically full', test: (r) => r.data.dataDirFull === true, goto: 'runbook:disk-low' },
+        { when: 'a backup tier\'s own disk is critically full (nothing is deleted automatically: a person frees it)', test: (r) => r.data.tierFull === true, goto: 'page' },
+      ],
     },
     {
       id: 'integrity', kind: 'probe', title: 'Is market.db sound?',

@@ -27,8 +27,12 @@ import { BannedError } from '../exchange/exchange-errors.js';
 import { parseBanUntil } from '../exchange/retry-policy.js';
 import type { Interval } from '../exchange/intervals.js';
 import { collectHealth } from '../health/collect-health.js';
+import { judgeDiskFree } from '../health/probes/disk.js';
+import { diskSpace } from '../health/sources/disk-space.js';
+import { healthThresholds } from '../health/thresholds.js';
+import { tierSettings } from '../backup/tiers.js';
 import type { ProbeId } from '../health/probe-ids.js';
-import type { HealthSnapshot, ProbeResult } from '../health/types.js';
+import type { HealthSnapshot, HealthStatus, ProbeResult } from '../health/types.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { Db } from '../store/sqlite.js';
@@ -396,6 +400,48 @@ function bytesUnder(p: string): number {
   }
   for (const name of names) total += bytesUnder(path.join(p, name));
   return total;
+}
+
+export interface BackupDisk {
+  /** `data dir`, `hot tier`, `warm tier`. */
+  where: string;
+  dir: string;
+  status: HealthStatus;
+  freePercent: number | null;
+  detail: string;
+  /** On the data dir's own file system (what the disk probe and the disk-low runbook judge). */
+  sameAsDataDir: boolean;
+}
+
+/**
+ * Free space where a backup is written: the data dir's file system and each local tier's (the
+ * hot dir, the warm dir when configured), judged with the disk probe's limits. A tier on a disk
+ * of its own can be full while the data dir has room: the disk probe alone would not see it.
+ */
+export function backupDiskSpace(_options: Record<string, never>, ctx: RunContext): BackupDisk[] {
+  const { config } = ctx.loaded;
+  const limits = healthThresholds(config).diskFree;
+  const tiers = tierSettings({ ...config, dataDir: ctx.dataDir });
+  const places: [string, string][] = [['data dir', ctx.dataDir], ['hot tier', tiers.hot.dir], ...(tiers.warm ? [['warm tier', tiers.warm.dir] as [string, string]] : [])];
+  // A tier dir not made yet is judged by the nearest directory that exists: where it will be made.
+  const existing = (dir: string): string => {
+    let d = path.resolve(dir);
+    while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+    return d;
+  };
+  const device = (dir: string): number | null => { try { return fs.statSync(existing(dir)).dev; } catch { return null; } };
+  const dataDevice = device(ctx.dataDir);
+  return places.map(([where, dir]) => {
+    let space: { totalBytes: number; freeBytes: number } | null = null;
+    let reason: string | undefined;
+    try {
+      space = diskSpace(existing(dir));
+    } catch (error) {
+      reason = (error as Error).message;
+    }
+    const p = judgeDiskFree({ dir, space, limits, reason });
+    return { where, dir, status: p.status, freePercent: p.value, detail: p.detail, sameAsDataDir: where === 'data dir' || (dataDevice !== null && device(dir) === dataDevice) };
+  });
 }
 
 /** What takes the data dir's space: each top-level entry with its size, biggest first. */
