@@ -25,7 +25,7 @@ import { daemonLogPath } from '../engine/supervisor/supervisor.js';
 import { isAlive } from '../engine/process-identity.js';
 import { BannedError } from '../exchange/exchange-errors.js';
 import { parseBanUntil } from '../exchange/retry-policy.js';
-import type { Interval } from '../exchange/intervals.js';
+import { intervalMs, type Interval } from '../exchange/intervals.js';
 import { collectHealth } from '../health/collect-health.js';
 import { judgeDiskFree } from '../health/probes/disk.js';
 import { diskSpace } from '../health/sources/disk-space.js';
@@ -215,6 +215,11 @@ export interface RuleCheck {
   /** Rules whose inputs did not tell. */
   undetermined: RuleId[];
   at: number;
+  /**
+   * When the rules read freshness: candles closed on the exchange after the newest stored one,
+   * summed over the configured series (empty series not counted). The report's data loss.
+   */
+  missingCandles?: number;
 }
 
 /**
@@ -231,11 +236,13 @@ export function checkRules(options: { rules: readonly RuleId[] }, ctx: RunContex
     : { at: now, overall: 'ok', probes: [], freshness: [], coverage: [] };
   const { runs, daemon } = withOps(ctx, (ops) => ({ runs: recentRuns(ops, now), daemon: readDaemonFacts(ops, config, now) as DaemonFacts | null }));
   const evaluation = evaluateRules({ now, snapshot, runs, daemon }, ruleSettings(config), rules);
+  const counted = snapshot.freshness.filter((f) => f.ageMs !== null);
   return {
     clear: evaluation.alerts.length === 0 && evaluation.undetermined.length === 0,
     findings: evaluation.alerts.map((a) => ({ rule: a.rule, labels: a.labels, summary: a.summary, value: a.value })),
     undetermined: evaluation.undetermined,
     at: now,
+    ...(counted.length ? { missingCandles: counted.reduce((n, f) => n + Math.max(0, Math.floor(f.ageMs! / intervalMs(f.interval))), 0) } : {}),
   };
 }
 

@@ -25,7 +25,8 @@ export function rulesClear(rules: readonly RuleId[]): StepCall {
       : r.findings.length
         ? r.findings.map((f) => `${f.rule}: ${f.summary}`).join('; ')
         : `${r.undetermined.join(', ')}: cannot tell (a probe could not run)`;
-    return { ok: r.clear, summary, data: { findings: r.findings, undetermined: r.undetermined, at: r.at } };
+    // missingCandles (rules that read freshness): what the report measures as data loss, before and after.
+    return { ok: r.clear, summary, data: { findings: r.findings, undetermined: r.undetermined, at: r.at, ...(r.missingCandles !== undefined ? { missingCandles: r.missingCandles } : {}) } };
   });
 }
 

@@ -30,6 +30,8 @@ describe('runbook stale-data, end to end', () => {
     expect(report).toMatchObject({ runbook: 'stale-data', state: 'resolved' });
     expect(report.impact).toMatch(/steady state broken: .*data-stale-early/);
     expect(ticked(report)).toEqual(['Sync failure']);
+    // Data loss measured by the steady state: the deleted candles missing before, none after.
+    expect(report.dataLoss).toMatchObject({ missingCandlesBefore: deleted, missingCandlesAfter: 0 });
     expect(actionsOf(report)).toContain('sync:ok');
     expect(report.actions.find((a) => a.step === 'stale-series')!.summary).toMatch(new RegExp(`^1 of 6 series are stale; worst ${symbol} 1h`));
   }, 90_000);
