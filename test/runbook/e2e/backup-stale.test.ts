@@ -51,7 +51,7 @@ describe('runbook backup-stale, end to end', () => {
 
       const run = await t.run('backup-stale');
       expect(run.exitCode, explain(run)).toBe(1);
-      expect(summaryOf(run)).toMatchObject({ outcome: 'escalated', steadyBefore: false, steadyAfter: null });
+      expect(summaryOf(run)).toMatchObject({ outcome: 'escalated', steadyBefore: false, steadyAfter: null, reason: expect.stringMatching(/^disk: critically full: hot tier: .*; paged webhook/) });
       // The hot tier's own disk is full while the data dir has room: no futile backup, a page.
       expect(stepsOf(run), explain(run)).toEqual(['age:not-passed', 'disk:not-passed', 'page:sent']);
       expect(run.events.find((e) => e.step === 'disk')!.summary).toMatch(new RegExp(`^critically full: hot tier: 0 B free of .* \\(0\\.0%\\) on ${hot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
@@ -67,7 +67,7 @@ describe('runbook backup-stale, end to end', () => {
       expect(summaryOf(run).paged).toMatchObject({ channels: ['webhook'] });
 
       const report = await t.report(incident);
-      expect(report).toMatchObject({ runbook: 'backup-stale', state: 'escalated', recoveryMs: null });
+      expect(report).toMatchObject({ runbook: 'backup-stale', state: 'escalated', recoveryMs: null, outcome: expect.stringMatching(/^disk: critically full: hot tier/) });
       expect(ticked(report)).toEqual(['Disk full']);
       expect(actionsOf(report)).toEqual(['age:not-passed', 'disk:not-passed', 'page:sent']);
     } finally {
