@@ -191,7 +191,8 @@ describe('the runbook runner', () => {
   it('a wait-until asks again when its call says the answer can change (a ban\'s end), not only at its regular pace; a step\'s causes tick the report\'s root cause', async () => {
     const f = fixture();
     let tries = 0;
-    const ended = Date.now() + 30;
+    // The ban ends 50 ms after the first look.
+    let ended = Number.POSITIVE_INFINITY;
     const decl: RunbookDecl = {
       id: 'ban-wait', title: 'Wait out a ban', summary: 'test', opensOn: [], automatic: false, targetTime: '5m', escalation: [],
       rootCauses: ['API throttle', 'Other'],
@@ -208,6 +209,7 @@ describe('the runbook runner', () => {
           call: {
             name: 'test.banOver', args: {}, run: async () => {
               tries += 1;
+              if (tries === 1) ended = Date.now() + 50;
               return Date.now() >= ended ? { ok: true, summary: 'over', data: {} } : { ok: false, summary: 'not yet', data: { checkAgainAt: ended } };
             },
           },
