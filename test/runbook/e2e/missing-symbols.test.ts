@@ -24,5 +24,8 @@ describe('runbook missing-symbols, end to end', () => {
     expect(ticked(report)).toEqual(['Symbol delisted']);
     expect(actionsOf(report)).toEqual(['symbols:not-passed', 'remove-delisted:ok', 'backfill:ok', 'resolved:noted']);
     expect(report.actions.find((a) => a.step === 'remove-delisted')!.summary).toMatch(/^removed LUNAUSDT from the configured symbols \(3 left\)/);
+    // `runbook show` says which finding ticks which cause.
+    const show = await t.cli(['runbook', 'show', 'missing-symbols', '--markdown']);
+    expect(show.stdout).toContain('   - when a configured symbol is no longer listed: root cause "Symbol delisted"');
   }, 90_000);
 });
