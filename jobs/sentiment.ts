@@ -7,6 +7,9 @@ export const sentimentJob = defineJob({
   schedule: '0 2 * * *',
   timeout: '20m',
   catchUpWindow: '6h',
+  // The original day orders it after the candles; on a first start it must not fetch half its
+  // sources while the first sync runs (a half-filled source reads as stale).
+  after: ['sync'],
   operation: 'sentiment',
   // Everything from the config: every source and symbol, incremental.
   options: {},
