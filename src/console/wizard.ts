@@ -303,6 +303,7 @@ export class WizardSession {
     this.setRun({
       ...this.emptyRun(decl.id, decl.title),
       incidentId: previous?.runbookId === decl.id ? previous.incidentId : null,
+      alert: previous?.runbookId === decl.id ? previous.alert : null,
       steps: wizardSteps(decl, null, null), position: { index: 0, total: decl.steps.length },
     });
     const ctx = runContext(this.options.loaded, {
@@ -332,7 +333,11 @@ export class WizardSession {
     this.active = { runbookId: decl.id, controller, done: started };
   }
 
-  private beforeStep(step: StepDecl, _state: RunState, _decl: RunbookDecl): Promise<StepChoice> {
+  private beforeStep(step: StepDecl, state: RunState, decl: RunbookDecl): Promise<StepChoice> {
+    // A resumed run asks before its first event: the list shows where it stands from here.
+    this.state = state;
+    this.decl = decl;
+    this.update((run) => ({ ...run, phase: state.phase, position: stepPosition(decl, state) }));
     return this.ask({ kind: 'step', stepId: step.id, title: step.title, skippable: Boolean(step.skippable), risk: step.risk ?? 'read' }).then((answer): StepChoice => {
       if (answer === 'skip') return { skip: `skipped in the console by ${whoLabel(this.who)}` };
       if (answer === 'abort') return { abort: `aborted in the console by ${whoLabel(this.who)}` };

@@ -180,7 +180,8 @@ describe.skipIf(!hasTmux())('the runbook wizard in a real terminal (80x24, NO_CO
     const { asked, screen } = await walk(again);
     expect(asked).not.toContain('word:restore');
     expect(screen, screen).toContain('✔ resolved');
-    expect(screen).toMatch(/already done/);
+    expect(screen).toMatch(/already-done: recover: integrity_check: ok/);
+    expect(screen).toMatch(/incident #\d+ │ alert #\d+/);
 
     const db = openOpsDb(dataDir);
     try {
