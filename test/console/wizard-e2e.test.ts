@@ -114,6 +114,16 @@ describe.skipIf(!hasTmux())('the runbook wizard in a real terminal (80x24, NO_CO
     // The header's badge while the incident is open.
     await term.waitFor((s) => /▲ incident #\d+ db-corruption/.test(s.split('\n')[0]!), 'the header badge');
 
+    // ? shows the wizard's keys; Esc leaves the run waiting in the background, R comes back to it.
+    term.keys('?');
+    await term.waitFor((s) => s.includes('Runbook keys') && s.includes('skip the current step where the runbook allows it'), 'the wizard help');
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('Enter run'), 'back in the wizard');
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('Freshness') && /▲ incident #\d+ db-corruption/.test(s.split('\n')[0]!), 'the dashboard with the badge');
+    term.keys('R');
+    await term.waitFor((s) => s.includes('Runbook db-corruption') && /step 1 of \d+/.test(s) && s.includes('Enter run'), 'back at the same step');
+
     const { asked, screen } = await walk(term);
     expect(asked).toContain('word:restore');
     expect(screen, screen).toContain('✔ resolved');

@@ -142,14 +142,16 @@ describe('the wizard session (src/console/wizard.ts) over the real runner and op
 
   it('an interrupted incident (its process gone) is offered for resume at start, and resumes where it stopped', async () => {
     const { session, db, runbooks, count } = fixture();
-    const gone = await execa('true');
+    const exited = execa('true');
+    const gonePid = exited.pid!;
+    await exited;
     const decl = runbooks.find((r) => r.id === 'fix-state')!;
     const store = new IncidentStore(db);
     // The run had passed the steady-state check and the first step when its console died.
     let machine = initialState(decl);
     machine = { ...machine, phase: 'steps', current: 'restore', path: ['look', 'restore'], before: { passed: false, at: 1, results: [] },
       steps: { ...machine.steps, look: { state: 'done', attempts: 1, result: { ok: false, summary: 'state is broken', data: {} }, startedAt: 1, endedAt: 2 } } };
-    const incident = store.open({ runbook: 'fix-state', who: { user: 'bob', host: os.hostname(), tty: null, pid: gone.pid!, startTicks: null }, at: 1, machine });
+    const incident = store.open({ runbook: 'fix-state', who: { user: 'bob', host: os.hostname(), tty: null, pid: gonePid, startTicks: null }, at: 1, machine });
     await session.start();
     let s = await until(session, (x) => x.run?.prompt?.kind === 'resume', 'the resume offer');
     expect(s.attention).toBe(1);
