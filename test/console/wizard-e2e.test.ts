@@ -211,4 +211,59 @@ describe.skipIf(!hasTmux())('the runbook wizard in a real terminal (80x24, NO_CO
     // Nothing lost: the store equals the simulator's candles.
     expect(storeDifferences(dataDir, sim, SYMBOLS, INTERVALS, 2)).toEqual([]);
   }, 240_000);
+
+  it('R lists every runbook; one started by hand is a manual incident; x aborts it, recorded', async () => {
+    const sim = await simulator({ symbols: 2 });
+    const dir = tempDir();
+    const args = engineFixture(dir, sim.url, { symbols: SYMBOLS });
+    const term = openConsole(args);
+    await term.waitFor((s) => s.includes('Freshness') && s.includes('? help'), 'the first frame');
+    term.keys('R');
+    const list = await term.waitFor((s) => s.includes('Runbooks (Enter starts one'), 'the list of runbooks');
+    for (const id of ['daemon-dead', 'stale-data', 'db-corruption', 'daemon-crash-loop', 'missing-symbols', 'sentiment-stale']) expect(list).toContain(id);
+    expect(list).toMatch(/›daemon-dead +auto/);
+    term.keys('j');
+    await term.waitFor((s) => /›stale-data/.test(s), 'the next row selected');
+    term.keys('k');
+    await term.waitFor((s) => /›daemon-dead/.test(s), 'back to the first row');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('Runbook daemon-dead') && s.includes('Enter run'), 'the wizard at its first step', 30_000);
+    term.keys('x');
+    const aborted = await term.waitFor((s) => s.includes('▲ aborted'), 'the run aborted');
+    expect(aborted).toMatch(/aborted in the console by \S+@\S+/);
+    const incidents = await runCli([...args, 'incident', 'list', '--json']);
+    expect(incidents.events).toMatchObject([{ runbook: 'daemon-dead', state: 'aborted', automatic: false, alert: null }]);
+  }, 120_000);
+
+  it('a second console watches the incident read-only ("being worked by ... since"), and takes it over after a yes', async () => {
+    const sim = await simulator({ symbols: 2 });
+    const dir = tempDir();
+    const args = engineFixture(dir, sim.url, { symbols: SYMBOLS });
+    const first = openConsole(args);
+    await first.waitFor((s) => s.includes('Freshness'), 'the first console');
+    first.keys('R');
+    await first.waitFor((s) => /›daemon-dead/.test(s), 'the list');
+    first.keys('Enter');
+    await first.waitFor((s) => s.includes('Runbook daemon-dead') && s.includes('Enter run'), 'the first console at a gate', 30_000);
+
+    const second = openConsole(args);
+    await second.waitFor((s) => s.includes('Freshness') && /▲ incident #1 daemon-dead/.test(s.split('\n')[0]!), 'the badge in the second console');
+    second.keys('R');
+    await second.waitFor((s) => /›daemon-dead.*incident #1 open/.test(s), 'the list with the open incident');
+    second.keys('Enter');
+    const watching = await second.waitFor((s) => s.includes('read-only: being worked by'), 'read-only');
+    expect(watching).toMatch(/being worked by \S+@\S+ since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    expect(watching).toContain('t take over');
+    // Read-only: Enter and x do nothing to somebody else's run.
+    second.keys('x');
+    second.keys('t');
+    await second.waitFor((s) => s.replace(/\s+/g, ' ').includes('Take it over? [y/N]'), 'the take-over question');
+    second.keys('y');
+    await second.waitFor((s) => s.includes('Enter run') && !s.includes('read-only'), 'the second console working it', 30_000);
+    // The first console's run stops at its next step: it no longer holds the incident.
+    first.keys('Enter');
+    await first.waitFor((s) => /stopped.*taken over by/.test(s.replace(/\n/g, ' ')), 'the first console told it was taken over');
+    const show = await runCli([...args, 'incident', 'show', '1']);
+    expect(show.stdout).toMatch(/take-over.*taken over from \S+ by \S+/);
+  }, 120_000);
 });
