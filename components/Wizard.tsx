@@ -37,6 +37,7 @@ function Prompt({ run, typed, width, planRows }: { run: WizardRun; typed: string
     );
   }
   if (!p) {
+    if (run.watching?.here) return <Text color={theme.muted}>read-only: this console's leader runs it automatically (it pages if it fails)</Text>;
     if (run.watching) return <Text color={theme.muted}>read-only: t takes it over (asks first)</Text>;
     return <Text color={theme.muted}>{run.phase === 'before' || run.phase === 'starting' ? 'checking the steady state first…' : run.phase === 'after' ? 'checking the steady state after…' : 'running…'}</Text>;
   }

@@ -60,8 +60,11 @@ export interface WizardRun {
   output: string[];
   prompt: WizardPrompt | null;
   finished: { outcome: 'resolved' | 'escalated' | 'aborted'; reason: string | null } | null;
-  /** Read-only: somebody else works this incident. */
-  watching: { by: string; since: number } | null;
+  /**
+   * Read-only: somebody else works this incident, or (`here`) this console's leader runs it as an
+   * automatic runbook, which is not taken over from the same process.
+   */
+  watching: { by: string; since: number; here?: boolean } | null;
   error: string | null;
 }
 
@@ -207,7 +210,8 @@ export class WizardSession {
     if (incident && incident.machine) {
       const claim = incident.claim;
       const mine = claim && claim.pid === this.who.pid && claim.host === this.who.host;
-      if (claim && !mine && claimIsLive(claim, this.who.host)) {
+      // Live elsewhere, or an automatic run of this very process (the leader's): watch it.
+      if (claim && (mine || claimIsLive(claim, this.who.host))) {
         this.watch(decl, incident);
         return;
       }
@@ -255,6 +259,10 @@ export class WizardSession {
   askTakeOver(): void {
     const run = this.snapshot.run;
     if (!run?.watching || run.incidentId === null) return;
+    if (run.watching.here) {
+      this.setRun({ ...run, error: null, output: [...run.output, 'this console\'s leader runs it automatically: it pages if it fails; wait for it'].slice(-OUTPUT_LINES) });
+      return;
+    }
     this.setRun({ ...run, prompt: { kind: 'take-over', incidentId: run.incidentId, by: run.watching.by, since: run.watching.since } });
   }
 
@@ -285,13 +293,14 @@ export class WizardSession {
   private watch(decl: RunbookDecl, incident: Incident): void {
     const machine = incident.machine!;
     const claim = incident.claim!;
+    const here = claim.pid === this.who.pid && claim.host === this.who.host;
     const current = this.snapshot.run;
     const keepPrompt = current?.runbookId === decl.id && current.prompt?.kind === 'take-over' ? current.prompt : null;
     this.setRun({
       ...this.emptyRun(decl.id, decl.title), incidentId: incident.id,
       alert: incident.alert ? { id: incident.alert.id, rule: incident.alert.rule } : null,
       steps: wizardSteps(decl, machine, null), position: stepPosition(decl, machine), phase: machine.phase,
-      watching: { by: claim.by, since: claim.since }, prompt: keepPrompt,
+      watching: { by: here ? `${claim.by} (this console's automatic run)` : claim.by, since: claim.since, ...(here ? { here } : {}) }, prompt: keepPrompt,
     });
   }
 
@@ -412,8 +421,13 @@ export class WizardSession {
     if (run?.watching) {
       const incident = open.find((i) => i.id === run.incidentId);
       const decl = this.registry.find((r) => r.id === run.runbookId);
-      if (!incident || !decl || !incident.machine) this.setRun({ ...run, watching: null, prompt: null, finished: { outcome: 'resolved', reason: 'the incident was closed by the console that worked it' } });
-      else if (incident.claim && claimIsLive(incident.claim, this.who.host) && !incidents.find((b) => b.id === incident.id)?.mine) this.watch(decl, incident);
+      if (!incident || !decl || !incident.machine) {
+        // Closed by whoever worked it: show how it ended.
+        const closed = run.incidentId === null ? null : new IncidentStore(this.options.db).get(run.incidentId);
+        const outcome = closed && closed.state !== 'open' ? closed.state : 'aborted';
+        this.setRun({ ...run, steps: decl && closed?.machine ? wizardSteps(decl, closed.machine, null) : run.steps, watching: null, prompt: null, finished: { outcome, reason: closed?.state === 'resolved' ? null : closed?.outcome ?? 'the incident is gone' } });
+      }
+      else if (incident.claim && claimIsLive(incident.claim, this.who.host)) this.watch(decl, incident);
       else this.offerResume(decl, incident);
     }
     if (!this.offeredResume && this.registry.length > 0) {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { WizardSession, outputLine, wizardSteps, type WizardSnapshot } from '../../src/console/wizard.js';
 import { processStartTicks } from '../../src/engine/process-identity.js';
-import { IncidentStore } from '../../src/runbook/incidents.js';
+import { IncidentStore, whoAmI } from '../../src/runbook/incidents.js';
 import { initialState } from '../../src/runbook/machine.js';
 import type { RunbookDecl } from '../../src/runbook/types.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
@@ -138,6 +138,26 @@ describe('the wizard session (src/console/wizard.ts) over the real runner and op
     session.answer('abort');
     await until(session, (x) => Boolean(x.run?.finished), 'aborted');
     expect(count('restore.count')).toBe(0);
+  });
+
+  it('an automatic run of this very console (the leader\'s) is watched, never taken over from itself; its end is shown', async () => {
+    const { session, db, runbooks } = fixture();
+    const decl = runbooks.find((r) => r.id === 'fix-state')!;
+    const store = new IncidentStore(db);
+    const incident = store.open({ runbook: 'fix-state', who: whoAmI(), automatic: true, at: Date.now(), machine: initialState(decl) });
+    await session.start();
+    const s0 = await until(session, (x) => x.incidents.length === 1, 'the badge');
+    expect(s0.incidents[0]).toMatchObject({ mine: true });
+    expect(s0.run).toBeNull();
+    session.open('fix-state');
+    let s = await until(session, (x) => Boolean(x.run?.watching), 'watching');
+    expect(s.run!.watching).toMatchObject({ here: true, by: expect.stringContaining('automatic run') });
+    session.askTakeOver();
+    s = await until(session, (x) => x.run!.output.some((l) => /runs it automatically/.test(l)), 'told why not');
+    expect(s.run!.prompt).toBeNull();
+    store.close(incident.id, 'escalated', 'steady state not reached', Date.now());
+    s = await until(session, (x) => Boolean(x.run?.finished), 'the end shown');
+    expect(s.run!.finished).toEqual({ outcome: 'escalated', reason: 'steady state not reached' });
   });
 
   it('an interrupted incident (its process gone) is offered for resume at start, and resumes where it stopped', async () => {
