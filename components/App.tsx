@@ -104,7 +104,8 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       return 1;
     },
     selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
-    runningHere: () => actions.runningHere(),
+    // A runbook run of this console stops with it (its incident is offered for resume next time): ask first.
+    runningHere: () => [...actions.runningHere(), ...(wizard?.running() ? [`runbook ${wizard.running()}`] : [])],
     alertRunbook: (s) => {
       const alert = alerts[s.rows.alerts];
       return wizard && alert?.runbook ? { runbook: alert.runbook, alertId: alert.id } : null;

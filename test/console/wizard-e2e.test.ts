@@ -114,6 +114,8 @@ describe.skipIf(!hasTmux())('the runbook wizard in a real terminal (80x24, NO_CO
     // The header's badge while the incident is open.
     await term.waitFor((s) => /▲ incident #\d+ db-corruption/.test(s.split('\n')[0]!), 'the header badge');
 
+    // NO_COLOR: no colour codes, the states are symbols and words.
+    expect(term.screen(true)).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/);
     // ? shows the wizard's keys; Esc leaves the run waiting in the background, R comes back to it.
     term.keys('?');
     await term.waitFor((s) => s.includes('Runbook keys') && s.includes('skip the current step where the runbook allows it'), 'the wizard help');
@@ -228,6 +230,14 @@ describe.skipIf(!hasTmux())('the runbook wizard in a real terminal (80x24, NO_CO
     await term.waitFor((s) => /›daemon-dead/.test(s), 'back to the first row');
     term.keys('Enter');
     await term.waitFor((s) => s.includes('Runbook daemon-dead') && s.includes('Enter run'), 'the wizard at its first step', 30_000);
+    // q on the dashboard asks first: the run in progress stops with the console.
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('Freshness'), 'the dashboard');
+    term.keys('q');
+    await term.waitFor((s) => s.includes('runbook daemon-dead started here is still running'), 'the quit question');
+    term.keys('n');
+    term.keys('R');
+    await term.waitFor((s) => s.includes('Runbook daemon-dead') && s.includes('Enter run'), 'back in the wizard');
     term.keys('x');
     const aborted = await term.waitFor((s) => s.includes('▲ aborted'), 'the run aborted');
     expect(aborted).toMatch(/aborted in the console by \S+@\S+/);
