@@ -6,7 +6,7 @@ import { AlertsPanel } from './AlertsPanel.js';
 const HOUR = 3_600_000;
 
 describe('AlertsPanel', () => {
-  it('firing alerts newest first with severity words; none firing says so', () => {
+  it('firing alerts newest first: severity symbol, rule and summary; none firing says so', () => {
     const now = Date.now();
     const frame = renderMono(<AlertsPanel focused selected={0} alerts={[
       { id: 1, rule: 'backup-stale', severity: 'warning', state: 'firing', summary: 'backup older than 26h', firedAt: now - HOUR, acked: true, runbook: 'backup-stale' },
@@ -15,9 +15,18 @@ describe('AlertsPanel', () => {
     ]} />).lastFrame()!;
     expect(frame).toContain('2 open');
     expect(frame.indexOf('data stale beyond 26h')).toBeLessThan(frame.indexOf('backup older than 26h'));
-    expect(frame).toContain('✖ critical');
-    expect(frame).toContain('▲ warning (acked)');
+    expect(frame).toContain('✖ data-stale data stale beyond 26h');
+    expect(frame).toContain('▲ backup-stale (acked) backup older than 26h');
     expect(frame).not.toContain('disk low');
     expect(renderMono(<AlertsPanel focused={false} selected={0} alerts={[]} />).lastFrame()).toContain('✔ no alerts firing');
+  });
+
+  it('cuts a summary longer than the panel with …', () => {
+    const long = `the last backup run failed: ${'x'.repeat(200)}`;
+    const frame = renderMono(<AlertsPanel focused={false} selected={0} alerts={[
+      { id: 1, rule: 'script-errors', severity: 'info', state: 'firing', summary: long, firedAt: Date.now(), acked: false, runbook: null },
+    ]} />).lastFrame()!;
+    const row = frame.split('\n').find((l) => l.includes('script-errors'))!;
+    expect(row).toMatch(/· script-errors the last backup run failed: x+… │$/);
   });
 });

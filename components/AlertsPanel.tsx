@@ -19,7 +19,7 @@ export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[]
         <Box key={a.id}>
           <Text inverse={focused && i === selected} wrap="truncate">
             {focused && i === selected ? '›' : ' '}
-            <StatusText status={stateStatus(a.severity)} word={a.severity} /> {a.acked ? '(acked) ' : ''}{a.state === 'pending' ? '(pending) ' : ''}{a.summary}
+            <StatusText status={stateStatus(a.severity)} word={a.rule} /> {a.acked ? '(acked) ' : ''}{a.state === 'pending' ? '(pending) ' : ''}{a.summary}
             <Text color={theme.muted}> {a.firedAt ? `${ms(Math.max(1000, now - a.firedAt))} ago` : ''}</Text>
           </Text>
         </Box>

@@ -1,4 +1,5 @@
 import { Box, useApp, useInput, useStdout } from 'ink';
+import { CompactContext } from './Panel.js';
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
@@ -221,6 +222,11 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
 
   // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
   const height = rows - 1;
+  // Bands of fixed height that never shrink, so no row, title or job name is lost: at under 30
+  // rows the panels drop their bottom borders and the heatmap its worst-series line.
+  const compact = rows < 30;
+  const bands = { freshness: compact ? 6 : 8, middle: compact ? 7 : 8 };
+  const bottomRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
       <Header model={model} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
@@ -233,19 +239,22 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
           job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} />
       ) : (
         <>
-          <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
-            focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} />
+          <Box height={bands.freshness} flexShrink={0} flexDirection="column">
+            <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
+              focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={!compact} />
+          </Box>
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
-          <Box height={8}>
+          <Box height={bands.middle} flexShrink={0}>
             <Box width="25%"><CoveragePanel health={model.health} /></Box>
             <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
             <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
             <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
           </Box>
           <Box flexGrow={1}>
-            <Box width="40%"><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} /></Box>
-            <Box width="30%"><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
-            <Box width="30%"><LogPanel log={model.log} focused={view.panel === 'log'} rows={Math.max(1, height - 2 - 8 - 8 - 3)} /></Box>
+            {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
+            <Box width={compact ? '45%' : '40%'}><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={bottomRows} /></Box>
+            <Box width={compact ? '27%' : '30%'}><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
+            <Box width={compact ? '28%' : '30%'}><LogPanel log={model.log} focused={view.panel === 'log'} rows={bottomRows} /></Box>
           </Box>
         </>
       )}
@@ -253,5 +262,5 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} /> : <Footer scope={scope(view)} notice={model.notice} />}
     </Box>
   );
-  return <ThemeProvider noColor={noColor}>{content}</ThemeProvider>;
+  return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;
 }

@@ -23,7 +23,7 @@ export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000, replication =
         const size = b.sizeBytes === null ? '' : ` ${(b.sizeBytes / 2 ** 20).toFixed(0)}M`;
         return <Text key={b.tier} wrap="truncate"><StatusText status={status} word={b.tier.padEnd(7)} /> {ms(age)}{size}</Text>;
       })}
-      {replication && <Text wrap="truncate"><StatusText status={replication.status} word={'replica'.padEnd(7)} /> {replication.text}</Text>}
+      {replication && <Text wrap="truncate"><StatusText status={stateStatus(replication.status)} word={'replica'.padEnd(7)} /> {replication.text}</Text>}
       {(() => {
         const drill = backups.map((b) => b.lastDrill).filter((d) => d !== null).sort((a, b) => b.at - a.at)[0];
         if (!drill) return <Text color={theme.muted} wrap="truncate">drill: never</Text>;

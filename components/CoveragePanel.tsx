@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { HealthSnapshot } from '../src/health/types.js';
+import { severityOf } from '../src/status/vocabulary.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
@@ -14,12 +15,11 @@ export function CoveragePanel({ health }: { health: HealthSnapshot | null }): Re
       {!health ? <Text color={theme.muted}>? no health check yet</Text> : null}
       {health?.coverage.map((c) => (
         <Box key={c.interval}>
-          <Text>{c.interval.padEnd(4)}</Text>
-          <StatusText status={c.status} word={`${c.present}/${c.configured}`} />
+          <Box flexShrink={0}><Text>{c.interval.padEnd(4)}</Text><StatusText status={c.status} word={`${c.present}/${c.configured}`} /></Box>
           <Text color={theme.muted} wrap="truncate">{c.missing.length ? ` missing ${c.missing.join(',')}` : ''}</Text>
         </Box>
       ))}
-      {continuity ? <Text wrap="truncate"><StatusText status={continuity.status} word="gaps" /> {continuity.detail}</Text> : null}
+      {continuity ? <Text wrap="truncate"><StatusText status={severityOf(continuity.status)} word="gaps" /> {continuity.detail}</Text> : null}
     </Panel>
   );
 }

@@ -35,10 +35,12 @@ interface Props {
   criticalMs?: Partial<Record<Interval, number>>;
   /** Shown in the title, instead of the counts, when the health is not fresh from a leader (its age, who computed it). */
   note?: string | null;
+  /** The line naming the worst series (default on); the layout leaves it out on a short terminal. */
+  worstLine?: boolean;
 }
 
 /** Symbols across, intervals down: one cell per series, its status as a symbol and a colour. */
-export function FreshnessPanel({ health, intervals, filter, filtering, focused, width, criticalMs, note }: Props): React.JSX.Element {
+export function FreshnessPanel({ health, intervals, filter, filtering, focused, width, criticalMs, note, worstLine = true }: Props): React.JSX.Element {
   const theme = useTheme();
   const series = (health?.freshness ?? []).filter((s) => !filter || s.symbol.includes(filter));
   const symbols = [...new Set(series.map((s) => s.symbol))];
@@ -50,11 +52,11 @@ export function FreshnessPanel({ health, intervals, filter, filtering, focused, 
   for (const s of series) counts[s.status]++;
   const filterText = filtering ? `filter: ${filter}▏` : filter ? `filter: ${filter}` : '';
   return (
-    <Panel title="Freshness" focused={focused} right={filterText || note || `${STATUS_SYMBOL.ok}${counts.ok} ${STATUS_SYMBOL.warn}${counts.warn} ${STATUS_SYMBOL.critical}${counts.critical} ${STATUS_SYMBOL.unknown}${counts.unknown}`}>
+    <Panel title="Freshness" focused={focused} flexGrow={1} right={filterText || note || `${STATUS_SYMBOL.ok}${counts.ok} ${STATUS_SYMBOL.warn}${counts.warn} ${STATUS_SYMBOL.critical}${counts.critical} ${STATUS_SYMBOL.unknown}${counts.unknown}`}>
       {!health ? <Text color={theme.muted}>? waiting for the first health check…</Text> : null}
       {health ? intervals.map((interval) => (
         <Box key={interval}>
-          <Text>{interval.padEnd(4)}</Text>
+          <Box flexShrink={0}><Text>{interval.padEnd(4)}</Text></Box>
           <Text wrap="truncate">
             {shown.map((symbol) => {
               const s = byKey.get(`${symbol}/${interval}`);
@@ -65,7 +67,7 @@ export function FreshnessPanel({ health, intervals, filter, filtering, focused, 
           {symbols.length > shown.length ? <Text color={theme.muted}> +{symbols.length - shown.length}</Text> : null}
         </Box>
       )) : null}
-      {health ? (
+      {health && worstLine ? (
         <Text wrap="truncate">
           {worst.length === 0
             ? <Text color={theme.ok}>{STATUS_SYMBOL.ok} every series within its threshold</Text>

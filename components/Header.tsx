@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { ConsoleModel } from '../src/console/console-model.js';
+import { severityOf } from '../src/status/vocabulary.js';
 import { Clock } from './Clock.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
@@ -8,6 +9,7 @@ import { useTheme } from './theme.js';
 /** `badge`: an incident in progress (the runbook wizard's), shown before the host so it is never cut off. */
 export function Header({ model, badge }: { model: ConsoleModel; badge?: React.ReactNode }): React.JSX.Element {
   const theme = useTheme();
+  const overall = model.health?.overall ?? 'unknown';
   const engine = model.engine;
   const role = !engine ? 'starting'
     : engine.role === 'leader' ? 'leader'
@@ -20,8 +22,8 @@ export function Header({ model, badge }: { model: ConsoleModel; badge?: React.Re
         <Text> │ {model.host} │ {model.dataDir} │ {role}</Text>
       </Text>
       {/* The clock is last, so its cells sit at a known column for the clock ticker. */}
-      <Box flexShrink={0}>
-        <StatusText status={model.health?.overall ?? 'unknown'} word={(model.health?.overall ?? 'unknown').toUpperCase()} />
+      <Box flexShrink={0} marginLeft={1}>
+        <StatusText status={severityOf(overall)} word={overall.replace('-', ' ').toUpperCase()} />
         <Text> │ </Text>
         <Clock />
       </Box>

@@ -15,4 +15,11 @@ describe('JobsPanel', () => {
     expect(frame).toContain('429s 2');
     expect(frame).toMatch(/›validate\s+✖ failed 2s next in (60m|1h) \(\d\d:\d\dZ\)/);
   });
+
+  it('shows every name whole, and a due run that waits for the jobs it follows', () => {
+    const m = model({ engine: engine({ jobs: [job('sync'), job('backup-drill', { waitingFor: ['backup'] }), job('alert-digest')] }) });
+    const frame = renderMono(<JobsPanel model={m} focused={false} selected={0} />).lastFrame()!;
+    expect(frame).toMatch(/ backup-drill ✔ success 1m waits for backup/);
+    expect(frame).toContain(' alert-digest ');
+  });
 });

@@ -19,22 +19,46 @@ function progressText(p: ConsoleModel['progress'][string], now: number): string 
   return `${p.done}/${p.total} series, ${rate.toFixed(1)}/s, 429s ${p.rateLimited429}`;
 }
 
-/** Each job: next run (relative and UTC), last result and duration, or its live progress. */
-export function JobsPanel({ model, focused, selected }: { model: ConsoleModel; focused: boolean; selected: number }): React.JSX.Element {
+/**
+ * Each job: next run (relative and UTC), last result and duration, or its live progress. When
+ * there are more jobs than rows (80x24 has six), the jobs go in two columns of name and status
+ * mark, so every job name stays on screen; Enter shows the rest.
+ */
+export function JobsPanel({ model, focused, selected, rows }: { model: ConsoleModel; focused: boolean; selected: number; rows?: number }): React.JSX.Element {
   const theme = useTheme();
   const jobs = model.engine?.jobs ?? [];
   const now = Date.now();
+  // Names are shown whole: the rest of the line is what gets cut.
+  const width = Math.max(0, ...jobs.map((j) => j.name.length)) + 1;
+  if (rows !== undefined && rows > 0 && jobs.length > rows) {
+    const perColumn = Math.ceil(jobs.length / 2);
+    const cell = (job: JobView, i: number) => (
+      <Box key={job.name} flexShrink={0}>
+        <Text inverse={focused && i === selected}>{focused && i === selected ? '›' : ' '}</Text>
+        <StatusText status={job.running ? 'ok' : stateStatus(job.state?.lastStatus)} word="" />
+        <Text inverse={focused && i === selected}>{job.name}</Text>
+      </Box>
+    );
+    return (
+      <Panel title="Jobs" focused={focused} flexGrow={1}>
+        <Box>
+          <Box flexDirection="column" marginRight={1}>{jobs.slice(0, perColumn).map((j, i) => cell(j, i))}</Box>
+          <Box flexDirection="column">{jobs.slice(perColumn).map((j, i) => cell(j, i + perColumn))}</Box>
+        </Box>
+      </Panel>
+    );
+  }
   return (
     <Panel title="Jobs" focused={focused} flexGrow={1}>
       {jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
       {jobs.map((job, i) => (
         <Box key={job.name}>
-          <Text inverse={focused && i === selected} wrap="truncate">{focused && i === selected ? '›' : ' '}{job.name.padEnd(13)}</Text>
+          <Box flexShrink={0}><Text inverse={focused && i === selected}>{focused && i === selected ? '›' : ' '}{job.name.padEnd(width)}</Text></Box>
           {job.running
             ? <Text wrap="truncate"><StatusText status="ok" word="running" /> {progressText(model.progress[job.name], now)}</Text>
             : <Text wrap="truncate">
                 <StatusText status={stateStatus(job.state?.lastStatus)} word={job.state?.lastStatus ?? 'never'} />
-                <Text color={theme.muted}> {job.state?.lastDurationMs != null ? ms(job.state.lastDurationMs) : ''} next {nextRun(job, now)}</Text>
+                <Text color={theme.muted}> {job.state?.lastDurationMs != null ? ms(job.state.lastDurationMs) : ''} {job.waitingFor ? `waits for ${job.waitingFor.join(', ')}` : `next ${nextRun(job, now)}`}</Text>
               </Text>}
         </Box>
       ))}

@@ -3,6 +3,12 @@
 // build leaks memory at 1 Hz, so production mode is set before Ink or React is loaded.
 process.env.NODE_ENV ??= 'production';
 
+const { CLI_VERSION, isVersionOnly } = await import('../src/cli/version.js');
+if (isVersionOnly(process.argv)) {
+  process.stdout.write(`${CLI_VERSION}\n`);
+  process.exit(0);
+}
+
 // The same declaration of the global flags as the CLI's, so a value is never taken for a subcommand.
 const { wantsConsole } = await import('../src/cli/global-options.js');
 const showConsole = wantsConsole(process.argv);

@@ -7,6 +7,8 @@ export const backupDrillJob = defineJob({
   schedule: '0 4 1 * *',
   timeout: '2h',
   catchUpWindow: '7d',
+  // A new data dir has nothing to work on before this; its due runs wait for the first success.
+  after: ['backup'],
   operation: 'backup-drill',
   options: {},
 });

@@ -8,6 +8,8 @@ export const backupJob = defineJob({
   // An offsite upload of a large store over a slow link is the long part.
   timeout: '2h',
   catchUpWindow: '12h',
+  // A new data dir has nothing to work on before this; its due runs wait for the first success.
+  after: ['sync'],
   operation: 'backup',
   options: { tier: 'all' },
 });

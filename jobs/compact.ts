@@ -7,6 +7,9 @@ export const compactJob = defineJob({
   schedule: '0 3 * * 0',
   timeout: '1h',
   catchUpWindow: '24h',
+  // A new data dir has nothing to compact before a backup (the original day: backup 02:00, compact
+  // 03:00), and compacting pauses the backup: its due runs wait for the first backup.
+  after: ['backup'],
   operation: 'compact',
   options: {},
 });

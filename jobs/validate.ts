@@ -10,6 +10,8 @@ export const validateJob = defineJob({
   schedule: '0 1 * * *',
   timeout: '20m',
   catchUpWindow: '6h',
+  // A new data dir has nothing to work on before this; its due runs wait for the first success.
+  after: ['sync'],
   operation: 'validate',
   options: { heal: true },
 });

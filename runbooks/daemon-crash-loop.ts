@@ -24,6 +24,7 @@ export const daemonCrashLoop: RunbookDecl = {
       why: 'How often it crashed in the window, its last exit codes and events.',
       call: checks.daemonStatus({ events: 20 }),
       publishes: ['state', 'crashesInWindow', 'lastExitCode'],
+      causes: [{ when: 'it crashed in the window', test: (r) => Number(r.data.crashesInWindow ?? 0) > 0, cause: 'Process crash' }],
     },
     {
       id: 'log-errors', kind: 'probe', title: 'Last error lines of its log',

@@ -17,6 +17,7 @@ export const daemonDead: RunbookDecl = {
       why: 'The recorded PID is checked against /proc with its start time (a recycled PID is not our daemon); the last exit code and events say how it ended.',
       call: checks.daemonStatus(),
       publishes: ['state', 'pid', 'lastExitCode', 'lastExitSignal', 'crashesInWindow'],
+      causes: [{ when: 'it is down', test: (r) => !r.ok && r.data.configured !== false, cause: 'Process crash' }],
       next: [{ when: 'it is running again (the supervisor brought it back)', test: (r) => r.ok, goto: 'wait-heartbeat' }],
     },
     {
@@ -30,6 +31,7 @@ export const daemonDead: RunbookDecl = {
       why: 'A daemon reading a damaged store crashes again: integrity_check first (read-only).',
       call: checks.integrity({ lines: 20 }),
       publishes: ['state', 'problems'],
+      causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],
       next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
     },
     {

@@ -1,8 +1,10 @@
-import type { RunbookDecl } from '../src/runbook/types.js';
+import type { RunbookDecl, StepResult } from '../src/runbook/types.js';
 import { actions, checks, waits } from '../src/runbook/library/index.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Backtest daemon hung';
+
+const firing = (r: StepResult, rule: string): boolean => ((r.data.findings ?? []) as { rule: string }[]).some((f) => f.rule === rule);
 
 /** Scenario 4 of the seeds ("CPU Spike / Process Hang", 5 min): capture diagnostics, kill, restart, wait for a heartbeat. */
 export const daemonHung: RunbookDecl = {
@@ -12,6 +14,16 @@ export const daemonHung: RunbookDecl = {
   opensOn: ['daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high'],
   steadyState: [checks.rulesClear(['daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high'])],
   steps: [
+    {
+      id: 'symptom', kind: 'probe', title: 'Which symptom: a stale heartbeat, CPU or memory',
+      why: 'The three alerts that open this runbook, judged now: which of them holds says what the process is doing.',
+      call: checks.rulesClear(['daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high']),
+      causes: [
+        { when: 'the heartbeat is stale', test: (r) => firing(r, 'daemon-heartbeat-stale'), cause: 'Process hang' },
+        { when: 'it burns CPU', test: (r) => firing(r, 'daemon-cpu-high'), cause: 'CPU spike' },
+        { when: 'its memory grows past the limit', test: (r) => firing(r, 'daemon-rss-high'), cause: 'Memory leak' },
+      ],
+    },
     {
       id: 'status', kind: 'probe', title: 'Daemon state and heartbeat',
       why: 'Which process, since when, how old its heartbeat is.',

@@ -17,6 +17,7 @@ export const dbCorruption: RunbookDecl = {
       why: 'Its first lines say whether only indexes are damaged (REINDEX cures that) or table pages (a restore).',
       call: checks.integrity({ lines: 20 }),
       publishes: ['state', 'indexOnly', 'problems'],
+      causes: [{ when: 'integrity_check finds damage', test: (r) => !r.ok, cause: 'DB corruption' }],
       next: [{ when: 'integrity_check says ok (nothing to cure)', test: (r) => r.ok, goto: 'resolved' }],
     },
     {

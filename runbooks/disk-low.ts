@@ -16,6 +16,7 @@ export const diskLow: RunbookDecl = {
       id: 'disk', kind: 'probe', title: 'Free space',
       why: 'The disk probe against its thresholds.',
       call: checks.diskSpace(),
+      causes: [{ when: 'the disk is low', test: (r) => !r.ok, cause: 'Disk full' }],
       next: [{ when: 'enough space again', test: (r) => r.ok, goto: 'resolved' }],
     },
     {
@@ -29,9 +30,9 @@ export const diskLow: RunbookDecl = {
     },
     {
       id: 'wait-space', kind: 'wait-until', title: 'Wait until the disk probe is ok',
-      why: 'Checked every 30 s.',
+      why: 'Checked every 5 s (a statfs, nothing more), so the person freeing space sees it count at once.',
       call: waits.rulesQuiet(['disk-low']),
-      wait: { timeoutMs: 30 * 60_000, everyMs: 30_000 },
+      wait: { timeoutMs: 30 * 60_000, everyMs: 5_000 },
       onFail: { goto: 'page' },
       next: [{ when: 'enough space', test: (r) => r.ok, goto: 'resolved' }],
     },

@@ -17,6 +17,10 @@ export const missingSymbols: RunbookDecl = {
       why: 'Coverage per interval, and exchangeInfo for what is still a trading USDT perpetual.',
       call: checks.symbols(),
       publishes: ['missing', 'unlisted'],
+      causes: [
+        { when: 'a configured symbol is no longer listed', test: (r) => (r.data.unlisted as string[]).length > 0, cause: 'Symbol delisted' },
+        { when: 'a listed symbol has no candles', test: (r) => (r.data.missing as string[]).length > 0, cause: 'New symbol not backfilled' },
+      ],
       next: [
         { when: 'nothing is missing', test: (r) => r.ok, goto: 'resolved' },
         { when: 'none is delisted: the missing ones need a backfill', test: (r) => (r.data.unlisted as string[]).length === 0, goto: 'backfill' },

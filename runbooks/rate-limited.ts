@@ -17,6 +17,7 @@ export const rateLimited: RunbookDecl = {
       why: 'Weight used by the last sync, 429s in the alert\'s window, a ban and its end.',
       call: checks.rateLimit(),
       publishes: ['bannedUntil', 'banned', 'hits429InWindow'],
+      causes: [{ when: 'banned, or more 429s than the alert allows', test: (r) => !r.ok, cause: 'API throttle' }],
       next: [{ when: 'a ban is in force', test: (r) => r.data.banned === true, goto: 'wait-ban' }],
     },
     {

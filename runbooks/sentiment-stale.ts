@@ -22,12 +22,18 @@ export const sentimentStale: RunbookDecl = {
       id: 'exchange', kind: 'probe', title: 'Is the exchange reachable?',
       why: 'Funding, open interest and the ratios come from Binance; a ban or an outage is the usual cause.',
       call: checks.exchangeReachable(),
+      causes: [{ when: 'the exchange does not answer', test: (r) => !r.ok, cause: 'Exchange outage or ban' }],
       next: [{ when: 'the exchange does not answer', test: (r) => !r.ok, goto: 'page' }],
     },
     {
       id: 'fetch', kind: 'action', title: 'Run the sentiment job now', risk: 'mutate',
       why: 'Every source again, each in its own transaction; what was missed is filled where the sources still have it.',
       call: actions.sentimentNow(),
+      causes: [
+        { when: 'FRED refuses the API key', test: (r) => /api[_ ]?key|CFA_FRED_API_KEY/i.test(r.summary), cause: 'API key missing or revoked' },
+        { when: 'fear & greed or FRED fails', test: (r) => (r.data.sources as { source: string; status: string }[] ?? []).some((x) => (x.source === 'fng' || x.source === 'fred') && x.status !== 'ok'), cause: 'FRED or fear & greed source down' },
+        { when: 'the exchange\'s data fails', test: (r) => (r.data.sources as { source: string; status: string }[] ?? []).some((x) => x.source === 'binance' && x.status !== 'ok'), cause: 'Exchange outage or ban' },
+      ],
       alreadyDone: checks.rulesClear(['sentiment-stale']),
       onFail: { retry: 1, goto: 'page' },
     },

@@ -24,6 +24,10 @@ export const staleData: RunbookDecl = {
       why: 'GET /fapi/v1/time once: reachable, latency, clock skew, or a 418 ban.',
       call: checks.exchangeReachable(),
       publishes: ['latencyMs', 'bannedUntil'],
+      causes: [
+        { when: 'banned (418)', test: (r) => r.data.banned === true, cause: 'API throttle' },
+        { when: 'the exchange does not answer', test: (r) => !r.ok, cause: 'Exchange outage' },
+      ],
       next: [
         { when: 'the exchange bans this IP (418)', test: (r) => r.data.banned === true, goto: 'runbook:rate-limited' },
         { when: 'the exchange does not answer', test: (r) => !r.ok, goto: 'page' },
@@ -34,6 +38,7 @@ export const staleData: RunbookDecl = {
       why: 'Weight used, recent 429s, a ban: syncing into a rate limit makes it worse.',
       call: checks.rateLimit(),
       publishes: ['hits429InWindow', 'bannedUntil'],
+      causes: [{ when: 'banned or too many 429s', test: (r) => !r.ok, cause: 'API throttle' }],
       next: [{ when: 'banned, or more 429s than the alert allows', test: (r) => !r.ok, goto: 'runbook:rate-limited' }],
     },
     {
@@ -42,6 +47,7 @@ export const staleData: RunbookDecl = {
       call: actions.syncSeries({ fact: 'stale' }),
       alreadyDone: checks.seriesFresh({ fact: 'stale' }),
       publishes: ['runId', 'candlesStored'],
+      causes: [{ when: 'the exchange answers, no rate limit, and a sync fills them: the scheduled sync had not', test: (r) => r.ok, cause: 'Sync failure' }],
       onFail: { retry: 1, goto: 'runbook:sync-failed' },
     },
     {

@@ -16,13 +16,24 @@ export const syncFailed: RunbookDecl = {
       id: 'last-sync', kind: 'probe', title: 'The last sync\'s outcome',
       why: 'Its status and when it ended.',
       call: checks.lastSync(),
-      publishes: ['runId', 'status'],
+      publishes: ['runId', 'status', 'error'],
+      causes: [
+        { when: 'it met 429s or a 418 ban', test: (r) => !r.ok && (Number(r.data.rateLimited429 ?? 0) > 0 || Number(r.data.banned418 ?? 0) > 0), cause: 'API throttle' },
+        { when: 'the exchange answered with server errors', test: (r) => !r.ok && /\b5\d\d\b|server error|HTTP 5/i.test(String(r.data.error ?? '')), cause: 'Exchange outage' },
+        { when: 'the connection failed or timed out', test: (r) => !r.ok && /ECONN|ETIMEDOUT|timed? ?out|socket|network|fetch failed/i.test(String(r.data.error ?? '')), cause: 'Network' },
+        { when: 'no space left on the disk', test: (r) => !r.ok && /ENOSPC|no space left|SQLITE_FULL|disk is full/i.test(String(r.data.error ?? '')), cause: 'Disk full' },
+        { when: 'the store is damaged', test: (r) => !r.ok && /SQLITE_CORRUPT|malformed|not a database/i.test(String(r.data.error ?? '')), cause: 'DB corruption' },
+      ],
       next: [{ when: 'the last sync succeeded', test: (r) => r.ok, goto: 'resolved' }],
     },
     {
       id: 'exchange', kind: 'probe', title: 'Does the exchange answer?',
       why: 'GET /fapi/v1/time once: reachable, latency, or a 418 ban.',
       call: checks.exchangeReachable(),
+      causes: [
+        { when: 'banned (418)', test: (r) => r.data.banned === true, cause: 'API throttle' },
+        { when: 'the exchange does not answer', test: (r) => !r.ok, cause: 'Exchange outage' },
+      ],
       next: [
         { when: 'banned (418)', test: (r) => r.data.banned === true, goto: 'runbook:rate-limited' },
         { when: 'the exchange does not answer', test: (r) => !r.ok, goto: 'page' },
@@ -32,18 +43,21 @@ export const syncFailed: RunbookDecl = {
       id: 'rate-limit', kind: 'probe', title: 'Rate-limit state',
       why: 'Weight used, recent 429s, a ban.',
       call: checks.rateLimit(),
+      causes: [{ when: 'rate-limited', test: (r) => !r.ok, cause: 'API throttle' }],
       next: [{ when: 'rate-limited', test: (r) => !r.ok, goto: 'runbook:rate-limited' }],
     },
     {
       id: 'disk', kind: 'probe', title: 'Disk space',
       why: 'A full disk fails every write.',
       call: checks.diskSpace(),
+      causes: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', cause: 'Disk full' }],
       next: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', goto: 'runbook:disk-low' }],
     },
     {
       id: 'integrity', kind: 'probe', title: 'Is market.db sound?',
       why: 'A damaged store fails the sync\'s writes.',
       call: checks.integrity(),
+      causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],
       next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
     },
     {

@@ -200,7 +200,8 @@ export const RULES: readonly RuleDefinition[] = [
       // The probe's value is the age of the stalest tier's newest verified backup; its
       // offenders name the tiers that are not ok.
       const p = probe(snapshot, 'backup');
-      if (!p) return null;
+      // A new data dir has nothing to back up yet: no evidence either way.
+      if (!p || p.status === 'never-synced') return null;
       if (p.value !== null) {
         if (p.value <= t.backupMaxAgeMs) return [];
         const late = p.offenders.filter((o) => typeof o.value === 'number' && o.value > t.backupMaxAgeMs).map((o) => o.name);
@@ -227,7 +228,7 @@ export const RULES: readonly RuleDefinition[] = [
   {
     id: 'missing-symbols', severity: 'warning', runbook: 'missing-symbols', title: 'Missing symbols',
     evaluate({ snapshot }, t) {
-      if (snapshot.coverage.length === 0) return null;
+      if (snapshot.coverage.length === 0 || probe(snapshot, 'coverage')?.status === 'never-synced') return null;
       return snapshot.coverage
         .filter((c) => c.missing.length >= t.missingSymbols)
         .map((c) => ({ labels: { interval: c.interval }, value: c.missing.length,

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
-import { insertVerifiedBackup, recordBackupRun, type BackupEntry } from './catalog.js';
+import { jobStates } from '../engine/run-history.js';
+import { insertVerifiedBackup, listBackups, recordBackupRun, type BackupEntry } from './catalog.js';
 import {
   backupFileName, copyWithHashes, describeFailure, errorCode, hashFile, publish, removeStaleTemps, removeWithSideFiles,
   tempPathFor, type FileHashes,
@@ -24,8 +25,12 @@ export interface TierOutcome {
 }
 
 export interface BackupRunResult {
-  /** success: every configured tier asked for verified; partial: some did; failed: none did. */
-  status: 'success' | 'partial' | 'failed';
+  /**
+   * success: every configured tier asked for verified; partial: some did; failed: none did;
+   * skipped: a new data dir has nothing to back up yet (`reason` says so), nothing was attempted.
+   */
+  status: 'success' | 'partial' | 'failed' | 'skipped';
+  reason?: string;
   tiers: TierOutcome[];
   retention: PruneOutcome[];
   /** Temp files of killed runs removed before this one started. */
@@ -58,6 +63,9 @@ interface Made {
 }
 
 const now = () => Date.now();
+
+/** The job whose first success fills a new store. */
+const SYNC_JOB = 'sync';
 
 /**
  * One backup run: a consistent snapshot of market.db, verified and hashed before it is renamed
@@ -93,6 +101,13 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
   const staleTempsRemoved = [settings.hot.dir, settings.warm?.dir]
     .filter((d): d is string => d !== undefined)
     .flatMap((d) => removeStaleTemps(d).map((n) => path.join(d, n)));
+
+  if (!fs.existsSync(source) && !hasHistory(ops)) {
+    return {
+      status: 'skipped', tiers: [], retention: [], staleTempsRemoved,
+      reason: `${source} does not exist yet: nothing to back up before the first sync`,
+    };
+  }
 
   let made: Made | null = null;
   let sourceProblem: string | null = null;
@@ -142,6 +157,15 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
     retention,
     staleTempsRemoved,
   };
+}
+
+/**
+ * A store that ever had a successful sync or a backup and has no market.db now has lost it: a
+ * backup then fails loudly. Only a data dir with neither is new.
+ */
+function hasHistory(ops: Db): boolean {
+  const synced = jobStates(ops).some((s) => s.job === SYNC_JOB && s.lastSuccessAt !== null);
+  return synced || listBackups(ops, { includeDeleted: true }).length > 0;
 }
 
 function prepareDir(tier: LocalTier, dir: string): void {

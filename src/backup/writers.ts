@@ -148,6 +148,12 @@ const PAUSE_REASON = 'market.db is being replaced (restore or recover)';
  */
 async function pauseDaemon(options: PauseOptions, note: (n: string) => void, name = DAEMON): Promise<{ daemonStopped: PidRecord | null; daemonPaused: PausedWriters['daemonPaused'] }> {
   const before = liveProcessFromPidFile(pidFilePath(options.dataDir, name));
+  // Paused already (a runbook or a person stopped it on purpose, e.g. after a crash-loop): it stays
+  // paused after the restore. Asking the leader to pause it again would make the release resume it.
+  if (new DaemonStore(options.ops).readState(name)?.state === 'paused' && !(before && isRunning(before))) {
+    note(`${label(name)} was paused already: it stays paused after the restore (\`cfa-console daemon resume\`)`);
+    return { daemonStopped: null, daemonPaused: null };
+  }
   const leader = liveLeader(options.ops);
   if (leader) {
     try {

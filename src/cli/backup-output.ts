@@ -31,7 +31,8 @@ function tierLine(o: TierOutcome): string {
  * `cfa-console backup [--tier hot|warm|offsite|all]`. Exit 0 when every configured tier asked for
  * verified, 1 when any failed (a configured offsite tier whose rclone is missing included), 2 when
  * a tier named explicitly is not configured. With `all` (the default), tiers that are not
- * configured are reported as such and do not fail the run.
+ * configured are reported as such and do not fail the run. A new data dir (no market.db, no sync
+ * and no backup on record) is skipped with that reason, exit 0.
  */
 export async function backupCommand(options: BackupOptions, ctx: CliContext): Promise<number> {
   const result = await backup(options, opContext(ctx), (o) => { if (!ctx.json) ctx.stdout.write(tierLine(o)); });
@@ -45,13 +46,15 @@ export async function backupCommand(options: BackupOptions, ctx: CliContext): Pr
   }
   if (ctx.json) {
     printJsonLine(ctx.stdout, {
-      event: 'summary', status: result.status, tiers: result.tiers.map(tierJson), retention: result.retention,
-      staleTempsRemoved: result.staleTempsRemoved,
+      event: 'summary', status: result.status, ...(result.reason ? { reason: result.reason } : {}), tiers: result.tiers.map(tierJson),
+      retention: result.retention, staleTempsRemoved: result.staleTempsRemoved,
     });
+  } else if (result.status === 'skipped') {
+    ctx.stdout.write(`${mark('skipped')} backup skipped: ${result.reason}\n`);
   } else if (result.status !== 'success') {
     ctx.stdout.write(`${mark(result.status === 'partial' ? 'warn' : 'failed')} backup ${result.status}: see above; the failed attempts are recorded (\`cfa-console backups\`)\n`);
   }
-  return result.status === 'success' ? EXIT.ok : EXIT.failure;
+  return result.status === 'success' || result.status === 'skipped' ? EXIT.ok : EXIT.failure;
 }
 
 // --- backups (list) -----------------------------------------------------------------------

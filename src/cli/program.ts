@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { GLOBAL_OPTIONS } from './global-options.js';
+import { CLI_VERSION } from './version.js';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
 import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
@@ -24,7 +25,7 @@ export interface CliModes {
 export function buildProgram(result: ProgramResult, modes: CliModes = {}): Command {
   const program = new Command('cfa-console')
     .description('Operations console and headless engine for the crypto-futures data pipeline')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(CLI_VERSION, '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
@@ -40,6 +41,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
     program.setOptionValue('dataDir', demo.dataDir);
     if (!g.config) program.setOptionValue('config', demo.configPath);
     process.stderr.write(`demo: simulated exchange at ${demo.simulator.url}, data dir ${demo.dataDir}\n`);
+    for (const note of demo.notes) process.stderr.write(`demo: ${note}\n`);
   });
 
   for (const job of JOBS) {

@@ -38,6 +38,7 @@ function stepJson(s: StepDecl): Record<string, unknown> {
     call: s.call ? { name: s.call.name, args: s.call.args } : null,
     alreadyDone: s.alreadyDone ? { name: s.alreadyDone.name, args: s.alreadyDone.args } : null,
     publishes: s.publishes ?? [], onFail: s.onFail ?? null, next: (s.next ?? []).map((b) => ({ when: b.when, goto: b.goto })),
+    causes: (s.causes ?? []).map((c) => ({ when: c.when, cause: c.cause })),
     skippable: s.skippable ?? false, confirmWord: s.confirmWord ?? null, wait: s.wait ?? null,
   };
 }
@@ -64,6 +65,7 @@ export function runbookMarkdown(r: RunbookDecl, auto: boolean): string {
     lines.push(`${i + 1}. **${s.title}** (\`${s.id}\`, ${s.kind})${risk}${s.call ? `: \`${s.call.name}\`` : ''}  `);
     lines.push(`   ${s.why}`);
     for (const b of s.next ?? []) lines.push(`   - when ${b.when}: go to \`${b.goto}\``);
+    for (const c of s.causes ?? []) lines.push(`   - when ${c.when}: root cause "${c.cause}"`);
     if (s.onFail) lines.push(`   - on failure: ${s.onFail.retry ? `retry ${s.onFail.retry}, then ` : ''}${s.onFail.goto ?? 'escalate'}`);
   });
   lines.push('', '## Escalation', '', ...r.escalation.map((l) => `- ${l.level}: ${l.who} (after ${l.after})`), '');

@@ -1,3 +1,4 @@
+import type { HealthStatus } from '../health/types.js';
 import type { EngineSnapshot } from '../engine/engine.js';
 import ms from 'ms';
 import type { Interval } from '../exchange/intervals.js';
@@ -27,7 +28,7 @@ export interface BackupTierView {
 
 /** The replication line under the backups: the health probe's verdict, short. */
 export interface ReplicationView {
-  status: 'ok' | 'warn' | 'critical' | 'unknown';
+  status: HealthStatus;
   /** E.g. `lag 0s, snapshot 12m` or why it is not ok; never a replica URL. */
   text: string;
 }

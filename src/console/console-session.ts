@@ -16,6 +16,8 @@ import { tailLines } from '../common/log-tail.js';
 
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
+/** When the console reads the resources a first time after its start: just after the sampler's first host sample. */
+const FIRST_RESOURCES_MS = 1_200;
 
 /** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
@@ -34,6 +36,7 @@ export class ConsoleSession {
   readonly actions: ConsoleActions;
   private readonly startedHere = new Set<string>();
   private followedJob: string | null = null;
+  private firstResources: NodeJS.Timeout | undefined;
   private readonly onChange = () => this.store.set('engine', this.engine.snapshot());
   private readonly onProgress = (job: string, _runId: number, event: Record<string, unknown>) => this.recordProgress(job, event);
 
@@ -85,12 +88,17 @@ export class ConsoleSession {
       this.store.poll({ key: 'health', everyMs, read }, (e) => this.logger.warn({ err: e }, 'health refresh failed'));
     }
     this.store.poll({ key: 'resources', everyMs: resourcesEvery, read: () => this.resources() }, (e) => this.logger.warn({ err: e }, 'resource read failed'));
+    // The sampler's first host figure lands within a second of the start: show it then, not a period later.
+    this.firstResources = setTimeout(() => {
+      try { this.store.set('resources', this.resources()); } catch (e) { this.logger.warn({ err: e }, 'resource read failed'); }
+    }, FIRST_RESOURCES_MS);
     if (this.feeds.backups) this.store.poll({ key: 'backups', everyMs: 30_000, read: this.feeds.backups });
     if (this.feeds.alerts) this.store.poll({ key: 'alerts', everyMs: 2_000, read: this.feeds.alerts });
     this.store.poll({ key: 'log', everyMs: 1_000, read: () => this.logView() });
   }
 
   stop(): void {
+    clearTimeout(this.firstResources);
     this.engine.off('change', this.onChange);
     this.engine.off('progress', this.onProgress);
     this.store.stop();

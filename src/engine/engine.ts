@@ -34,6 +34,8 @@ export interface JobView extends ResolvedJob {
   nextRunAt: number | null;
   state: JobState | null;
   running: RunningJob | null;
+  /** A due run held until these jobs first succeed (JobDefinition.after); absent when none waits. */
+  waitingFor?: string[];
 }
 
 export interface EngineSnapshot {
@@ -145,6 +147,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         jobs: this.jobs,
         db: this.db,
         onDue: (job, slot, trigger) => void this.runNow(job, trigger, undefined, slot),
+        onHeld: (job, waitingFor) => logger.info({ job, waitingFor }, 'job due, waiting for the first success of the jobs it follows'),
         onError: (job, error) => logger.error({ job, err: error }, 'scheduling failed'),
       });
       this.scheduler.start();
@@ -260,8 +263,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     const outcome = await promise;
     const level = outcome.status === 'success' ? 'info' : outcome.status === 'skipped' ? 'warn' : 'error';
     logger[level]({ job, runId: outcome.runId, status: outcome.status, exitCode: outcome.exitCode, durationMs: outcome.durationMs, log: outcome.logPath }, 'job finished');
+    // A first success may free the runs that wait for it (a new data dir's backup after its first sync).
+    if (outcome.status === 'success') this.releaseHeld();
     this.emit('change');
     return outcome;
+  }
+
+  private releaseHeld(): void {
+    const held = this.scheduler?.held() ?? [];
+    if (held.length === 0) return;
+    try {
+      this.scheduler?.release();
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'releasing held runs failed');
+    }
   }
 
   /**
@@ -275,11 +290,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   snapshot(now = Date.now()): EngineSnapshot {
     const states = new Map(jobStates(this.db).map((s) => [s.job, s]));
     const running = this.runner.running();
+    const held = new Map((this.scheduler?.held() ?? []).map((h) => [h.job, h.waitingFor]));
     const jobs = this.jobs.map((j) => ({
       ...j,
       nextRunAt: j.enabled && j.cron ? nextSlot(j.cron, now) : null,
       state: states.get(j.name) ?? null,
       running: running.find((r) => r.job === j.name) ?? null,
+      ...(held.has(j.name) ? { waitingFor: held.get(j.name) } : {}),
     }));
     return {
       role: this.role,

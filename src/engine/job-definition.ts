@@ -12,6 +12,12 @@ export interface JobDefinition {
   timeout: string;
   /** A scheduled run missed while no leader ran is made up once on start when at most this old. */
   catchUpWindow?: string;
+  /**
+   * The jobs it follows (the original day is ordered: sync 00:30, validation 01:00, backup
+   * 02:00). Until each of them has succeeded once, a due run of this job (a catch-up or a slot)
+   * waits, and runs when the last of them first succeeds; a disabled job is not waited for.
+   */
+  after?: readonly string[];
   /** The operation it runs (a name from `src/ops`). */
   operation: string;
   /** The operation's options for a scheduled run (JSON: they cross to the job's process). */

@@ -176,6 +176,8 @@ function classify(x: {
   const { stoppedFor, exitCode, childSummary } = x;
   if (stoppedFor === 'timeout') return { status: 'timeout', exitCode: TIMEOUT_EXIT, summary: { ...childSummary, reason: 'timeout' } };
   if (stoppedFor === 'cancelled') return { status: 'cancelled', exitCode, summary: { ...childSummary, reason: 'cancelled' } };
+  // A job that had nothing to do (a backup of a store not created yet) says so, with its reason.
+  if (exitCode === 0 && childSummary?.status === 'skipped') return { status: 'skipped', exitCode, summary: childSummary };
   if (exitCode === 0) return { status: 'success', exitCode, summary: childSummary };
   if (exitCode === TIMEOUT_EXIT) return { status: 'timeout', exitCode, summary: childSummary };
   const tail = x.stderrTail.join('\n');

@@ -8,6 +8,8 @@ export const HOST = 'host';
 
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** The first sample's delay after start: the interval the first host CPU figure is measured over. */
+const FIRST_SAMPLE_MS = 500;
 
 /** Cumulative CPU time of the whole host, from the first line of /proc/stat (in clock ticks). */
 export interface CpuTimes {
@@ -208,7 +210,13 @@ export class ResourceSampler {
         if (this.running) this.timer = setTimeout(loop, this.options.sampleEvery);
       });
     };
-    loop();
+    // Host CPU is a difference of two readings: take the first now and the first sample within
+    // half a second, so the views show a figure from the start instead of `-` for a whole period.
+    if ((this.options.host ?? true) && this.hostCpu === null && (this.hostCpu = readCpuTimes()) !== null) {
+      this.timer = setTimeout(loop, Math.min(FIRST_SAMPLE_MS, this.options.sampleEvery));
+    } else {
+      loop();
+    }
   }
 
   stop(): void {

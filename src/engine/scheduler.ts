@@ -3,7 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import { durationMs, type Config } from '../config/schema.js';
 import type { Db } from '../store/sqlite.js';
 import type { JobDefinition } from './job-definition.js';
-import { claimSlot, lastSlot, setNextRun } from './run-history.js';
+import { claimSlot, jobStates, lastSlot, setNextRun } from './run-history.js';
 import { catchUpSlot, latestSlot, nextSlot, validateCron } from './schedule-math.js';
 
 export interface ScheduledJob {
@@ -12,6 +12,8 @@ export interface ScheduledJob {
   cron: string | null;
   catchUpWindowMs: number;
   enabled: boolean;
+  /** The jobs whose first success a due run of this one waits for (JobDefinition.after). */
+  after?: readonly string[];
 }
 
 export interface ResolvedJob extends ScheduledJob {
@@ -29,6 +31,18 @@ export interface SchedulerOptions {
   onDue(job: string, slot: number, trigger: DueTrigger): void;
   /** A throwing onDue must not stop the schedule; default: a process warning. */
   onError?(job: string, error: unknown): void;
+  /** Told when a due run starts to wait (once per job until it runs). */
+  onHeld?(job: string, waitingFor: string[]): void;
+  /** Whether a job has ever succeeded; default: job_state of `db` (run-history.ts). */
+  hasSucceeded?(job: string): boolean;
+}
+
+/** A due run held back until the jobs it follows have succeeded once. */
+export interface HeldRun {
+  job: string;
+  slot: number;
+  trigger: DueTrigger;
+  waitingFor: string[];
 }
 
 const DEFAULT_CATCH_UP = '6h';
@@ -42,6 +56,11 @@ export function resolveSchedule(jobs: readonly JobDefinition[], overrides: Confi
   for (const name of Object.keys(overrides)) {
     // A typo here would silently leave the intended job on its defaults (or enabled).
     if (!known.has(name)) throw new ConfigError(`jobs.${name}: no such job (known: ${[...known].join(', ')})`);
+  }
+  for (const job of jobs) {
+    for (const before of job.after ?? []) {
+      if (!known.has(before) || before === job.name) throw new Error(`job ${job.name}: after names ${JSON.stringify(before)}, which is ${before === job.name ? 'the job itself' : `no job (known: ${[...known].join(', ')})`}`);
+    }
   }
   return jobs.map((job) => {
     const o = overrides[job.name] ?? {};
@@ -58,6 +77,7 @@ export function resolveSchedule(jobs: readonly JobDefinition[], overrides: Confi
       name: job.name,
       cron,
       enabled: o.enabled ?? true,
+      ...(job.after?.length ? { after: [...job.after] } : {}),
       catchUpWindowMs: durationMs(o.catchUpWindow ?? job.catchUpWindow ?? DEFAULT_CATCH_UP),
       timeoutMs: durationMs(o.timeout ?? job.timeout),
     };
@@ -75,6 +95,8 @@ export class Scheduler {
   readonly #handles = new Map<string, Job>();
   /** Per job, the newest slot known to be claimed: lets replayed fires end without a write. */
   readonly #claimed = new Map<string, number>();
+  /** Per job, the newest due run that waits for the jobs it follows. */
+  readonly #held = new Map<string, HeldRun>();
   readonly #now: () => number;
   #started = false;
 
@@ -108,7 +130,39 @@ export class Scheduler {
   stop(): void {
     for (const handle of this.#handles.values()) handle.cancel();
     this.#handles.clear();
+    this.#held.clear();
     this.#started = false;
+  }
+
+  /** The due runs waiting for the first success of the jobs they follow. */
+  held(): HeldRun[] {
+    return [...this.#held.values()];
+  }
+
+  /**
+   * Runs what was held for jobs that have now succeeded. The engine calls it when a run ends;
+   * each fire calls it too, so a success recorded by another process is seen within a slot.
+   */
+  release(): void {
+    for (const held of [...this.#held.values()]) {
+      const job = this.active.find((j) => j.name === held.job);
+      if (!job) {
+        this.#held.delete(held.job);
+        continue;
+      }
+      if (this.waitingFor(job).length > 0) continue;
+      this.#held.delete(held.job);
+      this.claimAndRun(job, held.slot, held.trigger);
+    }
+  }
+
+  /** The enabled jobs this one follows that have never succeeded. */
+  private waitingFor(job: ScheduledJob): string[] {
+    const succeeded = this.options.hasSucceeded ?? ((name: string) => jobStates(this.options.db).some((s) => s.job === name && s.lastSuccessAt !== null));
+    return (job.after ?? []).filter((name) => {
+      const before = this.options.jobs.find((j) => j.name === name);
+      return before !== undefined && before.enabled && !succeeded(name);
+    });
   }
 
   nextRuns(): { job: string; at: number }[] {
@@ -145,10 +199,19 @@ export class Scheduler {
     }
     const slot = latestSlot(job.cron, this.#now());
     if (slot !== null) this.claimAndRun(job, slot, 'schedule');
+    this.release();
   }
 
   private claimAndRun(job: Armed, slot: number, trigger: DueTrigger): void {
     if (slot <= (this.#claimed.get(job.name) ?? 0)) return;
+    const waitingFor = this.waitingFor(job);
+    if (waitingFor.length > 0) {
+      // Unclaimed, so the newest due run is the one that runs once they have succeeded.
+      const held = this.#held.get(job.name);
+      if (!held || slot > held.slot) this.#held.set(job.name, { job: job.name, slot, trigger, waitingFor });
+      if (!held) this.options.onHeld?.(job.name, waitingFor);
+      return;
+    }
     this.#claimed.set(job.name, slot);
     // False: another leader claimed this slot or a newer one.
     if (!claimSlot(this.options.db, job.name, slot)) return;

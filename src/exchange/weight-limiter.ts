@@ -2,6 +2,12 @@
  * Keeps this process under its share of the exchange's request-weight budget, and stops every
  * request of the process while the exchange has asked us to back off (429) or banned us (418).
  *
+ * The budget is spent at once while it lasts, never paced: a daily increment that fits one
+ * minute's budget goes out as fast as the connections allow. It holds over any `windowMs` (a
+ * sliding window over our own grants), so no 60 s ever carries more than the budget, also across
+ * the exchange's minute boundary. The IP's use (ours plus X-MBX-USED-WEIGHT-1M) is counted per
+ * aligned window, as the exchange counts it.
+ *
  * The pure core (`planAcquire`, `observeUsedWeightHeader`, `block`) is plain functions over a
  * state value; `WeightLimiter` wraps it with a FIFO queue and one timer for concurrent callers.
  */
@@ -33,6 +39,8 @@ export interface LimiterState {
   ipUsed: number;
   /** No grant before this time (a 429's Retry-After or a 418 ban). */
   blockedUntil: number;
+  /** Our grants of the last `windowMs`, oldest first: the sliding window the budget holds over. */
+  recent: readonly { at: number; weight: number }[];
 }
 
 export type AcquirePlan = { waitMs: number } | { grant: LimiterState };
@@ -42,7 +50,7 @@ export function windowStartOf(time: number, windowMs: number): number {
 }
 
 export function initialLimiterState(now: number, cfg: LimiterConfig = DEFAULT_LIMITER_CONFIG): LimiterState {
-  return { windowStart: windowStartOf(now, cfg.windowMs), usedByUs: 0, ipUsed: 0, blockedUntil: 0 };
+  return { windowStart: windowStartOf(now, cfg.windowMs), usedByUs: 0, ipUsed: 0, blockedUntil: 0, recent: [] };
 }
 
 /** The most weight the IP may reach before we stop sending. */
@@ -56,7 +64,26 @@ export function rollWindow(state: LimiterState, now: number, cfg: LimiterConfig)
   const windowStart = windowStartOf(now, cfg.windowMs);
   // Only forward: a clock stepping back must not hand out a fresh budget.
   if (windowStart <= state.windowStart) return state;
-  return { windowStart, usedByUs: 0, ipUsed: 0, blockedUntil: state.blockedUntil };
+  return { windowStart, usedByUs: 0, ipUsed: 0, blockedUntil: state.blockedUntil, recent: state.recent };
+}
+
+/** Our weight granted in the `windowMs` ending at `now` (grants at or before now - windowMs have left it). */
+export function slidingUsed(state: LimiterState, now: number, cfg: LimiterConfig): number {
+  let used = 0;
+  for (const g of state.recent) if (g.at > now - cfg.windowMs) used += g.weight;
+  return used;
+}
+
+/** How long until `weight` more fits the sliding budget: when enough of the oldest grants have left it. */
+function slideWaitMs(state: LimiterState, weight: number, now: number, cfg: LimiterConfig): number {
+  const live = state.recent.filter((g) => g.at > now - cfg.windowMs);
+  let used = live.reduce((sum, g) => sum + g.weight, 0);
+  for (const g of live) {
+    if (used + weight <= cfg.budget) break;
+    used -= g.weight;
+    if (used + weight <= cfg.budget) return g.at + cfg.windowMs - now;
+  }
+  return 0;
 }
 
 /**
@@ -70,10 +97,10 @@ export function planAcquire(state: LimiterState, weight: number, now: number, cf
   }
   const s = rollWindow(state, now, cfg);
   if (now < s.blockedUntil) return { waitMs: s.blockedUntil - now };
-  if (s.usedByUs + weight <= cfg.budget && s.ipUsed + weight <= cap) {
-    return { grant: { ...s, usedByUs: s.usedByUs + weight, ipUsed: s.ipUsed + weight } };
-  }
-  return { waitMs: s.windowStart + cfg.windowMs - now };
+  if (s.ipUsed + weight > cap) return { waitMs: s.windowStart + cfg.windowMs - now };
+  if (slidingUsed(s, now, cfg) + weight > cfg.budget) return { waitMs: Math.max(1, slideWaitMs(s, weight, now, cfg)) };
+  const recent = [...s.recent.filter((g) => g.at > now - cfg.windowMs), { at: now, weight }];
+  return { grant: { ...s, usedByUs: s.usedByUs + weight, ipUsed: s.ipUsed + weight, recent } };
 }
 
 /**

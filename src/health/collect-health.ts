@@ -22,7 +22,8 @@ import { periodMs } from '../sentiment/windows.js';
 import { judgeReplication } from './probes/replication.js';
 import { gatherReplicationFacts } from '../replication/status.js';
 import { durationMs } from '../config/schema.js';
-import { newestVerifiedByTier } from './sources/backup-catalog.js';
+import { markNeverSynced, type StoreHistory } from './never-synced.js';
+import { newestVerifiedByTier, verifiedBackupsSince } from './sources/backup-catalog.js';
 import { backupTiers } from './sources/backup-tiers.js';
 import { gatherDaemonFacts } from './sources/daemon-facts.js';
 import { diskSpace } from './sources/disk-space.js';
@@ -217,10 +218,33 @@ export function collectHealth(options: CollectHealthOptions): HealthSnapshot {
         snapshot.probes.push(probeFailed(id, `${corrupt ? 'the store is corrupt' : 'could not run'}: ${(error as Error).message}`, corrupt ? 'critical' : 'unknown'));
       }
     }
+    snapshot.overall = worstStatus(snapshot.probes.map((p) => p.status));
+    // A healthy snapshot needs no second look; only one with findings may be a new data dir.
+    const history = snapshot.overall === 'ok' ? null : storeHistory(sources);
+    const judged = history ? markNeverSynced(snapshot, history) : snapshot;
+    judged.durationMs = Math.round(performance.now() - started);
+    return judged;
   } finally {
     try { sources.close(); } catch { /* closing a broken handle must not hide the snapshot */ }
   }
-  snapshot.overall = worstStatus(snapshot.probes.map((p) => p.status));
-  snapshot.durationMs = Math.round(performance.now() - started);
-  return snapshot;
+}
+
+/**
+ * Whether this data dir is new (see never-synced.ts); null when that cannot be told (a store that
+ * cannot be read, ops.db that cannot be opened): then every probe stands as measured.
+ */
+function storeHistory(sources: HealthSources): StoreHistory | null {
+  try {
+    const market = sources.market();
+    if (market.state === 'unreadable') return null;
+    const storeEmpty = market.state === 'missing' || sources.newestCandles().every((s) => s.lastOpenTime === null);
+    const ops = sources.ops();
+    const sync = gatherSyncFacts(ops);
+    return {
+      marketMissing: market.state === 'missing', storeEmpty, lastSyncSuccessAt: sync.lastSuccessAt,
+      verifiedBackups: verifiedBackupsSince(ops, 0).length, syncRunning: sync.running !== null,
+    };
+  } catch {
+    return null;
+  }
 }

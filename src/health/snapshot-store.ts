@@ -33,10 +33,18 @@ export function saveHealthSnapshot(db: Db, snapshot: HealthSnapshot, by: Snapsho
   return db.transaction(() => {
     const { lastInsertRowid } = db.prepare(`INSERT INTO health_snapshots (taken_at, computed_by_pid, computed_by_host, overall, snapshot)
                                             VALUES (?, ?, ?, ?, ?)`)
-      .run(snapshot.at, by.pid, by.host, snapshot.overall, JSON.stringify(snapshot));
+      .run(snapshot.at, by.pid, by.host, columnStatus(snapshot.overall), JSON.stringify(snapshot));
     db.prepare('DELETE FROM health_snapshots WHERE id <= (SELECT id FROM health_snapshots ORDER BY id DESC LIMIT 1 OFFSET ?)').run(keep);
     return Number(lastInsertRowid);
   }).immediate();
+}
+
+/**
+ * The `overall` column's CHECK (ops-v6) predates `never-synced`: the column says `unknown` for
+ * it (metrics rank them alike), the stored body keeps the state itself.
+ */
+function columnStatus(status: HealthStatus): HealthStatus {
+  return status === 'never-synced' ? 'unknown' : status;
 }
 
 /** The newest stored snapshot, or null when none was stored yet. */

@@ -1,18 +1,18 @@
 import { statusMark } from '../status/vocabulary.js';
-import { STATUS_RANK, type HealthStatus } from './types.js';
+import { STATUS_ORDER, type HealthStatus, type MeasuredStatus } from './types.js';
 
 /**
- * The overall status is the worst of the probes by STATUS_RANK (ok < unknown < warn < critical):
- * a probe that could not measure never makes the whole look healthy, yet it does not outrank a
- * measured warning. No probe at all is ok.
+ * The overall status is the worst of the probes by STATUS_ORDER (ok < unknown < never-synced <
+ * warn < critical): a probe that could not measure never makes the whole look healthy, yet it
+ * does not outrank a measured warning. No probe at all is ok.
  */
-export function worstStatus(statuses: Iterable<HealthStatus>): HealthStatus {
-  let worst: HealthStatus = 'ok';
-  for (const s of statuses) if (STATUS_RANK[s] > STATUS_RANK[worst]) worst = s;
+export function worstStatus<S extends HealthStatus>(statuses: Iterable<S>): S | 'ok' {
+  let worst: S | 'ok' = 'ok';
+  for (const s of statuses) if (STATUS_ORDER[s] > STATUS_ORDER[worst]) worst = s;
   return worst;
 }
 
-/** `health` exits 0 ok, 1 warning, 2 critical; unknown is not ok, so it exits 1 like a warning. */
+/** `health` exits 0 ok, 1 warning, 2 critical; unknown (or never synced) is not ok, so it exits 1 like a warning. */
 export function healthExitCode(overall: HealthStatus): 0 | 1 | 2 {
   switch (overall) {
     case 'ok': return 0;
@@ -32,14 +32,14 @@ export interface Limits {
 }
 
 /** For figures where more is worse (ages): above critical is critical, above warn is warn. */
-export function judgeAbove(value: number, limits: Limits): HealthStatus {
+export function judgeAbove(value: number, limits: Limits): MeasuredStatus {
   if (value > limits.critical) return 'critical';
   if (value > limits.warn) return 'warn';
   return 'ok';
 }
 
 /** For figures where less is worse (free disk, coverage): under critical is critical, under warn is warn. */
-export function judgeBelow(value: number, limits: Limits): HealthStatus {
+export function judgeBelow(value: number, limits: Limits): MeasuredStatus {
   if (value < limits.critical) return 'critical';
   if (value < limits.warn) return 'warn';
   return 'ok';

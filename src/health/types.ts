@@ -1,10 +1,21 @@
 import type { ReplicaFacts } from '../replication/status.js';
 import type { Interval } from '../exchange/intervals.js';
 
-/** Every probe says one of these; `unknown` is never read as ok. */
-export type HealthStatus = 'ok' | 'warn' | 'critical' | 'unknown';
+/** What a measurement says: `unknown` is never read as ok. */
+export type MeasuredStatus = 'ok' | 'warn' | 'critical' | 'unknown';
 
-export const STATUS_RANK: Record<HealthStatus, number> = { ok: 0, unknown: 1, warn: 2, critical: 3 };
+/**
+ * Every probe says one of these. `never-synced`: a new data dir whose store was never filled
+ * (no candle, no successful sync, no backup on record): nothing is wrong yet, nothing can be
+ * measured yet; never critical, never paging.
+ */
+export type HealthStatus = MeasuredStatus | 'never-synced';
+
+/** The figure metrics export (0 ok, 1 unknown or never synced, 2 warning, 3 critical). */
+export const STATUS_RANK: Record<HealthStatus, number> = { ok: 0, unknown: 1, 'never-synced': 1, warn: 2, critical: 3 };
+
+/** How the overall status is chosen: the worst by this order; a new store outranks an unknown probe. */
+export const STATUS_ORDER: Record<HealthStatus, number> = { ok: 0, unknown: 1, 'never-synced': 2, warn: 3, critical: 4 };
 
 export interface Offender {
   /** What is wrong: a symbol, a series ("BTCUSDT 1h"), a tier, a file. */
@@ -36,7 +47,7 @@ export interface SeriesFreshness {
   lastOpenTime: number | null;
   /** How long since that candle closed; null for an empty series. */
   ageMs: number | null;
-  status: HealthStatus;
+  status: MeasuredStatus;
 }
 
 export interface IntervalCoverage {
@@ -44,7 +55,7 @@ export interface IntervalCoverage {
   present: number;
   configured: number;
   missing: string[];
-  status: HealthStatus;
+  status: MeasuredStatus;
 }
 
 /** A run of missing candles inside a series: open times of the first and last missing candle. */

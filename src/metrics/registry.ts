@@ -64,8 +64,8 @@ export class CfaMetrics {
   readonly seriesEmpty = this.gauge('cfa_series_empty', 'Configured series with no candle at all', ['interval']);
   readonly coverage = this.gauge('cfa_coverage_percent', 'Configured symbols that have candles, percent', ['interval']);
   readonly missing = this.gauge('cfa_coverage_missing_symbols', 'Configured symbols with no candles', ['interval']);
-  readonly health = this.gauge('cfa_health_status', 'Overall health: 0 ok, 1 unknown, 2 warning, 3 critical');
-  readonly probeStatus = this.gauge('cfa_probe_status', 'Each health probe: 0 ok, 1 unknown, 2 warning, 3 critical', ['probe']);
+  readonly health = this.gauge('cfa_health_status', 'Overall health: 0 ok, 1 unknown or never synced, 2 warning, 3 critical');
+  readonly probeStatus = this.gauge('cfa_probe_status', 'Each health probe: 0 ok, 1 unknown or never synced, 2 warning, 3 critical', ['probe']);
   readonly probeValue = this.gauge('cfa_probe_value', 'Each health probe\'s measured figure, in its unit (ages in seconds)', ['probe', 'unit']);
   readonly jobStatus = this.gauge('cfa_job_last_status', 'The last finished run of each job: 1 for its status, 0 for the others', ['job', 'status']);
   readonly jobDuration = this.gauge('cfa_job_last_duration_seconds', 'Duration of the last finished run of each job', ['job']);

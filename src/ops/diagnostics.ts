@@ -25,10 +25,14 @@ import { daemonLogPath } from '../engine/supervisor/supervisor.js';
 import { isAlive } from '../engine/process-identity.js';
 import { BannedError } from '../exchange/exchange-errors.js';
 import { parseBanUntil } from '../exchange/retry-policy.js';
-import type { Interval } from '../exchange/intervals.js';
+import { intervalMs, type Interval } from '../exchange/intervals.js';
 import { collectHealth } from '../health/collect-health.js';
+import { judgeDiskFree } from '../health/probes/disk.js';
+import { diskSpace } from '../health/sources/disk-space.js';
+import { healthThresholds } from '../health/thresholds.js';
+import { tierSettings } from '../backup/tiers.js';
 import type { ProbeId } from '../health/probe-ids.js';
-import type { HealthSnapshot, ProbeResult } from '../health/types.js';
+import type { HealthSnapshot, HealthStatus, ProbeResult } from '../health/types.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { Db } from '../store/sqlite.js';
@@ -197,7 +201,9 @@ const RULE_PROBES: Partial<Record<RuleId, ProbeId[]>> = {
   'data-stale-early': ['freshness'],
   'db-corruption': ['integrity'],
   'backup-stale': ['backup'],
+  'replication-lag': ['replication'],
   'missing-symbols': ['coverage'],
+  'sentiment-stale': ['sentiment'],
   'disk-low': ['disk'],
   'script-errors': ['logs'],
 };
@@ -209,6 +215,11 @@ export interface RuleCheck {
   /** Rules whose inputs did not tell. */
   undetermined: RuleId[];
   at: number;
+  /**
+   * When the rules read freshness: candles closed on the exchange after the newest stored one,
+   * summed over the configured series (empty series not counted). The report's data loss.
+   */
+  missingCandles?: number;
 }
 
 /**
@@ -225,11 +236,13 @@ export function checkRules(options: { rules: readonly RuleId[] }, ctx: RunContex
     : { at: now, overall: 'ok', probes: [], freshness: [], coverage: [] };
   const { runs, daemon } = withOps(ctx, (ops) => ({ runs: recentRuns(ops, now), daemon: readDaemonFacts(ops, config, now) as DaemonFacts | null }));
   const evaluation = evaluateRules({ now, snapshot, runs, daemon }, ruleSettings(config), rules);
+  const counted = snapshot.freshness.filter((f) => f.ageMs !== null);
   return {
     clear: evaluation.alerts.length === 0 && evaluation.undetermined.length === 0,
     findings: evaluation.alerts.map((a) => ({ rule: a.rule, labels: a.labels, summary: a.summary, value: a.value })),
     undetermined: evaluation.undetermined,
     at: now,
+    ...(counted.length ? { missingCandles: counted.reduce((n, f) => n + Math.max(0, Math.floor(f.ageMs! / intervalMs(f.interval))), 0) } : {}),
   };
 }
 
@@ -299,7 +312,11 @@ export async function exchangeProbe(_options: Record<string, never>, ctx: RunCon
 
 export interface RateLimitState {
   /** The newest finished sync run's counters, when there is one. */
-  lastSync: { runId: number; status: string; endedAt: number | null; weightUsed: number | null; rateLimited429: number | null; banned418: number | null } | null;
+  lastSync: {
+    runId: number; status: string; endedAt: number | null; weightUsed: number | null; rateLimited429: number | null; banned418: number | null;
+    /** The run's error, else its first failure (`SYMBOL interval: error`): what the sync-failed runbook reads the cause from. */
+    error: string | null;
+  } | null;
   /** 429 answers in the rate-limit alert's window, from the runs' summaries. */
   hits429InWindow: number;
   windowMs: number;
@@ -325,14 +342,16 @@ export function rateLimitState(_options: Record<string, never>, ctx: RunContext)
     const s = (last?.summary ?? {}) as Record<string, unknown>;
     const num = (v: unknown) => (typeof v === 'number' ? v : null);
     let bannedUntil: number | null = null;
-    const failures = Array.isArray(s.failures) ? (s.failures as { error?: string }[]) : [];
+    const failures = Array.isArray(s.failures) ? (s.failures as { symbol?: string; interval?: string; error?: string }[]) : [];
+    const firstFailure = failures.find((f) => typeof f.error === 'string');
+    const error = (typeof s.error === 'string' ? s.error : null) ?? (firstFailure ? `${firstFailure.symbol ?? '?'} ${firstFailure.interval ?? '?'}: ${firstFailure.error}` : null);
     for (const f of [...failures, { error: typeof s.error === 'string' ? s.error : undefined }]) {
       const iso = f.error?.match(BANNED_ISO)?.[1];
       const until = iso ? Date.parse(iso) : parseBanUntil(f.error);
       if (until !== undefined && Number.isFinite(until) && until > now) bannedUntil = Math.max(bannedUntil ?? 0, until);
     }
     return {
-      lastSync: last ? { runId: last.id, status: last.status, endedAt: last.endedAt, weightUsed: num(s.weightUsed), rateLimited429: num(s.rateLimited429), banned418: num(s.banned418) } : null,
+      lastSync: last ? { runId: last.id, status: last.status, endedAt: last.endedAt, weightUsed: num(s.weightUsed), rateLimited429: num(s.rateLimited429), banned418: num(s.banned418), error } : null,
       hits429InWindow: Math.round(rateLimitHitsInWindow(runs, now, t.rateLimitWindowMs)),
       windowMs: t.rateLimitWindowMs,
       hitLimit: t.rateLimitHits,
@@ -388,6 +407,48 @@ function bytesUnder(p: string): number {
   }
   for (const name of names) total += bytesUnder(path.join(p, name));
   return total;
+}
+
+export interface BackupDisk {
+  /** `data dir`, `hot tier`, `warm tier`. */
+  where: string;
+  dir: string;
+  status: HealthStatus;
+  freePercent: number | null;
+  detail: string;
+  /** On the data dir's own file system (what the disk probe and the disk-low runbook judge). */
+  sameAsDataDir: boolean;
+}
+
+/**
+ * Free space where a backup is written: the data dir's file system and each local tier's (the
+ * hot dir, the warm dir when configured), judged with the disk probe's limits. A tier on a disk
+ * of its own can be full while the data dir has room: the disk probe alone would not see it.
+ */
+export function backupDiskSpace(_options: Record<string, never>, ctx: RunContext): BackupDisk[] {
+  const { config } = ctx.loaded;
+  const limits = healthThresholds(config).diskFree;
+  const tiers = tierSettings({ ...config, dataDir: ctx.dataDir });
+  const places: [string, string][] = [['data dir', ctx.dataDir], ['hot tier', tiers.hot.dir], ...(tiers.warm ? [['warm tier', tiers.warm.dir] as [string, string]] : [])];
+  // A tier dir not made yet is judged by the nearest directory that exists: where it will be made.
+  const existing = (dir: string): string => {
+    let d = path.resolve(dir);
+    while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+    return d;
+  };
+  const device = (dir: string): number | null => { try { return fs.statSync(existing(dir)).dev; } catch { return null; } };
+  const dataDevice = device(ctx.dataDir);
+  return places.map(([where, dir]) => {
+    let space: { totalBytes: number; freeBytes: number } | null = null;
+    let reason: string | undefined;
+    try {
+      space = diskSpace(existing(dir));
+    } catch (error) {
+      reason = (error as Error).message;
+    }
+    const p = judgeDiskFree({ dir, space, limits, reason });
+    return { where, dir, status: p.status, freePercent: p.value, detail: p.detail, sameAsDataDir: where === 'data dir' || (dataDevice !== null && device(dir) === dataDevice) };
+  });
 }
 
 /** What takes the data dir's space: each top-level entry with its size, biggest first. */

@@ -187,7 +187,10 @@ function settle(decl: RunbookDecl, s: RunState, step: StepDecl, result: StepResu
   // An escalate step ends the run: its page is the last thing the runbook does.
   if (step.kind === 'escalate') {
     run.state = result.ok ? 'done' : 'failed';
-    finish(s, { kind: 'escalated', at, reason: result.summary, stepId: step.id });
+    // The reason names what led here (the step that went to the page), then the page itself.
+    const before = s.path.length > 1 ? s.path[s.path.length - 2]! : null;
+    const cause = before && before !== step.id ? s.steps[before]?.result : null;
+    finish(s, { kind: 'escalated', at, reason: cause ? `${before}: ${cause.summary}; ${result.summary}` : result.summary, stepId: step.id });
     return;
   }
   const branch = branchFor(step, result, s.facts);

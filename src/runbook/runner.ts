@@ -131,10 +131,14 @@ async function waitUntil(step: StepDecl, ctx: StepContext, now: () => number): P
     // A dry run changed nothing to wait for: one look is the answer.
     if (ctx.dryRun) return { ...result, summary: `dry run: not waited for: ${result.summary}`, data: { ...result.data, tries } };
     if (ctx.signal?.aborted) return { ...result, summary: `cancelled while waiting: ${result.summary}`, data: { ...result.data, tries } };
-    if (now() - started + wait.everyMs > wait.timeoutMs) {
+    // A call that knows when its answer can change (a ban's recorded end) is asked again then,
+    // if that comes before the next regular look.
+    const at = result.data.checkAgainAt;
+    const pause = typeof at === 'number' && at > now() ? Math.min(wait.everyMs, at - now()) : wait.everyMs;
+    if (now() - started + pause > wait.timeoutMs) {
       return { ...result, summary: `not reached within ${Math.round(wait.timeoutMs / 1000)} s: ${result.summary}`, data: { ...result.data, tries } };
     }
-    await sleep(wait.everyMs, ctx.signal);
+    await sleep(pause, ctx.signal);
   }
 }
 
@@ -162,6 +166,14 @@ function loadAlert(db: Db, id: number | null | undefined): { alert: StepContext[
 export async function pageEscalation(db: Db, ctx: RunContext, incident: { id: number; alertId: number | null }, message: { title: string; text: string }, waitMs: number): Promise<{ channels: string[]; outboxIds: number[]; already: boolean }> {
   const sent = await sendIncidentMessage(db, ctx.loaded.config, { key: `incident/${incident.id}/page`, page: true, alertId: incident.alertId, ...message }, { waitMs });
   return { channels: sent.channels, outboxIds: sent.outboxIds, already: sent.already };
+}
+
+/** The step's result with the root cause it points to (`data.rootCause`, which the report ticks), if any. */
+export function withCause(step: StepDecl, result: StepResult, facts: Readonly<Record<string, unknown>>): StepResult {
+  const found = step.causes?.find((c) => {
+    try { return c.test(result, facts); } catch { return false; }
+  });
+  return found ? { ...result, data: { ...result.data, rootCause: found.cause } } : result;
 }
 
 /** A probe's finding is passed or not-passed; anything else did its job (ok) or failed. */
@@ -421,6 +433,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       else if (s.kind === 'wait-until') result = await waitUntil(s, stepCtx, now);
       else if (s.kind === 'confirm') result = { ok: true, summary: 'confirmed', data: {} };
       else result = await safeRun(s.call, consented ? onceConsented(stepCtx, consented) : stepCtx);
+      result = withCause(s, result, facts);
       if (ctx.signal?.aborted && !result.ok) {
         // Cut short by the cancellation: not a failure of the step, the run stops here.
         const reason = cancelReason(ctx.signal);

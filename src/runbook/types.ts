@@ -27,7 +27,8 @@ export interface StepResult {
   /**
    * Values for later steps, branches and the report (JSON). The report reads two keys: `rootCause`
    * (one of the runbook's `rootCauses`: ticked) and, in a steady-state probe's result,
-   * `missingCandles` (a number: the data loss measured before and after).
+   * `missingCandles` (a number: the data loss measured before and after). A wait-until step reads
+   * `checkAgainAt` (epoch ms): when the answer can change, if sooner than its next regular look.
    */
   data: Record<string, unknown>;
   /** Lines of output worth keeping (log lines, integrity_check's first lines, diagnostics). */
@@ -67,6 +68,18 @@ export interface Branch {
   goto: string;
 }
 
+/**
+ * A root cause a step's result points to: the first whose test passes is recorded with the step
+ * (`rootCause` in its timeline entry) and the report ticks it. `cause` is one of the runbook's
+ * `rootCauses`.
+ */
+export interface CauseRule {
+  /** In words, for `runbook show` ("the store is damaged"). */
+  when: string;
+  test(result: StepResult, facts: Readonly<Record<string, unknown>>): boolean;
+  cause: string;
+}
+
 export interface OnFail {
   /** Attempts after the first before the failure stands (default 0). */
   retry?: number;
@@ -94,6 +107,8 @@ export interface StepDecl {
   publishes?: string[];
   onFail?: OnFail;
   next?: Branch[];
+  /** What this step's result says about the root cause (the report ticks it). */
+  causes?: CauseRule[];
   /** The wizard's `s` is allowed here (recorded in the timeline). */
   skippable?: boolean;
   /** A destructive step asks to type this word in the console (default: the plan's confirmWord). */

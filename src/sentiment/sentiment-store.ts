@@ -50,9 +50,13 @@ export class SentimentStore {
     this.db.close();
   }
 
-  /** Runs `fn` in one transaction: one source's writes land whole or not at all. */
+  /**
+   * Runs `fn` in one transaction: one source's writes land whole or not at all. IMMEDIATE, since
+   * the upserts read before they write: a deferred transaction that reads while the candle sync
+   * commits cannot be upgraded and fails at once with "database is locked", busy timeout or not.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   // ---- funding ----

@@ -35,7 +35,7 @@ export const HEATMAP_CELL: Readonly<Record<'ok' | 'warn' | 'critical' | 'unknown
  */
 export const STATUS_WORDS = {
   /** Health probes and the overall health (`HealthStatus`). */
-  health: { ok: 'ok', warn: 'warn', critical: 'critical', unknown: 'unknown' },
+  health: { ok: 'ok', warn: 'warn', critical: 'critical', unknown: 'unknown', 'never-synced': 'neutral' },
   /** Job runs (`RunStatus`). `skipped`: the job's lock was held, so the slot did not run: a warning. */
   run: { running: 'ok', success: 'ok', partial: 'warn', skipped: 'warn', failed: 'critical', timeout: 'critical', cancelled: 'critical' },
   /**

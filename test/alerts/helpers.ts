@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { configSchema, type Config } from '../../src/config/schema.js';
-import type { HealthSnapshot, HealthStatus, ProbeResult, SeriesFreshness } from '../../src/health/types.js';
+import type { HealthSnapshot, HealthStatus, MeasuredStatus, ProbeResult, SeriesFreshness } from '../../src/health/types.js';
 import type { Interval } from '../../src/exchange/intervals.js';
 
 export const HOUR = 3_600_000;
@@ -35,7 +35,7 @@ export function snapshot(options: { at?: number; ages?: Record<string, number | 
   }
   const coverage = INTERVALS.map((interval) => {
     const missing = options.missing?.[interval] ?? [];
-    return { interval, present: SYMBOLS.length - missing.length, configured: SYMBOLS.length, missing, status: (missing.length ? 'warn' : 'ok') as HealthStatus };
+    return { interval, present: SYMBOLS.length - missing.length, configured: SYMBOLS.length, missing, status: (missing.length ? 'warn' : 'ok') as MeasuredStatus };
   });
   const defaults = [
     probe('freshness', 'ok', 10 * MINUTE, 'ms'), probe('coverage', 'ok', 100, 'percent'), probe('integrity', 'ok', 0, 'count'),

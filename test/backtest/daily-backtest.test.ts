@@ -68,7 +68,8 @@ describe('the daily backtest job', () => {
         { job: 'backtest', trigger: 'schedule', options: backtestJob.options, timeoutMs: 60_000, killGraceMs: 500 },
         { db, dataDir: dir, cliCommand: [process.execPath, CLI, '--data-dir', dir, '--config', config] },
       );
-      expect(outcome).toMatchObject({ status: 'success', exitCode: 0, summary: { status: 'skipped', reason: 'backtest.command is not configured' } });
+      // Recorded as skipped with its reason, like a backup with nothing to back up: not a success, never a failure.
+      expect(outcome).toMatchObject({ status: 'skipped', exitCode: 0, summary: { status: 'skipped', reason: 'backtest.command is not configured' } });
     } finally {
       db.close();
     }

@@ -234,6 +234,25 @@ describe('cfa-console backup', () => {
     expect((await env.run(['backup', 'verify', '99'])).exitCode).toBe(2);
   });
 
+  it('skips a new data dir (no market.db, no sync, no backup on record) with that reason, exit 0; a lost store still fails', async () => {
+    const env = backupEnv();
+    const json = await env.run(['backup', '--json']);
+    expect(json.exitCode).toBe(0);
+    expect(summaryOf(json)).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/market\.db does not exist yet: nothing to back up before the first sync$/), tiers: [] });
+    const text = await env.run(['backup']);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/backup skipped: .*nothing to back up before the first sync/);
+    expect(catalog(env.dataDir).runs).toEqual([]);
+
+    // Once a sync has succeeded, a missing market.db is a lost store: the backup fails loudly.
+    const ops = new Database(path.join(env.dataDir, 'ops.db'));
+    ops.prepare("INSERT INTO job_state (job, last_status, last_run_at, last_success_at) VALUES ('sync', 'success', 1, 1)").run();
+    ops.close();
+    const lost = await env.run(['backup', '--json']);
+    expect(lost.exitCode).toBe(1);
+    expect(summaryOf(lost).status).toBe('failed');
+  });
+
   it('declares the backup, compact and backup-drill jobs with their schedules', async () => {
     const env = backupEnv();
     const run = await env.run(['jobs', '--json']);

@@ -5,6 +5,8 @@ import { runCli, startCli, writeTestConfig } from '../helpers/cli.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { Recorder } from '../alerts/helpers.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { finishRun, startRun } from '../../src/engine/run-history.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 
 /**
  * The built binary over the test runbooks of test/fixtures/runbooks (CFA_RUNBOOKS_MODULE, for
@@ -155,7 +157,14 @@ describe('runbook and incident commands', () => {
   it('the leader runs an automatic runbook itself when its alert fires: an incident like any other, nobody paged when it resolves', async () => {
     const t = setup();
     const hook = await new Recorder().start();
-    // An empty data dir has no market.db: the integrity probe is critical and db-corruption fires at once.
+    // A store that has synced before and is now not a database: integrity is critical and
+    // db-corruption fires at once (an empty, never-synced data dir would not: that is no incident).
+    const data = path.join(t.dir, 'data');
+    fs.mkdirSync(data, { recursive: true });
+    fs.writeFileSync(path.join(data, 'market.db'), 'not a database '.repeat(500));
+    const ops = openOpsDb(data);
+    finishRun(ops, startRun(ops, { job: 'sync', trigger: 'manual', startedAt: Date.now() - 60_000 }), { status: 'success', exitCode: 0, durationMs: 1000, summary: null, endedAt: Date.now() - 59_000 });
+    ops.close();
     const config = writeTestConfig(t.dir, {
       symbols: ['BTCUSDT'], intervals: ['1h'],
       engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', monitorEvery: '1s' },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { JOBS } from '../../jobs/index.js';
 import { engineFixture, pidAlive } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -51,6 +52,32 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     expect(lines[28]).toMatch(/\? help/);
     expect(lines[29]?.trim() ?? '').toBe('');
   });
+
+  it('loses no row, panel title or job name at 80x24, 100x30, 120x36 and 200x60', async () => {
+    const term = await openConsole(80, 24, {}, {
+      engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
+    });
+    for (const [columns, rows] of [[80, 24], [100, 30], [120, 36], [200, 60]] as const) {
+      term.resize(columns, rows);
+      const screen = await term.waitFor((s) => s.split('\n')[rows - 2]?.includes('? help') === true && /│ 1d  . \d+\/2/.test(s), `the ${columns}x${rows} layout with a health check`);
+      const lines = screen.split('\n');
+      const where = `at ${columns}x${rows}:\n${screen}`;
+      expect(lines[0], where).toMatch(/^ cfa-console │ .* \d\d:\d\d:\d\d UTC$/);
+      for (const title of ['Freshness', 'Coverage', 'Heartbeat', 'CPU/RAM', 'Backups', 'Jobs', 'Alerts', 'Log: engine']) {
+        expect(lines.some((l) => new RegExp(`[│║] (▶ )?${title.replace('/', '\\/')}`).test(l)), `${title} ${where}`).toBe(true);
+      }
+      for (const interval of ['15m', '1h', '4h', '1d']) {
+        expect(lines.some((l) => l.startsWith(`║ ${interval.padEnd(4)}`)), `heatmap row ${interval} ${where}`).toBe(true);
+        expect(lines.some((l) => new RegExp(`^│ ${interval.padEnd(4)}. \\d+/2`).test(l)), `coverage row ${interval} ${where}`).toBe(true);
+      }
+      for (const job of JOBS.map((j) => j.name)) {
+        // Whole: its own word, in one column or in the two columns small terminals get.
+        expect(lines.some((l) => new RegExp(`[│ ]${job}( |$)`).test(l.split('││')[0]!)), `job ${job} ${where}`).toBe(true);
+      }
+      // Whatever is cut says so.
+      for (const l of lines.filter((x) => x.includes('│  sync '))) expect(l, where).toMatch(/(\)|…) │/);
+    }
+  }, 60_000);
 
   it('navigates: help, panels, a detail view and back', async () => {
     const term = await openConsole();

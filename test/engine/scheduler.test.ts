@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/config/config-error.js';
 import type { JobDefinition } from '../../src/engine/job-definition.js';
-import { claimSlot, jobStates, lastSlot } from '../../src/engine/run-history.js';
+import { claimSlot, finishRun, jobStates, lastSlot, startRun } from '../../src/engine/run-history.js';
+import { JOBS } from '../../jobs/index.js';
 import { resolveSchedule, Scheduler, type ScheduledJob } from '../../src/engine/scheduler.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -30,6 +31,11 @@ function scheduler(options: { dir: string; jobs: ScheduledJob[]; now?: () => num
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 20));
 }
+
+const def = (over: Partial<JobDefinition>): JobDefinition => ({
+  name: 'sync', summary: 's', schedule: DAILY, timeout: '30m', catchUpWindow: '2h',
+  operation: 'sync', options: {}, ...over,
+});
 
 const job = (over: Partial<ScheduledJob> = {}): ScheduledJob => ({ name: 'tick', cron: EVERY_SECOND, catchUpWindowMs: 0, enabled: true, ...over });
 
@@ -119,10 +125,6 @@ describe('Scheduler', () => {
 });
 
 describe('resolveSchedule', () => {
-  const def = (over: Partial<JobDefinition>): JobDefinition => ({
-    name: 'sync', summary: 's', schedule: DAILY, timeout: '30m', catchUpWindow: '2h',
-    operation: 'sync', options: {}, ...over,
-  });
 
   it('takes the job defaults, under the config overrides', () => {
     const jobs = [def({}), def({ name: 'digest', schedule: '0 8 * * *', catchUpWindow: undefined }), def({ name: 'adhoc', schedule: undefined })];
@@ -144,5 +146,66 @@ describe('resolveSchedule', () => {
 
   it('refuses settings for a job that does not exist', () => {
     expect(() => resolveSchedule([def({})], { snyc: { enabled: false } })).toThrow('jobs.snyc: no such job (known: sync)');
+  });
+});
+
+describe('Scheduler: jobs that follow others (after)', () => {
+  const day = [
+    job({ name: 'sync', cron: DAILY, catchUpWindowMs: 6 * HOUR }),
+    job({ name: 'backup', cron: '0 2 * * *', catchUpWindowMs: 12 * HOUR, after: ['sync'] }),
+  ];
+  const succeed = (db: ReturnType<typeof openOpsDb>, name: string) => {
+    const id = startRun(db, { job: name, trigger: 'manual' });
+    finishRun(db, id, { status: 'success', exitCode: 0, durationMs: 10, summary: null });
+  };
+
+  it('holds a catch-up of a job whose predecessor never succeeded, unclaimed, and runs it on the first success', () => {
+    const dir = tempDir();
+    const { s, db, due } = scheduler({ dir, jobs: day, now: () => at('2025-01-02T03:00:00Z') });
+    s.start();
+    expect(due).toEqual([{ job: 'sync', slot: at('2025-01-02T00:30:00Z'), trigger: 'catch-up' }]);
+    expect(s.held()).toEqual([{ job: 'backup', slot: at('2025-01-02T02:00:00Z'), trigger: 'catch-up', waitingFor: ['sync'] }]);
+    expect(lastSlot(db, 'backup')).toBeNull();
+
+    s.release();
+    expect(due.map((d) => d.job)).toEqual(['sync']);
+    const failed = startRun(db, { job: 'sync', trigger: 'catch-up' });
+    finishRun(db, failed, { status: 'failed', exitCode: 1, durationMs: 10, summary: null });
+    s.release();
+    expect(due.map((d) => d.job)).toEqual(['sync']);
+
+    succeed(db, 'sync');
+    s.release();
+    expect(due).toEqual([
+      { job: 'sync', slot: at('2025-01-02T00:30:00Z'), trigger: 'catch-up' },
+      { job: 'backup', slot: at('2025-01-02T02:00:00Z'), trigger: 'catch-up' },
+    ]);
+    expect(s.held()).toEqual([]);
+    expect(lastSlot(db, 'backup')).toBe(at('2025-01-02T02:00:00Z'));
+  });
+
+  it('runs at once when the predecessor has succeeded before, or is disabled', () => {
+    const dir = tempDir();
+    const first = scheduler({ dir, jobs: [{ ...day[0]!, enabled: false }, day[1]!], now: () => at('2025-01-02T03:00:00Z') });
+    first.s.start();
+    expect(first.due).toEqual([{ job: 'backup', slot: at('2025-01-02T02:00:00Z'), trigger: 'catch-up' }]);
+
+    const other = tempDir();
+    const second = scheduler({ dir: other, jobs: day, now: () => at('2025-01-02T03:00:00Z') });
+    claimSlot(second.db, 'sync', at('2025-01-02T00:30:00Z'));
+    succeed(second.db, 'sync');
+    second.s.start();
+    expect(second.due).toEqual([{ job: 'backup', slot: at('2025-01-02T02:00:00Z'), trigger: 'catch-up' }]);
+  });
+
+  it('refuses an after that names no job or the job itself', () => {
+    expect(() => resolveSchedule([def({}), def({ name: 'backup', after: ['snyc'] })], {})).toThrow('job backup: after names "snyc", which is no job (known: sync, backup)');
+    expect(() => resolveSchedule([def({ after: ['sync'] })], {})).toThrow('which is the job itself');
+    expect(resolveSchedule([def({}), def({ name: 'backup', after: ['sync'] })], {})[1]?.after).toEqual(['sync']);
+  });
+
+  it('the shipped jobs: backup and validate follow sync, compact and the drill follow backup', () => {
+    const after = Object.fromEntries(JOBS.map((j) => [j.name, j.after ?? []]));
+    expect(after).toMatchObject({ sync: [], backup: ['sync'], validate: ['sync'], compact: ['backup'], 'backup-drill': ['backup'] });
   });
 });

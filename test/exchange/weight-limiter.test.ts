@@ -29,19 +29,42 @@ describe('limiter math', () => {
     expect(initialLimiterState(T0 + 12_345, cfg).windowStart).toBe(T0);
   });
 
-  it('grants up to exactly the budget and counts the weight on both counters', () => {
-    const plan = planAcquire(state({ usedByUs: 478, ipUsed: 478 }), 2, T0 + 10, cfg);
-    expect(plan).toEqual({ grant: { windowStart: T0, usedByUs: 480, ipUsed: 480, blockedUntil: 0 } });
+  it('grants up to exactly the budget at once, and counts the weight on both counters and in the sliding window', () => {
+    const plan = planAcquire(state({ usedByUs: 478, ipUsed: 478, recent: [{ at: T0, weight: 478 }] }), 2, T0 + 10, cfg);
+    expect(plan).toEqual({ grant: { windowStart: T0, usedByUs: 480, ipUsed: 480, blockedUntil: 0, recent: [{ at: T0, weight: 478 }, { at: T0 + 10, weight: 2 }] } });
   });
 
-  it('makes the caller wait for the next window one weight past the budget', () => {
-    expect(planAcquire(state({ usedByUs: 479 }), 2, T0 + 10_000, cfg)).toEqual({ waitMs: W - 10_000 });
+  it('one weight past the budget waits until the oldest grants have left the last 60 s', () => {
+    const s = state({ usedByUs: 479, ipUsed: 479, recent: [{ at: T0 + 1_000, weight: 400 }, { at: T0 + 5_000, weight: 79 }] });
+    expect(planAcquire(s, 2, T0 + 10_000, cfg)).toEqual({ waitMs: W + 1_000 - 10_000 });
+    expect(planAcquire(s, 2, T0 + W + 1_000, cfg)).toMatchObject({ grant: { recent: [{ at: T0 + 5_000, weight: 79 }, { at: T0 + W + 1_000, weight: 2 }] } });
   });
 
-  it('starts a fresh window at the boundary', () => {
-    const full = state({ usedByUs: 480, ipUsed: 2000 });
-    expect(planAcquire(full, 5, T0 + W - 1, cfg)).toEqual({ waitMs: 1 });
-    expect(planAcquire(full, 5, T0 + W, cfg)).toEqual({ grant: { windowStart: T0 + W, usedByUs: 5, ipUsed: 5, blockedUntil: 0 } });
+  it('never hands out a second budget across the minute boundary: the budget holds over any 60 s', () => {
+    const full = state({ usedByUs: 480, ipUsed: 2000, recent: [{ at: T0 + W - 100, weight: 480 }] });
+    expect(planAcquire(full, 5, T0 + W, cfg)).toEqual({ waitMs: W - 100 });
+    // The IP counter is the exchange's, per aligned minute: a new minute starts it afresh.
+    expect(planAcquire(full, 5, T0 + 2 * W - 100, cfg)).toMatchObject({ grant: { windowStart: T0 + W, usedByUs: 5, ipUsed: 5 } });
+  });
+
+  it('spends a budget at once, and no 60 s ever carries more than it (a day of grants)', () => {
+    let s = state();
+    let now = T0;
+    const grants: { at: number; weight: number }[] = [];
+    while (now < T0 + 30 * W) {
+      const weight = 1 + (grants.length % 10);
+      const plan = planAcquire(s, weight, now, cfg);
+      if ('waitMs' in plan) { now += plan.waitMs; continue; }
+      s = plan.grant;
+      grants.push({ at: now, weight });
+      now += 7;
+    }
+    // The first budget goes out within the first second.
+    expect(grants.filter((g) => g.at < T0 + 1_000).reduce((a, g) => a + g.weight, 0)).toBeGreaterThan(cfg.budget - 10);
+    for (const g of grants) {
+      const inWindow = grants.filter((h) => h.at >= g.at && h.at < g.at + W).reduce((a, h) => a + h.weight, 0);
+      expect(inWindow).toBeLessThanOrEqual(cfg.budget);
+    }
   });
 
   it('never rolls a window back when the clock steps back', () => {
@@ -68,7 +91,7 @@ describe('limiter math', () => {
 
   it('applies a header seen in a new window to the new window', () => {
     const s = observeUsedWeightHeader(state({ usedByUs: 400, ipUsed: 2000 }), 12, T0 + W + 3, cfg);
-    expect(s).toEqual({ windowStart: T0 + W, usedByUs: 0, ipUsed: 12, blockedUntil: 0 });
+    expect(s).toEqual({ windowStart: T0 + W, usedByUs: 0, ipUsed: 12, blockedUntil: 0, recent: [] });
   });
 
   it('grants nothing while blocked, even with budget left, and the block outlives window changes', () => {
@@ -192,7 +215,7 @@ describe('WeightLimiter', () => {
     await limiter.acquire(4);
     expect(limiter.stats()).toMatchObject({ windowStart: T0, usedByUs: 4 });
     expect(limiter.nextWindowStart()).toBe(T0 + W);
-    now = T0 + W;
+    now = T0 + W + 10;
     await limiter.acquire(4);
     expect(limiter.stats()).toMatchObject({ windowStart: T0 + W, usedByUs: 4, waited: 0 });
   });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { listHealthSnapshots, newestHealthSnapshot, newestSnapshotRecord, saveHealthSnapshot } from '../../src/health/snapshot-store.js';
-import type { HealthSnapshot, HealthStatus } from '../../src/health/types.js';
+import type { HealthSnapshot, MeasuredStatus } from '../../src/health/types.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { migrate } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-function snapshot(at: number, overall: HealthStatus = 'ok'): HealthSnapshot {
+function snapshot(at: number, overall: MeasuredStatus = 'ok'): HealthSnapshot {
   return {
     at, overall, probes: [{ id: 'freshness', title: 'Freshness', status: overall, value: 1, threshold: null, unit: 'ms', detail: `taken at ${at}`, offenders: [] }],
     freshness: [{ symbol: 'BTCUSDT', interval: '1h', lastOpenTime: at - 7_200_000, ageMs: 3_600_000, status: overall }],
@@ -56,6 +56,16 @@ describe('migrate', () => {
   it('accepts versions with a gap but refuses them out of order, naming both', () => {
     const db = openOpsDb(tempDir());
     expect(() => migrate(db, [{ version: 1, up: '' }, { version: 9, up: '' }, { version: 8, up: '' }])).toThrow(/out of order: version 8 follows 9/);
+    db.close();
+  });
+});
+
+describe('a never-synced snapshot', () => {
+  it('is stored (the column says unknown) and read back whole', () => {
+    const db = openOpsDb(tempDir());
+    saveHealthSnapshot(db, { ...snapshot(5), overall: 'never-synced' }, { pid: 1, host: 'h' });
+    expect(newestHealthSnapshot(db)?.snapshot.overall).toBe('never-synced');
+    expect(newestSnapshotRecord(db)?.overall).toBe('unknown');
     db.close();
   });
 });

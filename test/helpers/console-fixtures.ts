@@ -2,17 +2,17 @@ import type { ConsoleModel } from '../../src/console/console-model.js';
 import { emptyModel } from '../../src/console/console-model.js';
 import type { EngineSnapshot, JobView } from '../../src/engine/engine.js';
 import type { Interval } from '../../src/exchange/intervals.js';
-import type { HealthSnapshot, HealthStatus, SeriesFreshness } from '../../src/health/types.js';
+import type { HealthSnapshot, MeasuredStatus, SeriesFreshness } from '../../src/health/types.js';
 
 export const INTERVALS: Interval[] = ['15m', '1h', '4h', '1d'];
 export const SYMBOLS = Array.from({ length: 60 }, (_, i) => (i === 0 ? 'BTCUSDT' : i === 1 ? 'ETHUSDT' : `S${String(i).padStart(2, '0')}USDT`));
 
 export function health(overrides: (s: SeriesFreshness) => Partial<SeriesFreshness> = () => ({})): HealthSnapshot {
   const freshness = SYMBOLS.flatMap((symbol) => INTERVALS.map((interval) => ({
-    symbol, interval, lastOpenTime: Date.UTC(2026, 10, 25), ageMs: 60_000, status: 'ok' as HealthStatus,
+    symbol, interval, lastOpenTime: Date.UTC(2026, 10, 25), ageMs: 60_000, status: 'ok' as MeasuredStatus,
     ...overrides({ symbol, interval, lastOpenTime: 0, ageMs: 0, status: 'ok' }),
   })));
-  const worst = freshness.reduce<HealthStatus>((w, s) => (s.status === 'critical' || w === 'critical' ? 'critical' : s.status === 'warn' ? 'warn' : w), 'ok');
+  const worst = freshness.reduce<MeasuredStatus>((w, s) => (s.status === 'critical' || w === 'critical' ? 'critical' : s.status === 'warn' ? 'warn' : w), 'ok');
   return {
     at: Date.now(),
     overall: worst,

@@ -24,9 +24,12 @@ afterEach(async () => {
 
 const DAY = 86_400_000;
 
-/** Every difference between the store and the simulator's closed candles for these series. */
+/**
+ * Every difference between the store and the simulator's closed candles for these series, from
+ * `backfillDays` before `anchor` (the simulator's clock when the store was synced; default ANCHOR).
+ */
 export function storeDifferences(
-  dataDir: string, sim: SimulatorHandle, symbols: readonly string[], intervals: readonly Interval[], backfillDays: number,
+  dataDir: string, sim: SimulatorHandle, symbols: readonly string[], intervals: readonly Interval[], backfillDays: number, anchor = ANCHOR,
 ): string[] {
   const store = MarketStore.open(dataDir);
   const problems: string[] = [];
@@ -34,7 +37,7 @@ export function storeDifferences(
     for (const symbol of symbols) {
       for (const interval of intervals) {
         const step = { '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': DAY }[interval as string] ?? 0;
-        const from = Math.floor((ANCHOR - backfillDays * DAY) / step) * step;
+        const from = Math.floor((anchor - backfillDays * DAY) / step) * step;
         const expected = sim.closedCandles(symbol, interval, from, Number.MAX_SAFE_INTEGER);
         const actual = store.candles(symbol, interval);
         if (actual.length !== expected.length) {

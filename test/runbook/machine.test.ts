@@ -143,7 +143,8 @@ describe('the step machine', () => {
   it('an escalate step ends the run as escalated', () => {
     const d = decl([probe('a', { onFail: { goto: 'page' } }), probe('b'), { id: 'page', kind: 'escalate', title: 'page L2', why: 'nothing else to try' }]);
     const s = run(d, [...step('a', bad()), ...step('page', ok('paged slack'))]);
-    expect(s.outcome).toMatchObject({ kind: 'escalated', stepId: 'page', reason: 'paged slack' });
+    // The reason names what led to the page, then the page.
+    expect(s.outcome).toMatchObject({ kind: 'escalated', stepId: 'page', reason: 'a: bad; paged slack' });
     expect(s.steps.page!.state).toBe('done');
   });
 

@@ -84,6 +84,16 @@ describe('runbooks/', () => {
     });
   });
 
+  it('every runbook says which root cause its findings point to, each one of its own rootCauses (the report ticks them)', () => {
+    const problems: string[] = [];
+    for (const rb of RUNBOOKS) {
+      const causes = rb.steps.flatMap((s) => (s.causes ?? []).map((c) => ({ step: s.id, ...c })));
+      if (causes.length === 0) problems.push(`${rb.id}: no step names a root cause`);
+      for (const c of causes) if (!rb.rootCauses.includes(c.cause)) problems.push(`${rb.id}/${c.step}: "${c.cause}" is not one of ${rb.rootCauses.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('branches as the issue says: daemon-dead restarts only onto a sound store, stale-data hands over to sync-failed / rate-limited', () => {
     const dead = runbookById('daemon-dead')!;
     const integrity = dead.steps.find((s) => s.id === 'integrity')!;

@@ -214,6 +214,49 @@ describe('the runbook runner', () => {
     expect(summary.steps[0]).toMatchObject({ step: 'wait', outcome: 'aborted', summary: expect.stringMatching(/^cancelled while waiting/) });
   });
 
+  it('a wait-until asks again when its call says the answer can change (a ban\'s end), not only at its regular pace; a step\'s causes tick the report\'s root cause', async () => {
+    const f = fixture();
+    let tries = 0;
+    // The ban ends 50 ms after the first look.
+    let ended = Number.POSITIVE_INFINITY;
+    const decl: RunbookDecl = {
+      id: 'ban-wait', title: 'Wait out a ban', summary: 'test', opensOn: [], automatic: false, targetTime: '5m', escalation: [],
+      rootCauses: ['API throttle', 'Other'],
+      steadyState: [{ name: 'test.ok', args: {}, run: async () => ({ ok: true, summary: 'ok', data: {} }) }],
+      steps: [
+        {
+          id: 'look', kind: 'probe', title: 'Banned?', why: 'test',
+          call: { name: 'test.banned', args: {}, run: async () => ({ ok: false, summary: 'banned', data: { banned: true } }) },
+          causes: [{ when: 'a ban', test: (r) => r.data.banned === true, cause: 'API throttle' }, { when: 'anything', test: () => true, cause: 'Other' }],
+        },
+        {
+          // Its regular pace is ten minutes: the test would time out if the hint were ignored.
+          id: 'wait', kind: 'wait-until', title: 'Wait', why: 'test', wait: { timeoutMs: 3_600_000, everyMs: 600_000 },
+          call: {
+            name: 'test.banOver', args: {}, run: async () => {
+              tries += 1;
+              if (tries === 1) ended = Date.now() + 50;
+              return Date.now() >= ended ? { ok: true, summary: 'over', data: {} } : { ok: false, summary: 'not yet', data: { checkAgainAt: ended } };
+            },
+          },
+        },
+      ],
+    };
+    const ctx = f.ctx();
+    const summary = await runRunbook(decl, ctx, { lookup: f.lookup });
+    expect(summary).toMatchObject({ outcome: 'resolved', steps: [{ step: 'look', outcome: 'not-passed' }, { step: 'wait', outcome: 'ok' }] });
+    expect(tries).toBeGreaterThanOrEqual(2);
+    const db = openOpsDb(f.data);
+    try {
+      const store = new IncidentStore(db);
+      const report = buildReport(store.get(summary.incidentId)!, store.timeline(summary.incidentId), () => decl);
+      // The first cause that holds, only that one.
+      expect(report.rootCause.options).toEqual([{ cause: 'API throttle', ticked: true }, { cause: 'Other', ticked: false }]);
+    } finally {
+      db.close();
+    }
+  }, 20_000);
+
   it('resumes an incident whose run died mid-step: alreadyDone runs first and the step is not run twice', async () => {
     const f = fixture();
     const decl = f.rb('fix-state');

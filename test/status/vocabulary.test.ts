@@ -15,7 +15,7 @@ import {
 const RUN: Record<RunStatus, true> = { running: true, success: true, partial: true, failed: true, timeout: true, skipped: true, cancelled: true };
 const DAEMON: Record<DaemonStateName, true> = { stopped: true, starting: true, running: true, hung: true, backoff: true, 'crash-loop': true, paused: true };
 const ALERT_STATE: Record<AlertState, true> = { pending: true, firing: true, resolved: true };
-const HEALTH: Record<HealthStatus, true> = { ok: true, warn: true, critical: true, unknown: true };
+const HEALTH: Record<HealthStatus, true> = { ok: true, warn: true, critical: true, unknown: true, 'never-synced': true };
 const STEP: Record<StepStatus, true> = { ok: true, warn: true, failed: true, skipped: true };
 const BACKUP: Record<BackupResult | RunResult | DrillResult | RecoveryResult, true> = {
   verified: true, failed: true, 'not-configured': true, ok: true, 'no-backup': true, partial: true, 'not-needed': true,

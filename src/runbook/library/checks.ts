@@ -8,10 +8,11 @@ import type { RuleId } from '../../alerts/types.js';
 import { durationMs } from '../../config/schema.js';
 import { alertOutboxSent } from './notify-state.js';
 import {
-  checkRules, daemonLogTail, diskUsage, daemonReport, exchangeProbe, hangDiagnostics as captureHang, probeNow, rateLimitState,
+  backupDiskSpace, checkRules, daemonLogTail, diskUsage, daemonReport, exchangeProbe, hangDiagnostics as captureHang, probeNow, rateLimitState,
   staleSeries as findStale, storeIntegrity, symbolListing, type StaleSeries,
 } from '../../ops/diagnostics.js';
 import { recoveriesSince } from '../../ops/restore.js';
+import { worstStatus } from '../../health/status.js';
 import { stepCall, fact, failed, human, iso } from './call.js';
 import type { StepCall } from '../types.js';
 
@@ -24,7 +25,8 @@ export function rulesClear(rules: readonly RuleId[]): StepCall {
       : r.findings.length
         ? r.findings.map((f) => `${f.rule}: ${f.summary}`).join('; ')
         : `${r.undetermined.join(', ')}: cannot tell (a probe could not run)`;
-    return { ok: r.clear, summary, data: { findings: r.findings, undetermined: r.undetermined, at: r.at } };
+    // missingCandles (rules that read freshness): what the report measures as data loss, before and after.
+    return { ok: r.clear, summary, data: { findings: r.findings, undetermined: r.undetermined, at: r.at, ...(r.missingCandles !== undefined ? { missingCandles: r.missingCandles } : {}) } };
   });
 }
 
@@ -228,7 +230,7 @@ export function banLifted(): StepCall {
   return stepCall('checks.banLifted', { endpoint: '/fapi/v1/time' }, async (ctx) => {
     const recorded = rateLimitState({}, ctx).bannedUntil;
     // Asking during a ban makes it longer: do not knock before the recorded end.
-    if (recorded !== null && recorded > Date.now()) return failed(`banned until ${iso(recorded)}: not asking before then`, { bannedUntil: recorded });
+    if (recorded !== null && recorded > Date.now()) return failed(`banned until ${iso(recorded)}: not asking before then`, { bannedUntil: recorded, checkAgainAt: recorded + 100 });
     const r = await exchangeProbe({}, ctx);
     return { ok: r.reachable, summary: r.reachable ? `the exchange answers (${r.latencyMs} ms)` : r.error ?? 'unreachable', data: { bannedUntil: r.bannedUntil } };
   });
@@ -249,6 +251,26 @@ export function probe(id: 'disk' | 'backup' | 'coverage' | 'continuity' | 'integ
 
 /** Free disk space of the data dir's filesystem against the health thresholds. */
 export const diskSpace = (): StepCall => probe('disk');
+
+/**
+ * Free space where backups are written: the data dir's file system and each local tier's.
+ * ok = none is critically full. `dataDirFull` / `tierFull` say which kind is (a tier on a disk of
+ * its own is not the disk-low runbook's: that one judges the data dir).
+ */
+export function backupDisk(): StepCall {
+  return stepCall('checks.backupDisk', {}, (ctx) => {
+    const places = backupDiskSpace({}, ctx);
+    const full = places.filter((p) => p.status === 'critical');
+    return {
+      ok: full.length === 0,
+      summary: full.length
+        ? `critically full: ${full.map((p) => `${p.where}: ${p.detail}`).join('; ')}`
+        : places.map((p) => `${p.where} ${p.freePercent === null ? '?' : `${p.freePercent}%`} free`).join(', '),
+      data: { status: worstStatus(places.map((p) => p.status)), places, dataDirFull: full.some((p) => p.sameAsDataDir), tierFull: full.some((p) => !p.sameAsDataDir) },
+      output: places.map((p) => `${p.where}: ${p.status}: ${p.detail}`),
+    };
+  });
+}
 /**
  * The newest verified backup's age, per tier, judged by the backup-stale alert's limit (the
  * probe's own verdict is unknown while a tier is not configured). ok = the alert finds nothing.

@@ -102,4 +102,19 @@ describe('resource_samples', () => {
     expect(samplesSince(db, HOST, 0).length).toBe(count);
     db.close();
   });
+
+  it('has a host CPU figure in its very first sample, even with a long period', async () => {
+    const db = openOpsDb(tempDir());
+    const sampler = new ResourceSampler({ db, sampleEvery: 60_000 });
+    sampler.start();
+    try {
+      await waitFor('a first host sample', () => samplesSince(db, HOST, 0).length >= 1);
+      const [first] = samplesSince(db, HOST, 0);
+      expect(first?.cpuPercent).toBeTypeOf('number');
+      expect(sampler.latestHost()?.cpuPercent).toBeTypeOf('number');
+    } finally {
+      sampler.stop();
+      db.close();
+    }
+  });
 });
