@@ -259,7 +259,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         </>
       )}
       {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
-      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} /> : <Footer scope={scope(view)} notice={model.notice} />}
+      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} notice={model.notice} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

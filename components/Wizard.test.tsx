@@ -92,6 +92,7 @@ describe('WizardFooter, WizardHelp, RunbookList, IncidentBadge', () => {
   it('the footer shows the keys of what the run waits for, the help every key', () => {
     expect(renderMono(<WizardFooter scope="wizard" />).lastFrame()).toMatch(/enter run\/continue {2}s skip {2}x abort {2}\? help {2}esc dashboard/);
     expect(renderMono(<WizardFooter scope="wizard-type" />).lastFrame()).toMatch(/enter confirm {2}esc no/);
+    expect(renderMono(<WizardFooter scope="wizard" skippable={false} />).lastFrame()).toMatch(/enter run\/continue {2}x abort/);
     expect(renderMono(<WizardFooter scope="wizard-watch" />).lastFrame()).toContain('t take over');
     const help = renderMono(<WizardHelp />).lastFrame()!;
     expect(help).toContain('skip the current step where the runbook allows it');

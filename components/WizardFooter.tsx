@@ -5,12 +5,12 @@ import { Panel } from './Panel.js';
 import { useTheme } from './theme.js';
 
 /** The keys of the runbook screens that work now, from the one declaration. */
-export function WizardFooter({ scope, notice }: { scope: WizardScope; notice?: string | null }): React.JSX.Element {
+export function WizardFooter({ scope, notice, skippable }: { scope: WizardScope; notice?: string | null; skippable?: boolean }): React.JSX.Element {
   const theme = useTheme();
   return (
     <Box paddingX={1} justifyContent="space-between">
       <Text wrap="truncate">
-        {wizardFooter(scope).map((b, i) => (
+        {wizardFooter(scope, { skippable }).map((b, i) => (
           <Text key={`${b.keys}-${b.label}`}>{i ? '  ' : ''}<Text bold color={theme.accent}>{b.keys}</Text> {b.label}</Text>
         ))}
       </Text>

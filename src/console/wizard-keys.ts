@@ -43,8 +43,10 @@ export function wizardActionFor(name: string, scope: WizardScope): WizardActionI
   return WIZARD_KEYMAP.find((b) => b.scopes.includes(scope) && b.keys.includes(name))?.action ?? null;
 }
 
-export function wizardFooter(scope: WizardScope): { keys: string; label: string }[] {
-  return WIZARD_KEYMAP.filter((b) => b.footer && b.scopes.includes(scope)).map((b) => ({ keys: b.keys[0]!, label: b.footer! }));
+/** The footer of `scope`; `s` is left out where the current step may not be skipped. */
+export function wizardFooter(scope: WizardScope, options: { skippable?: boolean } = {}): { keys: string; label: string }[] {
+  return WIZARD_KEYMAP.filter((b) => b.footer && b.scopes.includes(scope) && (b.action !== 'skip' || options.skippable !== false))
+    .map((b) => ({ keys: b.keys[0]!, label: b.footer! }));
 }
 
 /** The help of the runbook screens: every binding of these scopes, once. */
