@@ -7,6 +7,9 @@ import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/ke
 import type { LineKey } from '../src/console/line-edit.js';
 import { editFilter, initialView, reduce, type ViewContext, type ViewState } from '../src/console/view-state.js';
 import { replicationView } from '../src/console/console-model.js';
+import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
+import { wizardActionFor } from '../src/console/wizard-keys.js';
+import { initialWizardView, reduceWizard, showWizard, typeWord, wizardScope, type WizardViewState } from '../src/console/wizard-view.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
 import { BackupsPanel } from './BackupsPanel.js';
@@ -23,6 +26,10 @@ import { LogPanel } from './LogPanel.js';
 import { ResourcesPanel } from './ResourcesPanel.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmall } from './TooSmall.js';
 import { ThemeProvider } from './theme.js';
+import { IncidentBadge } from './IncidentBadge.js';
+import { RunbookList } from './RunbookList.js';
+import { Wizard } from './Wizard.js';
+import { WizardFooter, WizardHelp } from './WizardFooter.js';
 
 interface Props {
   store: ConsoleStore;
@@ -32,7 +39,12 @@ interface Props {
   /** Called for Ctrl-L: the shell clears the terminal so the next frame is drawn whole. */
   onRedraw?: () => void;
   onExit?: () => void;
+  /** The runbook wizard (src/console/wizard.ts); without it the dashboard has no runbook screens. */
+  wizard?: WizardSession;
 }
+
+const NO_WIZARD: WizardSnapshot = { runbooks: [], incidents: [], run: null, attention: 0 };
+const noSubscribe = () => () => {};
 
 function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();
@@ -54,8 +66,20 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const wiz = useSyncExternalStore(wizard?.subscribe ?? noSubscribe, wizard?.getSnapshot ?? (() => NO_WIZARD));
+  const [wizView, setWizView] = useState<WizardViewState>(initialWizardView);
+  const wizRef = useRef(wizView);
+  wizRef.current = wizView;
+  const applyWiz = (next: WizardViewState) => {
+    wizRef.current = next;
+    setWizView(next);
+  };
+  // An interrupted run found at start: the wizard comes up offering to resume it.
+  useEffect(() => {
+    if (wiz.attention > 0) applyWiz(showWizard(wizRef.current));
+  }, [wiz.attention]);
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<ViewState>(initialView);
@@ -81,8 +105,15 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
       return 1;
     },
     selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
-    runningHere: () => actions.runningHere(),
+    // A runbook run of this console stops with it (its incident is offered for resume next time): ask first.
+    runningHere: () => [...actions.runningHere(), ...(wizard?.running() ? [`runbook ${wizard.running()}`] : [])],
+    alertRunbook: (s) => {
+      const alert = alerts[s.rows.alerts];
+      return wizard && alert?.runbook ? { runbook: alert.runbook, alertId: alert.id } : null;
+    },
   };
+  const wizScope = wizardScope(wizView, wiz.run);
+  const wizardShown = wizard !== undefined && wizView.screen !== 'none' && !(wizView.screen === 'wizard' && !wiz.run);
 
   const scope = (v: ViewState): Scope => (v.confirm ? 'confirm' : v.help ? 'help' : v.detail ? 'detail' : 'main');
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
@@ -96,7 +127,39 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
     setView(next);
   };
 
+  // The runbook screens take the keys while they show (a wizard with no run left shows the dashboard).
+  const wizardActive = (): boolean => wizard !== undefined && wizRef.current.screen !== 'none'
+    && !(wizRef.current.screen === 'wizard' && !wizard.getSnapshot().run);
+
+  const pressWizard = (input: string, key: KeyPress & LineKey) => {
+    const current = wizRef.current;
+    const snapshot = wizard!.getSnapshot();
+    const scope = wizardScope(current, snapshot.run);
+    let result: ReturnType<typeof reduceWizard>;
+    if (scope === 'wizard-type' && !key.ctrl) {
+      result = typeWord(current, input, key);
+    } else {
+      const action = wizardActionFor(keyName(input, key), scope);
+      if (!action) return;
+      result = reduceWizard(current, action, { run: snapshot.run, runbooks: snapshot.runbooks });
+    }
+    const [next, effect] = result;
+    applyWiz(next);
+    switch (effect.kind) {
+      case 'open': wizard!.open(effect.runbook); break;
+      case 'answer': wizard!.answer(effect.answer); break;
+      case 'take-over': wizard!.askTakeOver(); break;
+      case 'leave': wizard!.dismiss(); break;
+      case 'quit': onExit?.(); exit(); break;
+      case 'none': break;
+    }
+  };
+
   const press = (input: string, key: KeyPress & LineKey) => {
+    if (wizardActive() && !tooSmall) {
+      pressWizard(input, key);
+      return;
+    }
     const current = viewRef.current;
     if (current.filtering) {
       apply(editFilter(current, input, key));
@@ -124,6 +187,16 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
       case 'redraw':
         onRedraw?.();
         break;
+      case 'runbook':
+        if (!wizard) break;
+        if (effect.runbook) {
+          wizard.open(effect.runbook, effect.alertId);
+          applyWiz(showWizard(wizRef.current));
+        } else {
+          // R: back to the run in progress, else the list.
+          applyWiz(wizard.getSnapshot().run ? showWizard(wizRef.current) : { ...wizRef.current, screen: 'runbooks', help: false });
+        }
+        break;
       case 'none':
         break;
     }
@@ -132,13 +205,14 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
   useInput((input, key) => {
     // Several characters in one chunk (a paste, fast typing, a slow link) are several keys: each
     // in turn, and once one of them opens the filter the rest is typed into it.
-    if (viewRef.current.filtering || input.length <= 1 || key.ctrl || key.meta) {
+    const typing = () => viewRef.current.filtering || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
+    if (typing() || input.length <= 1 || key.ctrl || key.meta) {
       press(input, key);
       return;
     }
     const chars = Array.from(input);
     for (const [i, ch] of chars.entries()) {
-      if (viewRef.current.filtering) {
+      if (typing()) {
         press(chars.slice(i).join(''), {});
         return;
       }
@@ -155,8 +229,12 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
   const bottomRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header model={model} />
-      {view.help ? <HelpOverlay /> : view.detail ? (
+      <Header model={model} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
+      {wizardShown ? (
+        wizView.help ? <WizardHelp />
+          : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={height - 2} />
+          : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={height - 2} />
+      ) : view.help ? <HelpOverlay /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
           job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} />
       ) : (
@@ -180,8 +258,8 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
           </Box>
         </>
       )}
-      {view.confirm ? <ConfirmBar confirm={view.confirm} /> : null}
-      <Footer scope={scope(view)} notice={model.notice} />
+      {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
+      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} notice={model.notice} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

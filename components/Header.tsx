@@ -6,7 +6,8 @@ import { Clock } from './Clock.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
 
-export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
+/** `badge`: an incident in progress (the runbook wizard's), shown before the host so it is never cut off. */
+export function Header({ model, badge }: { model: ConsoleModel; badge?: React.ReactNode }): React.JSX.Element {
   const theme = useTheme();
   const overall = model.health?.overall ?? 'unknown';
   const engine = model.engine;
@@ -17,6 +18,7 @@ export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
     <Box justifyContent="space-between" paddingX={1}>
       <Text wrap="truncate">
         <Text bold color={theme.accent}>cfa-console</Text>
+        {badge ? <Text> │ {badge}</Text> : null}
         <Text> │ {model.host} │ {model.dataDir} │ {role}</Text>
       </Text>
       {/* The clock is last, so its cells sit at a known column for the clock ticker. */}

@@ -8,6 +8,7 @@ import { ClockTicker } from '../src/console/clock-ticker.js';
 import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
 import { consoleFeeds } from '../src/console/feeds.js';
 import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
+import { WizardSession } from '../src/console/wizard.js';
 import { Engine } from '../src/engine/engine.js';
 import { createEngineLogger } from '../src/engine/logger.js';
 import { preflight } from '../src/engine/preflight.js';
@@ -39,6 +40,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
   const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired });
   const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds ?? consoleFeeds(engine, config, logger));
+  const wizard = new WizardSession({ loaded: ctx.loaded, db: engine.db, logger });
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
 
@@ -46,6 +48,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
       session.stop();
+      wizard.stop();
       runbooks.abort(new Error('the console is quitting'));
       await engine.stop(QUIT_GRACE_MS);
     })();
@@ -57,9 +60,10 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   process.on('exit', () => screen.restore());
   engine.start();
   session.start();
+  void wizard.start();
 
   const app = render(
-    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor}
+    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor} wizard={wizard}
       onRedraw={() => { screen.clear(); app.clear(); }} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 8 },
   );

@@ -4,7 +4,7 @@
  */
 export type ActionId =
   | 'help' | 'quit' | 'back' | 'next-panel' | 'prev-panel' | 'up' | 'down' | 'left' | 'right'
-  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel';
+  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel' | 'runbooks';
 
 export type Scope = 'main' | 'detail' | 'confirm' | 'help';
 
@@ -23,7 +23,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
   { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'detail'] },
   { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'detail'] },
-  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log, an alert', scopes: ['main'] },
+  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log; on an alert, its runbook (the wizard)', scopes: ['main'] },
+  { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', 'detail'] },
   { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'detail'] },
   { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'detail'] },
   { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'detail'] },

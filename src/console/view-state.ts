@@ -33,6 +33,8 @@ export interface ViewContext {
   rowCount(panel: Panel, detail: boolean): number;
   selectedJob(state: ViewState): string | null;
   runningHere(): string[];
+  /** The runbook of the selected alert, when it has one: Enter opens it instead of the detail. */
+  alertRunbook?(state: ViewState): { runbook: string; alertId: number } | null;
 }
 
 /** What the shell must do besides showing the new state. */
@@ -41,7 +43,9 @@ export type Effect =
   | { kind: 'exit' }
   | { kind: 'run-job'; job: string }
   | { kind: 'ack-alert' }
-  | { kind: 'redraw' };
+  | { kind: 'redraw' }
+  /** The runbook wizard: an alert's runbook with the alert, or (runbook null) the list of runbooks. */
+  | { kind: 'runbook'; runbook: string | null; alertId: number | null };
 
 const none: Effect = { kind: 'none' };
 
@@ -74,8 +78,13 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       const row = clamp(state.rows[state.panel] + delta, ctx.rowCount(state.panel, false));
       return [{ ...state, rows: { ...state.rows, [state.panel]: row } }, none];
     }
-    case 'open':
+    case 'open': {
+      const opens = state.panel === 'alerts' ? ctx.alertRunbook?.(state) ?? null : null;
+      if (opens) return [state, { kind: 'runbook', runbook: opens.runbook, alertId: opens.alertId }];
       return [{ ...state, detail: state.panel, detailRow: 0 }, none];
+    }
+    case 'runbooks':
+      return [{ ...state, detail: null, help: false }, { kind: 'runbook', runbook: null, alertId: null }];
     case 'filter':
       return [{ ...state, filtering: true, panel: state.detail ? state.panel : 'freshness' }, none];
     case 'run': {

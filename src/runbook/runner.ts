@@ -359,6 +359,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       // Run the step.
       const mutating = (isMutating(s) || s.kind === 'confirm') && s.kind !== 'escalate';
       const startedAt = now();
+      let consented: ActionPlan | null = null;
       if (mutating) {
         let plan: ActionPlan | null = null;
         try {
@@ -383,6 +384,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
         }
         try {
           await ctx.confirm(plan);
+          consented = plan;
         } catch (error) {
           const declined = error instanceof Declined;
           const reason = declined ? `${s.title}: not confirmed` : `${s.title}: ${(error as Error).message}`;
@@ -430,7 +432,7 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       if (!s.call) result = { ok: true, summary: s.why, data: {} };
       else if (s.kind === 'wait-until') result = await waitUntil(s, stepCtx, now);
       else if (s.kind === 'confirm') result = { ok: true, summary: 'confirmed', data: {} };
-      else result = await safeRun(s.call, stepCtx);
+      else result = await safeRun(s.call, consented ? onceConsented(stepCtx, consented) : stepCtx);
       result = withCause(s, result, facts);
       if (ctx.signal?.aborted && !result.ok) {
         // Cut short by the cancellation: not a failure of the step, the run stops here.
@@ -471,6 +473,15 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
   } finally {
     db.close();
   }
+}
+
+/**
+ * The step's context once its plan was consented to: a call that asks again with the same action
+ * (the library's `recover` and `restore` ask inside the operation, with the operation's own plan:
+ * args `confirm: 'in-run'`) is not asked twice; any other plan is still asked.
+ */
+function onceConsented(ctx: StepContext, plan: ActionPlan): StepContext {
+  return { ...ctx, confirm: (asked) => (asked.action === plan.action ? Promise.resolve(0) : ctx.confirm(asked)) };
 }
 
 function cancelReason(signal: AbortSignal): string {

@@ -92,6 +92,32 @@ describe('the runbook runner', () => {
     expect(entries[0]!.data).toMatchObject({ results: [{ ok: false, data: { missingCandles: 5 } }] });
   });
 
+  it('a call that asks again inside the operation with the plan just consented to is not asked twice; another plan still is', async () => {
+    const f = fixture();
+    const asked: string[] = [];
+    const plan = (action: string) => ({ action, title: `${action}?`, risk: 'destructive' as const, facts: [], effects: [], data: {} });
+    const decl: RunbookDecl = {
+      ...f.rb('fix-state'),
+      id: 'asks-inside',
+      steps: [{
+        id: 'cure', kind: 'action', title: 'Cure', why: 'x', risk: 'destructive', confirmWord: 'restore',
+        call: {
+          name: 'test.cure', args: { confirm: 'in-run' },
+          plan: async () => plan('recover'),
+          run: async (ctx) => {
+            await ctx.confirm(plan('recover'));
+            await ctx.confirm(plan('something-else'));
+            fs.writeFileSync(path.join(f.dir, 'state'), 'healthy');
+            return { ok: true, summary: 'cured', data: {} };
+          },
+        },
+      }],
+    };
+    const summary = await runRunbook(decl, f.ctx({ confirm: async (p) => { asked.push(p.action); return 0; } }), { lookup: f.lookup });
+    expect(summary.outcome).toBe('resolved');
+    expect(asked).toEqual(['recover', 'something-else']);
+  });
+
   it('a runbook whose steady state already holds goes the branch past the fix and changes nothing', async () => {
     const f = fixture();
     fs.writeFileSync(path.join(f.dir, 'state'), 'healthy');
