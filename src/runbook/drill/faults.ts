@@ -27,6 +27,34 @@ export function killDaemon(): FaultCall {
   });
 }
 
+/**
+ * The daemon hangs: SIGSTOP freezes it, so it stops beating and a SIGTERM does nothing (it stays
+ * queued while the process is stopped): only the SIGKILL after the grace ends it.
+ */
+export function freezeDaemon(): FaultCall {
+  return fault('faults.freezeDaemon', {}, (ctx) => {
+    const d = daemonReport({ events: 0 }, ctx.step);
+    if (d.pid === null || !d.alive) throw new Error(`the sandbox's daemon is not running (state ${d.state ?? 'unknown'}): nothing to freeze`);
+    process.kill(d.pid, 'SIGSTOP');
+    ctx.memo.frozenPid = d.pid;
+    return `daemon PID ${d.pid} frozen with SIGSTOP (no heartbeat, SIGTERM ignored)`;
+  });
+}
+
+/** Lets a frozen daemon go on (SIGCONT) when the runbook did not replace it. */
+export function thawDaemon(): FaultCall {
+  return fault('faults.thawDaemon', {}, (ctx) => {
+    const pid = ctx.memo.frozenPid;
+    if (typeof pid !== 'number') return 'no daemon was frozen';
+    try {
+      process.kill(pid, 'SIGCONT');
+      return `PID ${pid} continued`;
+    } catch {
+      return `PID ${pid} is gone (the runbook replaced it)`;
+    }
+  });
+}
+
 /** The newest `hours` of a series deleted from market.db: the series goes stale and the candles are missing. */
 export function deleteCandles(options: { symbol: string; interval: Interval; hours: number }): FaultCall {
   return fault('faults.deleteCandles', { ...options }, (ctx) => {
@@ -76,7 +104,24 @@ export function corruptPage(): FaultCall {
   });
 }
 
-/** The exchange answers 5xx to every klines request (a storm) until reverted. */
+/**
+ * A 5xx storm while a sync runs: every klines request answers 5xx, the sync (run as the schedule
+ * would, on the sandbox's leader, in the run history) fails, then the storm passes.
+ */
+export function stormDuringSync(): FaultCall {
+  return fault('faults.stormDuringSync', {}, async (ctx) => {
+    const { runJobAnywhere } = await import('../../ops/run-job.js');
+    ctx.simulator.setFaults({ error5xx: 1, endpoints: 'klines' });
+    try {
+      const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+      return `a 5xx storm on klines during sync run ${run.runId ?? '-'} (${run.status}); the storm is over`;
+    } finally {
+      ctx.simulator.setFaults({ error5xx: 0 });
+    }
+  });
+}
+
+/** The exchange answers 5xx to every request (a storm) until reverted. */
 export function exchange5xxStorm(): FaultCall {
   return fault('faults.exchange5xxStorm', {}, (ctx) => {
     ctx.simulator.setFaults({ error5xx: 1, endpoints: 'all' });
