@@ -182,7 +182,8 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
     try {
       const alerts = new AlertStore(ops);
       const fired = await until(`the ${drill.expects} alert firing`, options.alertTimeoutMs ?? 180_000,
-        () => alerts.open().find((a) => a.rule === drill.expects && a.state === 'firing' && (a.firedAt ?? 0) >= faultAt - 1_000) ?? null);
+        // Fired counts even when it resolved before this look (a rule over a short window).
+        () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000) ?? null);
       result.alert = { id: fired.id, rule: fired.rule, firedAt: fired.firedAt! };
       emit({ event: 'drill-step', scenario: decl.id, stage: 'alert', alert: fired.id, rule: fired.rule });
 

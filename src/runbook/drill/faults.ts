@@ -121,6 +121,19 @@ export function stormDuringSync(): FaultCall {
   });
 }
 
+/**
+ * The exchange answers 429 to the next `count` klines requests while a sync runs (as the schedule
+ * would run it, on the sandbox's leader): the run records its 429s, which the rate-limit rule counts.
+ */
+export function rateLimitStormDuringSync(options: { count: number }): FaultCall {
+  return fault('faults.rateLimitStormDuringSync', { ...options }, async (ctx) => {
+    const { runJobAnywhere } = await import('../../ops/run-job.js');
+    ctx.simulator.failNext('429', options.count, 'klines');
+    const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+    return `${options.count} answers 429 queued on klines during sync run ${run.runId ?? '-'} (${run.status}, ${String(run.summary?.rateLimited429 ?? '?')} 429s counted)`;
+  });
+}
+
 /** The exchange answers 5xx to every request (a storm) until reverted. */
 export function exchange5xxStorm(): FaultCall {
   return fault('faults.exchange5xxStorm', {}, (ctx) => {

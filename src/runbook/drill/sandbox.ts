@@ -79,7 +79,8 @@ export async function sandboxConfig(dataDir: string, exchangeUrl: string, extra:
   const { RUNBOOKS } = await import('../../../runbooks/index.js');
   const base: Record<string, unknown> = {
     symbols: SANDBOX_SYMBOLS,
-    exchange: { url: exchangeUrl, weightBudget: 2400, requestTimeoutMs: 5_000, retry: {} },
+    // A one-second weight window (the simulator's too), so a 429's Retry-After is a second, not a minute.
+    exchange: { url: exchangeUrl, weightBudget: 2400, requestTimeoutMs: 5_000, weightWindowMs: 1_000 },
     sync: { backfillDays: 2 },
     // The drill's runbook fixes what is broken, not a job that happens to run.
     jobs: Object.fromEntries(JOBS.map((j) => [j.name, { enabled: false }])),
@@ -169,7 +170,7 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   fs.mkdirSync(dataDir, { recursive: true });
 
   const { startSimulator } = await import('../../exchange/simulator/index.js');
-  const simulator = await startSimulator({ symbols: SANDBOX_SYMBOLS });
+  const simulator = await startSimulator({ symbols: SANDBOX_SYMBOLS, windowMs: 1_000 });
   let engineChild: ReturnType<typeof spawn> | null = null;
   let closed = false;
 
