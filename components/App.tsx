@@ -31,6 +31,8 @@ interface Props {
   /** Called for Ctrl-L: the shell clears the terminal so the next frame is drawn whole. */
   onRedraw?: () => void;
   onExit?: () => void;
+  /** A game-day drill's scenario: the DRILL banner in the header of every screen. */
+  drill?: string | null;
 }
 
 function useTerminalSize(): { columns: number; rows: number } {
@@ -53,7 +55,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onRedraw, onExit, drill = null }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
@@ -149,7 +151,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
   const height = rows - 1;
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header model={model} />
+      <Header model={model} drill={drill} />
       {view.help ? <HelpOverlay /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
           job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} />

@@ -5,7 +5,8 @@ import { Clock } from './Clock.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
 
-export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
+/** `drill`: the scenario of a game-day drill (`cfa-console drill <scenario>`); the banner says so on every screen. */
+export function Header({ model, drill = null }: { model: ConsoleModel; drill?: string | null }): React.JSX.Element {
   const theme = useTheme();
   const engine = model.engine;
   const role = !engine ? 'starting'
@@ -14,6 +15,7 @@ export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
   return (
     <Box justifyContent="space-between" paddingX={1}>
       <Text wrap="truncate">
+        {drill ? <Text inverse bold color={theme.accent}> DRILL {drill} </Text> : null}{drill ? ' ' : ''}
         <Text bold color={theme.accent}>cfa-console</Text>
         <Text> │ {model.host} │ {model.dataDir} │ {role}</Text>
       </Text>

@@ -59,7 +59,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   session.start();
 
   const app = render(
-    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor}
+    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor} drill={process.env.CFA_DRILL ?? null}
       onRedraw={() => { screen.clear(); app.clear(); }} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 8 },
   );
