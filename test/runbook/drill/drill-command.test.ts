@@ -111,6 +111,9 @@ describe('cfa-console drill', () => {
     expect(history.events.every((e) => e.passed === true && e.mode === 'headless')).toBe(true);
     const table = await runCli(['drill', 'history'], { env });
     expect(table.stdout).toMatch(/daemon-dead\s+headless/);
+    // The SLA audit counts the monthly drill.
+    const sla = await runCli(['sla-audit', '--json'], { env });
+    expect(sla.events[0]!.gameDays).toMatchObject({ count: results.length, passed: results.length, failed: 0, met: true });
   }, 600_000);
 
   it('a drill killed with kill -9 leaves its sandbox (engine and all); the next drill stops it and removes it; the real data dir stays untouched', async () => {
