@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanLeftovers } from '../../../src/runbook/drill/sandbox.js';
 import { runCli } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { hasTmux, TmuxTerminal } from '../../helpers/tmux.js';
@@ -8,7 +9,14 @@ import { hasTmux, TmuxTerminal } from '../../helpers/tmux.js';
 const BIN = path.resolve('dist/components/main.js');
 
 let term: TmuxTerminal | null = null;
-afterEach(() => { term?.close(); term = null; });
+let sandboxRoot: string | null = null;
+afterEach(async () => {
+  term?.close();
+  term = null;
+  // A failed run leaves its drill killed with the terminal: its sandbox's engine is stopped here.
+  if (sandboxRoot) await cleanLeftovers(sandboxRoot);
+  sandboxRoot = null;
+});
 
 /**
  * `drill <scenario>` in a real terminal: the fault is injected, the console opens on the sandbox
@@ -22,10 +30,11 @@ describe.skipIf(!hasTmux())('cfa-console drill <scenario> in a real terminal', (
     const sandboxes = path.join(root, 'tmp');
     fs.mkdirSync(sandboxes);
     fs.mkdirSync(dataDir);
+    sandboxRoot = sandboxes;
     const env = { CFA_DATA_DIR: dataDir, TMPDIR: sandboxes, NO_COLOR: '1' };
     term = new TmuxTerminal(`sh -c '${process.execPath} ${BIN} drill daemon-dead; echo "[drill exited $?]"; sleep 300'`, 100, 30, env);
 
-    const screen = await term.waitFor((s) => /DRILL daemon-dead/.test(s) && /daemon-dead/.test(s.split('\n').slice(1).join('\n')), 'the console with the DRILL banner and the alert', 120_000);
+    const screen = await term.waitFor((s) => /DRILL daemon-dead/.test(s) && /1 open/.test(s) && /critical the backtest/.test(s), 'the console with the DRILL banner and the alert', 120_000);
     expect(screen.split('\n')[0]).toMatch(/DRILL daemon-dead\s+cfa-console │/);
 
     // The engineer runs the runbook on the sandbox (its data dir is the only cfa-drill-* here).
