@@ -34,7 +34,9 @@ function resultLines(r: DrillResult): string {
     ['fault', r.injected ?? '—'],
     ['alert firing', `${dur(s.toAlertMs)}${r.alert ? ` (#${r.alert.id} ${r.alert.rule})` : ''}`],
     ['runbook opened', dur(s.toOpenedMs)],
-    ['steady state', `${dur(s.toSteadyMs)} (target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`],
+    r.expected === 'escalated'
+      ? ['escalated', `${dur(s.toEscalatedMs)} (the drill expects a page; target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`]
+      : ['steady state', `${dur(s.toSteadyMs)} (target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`],
     ['steps skipped', s.skipped.length ? s.skipped.join(', ') : 'none'],
     ...(r.candles ? [['candles', `${r.candles.missing} missing, ${r.candles.wrong} wrong (${r.candles.series} series)`]] : []),
   ];

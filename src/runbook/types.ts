@@ -172,4 +172,9 @@ export interface DrillDecl {
   config?: Record<string, unknown>;
   /** Also compare the sandbox's store with the simulator's closed candles at the end. */
   checksCandles?: boolean;
+  /**
+   * What the runbook must do with this fault (default `resolved`: reach steady state). `escalated`:
+   * the fault is one only a person can fix in the sandbox, and the drill rehearses the page.
+   */
+  outcome?: 'resolved' | 'escalated';
 }

@@ -32,10 +32,12 @@ export interface DrillScore {
   toOpenedMs: number | null;
   /** Fault -> steady state reached again. */
   toSteadyMs: number | null;
+  /** Fault -> the escalation page (when the runbook paged). */
+  toEscalatedMs: number | null;
   steps: DrillStepScore[];
   skipped: string[];
   targetMs: number;
-  /** Steady state reached within the runbook's target time. */
+  /** Steady state (or, for a drill that expects one, the escalation) reached within the runbook's target time. */
   metTarget: boolean;
 }
 
@@ -58,6 +60,8 @@ export interface DrillResult {
   reverted: string | null;
   alert: { id: number; rule: string; firedAt: number } | null;
   outcome: RunSummary['outcome'] | null;
+  /** What the drill expects of the runbook (default resolved). */
+  expected: 'resolved' | 'escalated';
   steadyAfter: boolean | null;
   targetTime: string;
   score: DrillScore | null;
@@ -69,22 +73,27 @@ export interface DrillResult {
 /** The score of a drill from its times and the incident's timeline (pure). */
 export function scoreDrill(input: {
   faultAt: number; alertFiredAt: number | null; openedAt: number | null; timeline: readonly TimelineEntry[]; targetTime: string;
+  expect?: 'resolved' | 'escalated';
 }): DrillScore {
   const after = [...input.timeline].reverse().find((e) => e.kind === 'steady-state-after' && e.outcome === 'passed');
   const steadyAt = after ? (after.endedAt ?? after.startedAt) : null;
   const targetMs = ms(input.targetTime as ms.StringValue) ?? Number.NaN;
   const since = (t: number | null) => (t === null ? null : Math.max(0, t - input.faultAt));
   const toSteadyMs = since(steadyAt);
+  const page = input.timeline.find((e) => e.kind === 'escalation' && e.outcome !== 'running');
+  const toEscalatedMs = since(page ? (page.endedAt ?? page.startedAt) : null);
+  const reached = input.expect === 'escalated' ? toEscalatedMs : toSteadyMs;
   return {
     toAlertMs: since(input.alertFiredAt),
     toOpenedMs: since(input.openedAt),
     toSteadyMs,
+    toEscalatedMs,
     steps: input.timeline
       .filter((e) => e.kind === 'step' || e.kind === 'skip' || e.kind === 'already-done' || e.kind === 'escalation')
       .map((e) => ({ runbook: e.runbook, step: e.step, kind: e.kind, outcome: e.outcome, durationMs: e.endedAt === null ? null : e.endedAt - e.startedAt })),
     skipped: input.timeline.filter((e) => e.kind === 'skip' || e.outcome === 'skipped').map((e) => `${e.runbook}/${e.step ?? '?'}`),
     targetMs,
-    metTarget: toSteadyMs !== null && Number.isFinite(targetMs) && toSteadyMs <= targetMs,
+    metTarget: reached !== null && Number.isFinite(targetMs) && reached <= targetMs,
   };
 }
 
@@ -147,7 +156,7 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
   const startedAt = Date.now();
   const result: DrillResult = {
     event: 'drill', scenario: decl.id, title: decl.title, passed: false, reason: null, startedAt, endedAt: startedAt,
-    injected: null, reverted: null, alert: null, outcome: null, steadyAfter: null, targetTime: decl.targetTime,
+    injected: null, reverted: null, alert: null, outcome: null, expected: drill?.outcome ?? 'resolved', steadyAfter: null, targetTime: decl.targetTime,
     score: null, candles: null, report: null,
   };
   if (!drill) {
@@ -210,7 +219,7 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
       result.steadyAfter = summary.steadyAfter;
       const incident = incidents.get(incidentId)!;
       const timeline = incidents.timeline(incident.id);
-      result.score = scoreDrill({ faultAt, alertFiredAt: fired.firedAt, openedAt: incident.openedAt, timeline, targetTime: decl.targetTime });
+      result.score = scoreDrill({ faultAt, alertFiredAt: fired.firedAt, openedAt: incident.openedAt, timeline, targetTime: decl.targetTime, expect: drill.outcome });
       result.report = { ...buildReport(incident, timeline, (id) => options.registry.find((r) => r.id === id)), drill: true };
     } finally {
       ops.close();
@@ -220,8 +229,10 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
     if (drill.checksCandles) result.candles = compareCandles(sandbox);
 
     const problems: string[] = [];
-    if (summary.outcome !== 'resolved') problems.push(`the runbook ended ${summary.outcome}${summary.reason ? `: ${summary.reason}` : ''}`);
-    if (summary.steadyAfter !== true) problems.push('the steady state was not reached');
+    const expected = drill.outcome ?? 'resolved';
+    if (summary.outcome !== expected) problems.push(`the runbook ended ${summary.outcome}${summary.reason ? `: ${summary.reason}` : ''} (the drill expects ${expected})`);
+    if (expected === 'resolved' && summary.steadyAfter !== true) problems.push('the steady state was not reached');
+    if (expected === 'escalated' && result.score?.toEscalatedMs === null) problems.push('the runbook did not page the escalation path');
     if (result.candles && (result.candles.missing > 0 || result.candles.wrong > 0)) problems.push(`the store differs from the exchange: ${result.candles.missing} candle(s) missing, ${result.candles.wrong} wrong`);
     result.passed = problems.length === 0;
     result.reason = problems.length ? problems.join('; ') : null;

@@ -28,6 +28,28 @@ export function killDaemon(): FaultCall {
 }
 
 /**
+ * The daemon crashes `times` times in a row (kill -9, each restart awaited): with the drill's short
+ * restart backoff, the supervisor gives up after its `maxCrashes` (a crash loop).
+ */
+export function crashDaemon(options: { times: number; timeoutMs?: number }): FaultCall {
+  return fault('faults.crashDaemon', { ...options }, async (ctx) => {
+    const killed: number[] = [];
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (killed.length < options.times) {
+      const d = daemonReport({ events: 0 }, ctx.step);
+      if (d.pid !== null && d.alive && !killed.includes(d.pid)) {
+        process.kill(d.pid, 'SIGKILL');
+        killed.push(d.pid);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`the daemon was not restarted after crash ${killed.length} of ${options.times} (state ${d.state ?? 'unknown'})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return `daemon killed with SIGKILL ${killed.length} times (PIDs ${killed.join(', ')})`;
+  });
+}
+
+/**
  * The daemon hangs: SIGSTOP freezes it, so it stops beating and a SIGTERM does nothing (it stays
  * queued while the process is stopped): only the SIGKILL after the grace ends it.
  */

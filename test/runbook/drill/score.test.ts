@@ -28,4 +28,12 @@ describe('scoreDrill', () => {
     const never = scoreDrill({ faultAt: 1_000, alertFiredAt: null, openedAt: null, timeline: timeline.slice(0, 4), targetTime: '2m' });
     expect(never).toMatchObject({ toAlertMs: null, toOpenedMs: null, toSteadyMs: null, metTarget: false });
   });
+
+  it('a drill that expects a page is judged on the time to the escalation', () => {
+    const paged = [...timeline.slice(0, 4), entry('escalation', 'page', 'sent', 7_000, 8_000)];
+    const s = scoreDrill({ faultAt: 1_000, alertFiredAt: 1_300, openedAt: 1_500, timeline: paged, targetTime: '1m', expect: 'escalated' });
+    expect(s).toMatchObject({ toSteadyMs: null, toEscalatedMs: 7_000, metTarget: true });
+    expect(s.steps.at(-1)).toMatchObject({ step: 'page', kind: 'escalation', outcome: 'sent', durationMs: 1_000 });
+    expect(scoreDrill({ faultAt: 1_000, alertFiredAt: 1_300, openedAt: 1_500, timeline: paged, targetTime: '5s', expect: 'escalated' }).metTarget).toBe(false);
+  });
 });
