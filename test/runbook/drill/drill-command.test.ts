@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MarketStore } from '../../../src/store/market-db.js';
 import { openSqlite } from '../../../src/store/sqlite.js';
 import { syntheticSeries } from '../../../src/exchange/simulator/index.js';
-import { runCli, startCli } from '../../helpers/cli.js';
+import { startSimulator } from '../../../src/exchange/simulator/index.js';
+import { runCli, startCli, writeTestConfig } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 /**
@@ -146,4 +147,33 @@ describe('cfa-console drill', () => {
     expect(hashFiles(dataDir)).toEqual(before.files);
     expect(opsTables(dataDir)).toEqual(before.ops);
   }, 400_000);
+
+  it('--from-backup seeds the sandbox from the newest verified backup of the real data dir, which is only read', async () => {
+    const sim = await startSimulator({ symbols: ['BTCUSDT', 'ETHUSDT'] });
+    try {
+      const root = tempDir('cfa-drill-backup-');
+      const dataDir = path.join(root, 'real');
+      const sandboxes = path.join(root, 'tmp');
+      fs.mkdirSync(sandboxes);
+      const config = writeTestConfig(root, { symbols: ['BTCUSDT', 'ETHUSDT'], sync: { backfillDays: 1 } });
+      const args = ['--data-dir', dataDir, '--config', config, '--exchange-url', sim.url];
+      expect((await runCli([...args, 'sync'])).exitCode).toBe(0);
+      const backup = await runCli([...args, 'backup']);
+      expect(backup.exitCode, backup.stderr).toBe(0);
+      const env = { CFA_DATA_DIR: dataDir, TMPDIR: sandboxes };
+      expect((await runCli(['drill', 'history'], { env })).exitCode).toBe(0);
+      const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
+
+      const run = await runCli(['drill', 'stale-data', '--yes', '--from-backup', '--json'], { env, timeout: 300_000 });
+      expect(run.events.find((e) => e.event === 'sandbox' && e.stage === 'seeded')).toMatchObject({ from: 'backup' });
+      const result = run.events.find((e) => e.event === 'drill')!;
+      expect(result, String(result?.reason)).toMatchObject({ passed: true, candles: { missing: 0, wrong: 0 } });
+      expect(run.exitCode).toBe(0);
+      expect(hashFiles(dataDir)).toEqual(before.files);
+      expect(opsTables(dataDir)).toEqual(before.ops);
+      expect(sandboxesIn(sandboxes)).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  }, 300_000);
 });
