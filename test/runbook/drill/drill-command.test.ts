@@ -89,12 +89,19 @@ describe('cfa-console drill', () => {
     const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
     const run = await runCli(['drill', '--all', '--yes', '--json'], { env, timeout: 600_000 });
     const results = run.events.filter((e) => e.event === 'drill');
-    expect(results.length).toBeGreaterThanOrEqual(3);
+    expect(results.map((r) => r.scenario)).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption']));
+    expect(results.filter((r) => r.expected === 'resolved').length).toBeGreaterThanOrEqual(3);
     for (const r of results) {
-      expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'resolved', steadyAfter: true });
       const score = r.score as Record<string, unknown>;
       expect(typeof score.toAlertMs).toBe('number');
-      expect(typeof score.toSteadyMs).toBe('number');
+      if (r.expected === 'escalated') {
+        // A fault only a person can fix in the sandbox: the drill rehearses the page.
+        expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'escalated' });
+        expect(typeof score.toEscalatedMs).toBe('number');
+      } else {
+        expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'resolved', steadyAfter: true });
+        expect(typeof score.toSteadyMs).toBe('number');
+      }
       expect((r.alert as { rule: string }).rule).toBeTruthy();
       expect((r.report as Record<string, unknown>).drill).toBe(true);
       if (r.candles) expect(r.candles).toMatchObject({ missing: 0, wrong: 0 });
