@@ -41,6 +41,8 @@ interface Props {
   onExit?: () => void;
   /** The runbook wizard (src/console/wizard.ts); without it the dashboard has no runbook screens. */
   wizard?: WizardSession;
+  /** A game-day drill's scenario: the DRILL banner in the header of every screen. */
+  drill?: string | null;
 }
 
 const NO_WIZARD: WizardSnapshot = { runbooks: [], incidents: [], run: null, attention: 0 };
@@ -66,7 +68,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard, drill = null }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const wiz = useSyncExternalStore(wizard?.subscribe ?? noSubscribe, wizard?.getSnapshot ?? (() => NO_WIZARD));
   const [wizView, setWizView] = useState<WizardViewState>(initialWizardView);
@@ -229,7 +231,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   const bottomRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header model={model} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
+      <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
       {wizardShown ? (
         wizView.help ? <WizardHelp />
           : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={height - 2} />

@@ -12,4 +12,10 @@ describe('Header', () => {
     const follower = renderMono(<Header model={model({ engine: engine({ role: 'follower', leader: { holderId: 'x', pid: 77, startTicks: 1, host: 'db1', acquiredAt: 0, renewedAt: 0, expiresAt: 0 } }) })} />).lastFrame()!;
     expect(follower).toContain('follower of PID 77@db1');
   });
+
+  it('a game-day drill says so first, in words (colour carries nothing alone); no banner otherwise', () => {
+    const drill = renderMono(<Header model={model({})} drill="db-corruption" />).lastFrame()!;
+    expect(drill).toMatch(/^ +DRILL db-corruption  cfa-console │ box/);
+    expect(renderMono(<Header model={model({})} />).lastFrame()!).not.toContain('DRILL');
+  });
 });

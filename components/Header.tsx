@@ -6,8 +6,11 @@ import { Clock } from './Clock.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
 
-/** `badge`: an incident in progress (the runbook wizard's), shown before the host so it is never cut off. */
-export function Header({ model, badge }: { model: ConsoleModel; badge?: React.ReactNode }): React.JSX.Element {
+/**
+ * `badge`: an incident in progress (the runbook wizard's), shown before the host so it is never cut off.
+ * `drill`: the scenario of a game-day drill (`cfa-console drill <scenario>`); the banner says so on every screen.
+ */
+export function Header({ model, badge, drill = null }: { model: ConsoleModel; badge?: React.ReactNode; drill?: string | null }): React.JSX.Element {
   const theme = useTheme();
   const overall = model.health?.overall ?? 'unknown';
   const engine = model.engine;
@@ -17,6 +20,7 @@ export function Header({ model, badge }: { model: ConsoleModel; badge?: React.Re
   return (
     <Box justifyContent="space-between" paddingX={1}>
       <Text wrap="truncate">
+        {drill ? <Text inverse bold color={theme.accent}> DRILL {drill} </Text> : null}{drill ? ' ' : ''}
         <Text bold color={theme.accent}>cfa-console</Text>
         {badge ? <Text> │ {badge}</Text> : null}
         <Text> │ {model.host} │ {model.dataDir} │ {role}</Text>

@@ -1,5 +1,6 @@
 import type { RunbookDecl, StepContext } from '../src/runbook/types.js';
 import { actions, checks, notify } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Backtest daemon crash-loop';
@@ -78,5 +79,13 @@ export const daemonCrashLoop: RunbookDecl = {
   escalation: escalation('post-incident review', 'root cause analysis', { l2: '1h', l3: '4h' }),
   automatic: false,
   targetTime: '60m',
+  drill: {
+    summary: 'the backtest daemon crashes three times: the supervisor gives up; a fresh sandbox has no backup 48 h old, so the runbook must page',
+    expects: 'daemon-crash-loop',
+    inject: faults.crashDaemon({ times: 3 }),
+    // Restarts a third of a second apart, so three crashes take a second, not the seeds' minutes.
+    config: { daemon: { restartBackoff: '300ms', restartBackoffMax: '1s', maxCrashes: 3 } },
+    outcome: 'escalated',
+  },
   rootCauses: ['Process crash', 'DB corruption', 'Bad data', 'Code defect', 'Other'],
 };

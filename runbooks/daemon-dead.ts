@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks, waits } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Backtest daemon died';
@@ -55,5 +56,10 @@ export const daemonDead: RunbookDecl = {
   escalation: escalation('if the restart fails 3 times', 'investigate the root cause', { l2: '5m', l3: '30m' }),
   automatic: true,
   targetTime: '2m',
+  drill: {
+    summary: 'kill -9 of the backtest daemon; the supervisor waits 30 min before a restart',
+    expects: 'daemon-dead',
+    inject: faults.killDaemon(),
+  },
   rootCauses: ['Process crash', 'DB corruption', 'Out of memory', 'Other'],
 };

@@ -1,5 +1,6 @@
 import type { RunbookDecl, StepResult } from '../src/runbook/types.js';
 import { actions, checks, waits } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Backtest daemon hung';
@@ -57,5 +58,13 @@ export const daemonHung: RunbookDecl = {
   escalation: escalation('if it hangs again after a restart', 'investigate the root cause', { l2: '10m', l3: '1h' }),
   automatic: true,
   targetTime: '5m',
+  drill: {
+    summary: 'the backtest daemon frozen (SIGSTOP): no heartbeat, and SIGTERM does not stop it',
+    expects: 'daemon-heartbeat-stale',
+    inject: faults.freezeDaemon(),
+    revert: faults.thawDaemon(),
+    // The alert's limit below the supervisor's own hang timeout, so the runbook (not the supervisor) fixes it.
+    config: { alerts: { thresholds: { heartbeatStale: '15s' } } },
+  },
   rootCauses: ['Process hang', 'CPU spike', 'Memory leak', 'Other'],
 };

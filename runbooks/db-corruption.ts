@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'market.db corrupted';
@@ -59,5 +60,11 @@ export const dbCorruption: RunbookDecl = {
   escalation: escalation('manual REINDEX and restore', 'incident review', { l2: '30m', l3: '1h' }),
   automatic: true,
   targetTime: '30m',
+  drill: {
+    summary: 'a table page of market.db overwritten with garbage (a verified backup exists)',
+    expects: 'db-corruption',
+    inject: faults.corruptPage(),
+    checksCandles: true,
+  },
   rootCauses: ['DB corruption', 'Disk failure', 'Unclean shutdown', 'Other'],
 };

@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks, waits } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Rate-limited by the exchange';
@@ -40,7 +41,14 @@ export const rateLimited: RunbookDecl = {
       call: actions.syncSeries({ weightShare: 0.5 }),
       alreadyDone: checks.seriesFresh(),
       onFail: { goto: 'page' },
-      next: [{ when: 'caught up', test: (r) => r.ok, goto: 'resolved' }],
+    },
+    {
+      id: 'wait-quiet', kind: 'wait-until', title: 'Wait until the 429s leave the alert\'s window',
+      why: 'The alert counts the 429s of a sliding window: caught up at half the weight, no new ones come, and the old ones must age out before the alert clears (found by the game-day drill: without this wait the run judged its steady state while they were still counted).',
+      call: waits.rulesQuiet(['rate-limit-abuse']),
+      wait: { timeoutMs: 15 * 60_000, everyMs: 5_000 },
+      onFail: { goto: 'page' },
+      next: [{ when: 'quiet', test: (r) => r.ok, goto: 'resolved' }],
     },
     pageStep(TITLE),
     resolvedStep,
@@ -48,5 +56,15 @@ export const rateLimited: RunbookDecl = {
   escalation: escalation('check concurrent requests on the IP', 'scale the infrastructure', { l2: '15m', l3: '2h' }),
   automatic: false,
   targetTime: '15m',
+  drill: {
+    summary: 'the exchange answers 429 to a sync\'s requests: more 429s than the alert allows',
+    expects: 'rate-limit-abuse',
+    inject: faults.rateLimitStormDuringSync({ count: 24 }),
+    // Retries a fifth of a second apart, and a window short enough to pass within the drill.
+    config: {
+      exchange: { retry: { rateLimit: { retries: 2, delayMs: 200, jitterMs: 50 } } },
+      alerts: { thresholds: { rateLimitHits: 5, rateLimitWindow: '2s' } },
+    },
+  },
   rootCauses: ['API throttle', 'Concurrent requests on the IP', 'Other'],
 };

@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks, waits } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Market data stale';
@@ -64,5 +65,11 @@ export const staleData: RunbookDecl = {
   escalation: escalation('check the Binance API', 'contact Binance', { l2: '15m', l3: '1h' }),
   automatic: true,
   targetTime: '15m',
+  drill: {
+    summary: 'the newest 3 h of BTCUSDT 15m deleted from the store: the series is stale and candles are missing',
+    expects: 'data-stale-early',
+    inject: faults.deleteCandles({ symbol: 'BTCUSDT', interval: '15m', hours: 3 }),
+    checksCandles: true,
+  },
   rootCauses: ['API throttle', 'Exchange outage', 'Sync failure', 'Other'],
 };

@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Sync failed';
@@ -74,5 +75,12 @@ export const syncFailed: RunbookDecl = {
   escalation: escalation('review logs and DB performance', 'escalate if persistent', { l2: '30m', l3: '2h' }),
   automatic: false,
   targetTime: '30m',
+  drill: {
+    summary: 'a 5xx storm on the exchange during a sync: the sync fails, then the storm passes',
+    expects: 'sync-failed',
+    inject: faults.stormDuringSync(),
+    revert: faults.exchangeHealthy(),
+    checksCandles: true,
+  },
   rootCauses: ['API throttle', 'Exchange outage', 'Network', 'Disk full', 'DB corruption', 'Other'],
 };

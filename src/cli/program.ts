@@ -12,6 +12,7 @@ import { registerBackupCommands } from './backup-commands.js';
 import { registerDaemonCommands } from './daemon-commands.js';
 import { registerHealthCommands } from './health-commands.js';
 import { registerRunbookCommands } from './runbook-commands.js';
+import { registerDrillCommands } from './drill-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 
@@ -80,6 +81,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   registerDaemonCommands(program, globals, result);
   registerHealthCommands(program, globals, result);
   registerRunbookCommands(program, globals, result);
+  registerDrillCommands(program, globals, result);
   registerExampleBacktestCommand(program, globals, result);
   registerSimulatorCommand(program);
   registerConfigCommand(program, globals);

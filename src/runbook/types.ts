@@ -142,4 +142,54 @@ export interface RunbookDecl {
   targetTime: string;
   /** Root causes a report may tick. */
   rootCauses: readonly string[];
+  /** Its game-day drill (`cfa-console drill`): absent, the runbook is not drilled. */
+  drill?: DrillDecl;
+}
+
+/**
+ * What a drill's fault sees: the sandbox (never the real data dir), the simulator playing the
+ * exchange there, and a StepContext over the sandbox so a fault may use the step library's checks.
+ */
+export interface DrillContext {
+  /** The sandbox's data dir (a fresh temporary directory). */
+  dataDir: string;
+  /** The sandbox's config file. */
+  configPath: string;
+  /** The in-process simulator: faults such as a ban or a 5xx storm are set on it. */
+  simulator: import('../exchange/simulator/index.js').SimulatorHandle;
+  /** The operations' context over the sandbox (consent: the drill's script). */
+  step: StepContext;
+  /** Where a fault keeps what its revert needs (a hanging daemon's PID, a file's saved bytes). */
+  memo: Record<string, unknown>;
+}
+
+/** One call into the fault library (src/runbook/drill/faults.ts): a name and arguments for display, the work. */
+export interface FaultCall {
+  name: string;
+  args: Record<string, unknown>;
+  /** One line saying what was done (for the drill report). */
+  run(ctx: DrillContext): Promise<string>;
+}
+
+/**
+ * A runbook's game-day drill: a real fault in a sandbox, the alert it must raise through the real
+ * rules, and how to take the fault back if the runbook did not (a drill never leaves it behind).
+ */
+export interface DrillDecl {
+  /** One sentence: what is broken, for `drill list`. */
+  summary: string;
+  /** The alert rule that must fire (one of the runbook's `opensOn`). */
+  expects: RuleId;
+  inject: FaultCall;
+  /** Undoes what the runbook may not have; run after the runbook, whatever its outcome. */
+  revert?: FaultCall;
+  /** Extra sandbox config for this drill (merged over the sandbox's own), e.g. a shorter `for`. */
+  config?: Record<string, unknown>;
+  /** Also compare the sandbox's store with the simulator's closed candles at the end. */
+  checksCandles?: boolean;
+  /**
+   * What the runbook must do with this fault (default `resolved`: reach steady state). `escalated`:
+   * the fault is one only a person can fix in the sandbox, and the drill rehearses the page.
+   */
+  outcome?: 'resolved' | 'escalated';
 }

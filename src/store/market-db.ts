@@ -145,6 +145,11 @@ export class MarketStore {
       FROM candles GROUP BY symbol, interval ORDER BY symbol, interval`).all() as SeriesExtent[];
   }
 
+  /** Deletes the candles of a series from `fromOpenTime` on (a drill's fault: candles lost); returns how many. */
+  deleteCandlesFrom(symbol: string, interval: Interval, fromOpenTime: number): number {
+    return this.db.prepare('DELETE FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ?').run(symbol, interval, fromOpenTime).changes;
+  }
+
   integrityCheck(): string[] {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
   }

@@ -4,6 +4,7 @@ import { opsV4Alerts } from './migrations/ops-v4-alerts.js';
 import { opsV5Requests } from './migrations/ops-v5-requests.js';
 import { opsV6Health } from './migrations/ops-v6-health.js';
 import { opsV7Incidents } from './migrations/ops-v7-incidents.js';
+import { opsV8Drills } from './migrations/ops-v8-drills.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -104,6 +105,7 @@ export const OPS_MIGRATIONS: readonly Migration[] = [
   opsV5Requests,
   opsV6Health,
   opsV7Incidents,
+  opsV8Drills,
 ];
 
 export function openOpsDb(dataDir: string): Db {

@@ -84,4 +84,20 @@ describe('auditSla', () => {
     expect(r.drills).toEqual({ count: 2, passed: 1, failed: 1, last: { at: TODAY - DAY, tier: 'hot', result: 'failed: checksum' }, met: false });
     expect(r.met).toBe(false);
   });
+
+  it('counts the monthly game-day drill: met when one passed within a month, missed when the last pass is older, not judged when none was ever run', () => {
+    expect(auditSla(input()).gameDays).toMatchObject({ count: 0, met: null });
+    expect(auditSla(input()).met).toBe(true);
+    const monthly = auditSla(input({ gameDays: [
+      { at: TODAY - 40 * DAY, scenario: 'daemon-dead', passed: true },
+      { at: TODAY - 9 * DAY, scenario: 'db-corruption', passed: false },
+      { at: TODAY - 9 * DAY + HOUR, scenario: 'db-corruption', passed: true },
+      { at: TODAY - 9 * DAY + 2 * HOUR, scenario: 'daemon-dead', passed: true },
+    ] }));
+    expect(monthly.gameDays).toEqual({ count: 3, passed: 2, failed: 1, scenarios: ['daemon-dead', 'db-corruption'], lastPassedAt: TODAY - 9 * DAY + 2 * HOUR, met: true });
+    expect(monthly.met).toBe(true);
+    const lapsed = auditSla(input({ gameDays: [{ at: TODAY - 40 * DAY, scenario: 'daemon-dead', passed: true }, { at: TODAY - 3 * DAY, scenario: 'stale-data', passed: false }] }));
+    expect(lapsed.gameDays).toMatchObject({ count: 1, passed: 0, failed: 1, lastPassedAt: TODAY - 40 * DAY, met: false });
+    expect(lapsed.met).toBe(false);
+  });
 });

@@ -3,6 +3,7 @@ import { listRuns } from '../../engine/run-history.js';
 import { openOpsDb } from '../../store/ops-db.js';
 import { isGoodDrill, lastVerifiedBefore, restoreDrillsSince, verifiedBackupsSince } from '../sources/backup-catalog.js';
 import { backupTiers } from '../sources/backup-tiers.js';
+import { gameDayDrillsSince } from '../sources/game-day-drills.js';
 import { SYNC_JOB } from '../sources/sync-history.js';
 import { healthThresholds } from '../thresholds.js';
 import type { SlaInput } from './sla-audit.js';
@@ -10,8 +11,9 @@ import type { SlaInput } from './sla-audit.js';
 const DAY_MS = 86_400_000;
 /** Runs from this long before the window, to know when the last sync before it succeeded. */
 const LOOK_BEFORE_MS = 7 * DAY_MS;
+const MONTH_MS = 31 * DAY_MS;
 
-/** The audit's inputs from ops.db: the sync's run history, the backup catalog and the restore drills. */
+/** The audit's inputs from ops.db: the sync's run history, the backup catalog, the restore drills and the game-day drills. */
 export function gatherSlaInput(config: Config, dataDir: string, days: number, now: number): SlaInput {
   const limits = healthThresholds(config);
   const from = Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
@@ -25,6 +27,8 @@ export function gatherSlaInput(config: Config, dataDir: string, days: number, no
       backupBefore: lastVerifiedBefore(ops, from),
       tiers: backupTiers(config),
       drills: restoreDrillsSince(ops, from).map((d) => ({ at: d.at, tier: d.tier, result: d.result, good: isGoodDrill(d.result) })),
+      // The monthly game-day drill: from a month before the window, so a window's first days know the last one.
+      gameDays: gameDayDrillsSince(ops, from - MONTH_MS),
       targets: {
         availabilityPercent: limits.syncAvailabilityTargetPercent, freshnessMaxAgeMs: limits.lastSyncMaxAgeMs,
         syncSlaMs: limits.syncSlaMs, backupMaxAgeMs: limits.backupAge.warn,

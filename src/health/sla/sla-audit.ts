@@ -3,6 +3,8 @@ import type { BackupTier } from '../probes/backup.js';
 /** The SLA audit over run history and the backup catalog; pure. */
 
 const DAY_MS = 86_400_000;
+/** The game-day drill is monthly: a month is taken as 31 days. */
+const MONTH_MS = 31 * DAY_MS;
 
 export interface SlaSyncRun {
   status: string;
@@ -21,6 +23,8 @@ export interface SlaInput {
   backupBefore: ReadonlyMap<BackupTier, number>;
   tiers: readonly { tier: BackupTier; configured: boolean }[];
   drills: readonly { at: number; tier: string; result: string; good: boolean }[];
+  /** Game-day drills (`cfa-console drill`) from a month before the window on; absent: none known. */
+  gameDays?: readonly { at: number; scenario: string; passed: boolean }[];
   targets: { availabilityPercent: number; freshnessMaxAgeMs: number; syncSlaMs: number; backupMaxAgeMs: number };
 }
 
@@ -37,6 +41,11 @@ export interface SlaReport {
   syncDuration: { runs: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null; overSla: number; slaMs: number; met: boolean | null };
   backups: { tier: BackupTier; configured: boolean; backups: number; worstMs: number | null; breaches: Stretch[]; met: boolean | null }[];
   drills: { count: number; passed: number; failed: number; last: { at: number; tier: string; result: string } | null; met: boolean | null };
+  /**
+   * The monthly game-day drill: drills in the window, the scenarios drilled, the last one. Met when
+   * a drill passed within the month before now; not judged (null) when none was ever recorded.
+   */
+  gameDays: { count: number; passed: number; failed: number; scenarios: string[]; lastPassedAt: number | null; met: boolean | null };
   met: boolean;
 }
 
@@ -106,6 +115,10 @@ export function auditSla(input: SlaInput): SlaReport {
   const lastDrill = drills.at(-1) ?? null;
   const failedDrills = drills.filter((d) => !d.good).length;
 
+  const allGameDays = input.gameDays ?? [];
+  const gameDays = allGameDays.filter((d) => d.at >= from);
+  const lastPassed = allGameDays.filter((d) => d.passed).at(-1)?.at ?? null;
+
   const report: SlaReport = {
     window: { from, to, days: input.days },
     availability: { successfulDays, days: input.days, percent: Math.round(percent * 100) / 100, targetPercent: targets.availabilityPercent, met: percent >= targets.availabilityPercent, missedDays },
@@ -119,9 +132,14 @@ export function auditSla(input: SlaInput): SlaReport {
       count: drills.length, passed: drills.length - failedDrills, failed: failedDrills,
       last: lastDrill && { at: lastDrill.at, tier: lastDrill.tier, result: lastDrill.result }, met: drills.length ? failedDrills === 0 : null,
     },
+    gameDays: {
+      count: gameDays.length, passed: gameDays.filter((d) => d.passed).length, failed: gameDays.filter((d) => !d.passed).length,
+      scenarios: [...new Set(gameDays.map((d) => d.scenario))].sort(), lastPassedAt: lastPassed,
+      met: allGameDays.length === 0 ? null : lastPassed !== null && input.now - lastPassed <= MONTH_MS,
+    },
     met: false,
   };
   report.met = report.availability.met && report.staleness.met && report.syncDuration.met !== false
-    && backups.every((b) => b.met !== false) && report.drills.met !== false;
+    && backups.every((b) => b.met !== false) && report.drills.met !== false && report.gameDays.met !== false;
   return report;
 }

@@ -25,6 +25,9 @@ export function renderSlaTable(r: SlaReport, freshness: ProbeResult | null): str
       met(b.met),
     ]),
     ['restore drills', r.drills.count ? `${r.drills.count} drills, ${r.drills.passed} passed, ${r.drills.failed} failed; last ${day(r.drills.last!.at)} ${r.drills.last!.tier} ${r.drills.last!.result}` : 'none recorded', met(r.drills.met)],
+    ['game-day drill (monthly)', r.gameDays.count || r.gameDays.lastPassedAt !== null
+      ? `${r.gameDays.count} drills, ${r.gameDays.passed} passed, ${r.gameDays.failed} failed${r.gameDays.scenarios.length ? ` (${r.gameDays.scenarios.join(', ')})` : ''}; last passed ${r.gameDays.lastPassedAt === null ? 'never' : day(r.gameDays.lastPassedAt)}`
+      : 'none recorded (cfa-console drill --all --yes)', met(r.gameDays.met)],
   ];
   if (freshness) rows.push(['data age now', freshness.detail, healthMark(freshness.status)]);
   const header = ['TARGET', 'MEASURED', 'MET'];

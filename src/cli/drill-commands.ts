@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { runContext } from '../ops/context.js';
+import type { DrillResult } from '../runbook/drill/drill.js';
+import { formatDuration } from '../runbook/report.js';
+import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { isoOrDash, statusMark, table } from './format.js';
+import { printJsonLine } from './progress.js';
+
+/**
+ * `cfa-console drill list|<scenario>|--all --yes|history`: game-day drills of the runbooks in
+ * sandboxes (src/ops/drill.ts). The real data dir keeps only the drill history.
+ */
+
+interface DrillFlags { all?: boolean; yes?: boolean; json?: boolean; fromBackup?: boolean; limit: string }
+
+/** The console binary (components/main.tsx), started on the sandbox for an interactive drill. */
+const CONSOLE_BIN = fileURLToPath(new URL('../../components/main.js', import.meta.url));
+
+function usage(message: string): Error {
+  return Object.assign(new Error(message), { exitCode: EXIT.usage });
+}
+
+const dur = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatDuration(v));
+
+function resultLines(r: DrillResult): string {
+  const s = r.score;
+  const head = `${r.passed ? 'PASS' : 'FAIL'} ${r.scenario}: ${r.title}${r.reason ? ` — ${r.reason}` : ''}`;
+  if (!s) return `${head}\n`;
+  const rows = [
+    ['fault', r.injected ?? '—'],
+    ['alert firing', `${dur(s.toAlertMs)}${r.alert ? ` (#${r.alert.id} ${r.alert.rule})` : ''}`],
+    ['runbook opened', dur(s.toOpenedMs)],
+    r.expected === 'escalated'
+      ? ['escalated', `${dur(s.toEscalatedMs)} (the drill expects a page; target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`]
+      : ['steady state', `${dur(s.toSteadyMs)} (target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`],
+    ['steps skipped', s.skipped.length ? s.skipped.join(', ') : 'none'],
+    ...(r.candles ? [['candles', `${r.candles.missing} missing, ${r.candles.wrong} wrong (${r.candles.series} series)`]] : []),
+  ];
+  const steps = s.steps.map((st) => `    ${(st.step ?? st.kind).padEnd(16)} ${st.outcome.padEnd(12)} ${dur(st.durationMs)}`);
+  return `${head}\n${rows.map(([k, v]) => `  ${k!.padEnd(15)} ${v}`).join('\n')}\n  steps:\n${steps.join('\n')}\n`;
+}
+
+async function listCommand(ctx: CliContext): Promise<number> {
+  const { loadRunbooks } = await import('../ops/runbook.js');
+  const { drillScenarios } = await import('../ops/drill.js');
+  const scenarios = drillScenarios(await loadRunbooks());
+  if (ctx.json) {
+    for (const r of scenarios) printJsonLine(ctx.stdout, { scenario: r.id, title: r.title, expects: r.drill!.expects, fault: r.drill!.inject.name, summary: r.drill!.summary, targetTime: r.targetTime });
+    return EXIT.ok;
+  }
+  if (scenarios.length === 0) { ctx.stdout.write('no runbook declares a drill\n'); return EXIT.ok; }
+  ctx.stdout.write(table(['SCENARIO', 'TARGET', 'ALERT', 'FAULT'], scenarios.map((r) => [r.id, r.targetTime, r.drill!.expects, r.drill!.summary])));
+  return EXIT.ok;
+}
+
+async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
+  const { drillHistory } = await import('../ops/drill.js');
+  const records = drillHistory({ limit }, runContext(ctx.loaded));
+  if (ctx.json) {
+    for (const d of records) printJsonLine(ctx.stdout, { id: d.id, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
+    return EXIT.ok;
+  }
+  if (records.length === 0) { ctx.stdout.write('no drills recorded (run `cfa-console drill --all --yes`)\n'); return EXIT.ok; }
+  ctx.stdout.write(table(['#', 'WHEN', 'SCENARIO', 'MODE', 'RESULT', 'TO STEADY', 'TARGET'], records.map((d) => [
+    String(d.id), isoOrDash(d.startedAt), d.scenario, d.mode, statusMark(d.passed ? 'ok' : 'failed'), dur(d.toSteadyMs), dur(d.targetMs),
+  ])));
+  return EXIT.ok;
+}
+
+/** The console on the sandbox with the DRILL banner; resolves when the person quits it. */
+function consoleOn(sandbox: { dataDir: string; configPath: string; simulator: { url: string } }, scenario: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CONSOLE_BIN, '--data-dir', sandbox.dataDir, '--config', sandbox.configPath, '--exchange-url', sandbox.simulator.url], {
+      stdio: 'inherit', env: { ...process.env, CFA_DRILL: scenario },
+    });
+    child.on('error', reject);
+    child.on('exit', () => resolve());
+  });
+}
+
+async function runCommand(scenario: string | undefined, o: DrillFlags, globals: GlobalOptions): Promise<number> {
+  const ctx = createContext(globals, Boolean(o.json));
+  if (o.all && scenario) throw usage(`--all runs every drill: name a scenario or --all, not both (got ${JSON.stringify(scenario)})`);
+  if (!o.all && !scenario) throw usage('name a scenario (`cfa-console drill list`), or --all --yes for every drill headless');
+  const interactive = !o.all && !o.yes;
+  if (o.all && !o.yes) throw usage('--all runs every drill headless, the drill\'s script answering consent: add --yes');
+  if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) throw usage(`drill ${scenario} is interactive and needs a terminal; add --yes to run it headless`);
+  const ops = await import('../ops/drill.js');
+  const { walk, events } = interactive
+    ? { walk: async (sandbox: Parameters<typeof consoleOn>[0]) => consoleOn(sandbox, scenario!), events: false }
+    : { walk: undefined, events: true };
+  const results = await ops.runDrills({
+    scenarios: o.all ? 'all' : [scenario!], fromBackup: o.fromBackup, mode: interactive ? 'interactive' : 'headless', walk,
+  }, runContext(ctx.loaded, {
+    emit: (e) => {
+      if (ctx.json && events) { printJsonLine(ctx.stdout, e); return; }
+      if (ctx.json) return;
+      if (e.event === 'drill') ctx.stdout.write(resultLines(e as unknown as DrillResult));
+      else if (e.event === 'drill-step') process.stderr.write(`drill ${String(e.scenario)}: ${String(e.stage)}${e.what ? `: ${String(e.what)}` : ''}${e.rule ? `: ${String(e.rule)} firing` : ''}\n`);
+      else if (e.event === 'sandbox' && e.stage === 'leftovers-removed') process.stderr.write(`removed sandboxes left by killed drills: ${(e.dirs as string[]).join(', ')}\n`);
+    },
+  }));
+  const passed = results.filter((r) => r.passed).length;
+  if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', drills: results.length, passed, failed: results.length - passed });
+  else ctx.stdout.write(`${passed} passed, ${results.length - passed} failed\n`);
+  return results.length > 0 && passed === results.length ? EXIT.ok : EXIT.failure;
+}
+
+export function registerDrillCommands(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
+  program.command('drill')
+    .description('Game-day drills: a runbook practised on a sandbox with a real fault, scored (list, <scenario>, --all --yes, history)')
+    .argument('[scenario]', '`list`, `history`, or a scenario (a runbook that declares a drill; see `drill list`)')
+    .option('--all', 'every scenario, one after the other (headless; needs --yes)')
+    .option('--yes', 'headless: the drill\'s script answers every consent and the runbook runs by itself')
+    .option('--from-backup', 'seed the sandbox from the newest verified backup of the data dir (read-only) instead of a synthetic backfill')
+    .option('--limit <n>', 'history: how many', '20')
+    .option('--json', 'JSON lines: the sandbox\'s and drill\'s events, one result per drill, then a summary')
+    .addHelpText('after', `
+The sandbox is a fresh temporary directory with its own simulator and engine; the real data dir,
+its lease and its daemon are never touched (its ops.db keeps the drill history). A sandbox left by
+a drill killed with kill -9 is removed by the next drill. Exit 0 when every drill passed.
+`)
+    .action(async (scenario: string | undefined, o: DrillFlags) => {
+      const ctx = createContext(globals(), Boolean(o.json));
+      if (scenario === 'list') { result.exitCode = await listCommand(ctx); return; }
+      if (scenario === 'history') {
+        const limit = Number(o.limit);
+        if (!Number.isSafeInteger(limit) || limit <= 0) throw usage(`--limit must be a positive number, got ${JSON.stringify(o.limit)}`);
+        result.exitCode = await historyCommand(ctx, limit);
+        return;
+      }
+      if (scenario && !fs.existsSync(CONSOLE_BIN) && !o.yes) throw usage('the console binary is not built (dist/components/main.js)');
+      result.exitCode = await runCommand(scenario, o, globals());
+    });
+}

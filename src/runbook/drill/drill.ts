@@ -1,0 +1,247 @@
+/**
+ * A game-day drill: a sandbox (sandbox.ts), the runbook's fault injected for real (faults.ts), the
+ * alert waited for until the real rules fire it in the sandbox's engine, the runbook run on that
+ * alert with the drill's script answering consent, the fault reverted, and a score: time from the
+ * fault to the alert firing, to the runbook opened, per step, to steady state, the steps skipped,
+ * against the runbook's target time. The report is the incident's report, marked as a drill.
+ */
+import ms from 'ms';
+import { AlertStore } from '../../alerts/alert-state.js';
+import { INTERVALS } from '../../exchange/intervals.js';
+import type { RunbookRegistry } from '../../ops/runbook.js';
+import { MarketStore } from '../../store/market-db.js';
+import { openOpsDb } from '../../store/ops-db.js';
+import { IncidentStore, type TimelineEntry } from '../incidents.js';
+import { buildReport, type IncidentReport } from '../report.js';
+import type { RunSummary } from '../runner.js';
+import type { DrillContext, RunbookDecl, StepContext } from '../types.js';
+import { openSandbox, type Sandbox } from './sandbox.js';
+
+export interface DrillStepScore {
+  runbook: string;
+  step: string | null;
+  kind: string;
+  outcome: string;
+  durationMs: number | null;
+}
+
+export interface DrillScore {
+  /** Fault injected -> alert firing (through the real rules). */
+  toAlertMs: number | null;
+  /** Fault -> runbook opened (the incident). */
+  toOpenedMs: number | null;
+  /** Fault -> steady state reached again. */
+  toSteadyMs: number | null;
+  /** Fault -> the escalation page (when the runbook paged). */
+  toEscalatedMs: number | null;
+  steps: DrillStepScore[];
+  skipped: string[];
+  targetMs: number;
+  /** Steady state (or, for a drill that expects one, the escalation) reached within the runbook's target time. */
+  metTarget: boolean;
+}
+
+export interface CandleCheck {
+  series: number;
+  missing: number;
+  wrong: number;
+}
+
+export interface DrillResult {
+  event: 'drill';
+  scenario: string;
+  title: string;
+  passed: boolean;
+  /** Why it did not pass (null when it did). */
+  reason: string | null;
+  startedAt: number;
+  endedAt: number;
+  injected: string | null;
+  reverted: string | null;
+  alert: { id: number; rule: string; firedAt: number } | null;
+  outcome: RunSummary['outcome'] | null;
+  /** What the drill expects of the runbook (default resolved). */
+  expected: 'resolved' | 'escalated';
+  steadyAfter: boolean | null;
+  targetTime: string;
+  score: DrillScore | null;
+  candles: CandleCheck | null;
+  /** The incident's report, marked as a drill. */
+  report: (IncidentReport & { drill: true }) | null;
+}
+
+/** The score of a drill from its times and the incident's timeline (pure). */
+export function scoreDrill(input: {
+  faultAt: number; alertFiredAt: number | null; openedAt: number | null; timeline: readonly TimelineEntry[]; targetTime: string;
+  expect?: 'resolved' | 'escalated';
+}): DrillScore {
+  const after = [...input.timeline].reverse().find((e) => e.kind === 'steady-state-after' && e.outcome === 'passed');
+  const steadyAt = after ? (after.endedAt ?? after.startedAt) : null;
+  const targetMs = ms(input.targetTime as ms.StringValue) ?? Number.NaN;
+  const since = (t: number | null) => (t === null ? null : Math.max(0, t - input.faultAt));
+  const toSteadyMs = since(steadyAt);
+  const page = input.timeline.find((e) => e.kind === 'escalation' && e.outcome !== 'running');
+  const toEscalatedMs = since(page ? (page.endedAt ?? page.startedAt) : null);
+  const reached = input.expect === 'escalated' ? toEscalatedMs : toSteadyMs;
+  return {
+    toAlertMs: since(input.alertFiredAt),
+    toOpenedMs: since(input.openedAt),
+    toSteadyMs,
+    toEscalatedMs,
+    steps: input.timeline
+      .filter((e) => e.kind === 'step' || e.kind === 'skip' || e.kind === 'already-done' || e.kind === 'escalation')
+      .map((e) => ({ runbook: e.runbook, step: e.step, kind: e.kind, outcome: e.outcome, durationMs: e.endedAt === null ? null : e.endedAt - e.startedAt })),
+    skipped: input.timeline.filter((e) => e.kind === 'skip' || e.outcome === 'skipped').map((e) => `${e.runbook}/${e.step ?? '?'}`),
+    targetMs,
+    metTarget: reached !== null && Number.isFinite(targetMs) && reached <= targetMs,
+  };
+}
+
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+async function until<T>(what: string, timeoutMs: number, look: () => Promise<T | null> | T | null, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await look();
+    if (found !== null) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(everyMs);
+  }
+}
+
+/** The sandbox's store against the simulator's closed candles, series by series over the stored range. */
+export function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator'>): CandleCheck {
+  const store = MarketStore.open(sandbox.dataDir);
+  try {
+    let missing = 0;
+    let wrong = 0;
+    const extents = store.seriesExtents();
+    for (const s of extents) {
+      if (!(INTERVALS as readonly string[]).includes(s.interval)) continue;
+      const interval = s.interval as (typeof INTERVALS)[number];
+      const expected = sandbox.simulator.closedCandles(s.symbol, interval, s.firstOpenTime, s.lastOpenTime + 1);
+      const stored = new Map(store.candles(s.symbol, interval, s.firstOpenTime, s.lastOpenTime + 1).map((c) => [c.openTime, c]));
+      for (const c of expected) {
+        const got = stored.get(c.openTime);
+        if (!got) missing += 1;
+        else if (got.open !== c.open || got.high !== c.high || got.low !== c.low || got.close !== c.close || got.volume !== c.volume) wrong += 1;
+      }
+    }
+    return { series: extents.length, missing, wrong };
+  } finally {
+    store.close();
+  }
+}
+
+export interface DrillOptions {
+  registry: RunbookRegistry;
+  /** Seed from the newest verified backup of this data dir (read-only). */
+  fromBackupOf?: string;
+  emit?: (event: { event: string } & Record<string, unknown>) => void;
+  /** How long the alert may take to fire (default 180 s; the integrity probe runs once a minute). */
+  alertTimeoutMs?: number;
+  /** Where the sandbox is made (default: the OS temp dir). */
+  sandboxRoot?: string;
+  /**
+   * Interactive: instead of running the runbook itself, the drill hands the firing alert to a
+   * person (the console on the sandbox) and scores the incident they worked when this resolves.
+   */
+  walk?: (sandbox: Sandbox, alert: { id: number; rule: string }) => Promise<void>;
+}
+
+/** Runs the drill of `decl` headless: the runbook in automatic mode, consent from the drill's script. */
+export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promise<DrillResult> {
+  const drill = decl.drill;
+  const emit = options.emit ?? (() => {});
+  const startedAt = Date.now();
+  const result: DrillResult = {
+    event: 'drill', scenario: decl.id, title: decl.title, passed: false, reason: null, startedAt, endedAt: startedAt,
+    injected: null, reverted: null, alert: null, outcome: null, expected: drill?.outcome ?? 'resolved', steadyAfter: null, targetTime: decl.targetTime,
+    score: null, candles: null, report: null,
+  };
+  if (!drill) {
+    result.reason = `runbook ${decl.id} declares no drill`;
+    return result;
+  }
+  let sandbox: Sandbox | null = null;
+  try {
+    sandbox = await openSandbox({ fromBackupOf: options.fromBackupOf, config: drill.config, root: options.sandboxRoot, emit: (e) => emit({ ...e, scenario: decl.id }) });
+    await sandbox.startEngine();
+    // The drill's script: every plan is answered yes at once (no time counted for the answer).
+    const ctx = sandbox.context(async () => 0);
+    const step: StepContext = { ...ctx, incidentId: null, alert: null, facts: {}, dryRun: false };
+    const dctx: DrillContext = { dataDir: sandbox.dataDir, configPath: sandbox.configPath, simulator: sandbox.simulator, step, memo: {} };
+    const { checks } = await import('../library/index.js');
+
+    // Steady before the fault: the daemon beats and the runbook's own steady state holds.
+    await until('the sandbox reaching its steady state', 90_000, async () => {
+      const beat = await checks.heartbeatFresh().run(step).catch(() => null);
+      if (!beat?.ok) return null;
+      for (const call of decl.steadyState) if (!(await call.run(step).catch(() => null))?.ok) return null;
+      return true;
+    });
+    emit({ event: 'drill-step', scenario: decl.id, stage: 'steady' });
+
+    const faultAt = Date.now();
+    result.injected = await drill.inject.run(dctx);
+    emit({ event: 'drill-step', scenario: decl.id, stage: 'injected', what: result.injected });
+
+    const ops = openOpsDb(sandbox.dataDir);
+    let summary: RunSummary;
+    try {
+      const alerts = new AlertStore(ops);
+      const fired = await until(`the ${drill.expects} alert firing`, options.alertTimeoutMs ?? 180_000,
+        // Fired counts even when it resolved before this look (a rule over a short window).
+        () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000) ?? null);
+      result.alert = { id: fired.id, rule: fired.rule, firedAt: fired.firedAt! };
+      emit({ event: 'drill-step', scenario: decl.id, stage: 'alert', alert: fired.id, rule: fired.rule });
+
+      const incidents = new IncidentStore(ops);
+      let incidentId: number;
+      if (options.walk) {
+        await options.walk(sandbox, result.alert);
+        const worked = incidents.list({ limit: 50 }).filter((i) => i.runbook === decl.id && i.openedAt >= faultAt && !i.dryRun).at(-1);
+        if (!worked) throw new Error(`no incident of runbook ${decl.id} was opened during the drill`);
+        const closed = worked.state !== 'open';
+        const machine = worked.machine;
+        summary = {
+          event: 'summary', incidentId: worked.id, runbook: decl.id, chain: [decl.id],
+          outcome: closed ? (worked.state as RunSummary['outcome']) : 'aborted', reason: closed ? worked.outcome : 'left open when the console closed',
+          dryRun: false, resumed: false, steadyBefore: machine?.before?.passed ?? null, steadyAfter: machine?.after?.passed ?? null, steps: [], paged: null,
+        };
+        incidentId = worked.id;
+      } else {
+        const { runRunbook } = await import('../../ops/runbook.js');
+        summary = await runRunbook(decl.id, { registry: options.registry, alertId: fired.id, automatic: true }, { ...ctx, emit: (e) => emit({ ...e, scenario: decl.id }) });
+        incidentId = summary.incidentId;
+      }
+      result.outcome = summary.outcome;
+      result.steadyAfter = summary.steadyAfter;
+      const incident = incidents.get(incidentId)!;
+      const timeline = incidents.timeline(incident.id);
+      result.score = scoreDrill({ faultAt, alertFiredAt: fired.firedAt, openedAt: incident.openedAt, timeline, targetTime: decl.targetTime, expect: drill.outcome });
+      result.report = { ...buildReport(incident, timeline, (id) => options.registry.find((r) => r.id === id)), drill: true };
+    } finally {
+      ops.close();
+    }
+
+    if (drill.revert) result.reverted = await drill.revert.run(dctx).catch((e: Error) => `revert failed: ${e.message}`);
+    if (drill.checksCandles) result.candles = compareCandles(sandbox);
+
+    const problems: string[] = [];
+    const expected = drill.outcome ?? 'resolved';
+    if (summary.outcome !== expected) problems.push(`the runbook ended ${summary.outcome}${summary.reason ? `: ${summary.reason}` : ''} (the drill expects ${expected})`);
+    if (expected === 'resolved' && summary.steadyAfter !== true) problems.push('the steady state was not reached');
+    if (expected === 'escalated' && result.score?.toEscalatedMs === null) problems.push('the runbook did not page the escalation path');
+    if (result.candles && (result.candles.missing > 0 || result.candles.wrong > 0)) problems.push(`the store differs from the exchange: ${result.candles.missing} candle(s) missing, ${result.candles.wrong} wrong`);
+    result.passed = problems.length === 0;
+    result.reason = problems.length ? problems.join('; ') : null;
+  } catch (error) {
+    result.passed = false;
+    result.reason = (error as Error).message;
+  } finally {
+    await sandbox?.close().catch(() => {});
+    result.endedAt = Date.now();
+  }
+  return result;
+}

@@ -1,0 +1,186 @@
+/**
+ * The fault library of the game-day drills: real faults in the drill's sandbox (never the real
+ * data dir), each a FaultCall a runbook's `drill` names for its inject or revert. A fault only
+ * breaks things: it never writes an alert or an incident, so the alert must come from the real
+ * rules over the real state.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Interval } from '../../exchange/intervals.js';
+import { daemonReport } from '../../ops/diagnostics.js';
+import { MARKET_DB_FILE, MarketStore } from '../../store/market-db.js';
+import { openSqlite } from '../../store/sqlite.js';
+import type { DrillContext, FaultCall } from '../types.js';
+
+function fault(name: string, args: Record<string, unknown>, run: (ctx: DrillContext) => Promise<string> | string): FaultCall {
+  return { name, args, run: async (ctx) => run(ctx) };
+}
+
+/** kill -9 of the supervised backtest daemon (the sandbox's supervisor waits 30 min before a restart). */
+export function killDaemon(): FaultCall {
+  return fault('faults.killDaemon', {}, (ctx) => {
+    const d = daemonReport({ events: 0 }, ctx.step);
+    if (d.pid === null || !d.alive) throw new Error(`the sandbox's daemon is not running (state ${d.state ?? 'unknown'}): nothing to kill`);
+    process.kill(d.pid, 'SIGKILL');
+    ctx.memo.killedPid = d.pid;
+    return `daemon PID ${d.pid} killed with SIGKILL`;
+  });
+}
+
+/**
+ * The daemon crashes `times` times in a row (kill -9, each restart awaited): with the drill's short
+ * restart backoff, the supervisor gives up after its `maxCrashes` (a crash loop).
+ */
+export function crashDaemon(options: { times: number; timeoutMs?: number }): FaultCall {
+  return fault('faults.crashDaemon', { ...options }, async (ctx) => {
+    const killed: number[] = [];
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (killed.length < options.times) {
+      const d = daemonReport({ events: 0 }, ctx.step);
+      if (d.pid !== null && d.alive && !killed.includes(d.pid)) {
+        process.kill(d.pid, 'SIGKILL');
+        killed.push(d.pid);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`the daemon was not restarted after crash ${killed.length} of ${options.times} (state ${d.state ?? 'unknown'})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return `daemon killed with SIGKILL ${killed.length} times (PIDs ${killed.join(', ')})`;
+  });
+}
+
+/**
+ * The daemon hangs: SIGSTOP freezes it, so it stops beating and a SIGTERM does nothing (it stays
+ * queued while the process is stopped): only the SIGKILL after the grace ends it.
+ */
+export function freezeDaemon(): FaultCall {
+  return fault('faults.freezeDaemon', {}, (ctx) => {
+    const d = daemonReport({ events: 0 }, ctx.step);
+    if (d.pid === null || !d.alive) throw new Error(`the sandbox's daemon is not running (state ${d.state ?? 'unknown'}): nothing to freeze`);
+    process.kill(d.pid, 'SIGSTOP');
+    ctx.memo.frozenPid = d.pid;
+    return `daemon PID ${d.pid} frozen with SIGSTOP (no heartbeat, SIGTERM ignored)`;
+  });
+}
+
+/** Lets a frozen daemon go on (SIGCONT) when the runbook did not replace it. */
+export function thawDaemon(): FaultCall {
+  return fault('faults.thawDaemon', {}, (ctx) => {
+    const pid = ctx.memo.frozenPid;
+    if (typeof pid !== 'number') return 'no daemon was frozen';
+    try {
+      process.kill(pid, 'SIGCONT');
+      return `PID ${pid} continued`;
+    } catch {
+      return `PID ${pid} is gone (the runbook replaced it)`;
+    }
+  });
+}
+
+/** The newest `hours` of a series deleted from market.db: the series goes stale and the candles are missing. */
+export function deleteCandles(options: { symbol: string; interval: Interval; hours: number }): FaultCall {
+  return fault('faults.deleteCandles', { ...options }, (ctx) => {
+    const store = MarketStore.open(ctx.dataDir);
+    try {
+      const newest = store.lastOpenTime(options.symbol, options.interval);
+      if (newest === null) throw new Error(`the sandbox has no ${options.symbol} ${options.interval} candles to delete`);
+      const from = newest - options.hours * 3_600_000 + 1;
+      const deleted = store.deleteCandlesFrom(options.symbol, options.interval, from);
+      return `${deleted} ${options.symbol} ${options.interval} candles deleted (the newest ${options.hours} h)`;
+    } finally {
+      store.close();
+    }
+  });
+}
+
+/**
+ * One table page of market.db overwritten with garbage (after a checkpoint, so the damage is in
+ * the main file where every reader sees it). The page is kept in the memo for `restorePage`.
+ */
+export function corruptPage(): FaultCall {
+  return fault('faults.corruptPage', {}, (ctx) => {
+    const file = path.join(ctx.dataDir, MARKET_DB_FILE);
+    const db = openSqlite(file);
+    let pageSize: number;
+    let pages: number;
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      pageSize = db.pragma('page_size', { simple: true }) as number;
+      pages = db.pragma('page_count', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+    if (pages < 4) throw new Error(`market.db has only ${pages} pages: too small to corrupt one in the middle`);
+    const page = Math.floor(pages / 2);
+    const fd = fs.openSync(file, 'r+');
+    try {
+      const saved = Buffer.alloc(pageSize);
+      fs.readSync(fd, saved, 0, pageSize, (page - 1) * pageSize);
+      ctx.memo.corruptPage = { page, pageSize, saved: saved.toString('base64') };
+      fs.writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (page - 1) * pageSize);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return `page ${page} of ${pages} (${pageSize} bytes) of market.db overwritten with garbage`;
+  });
+}
+
+/**
+ * A 5xx storm while a sync runs: every klines request answers 5xx, the sync (run as the schedule
+ * would, on the sandbox's leader, in the run history) fails, then the storm passes.
+ */
+export function stormDuringSync(): FaultCall {
+  return fault('faults.stormDuringSync', {}, async (ctx) => {
+    const { runJobAnywhere } = await import('../../ops/run-job.js');
+    ctx.simulator.setFaults({ error5xx: 1, endpoints: 'klines' });
+    try {
+      const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+      return `a 5xx storm on klines during sync run ${run.runId ?? '-'} (${run.status}); the storm is over`;
+    } finally {
+      ctx.simulator.setFaults({ error5xx: 0 });
+    }
+  });
+}
+
+/**
+ * The exchange answers 429 to the next `count` klines requests while a sync runs (as the schedule
+ * would run it, on the sandbox's leader): the run records its 429s, which the rate-limit rule counts.
+ */
+export function rateLimitStormDuringSync(options: { count: number }): FaultCall {
+  return fault('faults.rateLimitStormDuringSync', { ...options }, async (ctx) => {
+    const { runJobAnywhere } = await import('../../ops/run-job.js');
+    ctx.simulator.failNext('429', options.count, 'klines');
+    const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+    return `${options.count} answers 429 queued on klines during sync run ${run.runId ?? '-'} (${run.status}, ${String(run.summary?.rateLimited429 ?? '?')} 429s counted)`;
+  });
+}
+
+/** The exchange answers 5xx to every request (a storm) until reverted. */
+export function exchange5xxStorm(): FaultCall {
+  return fault('faults.exchange5xxStorm', {}, (ctx) => {
+    ctx.simulator.setFaults({ error5xx: 1, endpoints: 'all' });
+    return 'the simulated exchange answers 5xx to every request';
+  });
+}
+
+/** A real 418 ban of the sandbox's IP by the simulator. */
+export function ban418(): FaultCall {
+  return fault('faults.ban418', {}, (ctx) => {
+    ctx.simulator.failNext('418', 1, 'all');
+    return 'the next request to the simulated exchange starts a 418 ban';
+  });
+}
+
+/** The simulated exchange healthy again: no random faults, no queued ones left to matter. */
+export function exchangeHealthy(): FaultCall {
+  return fault('faults.exchangeHealthy', {}, (ctx) => {
+    ctx.simulator.setFaults({ error5xx: 0, reset: 0, stall: 0, truncate: 0, malformed: 0, latencyMs: 0 });
+    return 'the simulated exchange answers normally';
+  });
+}
+
+/** Nothing to take back (the runbook's own fix is the revert). */
+export function none(): FaultCall {
+  return fault('faults.none', {}, () => 'nothing to revert');
+}

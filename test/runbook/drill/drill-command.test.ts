@@ -1,0 +1,186 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MarketStore } from '../../../src/store/market-db.js';
+import { openSqlite } from '../../../src/store/sqlite.js';
+import { syntheticSeries } from '../../../src/exchange/simulator/index.js';
+import { startSimulator } from '../../../src/exchange/simulator/index.js';
+import { runCli, startCli, writeTestConfig } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+/**
+ * `cfa-console drill` end to end: the real binary, real sandboxes (simulator, engine, daemon),
+ * real faults, the alerts fired by the real rules. The "real" data dir is a temp dir with a
+ * store, a log and an ops.db; drills put their sandboxes under a TMPDIR of the test's own.
+ */
+
+/** Every file of `dir` with its sha256, except ops.db and its WAL files (compared by content below). */
+function hashFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, file);
+    if (/^ops\.db(-wal|-shm)?$/.test(rel)) continue;
+    out[rel] = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  }
+  return out;
+}
+
+/** Every table of ops.db but the drill history, as rows. */
+function opsTables(dir: string): Record<string, unknown[]> {
+  const db = openSqlite(path.join(dir, 'ops.db'), { readonly: true });
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('game_day_drills', 'sqlite_sequence') ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}"`).all()]));
+  } finally {
+    db.close();
+  }
+}
+
+/** A real data dir with a store of candles, a log and an ops.db (made by `drill history`). */
+async function realDataDir(): Promise<{ dataDir: string; env: Record<string, string>; sandboxes: string }> {
+  const root = tempDir('cfa-drill-test-');
+  const dataDir = path.join(root, 'real');
+  const sandboxes = path.join(root, 'tmp');
+  fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+  fs.mkdirSync(sandboxes);
+  const store = MarketStore.open(dataDir);
+  const series = syntheticSeries('BTCUSDT', '1h');
+  const candles = Array.from({ length: 48 }, (_, i) => series.candle(Date.UTC(2026, 0, 1) + i * 3_600_000));
+  store.upsertCandles(candles, Date.UTC(2026, 1, 1));
+  store.close();
+  fs.writeFileSync(path.join(dataDir, 'logs', 'console.log'), '{"msg":"the real console"}\n');
+  const env = { CFA_DATA_DIR: dataDir, TMPDIR: sandboxes };
+  const history = await runCli(['drill', 'history', '--json'], { env });
+  expect(history.exitCode, history.stderr).toBe(0);
+  expect(history.events).toEqual([]);
+  return { dataDir, env, sandboxes };
+}
+
+const sandboxesIn = (dir: string) => fs.readdirSync(dir).filter((n) => n.startsWith('cfa-drill-'));
+
+function processesNaming(dir: string): number[] {
+  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).flatMap((n) => {
+    try { return fs.readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(dir)) ? [Number(n)] : []; } catch { return []; }
+  });
+}
+
+let killed: number[] = [];
+afterEach(() => {
+  for (const pid of killed.splice(0)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+});
+
+describe('cfa-console drill', () => {
+  it('lists the scenarios: the runbooks that declare a drill, with the alert each must raise', async () => {
+    const list = await runCli(['drill', 'list', '--json'], { env: { CFA_DATA_DIR: tempDir() } });
+    expect(list.exitCode, list.stderr).toBe(0);
+    const scenarios = list.events.map((e) => e.scenario);
+    expect(scenarios).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption']));
+    expect(list.events.find((e) => e.scenario === 'db-corruption')).toMatchObject({ expects: 'db-corruption', fault: 'faults.corruptPage', targetTime: '30m' });
+    const bad = await runCli(['drill', '--all'], { env: { CFA_DATA_DIR: tempDir() } });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/add --yes/);
+  });
+
+  it('drill --all --yes --json: every declared drill injects its fault, its alert fires, the runbook reaches steady state; the real data dir is untouched but for the history', async () => {
+    const { dataDir, env, sandboxes } = await realDataDir();
+    const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
+    const run = await runCli(['drill', '--all', '--yes', '--json'], { env, timeout: 600_000 });
+    const results = run.events.filter((e) => e.event === 'drill');
+    expect(results.map((r) => r.scenario)).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption']));
+    expect(results.filter((r) => r.expected === 'resolved').length).toBeGreaterThanOrEqual(3);
+    for (const r of results) {
+      const score = r.score as Record<string, unknown>;
+      expect(typeof score.toAlertMs).toBe('number');
+      if (r.expected === 'escalated') {
+        // A fault only a person can fix in the sandbox: the drill rehearses the page.
+        expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'escalated' });
+        expect(typeof score.toEscalatedMs).toBe('number');
+      } else {
+        expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'resolved', steadyAfter: true });
+        expect(typeof score.toSteadyMs).toBe('number');
+      }
+      expect((r.alert as { rule: string }).rule).toBeTruthy();
+      expect((r.report as Record<string, unknown>).drill).toBe(true);
+      if (r.candles) expect(r.candles).toMatchObject({ missing: 0, wrong: 0 });
+    }
+    expect(run.events.at(-1)).toMatchObject({ event: 'summary', failed: 0, passed: results.length });
+    expect(run.exitCode, run.stderr.slice(-2000)).toBe(0);
+
+    expect(hashFiles(dataDir)).toEqual(before.files);
+    expect(opsTables(dataDir)).toEqual(before.ops);
+    expect(sandboxesIn(sandboxes)).toEqual([]);
+
+    const history = await runCli(['drill', 'history', '--json'], { env });
+    expect(history.exitCode).toBe(0);
+    expect(history.events.map((e) => e.scenario).sort()).toEqual(results.map((r) => r.scenario).sort());
+    expect(history.events.every((e) => e.passed === true && e.mode === 'headless')).toBe(true);
+    const table = await runCli(['drill', 'history'], { env });
+    expect(table.stdout).toMatch(/daemon-dead\s+headless/);
+    // The SLA audit counts the monthly drill.
+    const sla = await runCli(['sla-audit', '--json'], { env });
+    expect(sla.events[0]!.gameDays).toMatchObject({ count: results.length, passed: results.length, failed: 0, met: true });
+  }, 600_000);
+
+  it('a drill killed with kill -9 leaves its sandbox (engine and all); the next drill stops it and removes it; the real data dir stays untouched', async () => {
+    const { dataDir, env, sandboxes } = await realDataDir();
+    const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
+    const child = startCli(['drill', 'daemon-dead', '--yes'], { env, buffer: false });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the drill did not reach its steady state: ${stderr}`)), 120_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/drill daemon-dead: steady/.test(stderr)) { clearTimeout(timer); resolve(); }
+      });
+    });
+    child.kill('SIGKILL');
+    await child.catch(() => {});
+    const [left] = sandboxesIn(sandboxes);
+    expect(left).toBeDefined();
+    const dir = path.join(sandboxes, left!);
+    const orphans = processesNaming(dir);
+    killed = orphans;
+    expect(orphans.length).toBeGreaterThan(0);
+
+    const next = await runCli(['drill', 'daemon-dead', '--yes', '--json'], { env, timeout: 300_000 });
+    expect(next.exitCode, next.stderr.slice(-2000)).toBe(0);
+    expect(next.events.find((e) => e.event === 'sandbox' && e.stage === 'leftovers-removed')).toMatchObject({ dirs: [dir] });
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(processesNaming(dir)).toEqual([]);
+    expect(sandboxesIn(sandboxes)).toEqual([]);
+    expect(hashFiles(dataDir)).toEqual(before.files);
+    expect(opsTables(dataDir)).toEqual(before.ops);
+  }, 400_000);
+
+  it('--from-backup seeds the sandbox from the newest verified backup of the real data dir, which is only read', async () => {
+    const sim = await startSimulator({ symbols: ['BTCUSDT', 'ETHUSDT'] });
+    try {
+      const root = tempDir('cfa-drill-backup-');
+      const dataDir = path.join(root, 'real');
+      const sandboxes = path.join(root, 'tmp');
+      fs.mkdirSync(sandboxes);
+      const config = writeTestConfig(root, { symbols: ['BTCUSDT', 'ETHUSDT'], sync: { backfillDays: 1 } });
+      const args = ['--data-dir', dataDir, '--config', config, '--exchange-url', sim.url];
+      expect((await runCli([...args, 'sync'])).exitCode).toBe(0);
+      const backup = await runCli([...args, 'backup']);
+      expect(backup.exitCode, backup.stderr).toBe(0);
+      const env = { CFA_DATA_DIR: dataDir, TMPDIR: sandboxes };
+      expect((await runCli(['drill', 'history'], { env })).exitCode).toBe(0);
+      const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
+
+      const run = await runCli(['drill', 'stale-data', '--yes', '--from-backup', '--json'], { env, timeout: 300_000 });
+      expect(run.events.find((e) => e.event === 'sandbox' && e.stage === 'seeded')).toMatchObject({ from: 'backup' });
+      const result = run.events.find((e) => e.event === 'drill')!;
+      expect(result, String(result?.reason)).toMatchObject({ passed: true, candles: { missing: 0, wrong: 0 } });
+      expect(run.exitCode).toBe(0);
+      expect(hashFiles(dataDir)).toEqual(before.files);
+      expect(opsTables(dataDir)).toEqual(before.ops);
+      expect(sandboxesIn(sandboxes)).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  }, 300_000);
+});
