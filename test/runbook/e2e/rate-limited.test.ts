@@ -20,7 +20,7 @@ describe('runbook rate-limited, end to end', () => {
 
     const run = await t.run('rate-limited');
     expectSteady(run);
-    expect(stepsOf(run)).toEqual(['rate-limit:not-passed', 'wait-ban:ok', 'sync-slow:ok', 'resolved:noted']);
+    expect(stepsOf(run)).toEqual(['rate-limit:not-passed', 'wait-ban:ok', 'sync-slow:ok', 'wait-quiet:ok', 'resolved:noted']);
     expect(run.events.find((e) => e.step === 'rate-limit')!.summary).toMatch(/^BANNED until \d{4}-/);
     expect(t.sim.stats.banned).toBe(1);
     expect(t.differences()).toEqual([]);
@@ -28,6 +28,6 @@ describe('runbook rate-limited, end to end', () => {
     const report = await t.report(summaryOf(run).incidentId as number);
     expect(report).toMatchObject({ runbook: 'rate-limited', state: 'resolved' });
     expect(ticked(report)).toEqual(['API throttle']);
-    expect(actionsOf(report)).toEqual(['rate-limit:not-passed', 'wait-ban:ok', 'sync-slow:ok', 'resolved:noted']);
+    expect(actionsOf(report)).toEqual(['rate-limit:not-passed', 'wait-ban:ok', 'sync-slow:ok', 'wait-quiet:ok', 'resolved:noted']);
   }, 90_000);
 });
