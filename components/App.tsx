@@ -13,7 +13,8 @@ import { BackupsPanel } from './BackupsPanel.js';
 import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
-import { DetailView } from './DetailView.js';
+import { DetailView, logViewRows } from './DetailView.js';
+import { displayRows } from '../src/console/log-scroll.js';
 import { Footer } from './Footer.js';
 import { FreshnessPanel } from './FreshnessPanel.js';
 import { Header } from './Header.js';
@@ -69,6 +70,13 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
     [view.detail, selectedJob, model.engine, actions],
   );
 
+  // The selected run's log under a job's runs, and the run opened in the log view: any run, not only the newest.
+  const runLog = useMemo(() => {
+    const id = view.detail === 'log' ? view.logRun : view.detail === 'jobs' ? runs[view.detailRow]?.id ?? null : null;
+    return id === null ? null : actions.runLog(id);
+  }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
+  const logWidth = columns - 4;
+
   useEffect(() => {
     if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
   }, [view.panel, view.detail, selectedJob, actions]);
@@ -82,9 +90,11 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
     },
     selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
     runningHere: () => actions.runningHere(),
+    selectedRun: (s) => runs[s.detailRow]?.id ?? null,
+    logSize: (s) => ({ total: displayRows((runLog ?? model.log).lines, s.log.wrap, logWidth).length, height: logViewRows(rows - 3) }),
   };
 
-  const scope = (v: ViewState): Scope => (v.confirm ? 'confirm' : v.help ? 'help' : v.detail ? 'detail' : 'main');
+  const scope = (v: ViewState): Scope => (v.confirm ? 'confirm' : v.help ? 'help' : v.detail === 'log' ? 'log' : v.detail ? 'detail' : 'main');
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 
   // The handler reads and writes the newest state through a ref: keys that arrive before the next
@@ -158,7 +168,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
       <Header model={model} />
       {view.help ? <HelpOverlay /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
-          job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} />
+          job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} runLog={runLog} log={view.log} width={logWidth} />
       ) : (
         <>
           <Box height={bands.freshness} flexShrink={0} flexDirection="column">

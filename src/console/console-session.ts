@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
-import { listRuns } from '../engine/run-history.js';
+import { getRun, listRuns } from '../engine/run-history.js';
 import { HOST, samplesSince } from '../engine/resource-sampler.js';
 import { healthThresholds } from '../health/thresholds.js';
 import type { HealthReading } from './health-feed.js';
@@ -16,6 +16,8 @@ import { tailLines } from '../common/log-tail.js';
 
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
+/** A run's log in the log view: its last megabyte, enough to scroll through a failed run. */
+const RUN_LOG_BYTES = 1024 * 1024;
 /** When the console reads the resources a first time after its start: just after the sampler's first host sample. */
 const FIRST_RESOURCES_MS = 1_200;
 
@@ -60,6 +62,7 @@ export class ConsoleSession {
         this.store.set('notice', `✔ alert ${id} acknowledged`);
       },
       jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
+      runLog: (runId) => this.runLog(runId),
       followLog: (job) => {
         this.followedJob = job;
         this.refreshLog();
@@ -139,6 +142,15 @@ export class ConsoleSession {
       daemonCpu: points(daemon, (r) => r.cpuPercent),
       daemonRssBytes: points(daemon, (r) => r.rssBytes),
     };
+  }
+
+  private runLog(runId: number): ConsoleModel['log'] {
+    const run = getRun(this.engine.db, runId);
+    if (!run) return { title: `run ${runId} (not in the history)`, file: null, lines: [] };
+    const title = `${run.job} run ${run.id} (${run.status})`;
+    if (!run.logPath) return { title, file: null, lines: [`· run ${run.id} has no log (${run.status})`] };
+    const lines = tailLines(run.logPath, { maxBytes: RUN_LOG_BYTES });
+    return { title, file: run.logPath, lines: lines.length > 0 ? lines : ['· nothing logged'] };
   }
 
   private refreshLog(): void {

@@ -4,9 +4,11 @@
  */
 export type ActionId =
   | 'help' | 'quit' | 'back' | 'next-panel' | 'prev-panel' | 'up' | 'down' | 'left' | 'right'
-  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel';
+  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel'
+  | 'page-up' | 'page-down' | 'top' | 'bottom' | 'wrap';
 
-export type Scope = 'main' | 'detail' | 'confirm' | 'help';
+/** `log`: the log view (a run's log, or the log panel's, whole screen). */
+export type Scope = 'main' | 'detail' | 'log' | 'confirm' | 'help';
 
 export interface KeyBinding {
   keys: string[];
@@ -18,26 +20,32 @@ export interface KeyBinding {
 }
 
 export const KEYMAP: readonly KeyBinding[] = [
-  { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', 'detail', 'help'] },
+  { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', 'detail', 'log', 'help'] },
   { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
-  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'detail'] },
-  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'detail'] },
-  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log, an alert', scopes: ['main'] },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'detail', 'log'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'detail', 'log'] },
+  { keys: ['pgdn'], action: 'page-down', footer: 'page', help: 'next page', scopes: ['log'] },
+  { keys: ['pgup'], action: 'page-up', help: 'previous page', scopes: ['log'] },
+  { keys: ['g', 'home'], action: 'top', help: 'first line', scopes: ['log'] },
+  { keys: ['G', 'end'], action: 'bottom', footer: 'follow', help: 'last line, and follow the log as it grows', scopes: ['log'] },
+  { keys: ['w'], action: 'wrap', footer: 'wrap', help: 'wrap long lines, or cut them', scopes: ['log'] },
+  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log, an alert, a run\'s log', scopes: ['main', 'detail'] },
   { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'detail'] },
   { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'detail'] },
   { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'detail'] },
-  { keys: ['ctrl-l'], action: 'redraw', help: 'redraw the screen', scopes: ['main', 'detail', 'help', 'confirm'] },
+  { keys: ['ctrl-l'], action: 'redraw', help: 'redraw the screen', scopes: ['main', 'detail', 'log', 'help', 'confirm'] },
   { keys: ['y'], action: 'confirm', footer: 'yes', help: 'yes', scopes: ['confirm'] },
   { keys: ['n', 'esc'], action: 'cancel', footer: 'no', help: 'no', scopes: ['confirm'] },
-  { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the main view', scopes: ['detail', 'help'] },
+  { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the view before', scopes: ['detail', 'log', 'help'] },
   { keys: ['q'], action: 'quit', footer: 'quit', help: 'quit (asks first when a job started here is still running)', scopes: ['main'] },
-  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', 'detail', 'help', 'confirm'] },
+  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', 'detail', 'log', 'help', 'confirm'] },
 ];
 
 export interface KeyPress {
   upArrow?: boolean; downArrow?: boolean; leftArrow?: boolean; rightArrow?: boolean;
   return?: boolean; escape?: boolean; tab?: boolean; shift?: boolean; ctrl?: boolean;
+  pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean;
 }
 
 /** Ink's (input, key) as one name from the keymap's vocabulary. */
@@ -47,6 +55,10 @@ export function keyName(input: string, key: KeyPress): string {
   if (key.leftArrow) return 'left';
   if (key.rightArrow) return 'right';
   if (key.return) return 'enter';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
   if (key.escape) return 'esc';
   if (key.tab) return key.shift ? 'shift-tab' : 'tab';
   if (key.ctrl && input) return `ctrl-${input.toLowerCase()}`;

@@ -1,5 +1,6 @@
 import type { ActionId } from './keymap.js';
 import { editLine, type LineKey } from './line-edit.js';
+import { followTail, moveLog, type LogScroll } from './log-scroll.js';
 
 export const PANELS = ['freshness', 'jobs', 'alerts', 'log'] as const;
 export type Panel = (typeof PANELS)[number];
@@ -15,6 +16,9 @@ export interface ViewState {
   filter: string;
   filtering: boolean;
   confirm: Confirm | null;
+  /** In the log view (detail 'log'): the run whose log it shows; null: the log panel's. */
+  logRun: number | null;
+  log: LogScroll;
 }
 
 export const initialView: ViewState = {
@@ -26,6 +30,8 @@ export const initialView: ViewState = {
   filter: '',
   filtering: false,
   confirm: null,
+  logRun: null,
+  log: followTail,
 };
 
 export interface ViewContext {
@@ -33,6 +39,10 @@ export interface ViewContext {
   rowCount(panel: Panel, detail: boolean): number;
   selectedJob(state: ViewState): string | null;
   runningHere(): string[];
+  /** The run selected in a job's runs, to open its log. */
+  selectedRun?(state: ViewState): number | null;
+  /** The log view's display rows and window height, to keep its scroll inside the log. */
+  logSize?(state: ViewState): { total: number; height: number };
 }
 
 /** What the shell must do besides showing the new state. */
@@ -58,15 +68,28 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       return [state, { kind: 'redraw' }];
     case 'back':
       if (state.help) return [{ ...state, help: false }, none];
-      return [{ ...state, detail: null, detailRow: 0 }, none];
+      // From a run's log back to the job's runs, on the same run.
+      if (state.detail === 'log' && state.logRun !== null) return [{ ...state, detail: 'jobs', logRun: null, log: followTail }, none];
+      return [{ ...state, detail: null, detailRow: 0, logRun: null, log: followTail }, none];
     case 'next-panel':
     case 'prev-panel': {
       const i = PANELS.indexOf(state.panel);
       const step = action === 'next-panel' ? 1 : PANELS.length - 1;
       return [{ ...state, panel: PANELS[(i + step) % PANELS.length]! }, none];
     }
+    case 'page-up':
+    case 'page-down':
+    case 'top':
+    case 'bottom':
+    case 'wrap':
+      if (state.detail !== 'log') return [state, none];
+      return [{ ...state, log: moveLog(state.log, action, ctx.logSize?.(state).total ?? 0, ctx.logSize?.(state).height ?? 1) }, none];
     case 'up':
     case 'down': {
+      if (state.detail === 'log') {
+        const size = ctx.logSize?.(state) ?? { total: 0, height: 1 };
+        return [{ ...state, log: moveLog(state.log, action, size.total, size.height) }, none];
+      }
       const delta = action === 'down' ? 1 : -1;
       if (state.detail) {
         return [{ ...state, detailRow: clamp(state.detailRow + delta, ctx.rowCount(state.detail, true)) }, none];
@@ -74,8 +97,14 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       const row = clamp(state.rows[state.panel] + delta, ctx.rowCount(state.panel, false));
       return [{ ...state, rows: { ...state.rows, [state.panel]: row } }, none];
     }
-    case 'open':
-      return [{ ...state, detail: state.panel, detailRow: 0 }, none];
+    case 'open': {
+      if (state.detail === 'jobs') {
+        const run = ctx.selectedRun?.(state) ?? null;
+        return run === null ? [state, none] : [{ ...state, detail: 'log', logRun: run, log: followTail }, none];
+      }
+      if (state.detail) return [state, none];
+      return [{ ...state, detail: state.panel, detailRow: 0, logRun: null, log: followTail }, none];
+    }
     case 'filter':
       return [{ ...state, filtering: true, panel: state.detail ? state.panel : 'freshness' }, none];
     case 'run': {

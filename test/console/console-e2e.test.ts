@@ -4,6 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
+import { finishRun, jobLogPath, setRunLogPath, startRun } from '../../src/engine/run-history.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 import { engineFixture, pidAlive } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -18,10 +20,11 @@ afterEach(() => {
   for (const t of terminals.splice(0)) t.close();
 });
 
-async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}) {
+async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}, before?: (dataDir: string) => void) {
   const sim = await simulator({ symbols: 2 });
   const dir = tempDir();
   const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } }, ...settings });
+  before?.(path.join(dir, 'data'));
   // The shell stays after the console exits, so the terminal's state can be read then (tmux
   // reports a dead pane's cursor as hidden whatever the program left).
   const command = `sh -c '${process.execPath} ${BIN} ${args.join(' ')}; echo "[console exited $?]"; sleep 300'`;
@@ -92,6 +95,60 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     term.keys('Escape');
     await term.waitFor((s) => s.includes('▶ Jobs') && !s.includes('Job sync: runs'), 'back from the detail');
   });
+
+  it('opens an older failed run\'s log, scrolls it (j/k, PgUp/PgDn, g/G), wraps it on w, and follows its tail', async () => {
+    const plantRun = (dataDir: string, status: 'failed' | 'success', lines: string[], startedAt: number) => {
+      const db = openOpsDb(dataDir);
+      try {
+        const id = startRun(db, { job: 'sync', trigger: 'manual', startedAt });
+        const file = jobLogPath(dataDir, 'sync', id);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+        setRunLogPath(db, id, file);
+        finishRun(db, id, { status, exitCode: status === 'failed' ? 1 : 0, durationMs: 1000, summary: null, endedAt: startedAt + 1000 });
+      } finally {
+        db.close();
+      }
+    };
+    const failed = Array.from({ length: 120 }, (_, i) => `failed-line-${String(i + 1).padStart(3, '0')}`);
+    failed[118] = `failed-line-119 ${'x'.repeat(120)} WRAPPED-END`;
+    const term = await openConsole(100, 30, {}, {}, (dataDir) => {
+      plantRun(dataDir, 'failed', failed, Date.now() - 7_200_000);
+      plantRun(dataDir, 'success', ['newest-run-line'], Date.now() - 3_600_000);
+    });
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 2 (success)') && s.includes('newest-run-line'), 'the newest run\'s log under the runs');
+    term.keys('j');
+    await term.waitFor((s) => s.includes('Log: sync run 1 (failed)') && s.includes('failed-line-120') && !s.includes('newest-run-line'), 'the older failed run\'s log when it is selected');
+    term.keys('Enter');
+    // Follows the tail: the last line shows, the first does not.
+    let screen = await term.waitFor((s) => s.includes('▶ Log: sync run 1 (failed)') && s.includes('following'), 'the failed run\'s log view');
+    expect(screen).toContain('failed-line-120');
+    expect(screen).not.toContain('failed-line-001');
+    expect(screen, 'cut, not wrapped').not.toContain('WRAPPED-END');
+    term.keys('g');
+    screen = await term.waitFor((s) => s.includes('failed-line-001') && s.includes('paused'), 'the first line after g');
+    expect(screen).not.toContain('failed-line-120');
+    term.keys('PageDown');
+    screen = await term.waitFor((s) => !s.includes('failed-line-001') && s.includes('failed-line-030'), 'a page further after PgDn');
+    const firstShown = (s: string) => Math.min(...[...s.matchAll(/failed-line-(\d{3})/g)].map((m) => Number(m[1])));
+    const afterPage = firstShown(screen);
+    expect(afterPage).toBeGreaterThan(1);
+    term.keys('k');
+    await term.waitFor((s) => firstShown(s) === afterPage - 1, 'one line back after k');
+    term.keys('j');
+    await term.waitFor((s) => firstShown(s) === afterPage, 'one line on after j');
+    term.keys('PageUp');
+    await term.waitFor((s) => s.includes('failed-line-001'), 'the first page again after PgUp');
+    term.keys('G');
+    await term.waitFor((s) => s.includes('failed-line-120') && s.includes('following'), 'the tail again after G');
+    term.keys('w');
+    await term.waitFor((s) => s.includes('WRAPPED-END') && s.includes('wrap'), 'the long line wrapped whole after w');
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 1 (failed)'), 'back to the runs, on the same run');
+  }, 60_000);
 
   it('runs a job after confirmation and shows it finish', async () => {
     const term = await openConsole();
