@@ -5,7 +5,7 @@ import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editFilter, initialView, reduce, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../src/console/view-state.js';
 import { replicationView } from '../src/console/console-model.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
@@ -94,7 +94,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
     logSize: (s) => ({ total: displayRows((runLog ?? model.log).lines, s.log.wrap, logWidth).length, height: logViewRows(rows - 3) }),
   };
 
-  const scope = (v: ViewState): Scope => (v.confirm ? 'confirm' : v.help ? 'help' : v.detail === 'log' ? 'log' : v.detail ? 'detail' : 'main');
+  const scope = (v: ViewState): Scope => scopeOf(v);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 
   // The handler reads and writes the newest state through a ref: keys that arrive before the next
@@ -166,7 +166,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
       <Header model={model} />
-      {view.help ? <HelpOverlay /> : view.detail ? (
+      {view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
           job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} runLog={runLog} log={view.log} width={logWidth} />
       ) : (

@@ -1,4 +1,4 @@
-import type { ActionId } from './keymap.js';
+import type { ActionId, Scope } from './keymap.js';
 import { editLine, type LineKey } from './line-edit.js';
 import { followTail, moveLog, type LogScroll } from './log-scroll.js';
 
@@ -57,6 +57,14 @@ const none: Effect = { kind: 'none' };
 
 function clamp(n: number, count: number): number {
   return Math.max(0, Math.min(n, Math.max(0, count - 1)));
+}
+
+/** The scope the keys are read in; `underHelp`: the view the help was opened over, whose keys it lists. */
+export function scopeOf(v: ViewState, underHelp = false): Scope {
+  if (v.confirm) return 'confirm';
+  if (v.help && !underHelp) return 'help';
+  if (v.detail === 'log') return 'log';
+  return v.detail ? `${v.detail}-detail` : 'main';
 }
 
 /** Key actions as pure state transitions, tested without a terminal. */

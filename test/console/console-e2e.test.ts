@@ -150,6 +150,32 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 1 (failed)'), 'back to the runs, on the same run');
   }, 60_000);
 
+  it('shows in the footer and the help only the keys of the view; / in an alert\'s detail types nothing', async () => {
+    const term = await openConsole();
+    const footer = (s: string) => s.split('\n')[28] ?? '';
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Alerts'), 'the alerts panel focused');
+    term.keys('Enter');
+    let screen = await term.waitFor((s) => /▶ Alert\b/.test(s) && !s.includes('Freshness'), 'the alert detail');
+    expect(footer(screen), screen).toContain('a ack');
+    for (const absent of ['run job', 'filter', 'open']) expect(footer(screen), screen).not.toContain(absent);
+    term.keys('?');
+    screen = await term.waitFor((s) => s.includes('Keys (? or Esc to close)'), 'the help over the alert');
+    expect(screen).toContain('acknowledge the selected alert');
+    expect(screen).not.toContain('run the selected job');
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('Keys (? or Esc'), 'the help closed');
+    // `/` does nothing here, so the `q` after it goes back instead of being typed into a filter.
+    term.keys('/');
+    term.keys('q');
+    screen = await term.waitFor((s) => s.includes('▶ Alerts') && s.includes('Freshness'), 'back to the main view');
+    expect(screen).not.toMatch(/filter:? ?Q/i);
+    term.keys('/');
+    await term.waitFor((s) => s.includes('filter: ▏'), 'the filter, from the main view');
+  });
+
   it('runs a job after confirmation and shows it finish', async () => {
     const term = await openConsole();
     term.keys('Tab');
