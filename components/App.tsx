@@ -18,6 +18,8 @@ import { displayRows } from '../src/console/log-scroll.js';
 import { Footer } from './Footer.js';
 import { FreshnessPanel } from './FreshnessPanel.js';
 import { Header } from './Header.js';
+import { HealthRow } from './HealthRow.js';
+import { healthRowProbes } from '../src/console/health-summary.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { JobsPanel } from './JobsPanel.js';
 import { LogPanel } from './LogPanel.js';
@@ -162,7 +164,12 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
   // rows the panels drop their bottom borders and the heatmap its worst-series line.
   const compact = rows < 30;
   const bands = { freshness: compact ? 6 : 8, middle: compact ? 7 : 8 };
-  const bottomRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
+  const jobRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
+  // The Health row takes a row from the jobs when they can spare it (or sit in two columns
+  // anyway), and always when a probe on it is not ok: then the header's cause is on screen.
+  const healthRow = jobRows - 1 >= jobs.length || (jobRows < jobs.length && Math.ceil(jobs.length / 2) <= jobRows - 1)
+    || healthRowProbes(model.health).some((p) => p.status !== 'ok');
+  const bottomRows = jobRows - (healthRow ? 1 : 0);
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
       <Header model={model} />
@@ -171,6 +178,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
           job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} runLog={runLog} log={view.log} width={logWidth} />
       ) : (
         <>
+          {healthRow ? <HealthRow health={model.health} /> : null}
           <Box height={bands.freshness} flexShrink={0} flexDirection="column">
             <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
               focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={!compact} />

@@ -2,13 +2,15 @@ import { Box, Text } from 'ink';
 import React from 'react';
 import type { ConsoleModel } from '../src/console/console-model.js';
 import { severityOf } from '../src/status/vocabulary.js';
+import { causeText, headerStatus } from '../src/console/health-summary.js';
 import { Clock } from './Clock.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
 
 export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
   const theme = useTheme();
-  const overall = model.health?.overall ?? 'unknown';
+  // From the probes the panels and the Health row show, naming the ones that set it.
+  const { status, causes } = headerStatus(model.health);
   const engine = model.engine;
   const role = !engine ? 'starting'
     : engine.role === 'leader' ? 'leader'
@@ -21,7 +23,10 @@ export function Header({ model }: { model: ConsoleModel }): React.JSX.Element {
       </Text>
       {/* The clock is last, so its cells sit at a known column for the clock ticker. */}
       <Box flexShrink={0} marginLeft={1}>
-        <StatusText status={severityOf(overall)} word={overall.replace('-', ' ').toUpperCase()} />
+        {/* "health", so `leader │ health ✖ CRITICAL` never reads as if the leader were critical. */}
+        <Text>health </Text>
+        <StatusText status={severityOf(status)} word={status.replace('-', ' ').toUpperCase()} />
+        {causes.length ? <Text> {causeText(causes)}</Text> : null}
         <Text> │ </Text>
         <Clock />
       </Box>

@@ -176,8 +176,30 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     await term.waitFor((s) => s.includes('filter: ▏'), 'the filter, from the main view');
   });
 
+  it('the header\'s status names its cause, and that probe shows the same status on screen', async () => {
+    const term = await openConsole(100, 30, {}, {
+      engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
+    });
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
+    term.keys('y');
+    const screen = await term.waitFor((s) => /health (▲ WARN|✖ CRITICAL) \S/.test(s.split('\n')[0]!) && /✔ sync success/.test(s) && / Health ▲ size/.test(s), 'the health after the sync', 30_000);
+    const lines = screen.split('\n');
+    // The simulator's candles are months old: critical freshness, named, and the heatmap shows it.
+    expect(lines[0], screen).toMatch(/health ✖ CRITICAL freshness │/);
+    expect(screen).toMatch(/│ Freshness\s+✔0 ▲0 ✖[1-9]/);
+    // Two symbols synced: a store far smaller than a full one, which the size probe warns of. No
+    // panel shows that probe: the Health row does, with what it found.
+    const healthRow = lines.find((l) => l.startsWith(' Health '));
+    expect(healthRow, screen).toMatch(/^ Health ▲ size \(market\.db is /);
+  }, 60_000);
+
   it('runs a job after confirmation and shows it finish', async () => {
-    const term = await openConsole();
+    // 32 rows: after the sync the size probe warns (two symbols make a small store), and at 30
+    // rows its Health row would put the jobs in two columns, without their result words.
+    const term = await openConsole(100, 32);
     term.keys('Tab');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('r');
