@@ -39,7 +39,16 @@ export class ConsoleSession {
   private readonly startedHere = new Set<string>();
   private followedJob: string | null = null;
   private firstResources: NodeJS.Timeout | undefined;
-  private readonly onChange = () => this.store.set('engine', this.engine.snapshot());
+  private running = new Set<string>();
+  private readonly onChange = () => {
+    const snapshot = this.engine.snapshot();
+    this.store.set('engine', snapshot);
+    // A run that just ended may have made or verified a backup: show it now, not at the next poll.
+    const running = new Set(snapshot.jobs.filter((j) => j.running).map((j) => j.name));
+    const ended = [...this.running].some((job) => !running.has(job));
+    this.running = running;
+    if (ended) this.refreshBackups();
+  };
   private readonly onProgress = (job: string, _runId: number, event: Record<string, unknown>) => this.recordProgress(job, event);
 
   constructor(
@@ -151,6 +160,11 @@ export class ConsoleSession {
     if (!run.logPath) return { title, file: null, lines: [`· run ${run.id} has no log (${run.status})`] };
     const lines = tailLines(run.logPath, { maxBytes: RUN_LOG_BYTES });
     return { title, file: run.logPath, lines: lines.length > 0 ? lines : ['· nothing logged'] };
+  }
+
+  private refreshBackups(): void {
+    if (!this.feeds.backups) return;
+    try { this.store.set('backups', this.feeds.backups()); } catch (e) { this.logger.warn({ err: e }, 'backup catalog read failed'); }
   }
 
   private refreshLog(): void {

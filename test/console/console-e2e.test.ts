@@ -196,6 +196,28 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     expect(healthRow, screen).toMatch(/^ Health ▲ size \(market\.db is /);
   }, 60_000);
 
+  it('a running job has the running mark; Backups show a backup as soon as its job ends', async () => {
+    const term = await openConsole(100, 32);
+    await term.waitFor((s) => /│ ✖ hot\s+none yet/.test(s), 'no backup yet');
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    // A store that never synced has nothing to back up: sync first.
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
+    term.keys('y');
+    await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the sync to finish', 30_000);
+    term.keys('j');
+    term.keys('j');
+    await term.waitFor((s) => /›backup /.test(s), 'the backup job selected');
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run backup now?'), 'the confirmation');
+    term.keys('y');
+    await term.waitFor((s) => /✔ backup success \(run \d+\)/.test(s), 'the backup to finish', 30_000);
+    // The catalog is polled every 30 s: well within that, the panel shows the new backup.
+    const screen = await term.waitFor((s) => /│ ✔ hot\s+\d+(ms|s)/.test(s), 'the new backup in the Backups panel', 10_000);
+    expect(screen).not.toMatch(/✔ running/);
+  }, 60_000);
+
   it('runs a job after confirmation and shows it finish', async () => {
     // 32 rows: after the sync the size probe warns (two symbols make a small store), and at 30
     // rows its Health row would put the jobs in two columns, without their result words.
