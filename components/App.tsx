@@ -6,7 +6,7 @@ import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
 import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../src/console/view-state.js';
-import { replicationView } from '../src/console/console-model.js';
+import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
 import { BackupsPanel } from './BackupsPanel.js';
@@ -83,6 +83,12 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
     if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
   }, [view.panel, view.detail, selectedJob, actions]);
 
+  // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
+  // it leaves the open list, never replaced by the next one in the list.
+  const viewedAlert = useRef<AlertView | null>(null);
+  if (view.detail !== 'alerts') viewedAlert.current = null;
+  else viewedAlert.current = followAlert(viewedAlert.current, alerts, alerts[view.rows.alerts] ?? null);
+
   const ctx: ViewContext = {
     rowCount: (panel, detail) => {
       if (panel === 'jobs') return detail ? runs.length : jobs.length;
@@ -129,7 +135,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
         actions.runJob(effect.job);
         break;
       case 'ack-alert': {
-        const alert = alerts[current.rows.alerts];
+        const alert = current.detail === 'alerts' ? viewedAlert.current : alerts[current.rows.alerts];
         if (alert) actions.ackAlert(alert.id);
         break;
       }
@@ -175,7 +181,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit }: Pr
       <Header model={model} />
       {view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
-          job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} runLog={runLog} log={view.log} width={logWidth} />
+          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth} />
       ) : (
         <>
           {healthRow ? <HealthRow health={model.health} /> : null}

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import ms from 'ms';
 import React from 'react';
-import type { AlertView, ConsoleModel, LogView } from '../src/console/console-model.js';
+import { alertSince, type AlertView, type ConsoleModel, type LogView } from '../src/console/console-model.js';
 import { logWindow, type LogScroll } from '../src/console/log-scroll.js';
 import type { JobRun } from '../src/engine/run-history.js';
 import type { Panel as PanelId } from '../src/console/view-state.js';
@@ -81,7 +81,11 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
           <>
             <Text><StatusText status={stateStatus(alert.severity)} word={alert.severity} /> {alert.rule} ({alert.state}{alert.acked ? ', acked' : ''})</Text>
             <Text wrap="wrap">{alert.summary}</Text>
-            <Text>fired {alert.firedAt ? new Date(alert.firedAt).toISOString() : '-'}</Text>
+            {(() => {
+              const { word, at } = alertSince(alert);
+              if (word === 'resolved') return <Text><StatusText status="ok" word="resolved" /> (no longer open; Esc to leave)</Text>;
+              return <Text>{word} {at === null ? '-' : `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC (${ms(Math.max(1000, Date.now() - at))} ago)`}</Text>;
+            })()}
             <Text>runbook {alert.runbook ?? '-'}</Text>
           </>
         )}

@@ -67,7 +67,13 @@ export class ConsoleSession {
       runJob: (job) => this.runJob(job),
       ackAlert: (id) => {
         if (!feeds.ackAlert) return this.store.set('notice', '▲ alerting is not running here: nothing to acknowledge');
-        feeds.ackAlert(id);
+        try {
+          feeds.ackAlert(id);
+        } catch (e) {
+          return this.store.set('notice', `✖ ${(e as Error).message}`);
+        }
+        // Read the alerts again at once, so the view says acked when the notice does.
+        if (feeds.alerts) this.store.set('alerts', feeds.alerts());
         this.store.set('notice', `✔ alert ${id} acknowledged`);
       },
       jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
