@@ -15,8 +15,8 @@ describe('AlertsPanel', () => {
     ]} />).lastFrame()!;
     expect(frame).toContain('2 open');
     expect(frame.indexOf('data stale beyond 26h')).toBeLessThan(frame.indexOf('backup older than 26h'));
-    expect(frame).toContain('✖ data-stale data stale beyond 26h');
-    expect(frame).toContain('▲ backup-stale (acked) backup older than 26h');
+    expect(frame).toContain('✖ data-stale firing 1m data stale beyond 26h');
+    expect(frame).toContain('▲ backup-stale firing,acked 1h backup older than 26h');
     expect(frame).not.toContain('disk low');
     expect(renderMono(<AlertsPanel focused={false} selected={0} alerts={[]} />).lastFrame()).toContain('✔ no alerts firing');
   });
@@ -27,6 +27,6 @@ describe('AlertsPanel', () => {
       { id: 1, rule: 'script-errors', severity: 'info', state: 'firing', summary: long, firedAt: Date.now(), acked: false, runbook: null },
     ]} />).lastFrame()!;
     const row = frame.split('\n').find((l) => l.includes('script-errors'))!;
-    expect(row).toMatch(/· script-errors the last backup run failed: x+… │$/);
+    expect(row).toMatch(/· script-errors firing 1s the last backup run failed: x+… │$/);
   });
 });

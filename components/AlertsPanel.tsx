@@ -1,12 +1,18 @@
 import { Box, Text } from 'ink';
 import ms from 'ms';
 import React from 'react';
-import type { AlertView } from '../src/console/console-model.js';
+import { alertSince, type AlertView } from '../src/console/console-model.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
 
-/** Firing and acknowledged alerts, newest first. */
+/** How long it has been pending or firing: `5m`; `-` when unknown. */
+function sinceText(a: AlertView, now: number): string {
+  const { at } = alertSince(a);
+  return at === null ? '-' : ms(Math.max(1000, now - at));
+}
+
+/** Pending and firing alerts, newest first: rule, state, since, summary on each row. */
 export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[] | null; focused: boolean; selected: number }): React.JSX.Element {
   const theme = useTheme();
   const open = openAlerts(alerts);
@@ -19,8 +25,7 @@ export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[]
         <Box key={a.id}>
           <Text inverse={focused && i === selected} wrap="truncate">
             {focused && i === selected ? '›' : ' '}
-            <StatusText status={stateStatus(a.severity)} word={a.rule} /> {a.acked ? '(acked) ' : ''}{a.state === 'pending' ? '(pending) ' : ''}{a.summary}
-            <Text color={theme.muted}> {a.firedAt ? `${ms(Math.max(1000, now - a.firedAt))} ago` : ''}</Text>
+            <StatusText status={stateStatus(a.severity)} word={a.rule} /> {a.state}{a.acked ? ',acked' : ''} {sinceText(a, now)} {a.summary}
           </Text>
         </Box>
       ))}
@@ -29,5 +34,5 @@ export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[]
 }
 
 export function openAlerts(alerts: AlertView[] | null): AlertView[] {
-  return (alerts ?? []).filter((a) => a.state !== 'resolved').sort((a, b) => (b.firedAt ?? 0) - (a.firedAt ?? 0));
+  return (alerts ?? []).filter((a) => a.state !== 'resolved').sort((a, b) => (alertSince(b).at ?? 0) - (alertSince(a).at ?? 0));
 }

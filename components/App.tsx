@@ -5,8 +5,8 @@ import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editFilter, initialView, reduce, type ViewContext, type ViewState } from '../src/console/view-state.js';
-import { replicationView } from '../src/console/console-model.js';
+import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
 import { wizardActionFor } from '../src/console/wizard-keys.js';
 import { initialWizardView, reduceWizard, showWizard, typeWord, wizardScope, type WizardViewState } from '../src/console/wizard-view.js';
@@ -16,10 +16,13 @@ import { BackupsPanel } from './BackupsPanel.js';
 import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
-import { DetailView } from './DetailView.js';
+import { DetailView, logViewRows } from './DetailView.js';
+import { displayRows } from '../src/console/log-scroll.js';
 import { Footer } from './Footer.js';
 import { FreshnessPanel } from './FreshnessPanel.js';
 import { Header } from './Header.js';
+import { HealthRow } from './HealthRow.js';
+import { healthRowProbes } from '../src/console/health-summary.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { JobsPanel } from './JobsPanel.js';
 import { LogPanel } from './LogPanel.js';
@@ -95,9 +98,22 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     [view.detail, selectedJob, model.engine, actions],
   );
 
+  // The selected run's log under a job's runs, and the run opened in the log view: any run, not only the newest.
+  const runLog = useMemo(() => {
+    const id = view.detail === 'log' ? view.logRun : view.detail === 'jobs' ? runs[view.detailRow]?.id ?? null : null;
+    return id === null ? null : actions.runLog(id);
+  }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
+  const logWidth = columns - 4;
+
   useEffect(() => {
     if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
   }, [view.panel, view.detail, selectedJob, actions]);
+
+  // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
+  // it leaves the open list, never replaced by the next one in the list.
+  const viewedAlert = useRef<AlertView | null>(null);
+  if (view.detail !== 'alerts') viewedAlert.current = null;
+  else viewedAlert.current = followAlert(viewedAlert.current, alerts, alerts[view.rows.alerts] ?? null);
 
   const ctx: ViewContext = {
     rowCount: (panel, detail) => {
@@ -113,11 +129,13 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       const alert = alerts[s.rows.alerts];
       return wizard && alert?.runbook ? { runbook: alert.runbook, alertId: alert.id } : null;
     },
+    selectedRun: (s) => runs[s.detailRow]?.id ?? null,
+    logSize: (s) => ({ total: displayRows((runLog ?? model.log).lines, s.log.wrap, logWidth).length, height: logViewRows(rows - 3) }),
   };
   const wizScope = wizardScope(wizView, wiz.run);
   const wizardShown = wizard !== undefined && wizView.screen !== 'none' && !(wizView.screen === 'wizard' && !wiz.run);
 
-  const scope = (v: ViewState): Scope => (v.confirm ? 'confirm' : v.help ? 'help' : v.detail ? 'detail' : 'main');
+  const scope = (v: ViewState): Scope => scopeOf(v);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
 
   // The handler reads and writes the newest state through a ref: keys that arrive before the next
@@ -182,7 +200,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         actions.runJob(effect.job);
         break;
       case 'ack-alert': {
-        const alert = alerts[current.rows.alerts];
+        const alert = current.detail === 'alerts' ? viewedAlert.current : alerts[current.rows.alerts];
         if (alert) actions.ackAlert(alert.id);
         break;
       }
@@ -228,7 +246,12 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   // rows the panels drop their bottom borders and the heatmap its worst-series line.
   const compact = rows < 30;
   const bands = { freshness: compact ? 6 : 8, middle: compact ? 7 : 8 };
-  const bottomRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
+  const jobRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
+  // The Health row takes a row from the jobs when they can spare it (or sit in two columns
+  // anyway), and always when a probe on it is not ok: then the header's cause is on screen.
+  const healthRow = jobRows - 1 >= jobs.length || (jobRows < jobs.length && Math.ceil(jobs.length / 2) <= jobRows - 1)
+    || healthRowProbes(model.health).some((p) => p.status !== 'ok');
+  const bottomRows = jobRows - (healthRow ? 1 : 0);
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
       <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
@@ -236,11 +259,12 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         wizView.help ? <WizardHelp />
           : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={height - 2} />
           : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={height - 2} />
-      ) : view.help ? <HelpOverlay /> : view.detail ? (
+      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
-          job={selectedJob} runs={runs} alert={alerts[view.rows.alerts] ?? null} />
+          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth} />
       ) : (
         <>
+          {healthRow ? <HealthRow health={model.health} /> : null}
           <Box height={bands.freshness} flexShrink={0} flexDirection="column">
             <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
               focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={!compact} />

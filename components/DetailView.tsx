@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import ms from 'ms';
 import React from 'react';
-import type { AlertView, ConsoleModel } from '../src/console/console-model.js';
+import { alertSince, type AlertView, type ConsoleModel, type LogView } from '../src/console/console-model.js';
+import { logWindow, type LogScroll } from '../src/console/log-scroll.js';
 import type { JobRun } from '../src/engine/run-history.js';
 import type { Panel as PanelId } from '../src/console/view-state.js';
 import { ageText, rankedSeries } from './FreshnessPanel.js';
@@ -18,6 +19,15 @@ interface Props {
   job: string | null;
   runs: JobRun[];
   alert: AlertView | null;
+  /** The log of the run selected in a job's runs, or opened in the log view; null: the log panel's. */
+  runLog?: LogView | null;
+  log?: LogScroll;
+  width?: number;
+}
+
+/** Rows of log text the log view shows in a detail area of `height` rows: the panel's borders and title take three. */
+export function logViewRows(height: number): number {
+  return Math.max(1, height - 3);
 }
 
 /** Keeps the selected row on screen while scrolling through a long table. */
@@ -26,7 +36,7 @@ function windowed<T>(items: readonly T[], row: number, height: number): { items:
   return { items: items.slice(offset, offset + height), offset };
 }
 
-export function DetailView({ panel, model, row, height, filter, job, runs, alert }: Props): React.JSX.Element {
+export function DetailView({ panel, model, row, height, filter, job, runs, alert, runLog = null, log = { top: null, wrap: false }, width = 76 }: Props): React.JSX.Element {
   const theme = useTheme();
   const body = Math.max(3, height - 4);
   if (panel === 'freshness') {
@@ -48,7 +58,7 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
     const { items, offset } = windowed(runs, row, Math.max(2, Math.floor(body / 2)));
     return (
       <Box flexDirection="column" flexGrow={1}>
-        <Panel title={`Job ${job ?? '-'}: runs`} focused right="r run  Esc back">
+        <Panel title={`Job ${job ?? '-'}: runs`} focused right="Enter log  r run  Esc back">
           <Text bold>{'RUN'.padEnd(7)}{'TRIGGER'.padEnd(10)}{'STARTED (UTC)'.padEnd(18)}{'RESULT'.padEnd(14)}{'EXIT'.padEnd(6)}DURATION</Text>
           {items.length === 0 ? <Text color={theme.muted}>· never ran</Text> : null}
           {items.map((r, i) => (
@@ -58,8 +68,8 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
             </Text>
           ))}
         </Panel>
-        <Panel title={`Log: ${model.log.title}`} flexGrow={1}>
-          {model.log.lines.slice(-Math.max(1, body - items.length - 4)).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+        <Panel title={`Log: ${(runLog ?? model.log).title}`} flexGrow={1}>
+          {(runLog ?? model.log).lines.slice(-Math.max(1, body - items.length - 4)).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
         </Panel>
       </Box>
     );
@@ -71,16 +81,23 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
           <>
             <Text><StatusText status={stateStatus(alert.severity)} word={alert.severity} /> {alert.rule} ({alert.state}{alert.acked ? ', acked' : ''})</Text>
             <Text wrap="wrap">{alert.summary}</Text>
-            <Text>fired {alert.firedAt ? new Date(alert.firedAt).toISOString() : '-'}</Text>
+            {(() => {
+              const { word, at } = alertSince(alert);
+              if (word === 'resolved') return <Text><StatusText status="ok" word="resolved" /> (no longer open; Esc to leave)</Text>;
+              return <Text>{word} {at === null ? '-' : `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC (${ms(Math.max(1000, Date.now() - at))} ago)`}</Text>;
+            })()}
             <Text>runbook {alert.runbook ?? '-'}</Text>
           </>
         )}
       </Panel>
     );
   }
+  const shown = runLog ?? model.log;
+  const view = logWindow(shown.lines, log, logViewRows(height), width);
+  const where = view.total === 0 ? 'empty' : `${view.first + 1}-${view.first + view.rows.length}/${view.total}`;
   return (
-    <Panel title={`Log: ${model.log.title}`} focused flexGrow={1} right="Esc back">
-      {model.log.lines.slice(-body).map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+    <Panel title={`Log: ${shown.title}`} focused flexGrow={1} right={`${where} ${log.top === null ? 'following' : 'paused'}${log.wrap ? ' wrap' : ''}`}>
+      {view.rows.map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
     </Panel>
   );
 }

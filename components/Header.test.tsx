@@ -3,12 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { engine, health, model } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { Header } from './Header.js';
+import { HealthRow } from './HealthRow.js';
+import { PROBE_IDS } from '../src/health/probe-ids.js';
+import type { ProbeResult } from '../src/health/types.js';
 
 describe('Header', () => {
   it('host, data dir, role, UTC clock and overall status in words', () => {
     const frame = renderMono(<Header model={model({ health: health((s) => (s.symbol === 'BTCUSDT' && s.interval === '1d' ? { status: 'critical', ageMs: 9e8 } : {})) })} />).lastFrame()!;
     expect(frame).toContain('box │ /srv/cfa │ leader');
-    expect(frame).toMatch(/✖ CRITICAL │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    // The status is the health's, not the role's, and names the probe that set it.
+    expect(frame).toMatch(/leader .*health ✖ CRITICAL freshness │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     const follower = renderMono(<Header model={model({ engine: engine({ role: 'follower', leader: { holderId: 'x', pid: 77, startTicks: 1, host: 'db1', acquiredAt: 0, renewedAt: 0, expiresAt: 0 } }) })} />).lastFrame()!;
     expect(follower).toContain('follower of PID 77@db1');
   });
@@ -17,5 +21,18 @@ describe('Header', () => {
     const drill = renderMono(<Header model={model({})} drill="db-corruption" />).lastFrame()!;
     expect(drill).toMatch(/^ +DRILL db-corruption  cfa-console │ box/);
     expect(renderMono(<Header model={model({})} />).lastFrame()!).not.toContain('DRILL');
+  });
+
+  it('a warning from a probe no panel shows: the header names it and the Health row shows it with its finding', () => {
+    const probes: ProbeResult[] = PROBE_IDS.map((id) => ({
+      id, title: id, status: id === 'size' ? 'warn' : 'ok', value: null, threshold: null, unit: 'none',
+      detail: id === 'size' ? 'market.db 1.2 GB, warn at 1 GB' : 'fine', offenders: [],
+    }));
+    const m = model({ health: { ...health(), probes, overall: 'warn' } });
+    expect(renderMono(<Header model={m} />).lastFrame()).toMatch(/health ▲ WARN size │/);
+    const row = renderMono(<HealthRow health={m.health} />).lastFrame()!;
+    expect(row).toMatch(/^ Health ▲ size \(market\.db 1\.2 GB, warn at 1 GB\)  ✔ integrity/);
+    // The probes the panels show are not repeated here.
+    expect(row).not.toContain('freshness');
   });
 });

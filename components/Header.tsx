@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import React from 'react';
 import type { ConsoleModel } from '../src/console/console-model.js';
 import { severityOf } from '../src/status/vocabulary.js';
+import { causeText, headerStatus } from '../src/console/health-summary.js';
 import { Clock } from './Clock.js';
 import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
@@ -12,7 +13,8 @@ import { useTheme } from './theme.js';
  */
 export function Header({ model, badge, drill = null }: { model: ConsoleModel; badge?: React.ReactNode; drill?: string | null }): React.JSX.Element {
   const theme = useTheme();
-  const overall = model.health?.overall ?? 'unknown';
+  // From the probes the panels and the Health row show, naming the ones that set it.
+  const { status, causes } = headerStatus(model.health);
   const engine = model.engine;
   const role = !engine ? 'starting'
     : engine.role === 'leader' ? 'leader'
@@ -27,7 +29,12 @@ export function Header({ model, badge, drill = null }: { model: ConsoleModel; ba
       </Text>
       {/* The clock is last, so its cells sit at a known column for the clock ticker. */}
       <Box flexShrink={0} marginLeft={1}>
-        <StatusText status={severityOf(overall)} word={overall.replace('-', ' ').toUpperCase()} />
+        {/* "health", so `leader │ health ✖ CRITICAL` never reads as if the leader were critical. */}
+        <Text>health </Text>
+        <StatusText status={severityOf(status)} word={status.replace('-', ' ').toUpperCase()} />
+        {/* With an incident open its badge needs the room (80 columns hold one or the other); the
+            Health row and the panels still show the causes. */}
+        {causes.length && !badge ? <Text> {causeText(causes)}</Text> : null}
         <Text> │ </Text>
         <Clock />
       </Box>

@@ -1,15 +1,15 @@
 import { Box, Text } from 'ink';
 import React from 'react';
-import { KEYMAP } from '../src/console/keymap.js';
+import { bindingsFor, type Scope } from '../src/console/keymap.js';
 import { Panel } from './Panel.js';
 import { CELL_SYMBOL, STATUS_SYMBOL, useTheme } from './theme.js';
 
-/** Every binding with what it does, from the same keymap as the footer. */
-export function HelpOverlay(): React.JSX.Element {
+/** The keys of the view the help was opened over, with what they do: from the same keymap as the footer. */
+export function HelpOverlay({ scope }: { scope: Scope }): React.JSX.Element {
   const theme = useTheme();
   return (
     <Panel title="Keys (? or Esc to close)" focused flexGrow={1}>
-      {KEYMAP.map((b) => (
+      {bindingsFor(scope).map((b) => (
         <Box key={`${b.action}-${b.keys.join()}`}>
           <Text bold color={theme.accent}>{b.keys.join(' / ').padEnd(22)}</Text>
           <Text wrap="truncate">{b.help}</Text>

@@ -6,6 +6,7 @@ import type { JobView } from '../src/engine/engine.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
+import { RUNNING_SYMBOL } from '../src/status/vocabulary.js';
 
 function nextRun(job: JobView, now: number): string {
   if (!job.enabled) return 'disabled';
@@ -35,7 +36,7 @@ export function JobsPanel({ model, focused, selected, rows }: { model: ConsoleMo
     const cell = (job: JobView, i: number) => (
       <Box key={job.name} flexShrink={0}>
         <Text inverse={focused && i === selected}>{focused && i === selected ? '›' : ' '}</Text>
-        <StatusText status={job.running ? 'ok' : stateStatus(job.state?.lastStatus)} word="" />
+        {job.running ? <Text color={theme.accent}>{RUNNING_SYMBOL} </Text> : <StatusText status={stateStatus(job.state?.lastStatus)} word="" />}
         <Text inverse={focused && i === selected}>{job.name}</Text>
       </Box>
     );
@@ -55,7 +56,7 @@ export function JobsPanel({ model, focused, selected, rows }: { model: ConsoleMo
         <Box key={job.name}>
           <Box flexShrink={0}><Text inverse={focused && i === selected}>{focused && i === selected ? '›' : ' '}{job.name.padEnd(width)}</Text></Box>
           {job.running
-            ? <Text wrap="truncate"><StatusText status="ok" word="running" /> {progressText(model.progress[job.name], now)}</Text>
+            ? <Text wrap="truncate"><Text color={theme.accent}>{RUNNING_SYMBOL} running</Text> {progressText(model.progress[job.name], now)}</Text>
             : <Text wrap="truncate">
                 <StatusText status={stateStatus(job.state?.lastStatus)} word={job.state?.lastStatus ?? 'never'} />
                 <Text color={theme.muted}> {job.state?.lastDurationMs != null ? ms(job.state.lastDurationMs) : ''} {job.waitingFor ? `waits for ${job.waitingFor.join(', ')}` : `next ${nextRun(job, now)}`}</Text>

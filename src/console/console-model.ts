@@ -48,9 +48,19 @@ export interface AlertView {
   severity: 'critical' | 'warning' | 'info';
   state: 'pending' | 'firing' | 'resolved';
   summary: string;
+  /** When it fired; null while it is pending. */
   firedAt: number | null;
+  /** When its condition first held (it is pending from then until it fires). */
+  pendingSince?: number | null;
   acked: boolean;
   runbook: string | null;
+}
+
+/** What to say of an alert's time: `pending since`, `firing since`, or `resolved` (when it left the open list). */
+export function alertSince(a: AlertView): { word: 'pending since' | 'firing since' | 'resolved'; at: number | null } {
+  if (a.state === 'resolved') return { word: 'resolved', at: null };
+  if (a.state === 'pending') return { word: 'pending since', at: a.pendingSince ?? null };
+  return { word: 'firing since', at: a.firedAt ?? a.pendingSince ?? null };
 }
 
 export interface LogView {
@@ -84,4 +94,14 @@ export function emptyModel(host: string, dataDir: string): ConsoleModel {
     host, dataDir, engine: null, health: null, healthNote: null, freshnessCriticalMs: {}, resources: null, backups: null, alerts: null,
     log: { title: 'engine', file: null, lines: [] }, progress: {}, notice: null,
   };
+}
+
+/**
+ * The alert a detail view shows, given the one it showed before: the same alert by id while it is
+ * open, marked resolved once it left the open list, never the next one in the list. With none
+ * shown yet, the selected one.
+ */
+export function viewedAlert(previous: AlertView | null, open: readonly AlertView[], selected: AlertView | null): AlertView | null {
+  if (!previous) return selected;
+  return open.find((a) => a.id === previous.id) ?? { ...previous, state: 'resolved' };
 }

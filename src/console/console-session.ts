@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
-import { listRuns } from '../engine/run-history.js';
+import { getRun, listRuns } from '../engine/run-history.js';
 import { HOST, samplesSince } from '../engine/resource-sampler.js';
 import { healthThresholds } from '../health/thresholds.js';
 import type { HealthReading } from './health-feed.js';
@@ -16,6 +16,8 @@ import { tailLines } from '../common/log-tail.js';
 
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
+/** A run's log in the log view: its last megabyte, enough to scroll through a failed run. */
+const RUN_LOG_BYTES = 1024 * 1024;
 /** When the console reads the resources a first time after its start: just after the sampler's first host sample. */
 const FIRST_RESOURCES_MS = 1_200;
 
@@ -37,7 +39,16 @@ export class ConsoleSession {
   private readonly startedHere = new Set<string>();
   private followedJob: string | null = null;
   private firstResources: NodeJS.Timeout | undefined;
-  private readonly onChange = () => this.store.set('engine', this.engine.snapshot());
+  private running = new Set<string>();
+  private readonly onChange = () => {
+    const snapshot = this.engine.snapshot();
+    this.store.set('engine', snapshot);
+    // A run that just ended may have made or verified a backup: show it now, not at the next poll.
+    const running = new Set(snapshot.jobs.filter((j) => j.running).map((j) => j.name));
+    const ended = [...this.running].some((job) => !running.has(job));
+    this.running = running;
+    if (ended) this.refreshBackups();
+  };
   private readonly onProgress = (job: string, _runId: number, event: Record<string, unknown>) => this.recordProgress(job, event);
 
   constructor(
@@ -56,10 +67,17 @@ export class ConsoleSession {
       runJob: (job) => this.runJob(job),
       ackAlert: (id) => {
         if (!feeds.ackAlert) return this.store.set('notice', '▲ alerting is not running here: nothing to acknowledge');
-        feeds.ackAlert(id);
+        try {
+          feeds.ackAlert(id);
+        } catch (e) {
+          return this.store.set('notice', `✖ ${(e as Error).message}`);
+        }
+        // Read the alerts again at once, so the view says acked when the notice does.
+        if (feeds.alerts) this.store.set('alerts', feeds.alerts());
         this.store.set('notice', `✔ alert ${id} acknowledged`);
       },
       jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
+      runLog: (runId) => this.runLog(runId),
       followLog: (job) => {
         this.followedJob = job;
         this.refreshLog();
@@ -139,6 +157,20 @@ export class ConsoleSession {
       daemonCpu: points(daemon, (r) => r.cpuPercent),
       daemonRssBytes: points(daemon, (r) => r.rssBytes),
     };
+  }
+
+  private runLog(runId: number): ConsoleModel['log'] {
+    const run = getRun(this.engine.db, runId);
+    if (!run) return { title: `run ${runId} (not in the history)`, file: null, lines: [] };
+    const title = `${run.job} run ${run.id} (${run.status})`;
+    if (!run.logPath) return { title, file: null, lines: [`· run ${run.id} has no log (${run.status})`] };
+    const lines = tailLines(run.logPath, { maxBytes: RUN_LOG_BYTES });
+    return { title, file: run.logPath, lines: lines.length > 0 ? lines : ['· nothing logged'] };
+  }
+
+  private refreshBackups(): void {
+    if (!this.feeds.backups) return;
+    try { this.store.set('backups', this.feeds.backups()); } catch (e) { this.logger.warn({ err: e }, 'backup catalog read failed'); }
   }
 
   private refreshLog(): void {

@@ -22,7 +22,7 @@ export function consoleFeeds(engine: Engine, config: Config & { dataDir: string 
     backups: () => tierOverview(engine.db, tiers),
     alerts: () => alerts.open().map((a): AlertView => ({
       id: a.id, rule: a.rule, severity: a.severity, state: a.state, summary: a.summary,
-      firedAt: a.firedAt ?? a.pendingSince, acked: a.ackedAt !== null, runbook: a.runbook,
+      firedAt: a.firedAt, pendingSince: a.pendingSince, acked: a.ackedAt !== null, runbook: a.runbook,
     })),
     ackAlert: (id) => { alerts.ack(id, `${os.userInfo().username}@console`, Date.now()); },
   };

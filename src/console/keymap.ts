@@ -4,9 +4,17 @@
  */
 export type ActionId =
   | 'help' | 'quit' | 'back' | 'next-panel' | 'prev-panel' | 'up' | 'down' | 'left' | 'right'
-  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel' | 'runbooks';
+  | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel' | 'runbooks'
+  | 'page-up' | 'page-down' | 'top' | 'bottom' | 'wrap';
 
-export type Scope = 'main' | 'detail' | 'confirm' | 'help';
+/**
+ * Where the keys are read: the main view, each detail view (`log`: a run's log, or the log
+ * panel's, whole screen), a confirmation, the help. A binding works, and is shown in the footer
+ * and the help, only in its scopes.
+ */
+export type Scope = 'main' | 'freshness-detail' | 'jobs-detail' | 'alerts-detail' | 'log' | 'confirm' | 'help';
+
+const DETAILS: Scope[] = ['freshness-detail', 'jobs-detail', 'alerts-detail', 'log'];
 
 export interface KeyBinding {
   keys: string[];
@@ -18,27 +26,33 @@ export interface KeyBinding {
 }
 
 export const KEYMAP: readonly KeyBinding[] = [
-  { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', 'detail', 'help'] },
+  { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', ...DETAILS, 'help'] },
   { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
-  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'detail'] },
-  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'detail'] },
-  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log; on an alert, its runbook (the wizard)', scopes: ['main'] },
-  { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', 'detail'] },
-  { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'detail'] },
-  { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'detail'] },
-  { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'detail'] },
-  { keys: ['ctrl-l'], action: 'redraw', help: 'redraw the screen', scopes: ['main', 'detail', 'help', 'confirm'] },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'freshness-detail', 'jobs-detail', 'log'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'freshness-detail', 'jobs-detail', 'log'] },
+  { keys: ['pgdn'], action: 'page-down', footer: 'page', help: 'next page', scopes: ['log'] },
+  { keys: ['pgup'], action: 'page-up', help: 'previous page', scopes: ['log'] },
+  { keys: ['g', 'home'], action: 'top', help: 'first line', scopes: ['log'] },
+  { keys: ['G', 'end'], action: 'bottom', footer: 'follow', help: 'last line, and follow the log as it grows', scopes: ['log'] },
+  { keys: ['w'], action: 'wrap', footer: 'wrap', help: 'wrap long lines, or cut them', scopes: ['log'] },
+  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log, a run\'s log; on an alert, its runbook (the wizard)', scopes: ['main', 'jobs-detail'] },
+  { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', ...DETAILS] },
+  { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'jobs-detail'] },
+  { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'freshness-detail'] },
+  { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'alerts-detail'] },
+  { keys: ['ctrl-l'], action: 'redraw', help: 'redraw the screen', scopes: ['main', ...DETAILS, 'help', 'confirm'] },
   { keys: ['y'], action: 'confirm', footer: 'yes', help: 'yes', scopes: ['confirm'] },
   { keys: ['n', 'esc'], action: 'cancel', footer: 'no', help: 'no', scopes: ['confirm'] },
-  { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the main view', scopes: ['detail', 'help'] },
+  { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the view before', scopes: [...DETAILS, 'help'] },
   { keys: ['q'], action: 'quit', footer: 'quit', help: 'quit (asks first when a job started here is still running)', scopes: ['main'] },
-  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', 'detail', 'help', 'confirm'] },
+  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', ...DETAILS, 'help', 'confirm'] },
 ];
 
 export interface KeyPress {
   upArrow?: boolean; downArrow?: boolean; leftArrow?: boolean; rightArrow?: boolean;
   return?: boolean; escape?: boolean; tab?: boolean; shift?: boolean; ctrl?: boolean;
+  pageUp?: boolean; pageDown?: boolean; home?: boolean; end?: boolean;
 }
 
 /** Ink's (input, key) as one name from the keymap's vocabulary. */
@@ -48,6 +62,10 @@ export function keyName(input: string, key: KeyPress): string {
   if (key.leftArrow) return 'left';
   if (key.rightArrow) return 'right';
   if (key.return) return 'enter';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
   if (key.escape) return 'esc';
   if (key.tab) return key.shift ? 'shift-tab' : 'tab';
   if (key.ctrl && input) return `ctrl-${input.toLowerCase()}`;
@@ -56,6 +74,11 @@ export function keyName(input: string, key: KeyPress): string {
 
 export function actionFor(name: string, scope: Scope): ActionId | null {
   return KEYMAP.find((b) => b.scopes.includes(scope) && b.keys.includes(name))?.action ?? null;
+}
+
+/** The bindings of one view, for its `?` help: the same declaration the footer reads. */
+export function bindingsFor(scope: Scope): KeyBinding[] {
+  return KEYMAP.filter((b) => b.scopes.includes(scope));
 }
 
 export function footerFor(scope: Scope): { keys: string; label: string }[] {

@@ -1,5 +1,6 @@
-import type { ActionId } from './keymap.js';
+import type { ActionId, Scope } from './keymap.js';
 import { editLine, type LineKey } from './line-edit.js';
+import { followTail, moveLog, type LogScroll } from './log-scroll.js';
 
 export const PANELS = ['freshness', 'jobs', 'alerts', 'log'] as const;
 export type Panel = (typeof PANELS)[number];
@@ -15,6 +16,9 @@ export interface ViewState {
   filter: string;
   filtering: boolean;
   confirm: Confirm | null;
+  /** In the log view (detail 'log'): the run whose log it shows; null: the log panel's. */
+  logRun: number | null;
+  log: LogScroll;
 }
 
 export const initialView: ViewState = {
@@ -26,6 +30,8 @@ export const initialView: ViewState = {
   filter: '',
   filtering: false,
   confirm: null,
+  logRun: null,
+  log: followTail,
 };
 
 export interface ViewContext {
@@ -35,6 +41,10 @@ export interface ViewContext {
   runningHere(): string[];
   /** The runbook of the selected alert, when it has one: Enter opens it instead of the detail. */
   alertRunbook?(state: ViewState): { runbook: string; alertId: number } | null;
+  /** The run selected in a job's runs, to open its log. */
+  selectedRun?(state: ViewState): number | null;
+  /** The log view's display rows and window height, to keep its scroll inside the log. */
+  logSize?(state: ViewState): { total: number; height: number };
 }
 
 /** What the shell must do besides showing the new state. */
@@ -53,6 +63,14 @@ function clamp(n: number, count: number): number {
   return Math.max(0, Math.min(n, Math.max(0, count - 1)));
 }
 
+/** The scope the keys are read in; `underHelp`: the view the help was opened over, whose keys it lists. */
+export function scopeOf(v: ViewState, underHelp = false): Scope {
+  if (v.confirm) return 'confirm';
+  if (v.help && !underHelp) return 'help';
+  if (v.detail === 'log') return 'log';
+  return v.detail ? `${v.detail}-detail` : 'main';
+}
+
 /** Key actions as pure state transitions, tested without a terminal. */
 export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [ViewState, Effect] {
   switch (action) {
@@ -62,15 +80,28 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       return [state, { kind: 'redraw' }];
     case 'back':
       if (state.help) return [{ ...state, help: false }, none];
-      return [{ ...state, detail: null, detailRow: 0 }, none];
+      // From a run's log back to the job's runs, on the same run.
+      if (state.detail === 'log' && state.logRun !== null) return [{ ...state, detail: 'jobs', logRun: null, log: followTail }, none];
+      return [{ ...state, detail: null, detailRow: 0, logRun: null, log: followTail }, none];
     case 'next-panel':
     case 'prev-panel': {
       const i = PANELS.indexOf(state.panel);
       const step = action === 'next-panel' ? 1 : PANELS.length - 1;
       return [{ ...state, panel: PANELS[(i + step) % PANELS.length]! }, none];
     }
+    case 'page-up':
+    case 'page-down':
+    case 'top':
+    case 'bottom':
+    case 'wrap':
+      if (state.detail !== 'log') return [state, none];
+      return [{ ...state, log: moveLog(state.log, action, ctx.logSize?.(state).total ?? 0, ctx.logSize?.(state).height ?? 1) }, none];
     case 'up':
     case 'down': {
+      if (state.detail === 'log') {
+        const size = ctx.logSize?.(state) ?? { total: 0, height: 1 };
+        return [{ ...state, log: moveLog(state.log, action, size.total, size.height) }, none];
+      }
       const delta = action === 'down' ? 1 : -1;
       if (state.detail) {
         return [{ ...state, detailRow: clamp(state.detailRow + delta, ctx.rowCount(state.detail, true)) }, none];
@@ -79,9 +110,14 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       return [{ ...state, rows: { ...state.rows, [state.panel]: row } }, none];
     }
     case 'open': {
+      if (state.detail === 'jobs') {
+        const run = ctx.selectedRun?.(state) ?? null;
+        return run === null ? [state, none] : [{ ...state, detail: 'log', logRun: run, log: followTail }, none];
+      }
+      if (state.detail) return [state, none];
       const opens = state.panel === 'alerts' ? ctx.alertRunbook?.(state) ?? null : null;
       if (opens) return [state, { kind: 'runbook', runbook: opens.runbook, alertId: opens.alertId }];
-      return [{ ...state, detail: state.panel, detailRow: 0 }, none];
+      return [{ ...state, detail: state.panel, detailRow: 0, logRun: null, log: followTail }, none];
     }
     case 'runbooks':
       return [{ ...state, detail: null, help: false }, { kind: 'runbook', runbook: null, alertId: null }];

@@ -24,6 +24,9 @@ export interface StatusEntry {
 /** One symbol per severity, all distinct, so a monochrome terminal or NO_COLOR loses nothing. */
 export const SEVERITY_SYMBOL: Readonly<Record<Severity, string>> = { ok: '✔', warn: '▲', critical: '✖', unknown: '?', neutral: '·' };
 
+/** A run in progress: neither ok nor bad yet, so never the ok mark. */
+export const RUNNING_SYMBOL = '↻';
+
 export const SEVERITY_COLOUR: Readonly<Record<Severity, ColourToken>> = { ok: 'ok', warn: 'warn', critical: 'critical', unknown: 'unknown', neutral: 'muted' };
 
 /** The freshness heatmap's cells: a quiet dot when fine, so problems stand out even without colour. */

@@ -4,6 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
+import { finishRun, jobLogPath, setRunLogPath, startRun } from '../../src/engine/run-history.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 import { engineFixture, pidAlive } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -18,10 +20,11 @@ afterEach(() => {
   for (const t of terminals.splice(0)) t.close();
 });
 
-async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}) {
+async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}, before?: (dataDir: string) => void) {
   const sim = await simulator({ symbols: 2 });
   const dir = tempDir();
   const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } }, ...settings });
+  before?.(path.join(dir, 'data'));
   // The shell stays after the console exits, so the terminal's state can be read then (tmux
   // reports a dead pane's cursor as hidden whatever the program left).
   const command = `sh -c '${process.execPath} ${BIN} ${args.join(' ')}; echo "[console exited $?]"; sleep 300'`;
@@ -93,8 +96,132 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     await term.waitFor((s) => s.includes('▶ Jobs') && !s.includes('Job sync: runs'), 'back from the detail');
   });
 
-  it('runs a job after confirmation and shows it finish', async () => {
+  it('opens an older failed run\'s log, scrolls it (j/k, PgUp/PgDn, g/G), wraps it on w, and follows its tail', async () => {
+    const plantRun = (dataDir: string, status: 'failed' | 'success', lines: string[], startedAt: number) => {
+      const db = openOpsDb(dataDir);
+      try {
+        const id = startRun(db, { job: 'sync', trigger: 'manual', startedAt });
+        const file = jobLogPath(dataDir, 'sync', id);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+        setRunLogPath(db, id, file);
+        finishRun(db, id, { status, exitCode: status === 'failed' ? 1 : 0, durationMs: 1000, summary: null, endedAt: startedAt + 1000 });
+      } finally {
+        db.close();
+      }
+    };
+    const failed = Array.from({ length: 120 }, (_, i) => `failed-line-${String(i + 1).padStart(3, '0')}`);
+    failed[118] = `failed-line-119 ${'x'.repeat(120)} WRAPPED-END`;
+    const term = await openConsole(100, 30, {}, {}, (dataDir) => {
+      plantRun(dataDir, 'failed', failed, Date.now() - 7_200_000);
+      plantRun(dataDir, 'success', ['newest-run-line'], Date.now() - 3_600_000);
+    });
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('Enter');
+    await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 2 (success)') && s.includes('newest-run-line'), 'the newest run\'s log under the runs');
+    term.keys('j');
+    await term.waitFor((s) => s.includes('Log: sync run 1 (failed)') && s.includes('failed-line-120') && !s.includes('newest-run-line'), 'the older failed run\'s log when it is selected');
+    term.keys('Enter');
+    // Follows the tail: the last line shows, the first does not.
+    let screen = await term.waitFor((s) => s.includes('▶ Log: sync run 1 (failed)') && s.includes('following'), 'the failed run\'s log view');
+    expect(screen).toContain('failed-line-120');
+    expect(screen).not.toContain('failed-line-001');
+    expect(screen, 'cut, not wrapped').not.toContain('WRAPPED-END');
+    term.keys('g');
+    screen = await term.waitFor((s) => s.includes('failed-line-001') && s.includes('paused'), 'the first line after g');
+    expect(screen).not.toContain('failed-line-120');
+    term.keys('PageDown');
+    screen = await term.waitFor((s) => !s.includes('failed-line-001') && s.includes('failed-line-030'), 'a page further after PgDn');
+    const firstShown = (s: string) => Math.min(...[...s.matchAll(/failed-line-(\d{3})/g)].map((m) => Number(m[1])));
+    const afterPage = firstShown(screen);
+    expect(afterPage).toBeGreaterThan(1);
+    term.keys('k');
+    await term.waitFor((s) => firstShown(s) === afterPage - 1, 'one line back after k');
+    term.keys('j');
+    await term.waitFor((s) => firstShown(s) === afterPage, 'one line on after j');
+    term.keys('PageUp');
+    await term.waitFor((s) => s.includes('failed-line-001'), 'the first page again after PgUp');
+    term.keys('G');
+    await term.waitFor((s) => s.includes('failed-line-120') && s.includes('following'), 'the tail again after G');
+    term.keys('w');
+    await term.waitFor((s) => s.includes('WRAPPED-END') && s.includes('wrap'), 'the long line wrapped whole after w');
+    term.keys('Escape');
+    await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 1 (failed)'), 'back to the runs, on the same run');
+  }, 60_000);
+
+  it('shows in the footer and the help only the keys of the view; / in an alert\'s detail types nothing', async () => {
     const term = await openConsole();
+    const footer = (s: string) => s.split('\n')[28] ?? '';
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Alerts'), 'the alerts panel focused');
+    term.keys('Enter');
+    let screen = await term.waitFor((s) => /▶ Alert\b/.test(s) && !s.includes('Freshness'), 'the alert detail');
+    expect(footer(screen), screen).toContain('a ack');
+    for (const absent of ['run job', 'filter', 'open']) expect(footer(screen), screen).not.toContain(absent);
+    term.keys('?');
+    screen = await term.waitFor((s) => s.includes('Keys (? or Esc to close)'), 'the help over the alert');
+    expect(screen).toContain('acknowledge the selected alert');
+    expect(screen).not.toContain('run the selected job');
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('Keys (? or Esc'), 'the help closed');
+    // `/` does nothing here, so the `q` after it goes back instead of being typed into a filter.
+    term.keys('/');
+    term.keys('q');
+    screen = await term.waitFor((s) => s.includes('▶ Alerts') && s.includes('Freshness'), 'back to the main view');
+    expect(screen).not.toMatch(/filter:? ?Q/i);
+    term.keys('/');
+    await term.waitFor((s) => s.includes('filter: ▏'), 'the filter, from the main view');
+  });
+
+  it('the header\'s status names its cause, and that probe shows the same status on screen', async () => {
+    const term = await openConsole(100, 30, {}, {
+      engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
+    });
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
+    term.keys('y');
+    const screen = await term.waitFor((s) => /health (▲ WARN|✖ CRITICAL) \S/.test(s.split('\n')[0]!) && /✔ sync success/.test(s) && / Health ▲ size/.test(s), 'the health after the sync', 30_000);
+    const lines = screen.split('\n');
+    // The simulator's candles are months old: critical freshness, named, and the heatmap shows it.
+    expect(lines[0], screen).toMatch(/health ✖ CRITICAL freshness │/);
+    expect(screen).toMatch(/│ Freshness\s+✔0 ▲0 ✖[1-9]/);
+    // Two symbols synced: a store far smaller than a full one, which the size probe warns of. No
+    // panel shows that probe: the Health row does, with what it found.
+    const healthRow = lines.find((l) => l.startsWith(' Health '));
+    expect(healthRow, screen).toMatch(/^ Health ▲ size \(market\.db is /);
+  }, 60_000);
+
+  it('a running job has the running mark; Backups show a backup as soon as its job ends', async () => {
+    const term = await openConsole(100, 32);
+    await term.waitFor((s) => /│ ✖ hot\s+none yet/.test(s), 'no backup yet');
+    term.keys('Tab');
+    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+    // A store that never synced has nothing to back up: sync first.
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
+    term.keys('y');
+    await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the sync to finish', 30_000);
+    term.keys('j');
+    term.keys('j');
+    await term.waitFor((s) => /›backup /.test(s), 'the backup job selected');
+    term.keys('r');
+    await term.waitFor((s) => s.includes('Run backup now?'), 'the confirmation');
+    term.keys('y');
+    await term.waitFor((s) => /✔ backup success \(run \d+\)/.test(s), 'the backup to finish', 30_000);
+    // The catalog is polled every 30 s: well within that, the panel shows the new backup.
+    const screen = await term.waitFor((s) => /│ ✔ hot\s+\d+(ms|s)/.test(s), 'the new backup in the Backups panel', 10_000);
+    expect(screen).not.toMatch(/✔ running/);
+  }, 60_000);
+
+  it('runs a job after confirmation and shows it finish', async () => {
+    // 32 rows: after the sync the size probe warns (two symbols make a small store), and at 30
+    // rows its Health row would put the jobs in two columns, without their result words.
+    const term = await openConsole(100, 32);
     term.keys('Tab');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('r');

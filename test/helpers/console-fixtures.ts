@@ -16,7 +16,8 @@ export function health(overrides: (s: SeriesFreshness) => Partial<SeriesFreshnes
   return {
     at: Date.now(),
     overall: worst,
-    probes: [{ id: 'continuity', title: 'Continuity', status: 'ok', value: 0, threshold: null, unit: 'count', detail: 'no gaps', offenders: [] }],
+    probes: [{ id: 'freshness', title: 'Data freshness', status: worst, value: null, threshold: null, unit: 'ms', detail: '', offenders: [] },
+      { id: 'continuity', title: 'Continuity', status: 'ok', value: 0, threshold: null, unit: 'count', detail: 'no gaps', offenders: [] }],
     freshness,
     coverage: INTERVALS.map((interval) => {
       const present = freshness.filter((s) => s.interval === interval && s.lastOpenTime !== null).length;

@@ -34,7 +34,7 @@ describe.skipIf(!hasTmux())('cfa-console drill <scenario> in a real terminal', (
     const env = { CFA_DATA_DIR: dataDir, TMPDIR: sandboxes, NO_COLOR: '1' };
     term = new TmuxTerminal(`sh -c '${process.execPath} ${BIN} drill daemon-dead; echo "[drill exited $?]"; sleep 300'`, 100, 30, env);
 
-    const screen = await term.waitFor((s) => /DRILL daemon-dead/.test(s) && /1 open/.test(s) && /✖ daemon-dead the backt/.test(s), 'the console with the DRILL banner and the alert', 120_000);
+    const screen = await term.waitFor((s) => /DRILL daemon-dead/.test(s) && /1 open/.test(s) && /✖ daemon-dead /.test(s), 'the console with the DRILL banner and the alert', 120_000);
     expect(screen.split('\n')[0]).toMatch(/DRILL daemon-dead\s+cfa-console │/);
 
     // The engineer runs the runbook on the sandbox (its data dir is the only cfa-drill-* here).

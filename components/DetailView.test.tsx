@@ -1,0 +1,48 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { model } from '../test/helpers/console-fixtures.js';
+import { renderMono } from '../test/helpers/render.js';
+import { viewedAlert, type AlertView } from '../src/console/console-model.js';
+import { AlertsPanel } from './AlertsPanel.js';
+import { DetailView } from './DetailView.js';
+
+const MIN = 60_000;
+const alert = (patch: Partial<AlertView>): AlertView => ({
+  id: 1, rule: 'data-stale', severity: 'critical', state: 'pending', summary: 'BTCUSDT 1h stale', firedAt: null,
+  pendingSince: Date.now() - 5 * MIN, acked: false, runbook: 'stale-data', ...patch,
+});
+const detail = (a: AlertView | null) => renderMono(
+  <DetailView panel="alerts" model={model()} row={0} height={20} filter="" job={null} runs={[]} alert={a} />,
+).lastFrame()!;
+
+describe('alerts: the list and the detail', () => {
+  it('a pending alert says pending since, never fired', () => {
+    const frame = detail(alert({}));
+    expect(frame).toMatch(/pending since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(5m ago\)/);
+    expect(frame).not.toContain('fired');
+    expect(detail(alert({ state: 'firing', firedAt: Date.now() - 2 * MIN }))).toContain('firing since');
+  });
+
+  it('the list shows rule, state, since and summary, so alerts of one rule read apart', () => {
+    const frame = renderMono(<AlertsPanel focused={false} selected={0} alerts={[
+      alert({ id: 1, summary: 'BTCUSDT 1h stale' }),
+      alert({ id: 2, state: 'firing', firedAt: Date.now() - 2 * MIN, pendingSince: Date.now() - 9 * MIN, summary: 'ETHUSDT 1h stale', acked: true }),
+    ]} />).lastFrame()!;
+    expect(frame).toContain('✖ data-stale pending 5m BTCUSDT 1h stale');
+    expect(frame).toContain('✖ data-stale firing,acked 2m ETHUSDT 1h stale');
+  });
+
+  it('the viewed alert stays, marked resolved, when it leaves the open list; not replaced by the next', () => {
+    const a = alert({ id: 1 });
+    const b = alert({ id: 2, summary: 'ETHUSDT 1h stale' });
+    const first = viewedAlert(null, [a, b], a);
+    expect(first?.id).toBe(1);
+    // It resolved: the open list holds only b, which is now at the selected row.
+    const after = viewedAlert(first, [b], b);
+    expect(after).toMatchObject({ id: 1, state: 'resolved' });
+    const frame = detail(after);
+    expect(frame).toContain('BTCUSDT 1h stale');
+    expect(frame).toContain('✔ resolved (no longer open; Esc to leave)');
+    expect(frame).not.toContain('ETHUSDT');
+  });
+});
