@@ -1,7 +1,7 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
-import { actions, checks, waits } from '../src/runbook/library/index.js';
+import { actions, checks } from '../src/runbook/library/index.js';
 import * as faults from '../src/runbook/drill/faults.js';
-import { escalation, pageStep, resolvedStep } from './shared.js';
+import { escalation, pageStep, resolvedStep, waitHeartbeatStep } from './shared.js';
 
 const TITLE = 'Backtest daemon died';
 
@@ -42,14 +42,7 @@ export const daemonDead: RunbookDecl = {
       alreadyDone: checks.heartbeatFresh(),
       onFail: { retry: 1, goto: 'page' },
     },
-    {
-      id: 'wait-heartbeat', kind: 'wait-until', title: 'Wait for a fresh heartbeat',
-      why: 'Running is not enough: it must beat (write its heartbeat file) after it started.',
-      call: waits.freshHeartbeat(),
-      wait: { timeoutMs: 120_000, everyMs: 2_000 },
-      onFail: { goto: 'page' },
-      next: [{ when: 'it beats', test: (r) => r.ok, goto: 'resolved' }],
-    },
+    waitHeartbeatStep('Running is not enough: it must beat (write its heartbeat file) after it started.'),
     pageStep(TITLE),
     resolvedStep,
   ],

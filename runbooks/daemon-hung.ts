@@ -1,7 +1,7 @@
 import type { RunbookDecl, StepResult } from '../src/runbook/types.js';
-import { actions, checks, waits } from '../src/runbook/library/index.js';
+import { actions, checks } from '../src/runbook/library/index.js';
 import * as faults from '../src/runbook/drill/faults.js';
-import { escalation, pageStep, resolvedStep } from './shared.js';
+import { escalation, pageStep, resolvedStep, waitHeartbeatStep } from './shared.js';
 
 const TITLE = 'Backtest daemon hung';
 
@@ -44,14 +44,7 @@ export const daemonHung: RunbookDecl = {
       alreadyDone: checks.daemonReplaced({ fact: 'status.pid' }),
       onFail: { retry: 1, goto: 'page' },
     },
-    {
-      id: 'wait-heartbeat', kind: 'wait-until', title: 'Wait for a fresh heartbeat',
-      why: 'The new process must beat within the limit.',
-      call: waits.freshHeartbeat(),
-      wait: { timeoutMs: 120_000, everyMs: 2_000 },
-      onFail: { goto: 'page' },
-      next: [{ when: 'it beats', test: (r) => r.ok, goto: 'resolved' }],
-    },
+    waitHeartbeatStep('The new process must beat within the limit.'),
     pageStep(TITLE),
     resolvedStep,
   ],

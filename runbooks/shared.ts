@@ -1,11 +1,23 @@
 import type { EscalationLevel, StepContext, StepDecl } from '../src/runbook/types.js';
-import { checks, notify } from '../src/runbook/library/index.js';
+import { checks, notify, waits } from '../src/runbook/library/index.js';
 
 /** The incident in one paragraph for a page: what opened it and what the runbook could not fix. */
 export function incidentSummary(title: string, ctx: StepContext): string {
   const alert = ctx.alert ? `alert #${ctx.alert.id} ${ctx.alert.rule}: ${ctx.alert.summary}` : 'opened by hand';
   const incident = ctx.incidentId !== null ? `incident #${ctx.incidentId}` : 'no incident recorded';
   return `${title}: the runbook could not reach its steady state (${incident}; ${alert}). See \`cfa-console incident show ${ctx.incidentId ?? ''}\` for the timeline.`;
+}
+
+/** After a restart of the daemon: running is not enough, it must beat within two minutes; else page. */
+export function waitHeartbeatStep(why: string): StepDecl {
+  return {
+    id: 'wait-heartbeat', kind: 'wait-until', title: 'Wait for a fresh heartbeat',
+    why,
+    call: waits.freshHeartbeat(),
+    wait: { timeoutMs: 120_000, everyMs: 2_000 },
+    onFail: { goto: 'page' },
+    next: [{ when: 'it beats', test: (r) => r.ok, goto: 'resolved' }],
+  };
 }
 
 /** The last step of every runbook's failure path: a page through the alert outbox (the seeds' escalation). */
