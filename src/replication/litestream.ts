@@ -45,8 +45,9 @@ export function replicationEnabled(config: Pick<Config, 'replication'>): boolean
 }
 
 /**
- * The Litestream binary: `replication.litestream` when set, else the one the npm package
- * `@flydotio/litestream` installed for this platform. Nothing is ever downloaded.
+ * The Litestream binary: `replication.litestream` when set, else the one in the npm package
+ * `@flydotio/litestream-<platform>-<arch>` (an optional dependency: linux-x64, the platform the
+ * project runs on; the registry this project installs from has no other). Nothing is downloaded.
  */
 export function resolveLitestreamBinary(replication: ReplicationConfig): string {
   if (replication.litestream) return replication.litestream;
@@ -57,7 +58,7 @@ export function resolveLitestreamBinary(replication: ReplicationConfig): string 
     fs.accessSync(file, fs.constants.X_OK);
     return file;
   } catch {
-    throw new ConfigError(`no Litestream binary for ${process.platform}-${process.arch}: the package ${pkg} is not installed (it comes with @flydotio/litestream); ` +
+    throw new ConfigError(`no Litestream binary for ${process.platform}-${process.arch}: the package ${pkg} is not installed (the project depends on the linux-x64 one); ` +
       'set replication.litestream to the path of a litestream v0.3 binary');
   }
 }

@@ -26,7 +26,7 @@ export const replicationSection = z.object({
   snapshotInterval: duration.default('1h'),
   /** How far back a point-in-time restore can go; covers the 48 h rollback. */
   retention: duration.default('72h'),
-  /** The Litestream binary; default: the one shipped in @flydotio/litestream. */
+  /** The Litestream binary; default: the one shipped in @flydotio/litestream-linux-x64 (an optional dependency). */
   litestream: z.string().min(1).optional(),
   /** Replication lag (unreplicated change) above this is a warning ... */
   lagWarning: duration.default('1m'),
