@@ -17,6 +17,7 @@ import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, table } from './format.js';
 import { printJsonLine } from './progress.js';
 import type { ProgramResult } from './context.js';
+import { usageError, parsePositiveId } from './usage.js';
 
 /**
  * `alerts` (list, ack, silence, unsilence, test, channels, evaluate, deliver) and
@@ -84,16 +85,6 @@ async function openAlertsIn(ctx: CliContext): Promise<Opened> {
     db.close();
     throw error;
   }
-}
-
-function usage(message: string): Error {
-  return Object.assign(new Error(message), { exitCode: EXIT.usage });
-}
-
-function parseId(raw: string, what: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw usage(`${what} must be a positive number, got ${JSON.stringify(raw)}`);
-  return id;
 }
 
 function channelHint(name: ChannelName): string {
@@ -222,7 +213,7 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .option('--by <name>', 'who acknowledges (default: $USER)')
     .option('--json', 'the alert as JSON')
     .action(async (raw: string, o: { by?: string; json?: boolean }) => {
-      const id = parseId(raw, 'the alert id');
+      const id = parsePositiveId(raw, 'the alert id');
       const { service, lib, close } = await openAlerts(globals(), !!o.json);
       try {
         const alert = service.store.ack(id, operator(o.by), Date.now());
@@ -240,11 +231,11 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .option('--by <name>', 'who silences (default: $USER)')
     .option('--json', 'the silence as JSON')
     .action(async (rule: string, o: { for: string; reason: string; by?: string; json?: boolean }) => {
-      if (!(RULE_IDS as readonly string[]).includes(rule)) throw usage(`no rule ${JSON.stringify(rule)} (known: ${RULE_IDS.join(', ')})`);
+      if (!(RULE_IDS as readonly string[]).includes(rule)) throw usageError(`no rule ${JSON.stringify(rule)} (known: ${RULE_IDS.join(', ')})`);
       let forMs: number | undefined;
       try { forMs = durationMs(o.for); } catch { forMs = undefined; }
-      if (typeof forMs !== 'number' || !(forMs > 0)) throw usage(`--for ${JSON.stringify(o.for)}: a duration is a number with a unit, e.g. 30m, 2h`);
-      if (!o.reason.trim()) throw usage('--reason must say why');
+      if (typeof forMs !== 'number' || !(forMs > 0)) throw usageError(`--for ${JSON.stringify(o.for)}: a duration is a number with a unit, e.g. 30m, 2h`);
+      if (!o.reason.trim()) throw usageError('--reason must say why');
       const { service, close } = await openAlerts(globals(), !!o.json);
       try {
         const now = Date.now();
@@ -259,7 +250,7 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
   alerts.command('unsilence').description('end a silence now')
     .argument('<id>', 'the silence id, from `cfa-console alerts`')
     .action(async (raw: string) => {
-      const id = parseId(raw, 'the silence id');
+      const id = parsePositiveId(raw, 'the silence id');
       const { service, close } = await openAlerts(globals(), false);
       try {
         const s = service.store.unsilence(id, Date.now());
@@ -273,7 +264,7 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .argument('<channel>', `one of: ${CHANNEL_NAMES.join(', ')}`)
     .option('--json', 'the outcome as JSON')
     .action(async (name: string, o: { json?: boolean }) => {
-      if (!(CHANNEL_NAMES as readonly string[]).includes(name)) throw usage(`no channel ${JSON.stringify(name)} (known: ${CHANNEL_NAMES.join(', ')})`);
+      if (!(CHANNEL_NAMES as readonly string[]).includes(name)) throw usageError(`no channel ${JSON.stringify(name)} (known: ${CHANNEL_NAMES.join(', ')})`);
       const channelName = name as ChannelName;
       const { ctx, service, lib, close } = await openAlerts(globals(), !!o.json);
       try {

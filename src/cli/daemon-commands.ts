@@ -11,6 +11,7 @@ import { createContext, prepareDataDir, opContext, type GlobalOptions, type Prog
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, relative, statusMark } from './format.js';
 import { printJsonLine } from './progress.js';
+import { usageError } from './usage.js';
 
 const DAEMON = 'backtest';
 const ACTIONS = ['status', 'restart', 'pause', 'resume'] as const;
@@ -24,14 +25,10 @@ interface DaemonOptions {
 }
 
 /** Usage errors exit 2 (ConfigError carries it). */
-function usage(message: string): ConfigError {
-  return new ConfigError(message);
-}
-
 function parseTimeout(value: string): number {
   const parsed = durationMs(value);
   if (typeof parsed !== 'number' || !(parsed > 0)) {
-    throw usage(`--timeout ${JSON.stringify(value)} is not a duration: write a number with a unit, e.g. 30s, 2m`);
+    throw usageError(`--timeout ${JSON.stringify(value)} is not a duration: write a number with a unit, e.g. 30s, 2m`);
   }
   return parsed;
 }
@@ -56,7 +53,7 @@ a crash-loop). The leader is the running \`cfa-console --daemon\` or console.
 Exit codes: 0 done, 1 failed or no engine leader running, 2 usage, 124 no answer within --timeout.`)
     .action(async (action: string, o: DaemonOptions) => {
       if (!(ACTIONS as readonly string[]).includes(action)) {
-        throw usage(`unknown daemon action ${JSON.stringify(action)} (one of: ${ACTIONS.join(', ')})`);
+        throw usageError(`unknown daemon action ${JSON.stringify(action)} (one of: ${ACTIONS.join(', ')})`);
       }
       const timeoutMs = parseTimeout(o.timeout);
       const ctx = createContext(globals(), Boolean(o.json));

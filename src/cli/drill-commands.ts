@@ -9,6 +9,7 @@ import { createContext, type CliContext, type GlobalOptions, type ProgramResult 
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, statusMark, table } from './format.js';
 import { printJsonLine } from './progress.js';
+import { usageError } from './usage.js';
 
 /**
  * `cfa-console drill list|<scenario>|--all --yes|history`: game-day drills of the runbooks in
@@ -19,10 +20,6 @@ interface DrillFlags { all?: boolean; yes?: boolean; json?: boolean; fromBackup?
 
 /** The console binary (components/main.tsx), started on the sandbox for an interactive drill. */
 const CONSOLE_BIN = fileURLToPath(new URL('../../components/main.js', import.meta.url));
-
-function usage(message: string): Error {
-  return Object.assign(new Error(message), { exitCode: EXIT.usage });
-}
 
 const dur = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatDuration(v));
 
@@ -84,11 +81,11 @@ function consoleOn(sandbox: { dataDir: string; configPath: string; simulator: { 
 
 async function runCommand(scenario: string | undefined, o: DrillFlags, globals: GlobalOptions): Promise<number> {
   const ctx = createContext(globals, Boolean(o.json));
-  if (o.all && scenario) throw usage(`--all runs every drill: name a scenario or --all, not both (got ${JSON.stringify(scenario)})`);
-  if (!o.all && !scenario) throw usage('name a scenario (`cfa-console drill list`), or --all --yes for every drill headless');
+  if (o.all && scenario) throw usageError(`--all runs every drill: name a scenario or --all, not both (got ${JSON.stringify(scenario)})`);
+  if (!o.all && !scenario) throw usageError('name a scenario (`cfa-console drill list`), or --all --yes for every drill headless');
   const interactive = !o.all && !o.yes;
-  if (o.all && !o.yes) throw usage('--all runs every drill headless, the drill\'s script answering consent: add --yes');
-  if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) throw usage(`drill ${scenario} is interactive and needs a terminal; add --yes to run it headless`);
+  if (o.all && !o.yes) throw usageError('--all runs every drill headless, the drill\'s script answering consent: add --yes');
+  if (interactive && !(process.stdin.isTTY && process.stdout.isTTY)) throw usageError(`drill ${scenario} is interactive and needs a terminal; add --yes to run it headless`);
   const ops = await import('../ops/drill.js');
   const { walk, events } = interactive
     ? { walk: async (sandbox: Parameters<typeof consoleOn>[0]) => consoleOn(sandbox, scenario!), events: false }
@@ -129,11 +126,11 @@ a drill killed with kill -9 is removed by the next drill. Exit 0 when every dril
       if (scenario === 'list') { result.exitCode = await listCommand(ctx); return; }
       if (scenario === 'history') {
         const limit = Number(o.limit);
-        if (!Number.isSafeInteger(limit) || limit <= 0) throw usage(`--limit must be a positive number, got ${JSON.stringify(o.limit)}`);
+        if (!Number.isSafeInteger(limit) || limit <= 0) throw usageError(`--limit must be a positive number, got ${JSON.stringify(o.limit)}`);
         result.exitCode = await historyCommand(ctx, limit);
         return;
       }
-      if (scenario && !fs.existsSync(CONSOLE_BIN) && !o.yes) throw usage('the console binary is not built (dist/components/main.js)');
+      if (scenario && !fs.existsSync(CONSOLE_BIN) && !o.yes) throw usageError('the console binary is not built (dist/components/main.js)');
       result.exitCode = await runCommand(scenario, o, globals());
     });
 }

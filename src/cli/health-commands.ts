@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import { PROBE_IDS, selectProbes } from '../health/probe-ids.js';
 import { createContext, type GlobalOptions } from './context.js';
-import { EXIT } from './exit-codes.js';
 import type { ProgramResult } from './context.js';
-
-function usageError(message: string): Error {
-  return Object.assign(new Error(message), { exitCode: EXIT.usage });
-}
+import { usageError } from './usage.js';
 
 /**
  * `health` and `sla-audit` (the validation job's `validate` comes from jobs/validate.ts). The

@@ -10,22 +10,13 @@ import { createContext, opContext, prepareDataDir, type CliContext, type GlobalO
 import { EXIT } from './exit-codes.js';
 import { isoOrDash, statusMark, table } from './format.js';
 import { printJsonLine } from './progress.js';
+import { usageError, parsePositiveId } from './usage.js';
 
 /**
  * `runbook list|show|run` and `incident list|show|report`: the runbooks on the command line. A
  * run is the same as the console's wizard: the same step machine, incident and timeline; consent
  * from `--yes` or a terminal prompt; JSON lines one per step and a summary with `--json`.
  */
-
-function usage(message: string): Error {
-  return Object.assign(new Error(message), { exitCode: EXIT.usage });
-}
-
-function parseId(raw: string, what: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw usage(`${what} must be a positive number, got ${JSON.stringify(raw)}`);
-  return id;
-}
 
 async function registry() {
   const ops = await import('../ops/runbook.js');
@@ -113,11 +104,11 @@ async function runCommand(id: string, flags: RunFlags, globals: GlobalOptions): 
   const ctx = createContext(globals, Boolean(flags.json));
   const { ops, runbooks } = await registry();
   const decl = ops.findRunbook(runbooks, id);
-  const alertId = flags.alert === undefined ? null : parseId(flags.alert, '--alert');
+  const alertId = flags.alert === undefined ? null : parsePositiveId(flags.alert, '--alert');
   let timeoutMs: number | null = null;
   if (flags.timeout !== undefined) {
     const parsed = duration.safeParse(flags.timeout);
-    if (!parsed.success) throw usage(`--timeout takes a duration such as 90s, 10m or 1h, got ${JSON.stringify(flags.timeout)}`);
+    if (!parsed.success) throw usageError(`--timeout takes a duration such as 90s, 10m or 1h, got ${JSON.stringify(flags.timeout)}`);
     timeoutMs = durationMs(parsed.data);
   }
   const controller = new AbortController();
@@ -216,7 +207,7 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
       const ctx = createContext(globals(), Boolean(o.json));
       const { db, store } = await incidents(ctx);
       try {
-        const list = store.list({ limit: parseId(o.limit, '--limit') });
+        const list = store.list({ limit: parsePositiveId(o.limit, '--limit') });
         if (o.json) { for (const i of list) printJsonLine(ctx.stdout, incidentJson(i)); return; }
         if (list.length === 0) { ctx.stdout.write('no incidents\n'); return; }
         ctx.stdout.write(table(['#', 'RUNBOOK', 'STATE', 'OPENED', 'BY', 'ALERT', 'OUTCOME'], list.map((i) => [
@@ -231,8 +222,8 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
       const ctx = createContext(globals(), Boolean(o.json));
       const { db, store } = await incidents(ctx);
       try {
-        const i = store.get(parseId(raw, 'the incident'));
-        if (!i) throw usage(`no incident #${raw}; \`cfa-console incident list\` shows them`);
+        const i = store.get(parsePositiveId(raw, 'the incident'));
+        if (!i) throw usageError(`no incident #${raw}; \`cfa-console incident list\` shows them`);
         const timeline = store.timeline(i.id);
         if (o.json) { printJsonLine(ctx.stdout, { ...incidentJson(i), timeline }); return; }
         ctx.stdout.write(`incident #${i.id}  ${i.runbook}  ${statusMark(i.state)}  opened ${isoOrDash(i.openedAt)} by ${i.openedBy}${i.automatic ? ' (automatic)' : ''}\n`);
@@ -247,13 +238,13 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
     .option('--format <format>', 'md or json', 'md')
     .option('--out <file>', 'write it to a file instead of stdout')
     .action(async (raw: string, o: { format: string; out?: string }) => {
-      if (o.format !== 'md' && o.format !== 'json') throw usage(`--format is md or json, got ${JSON.stringify(o.format)}`);
+      if (o.format !== 'md' && o.format !== 'json') throw usageError(`--format is md or json, got ${JSON.stringify(o.format)}`);
       const ctx = createContext(globals(), o.format === 'json');
       const [{ runbooks }, report] = await Promise.all([registry(), import('../runbook/report.js')]);
       const { db, store } = await incidents(ctx);
       try {
-        const i = store.get(parseId(raw, 'the incident'));
-        if (!i) throw usage(`no incident #${raw}; \`cfa-console incident list\` shows them`);
+        const i = store.get(parsePositiveId(raw, 'the incident'));
+        if (!i) throw usageError(`no incident #${raw}; \`cfa-console incident list\` shows them`);
         const built = report.buildReport(i, store.timeline(i.id), (id) => runbooks.find((r) => r.id === id));
         const text = o.format === 'json' ? `${JSON.stringify(built, null, 2)}\n` : report.reportMarkdown(built);
         if (o.out) {
