@@ -158,6 +158,13 @@ function loadAlert(db: Db, id: number | null | undefined): { alert: StepContext[
   };
 }
 
+/** Acknowledges an alert still open and not yet acknowledged (a resolved one is left as it is). */
+function acknowledge(db: Db, id: number, by: string, at: number): void {
+  const alerts = new AlertStore(db);
+  const a = alerts.get(id);
+  if (a && a.state !== 'resolved' && a.ackedAt === null) alerts.ack(id, by, at);
+}
+
 /**
  * Pages the escalation path through the alert outbox (src/alerts/incident-notify.ts: the critical
  * route, under the incident's page key, so a page already sent by the runbook's own page step, or
@@ -237,6 +244,8 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
     } else {
       state = initialState(decl);
       incident = store.open({ runbook: decl.id, alert: record, who, automatic: options.automatic, dryRun, at: now(), machine: state });
+      // Opening the runbook on an alert is taking it up: acknowledged (no more repeats), unless someone already did.
+      if (record && !dryRun) acknowledge(db, record.id, options.automatic ? `runbook ${decl.id} (automatic)` : `${whoLabel(who)} (runbook ${decl.id})`, now());
     }
     const incidentId = incident.id;
     const facts: Record<string, unknown> = { ...state.facts };
