@@ -115,7 +115,7 @@ async function runCommand(scenario: string | undefined, o: DrillFlags, globals: 
   const failed = results.length - passed - skipped;
   if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', drills: results.length, passed, failed, skipped });
   else ctx.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped (see SKIP above)` : ''}\n`);
-  return passed > 0 && failed === 0 ? EXIT.ok : EXIT.failure;
+  return results.length > 0 && failed === 0 ? EXIT.ok : EXIT.failure;
 }
 
 export function registerDrillCommands(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
