@@ -1,7 +1,8 @@
 /**
  * Small mounts for the drills and the tests that need a real full disk or a read-only target:
- * a tmpfs of a given size, a read-only bind of a directory over itself. Linux, as root only;
- * each returns null (never throws) when it cannot, so the caller can say why it skips.
+ * a tmpfs of a given size, a read-only bind of a directory over itself (Linux, as root only:
+ * each returns null, never throws, when it cannot, so the caller can say why it skips), and a
+ * file that fills its file system.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,4 +57,18 @@ export function mountsUnder(dir: string): string[] {
     .map((p) => p.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
     .filter((p) => p === root || p.startsWith(`${root}/`));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** Writes `file` until its file system is full (ENOSPC); returns its size. */
+export function fillUntilFull(file: string): number {
+  const fd = fs.openSync(file, 'w');
+  try {
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return fs.statSync(file).size;
 }

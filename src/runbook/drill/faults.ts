@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { bindReadOnly } from '../../common/mounts.js';
+import { bindReadOnly, fillUntilFull } from '../../common/mounts.js';
 import { loadConfig } from '../../config/load-config.js';
 import { setConfigValue } from '../../config/config-values.js';
 import { removeSymbols } from '../../config/symbols.js';
@@ -261,17 +261,9 @@ export function backupTargetReadOnlyDuringBackup(): FaultCall {
 export function fillDisk(options: { leavePercent: number }): FaultCall {
   return fault('faults.fillDisk', { ...options }, (ctx) => {
     const file = path.join(ctx.dataDir, 'old-export.bin');
-    const fd = fs.openSync(file, 'w');
-    try {
-      const chunk = Buffer.alloc(256 * 1024, 1);
-      for (;;) fs.writeSync(fd, chunk);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-    } finally {
-      fs.closeSync(fd);
-    }
+    const full = fillUntilFull(file);
     const { blocks, bsize, bavail } = fs.statfsSync(ctx.dataDir);
-    const size = Math.max(0, fs.statSync(file).size - Math.floor(blocks * bsize * (options.leavePercent / 100)) + bavail * bsize);
+    const size = Math.max(0, full - Math.floor(blocks * bsize * (options.leavePercent / 100)) + bavail * bsize);
     fs.truncateSync(file, size);
     ctx.memo.filler = file;
     const left = fs.statfsSync(ctx.dataDir);

@@ -122,26 +122,33 @@ export async function sandboxConfig(dataDir: string, exchangeUrl: string, extra:
   return deepMerge(base, extra);
 }
 
-/** The processes whose command line names `dir` (the sandbox's engine, daemon and jobs). */
-function processesUnder(dir: string): number[] {
+/** The PIDs (other than this process) whose command line passes `test`. */
+function processesWhose(test: (args: string[]) => boolean): number[] {
   const pids: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (cmdline.some((arg) => arg === dir || arg.startsWith(`${dir}/`))) pids.push(Number(name));
+      if (test(fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'))) pids.push(Number(name));
     } catch { /* gone */ }
   }
   return pids;
 }
 
-async function stopProcessesUnder(dir: string, graceMs = 8_000): Promise<void> {
+/** The processes whose command line names `dir` (the sandbox's engine, daemon and jobs). */
+const processesUnder = (dir: string) => processesWhose((args) => args.some((arg) => arg === dir || arg.startsWith(`${dir}/`)));
+
+/** SIGTERM to the processes `find` names, SIGKILL to those left after the grace. */
+async function stopProcesses(find: () => number[], graceMs = 8_000): Promise<void> {
   const signal = (pids: number[], sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
-  signal(processesUnder(dir), 'SIGTERM');
+  const first = find();
+  if (first.length === 0) return;
+  signal(first, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (processesUnder(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  signal(processesUnder(dir), 'SIGKILL');
+  while (find().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  signal(find(), 'SIGKILL');
 }
+
+const stopProcessesUnder = (dir: string) => stopProcesses(() => processesUnder(dir));
 
 /**
  * Removes the sandboxes left by drills that are gone (kill -9, a power cut): their processes are
@@ -166,7 +173,7 @@ export async function cleanLeftovers(root = os.tmpdir()): Promise<string[]> {
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
-  await stopOrphans(root);
+  await stopProcesses(() => orphansOf(root));
   return removed;
 }
 
@@ -177,26 +184,13 @@ export async function cleanLeftovers(root = os.tmpdir()): Promise<string[]> {
  */
 export function orphansOf(root = os.tmpdir()): number[] {
   const prefix = path.join(path.resolve(root), SANDBOX_PREFIX);
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const args = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      const dirs = args.filter((a) => a.startsWith(prefix)).map((a) => a.slice(0, a.indexOf('/', prefix.length) === -1 ? a.length : a.indexOf('/', prefix.length)));
-      if (dirs.length > 0 && dirs.every((d) => !fs.existsSync(d))) pids.push(Number(name));
-    } catch { /* gone */ }
-  }
-  return pids;
+  const sandboxOf = (arg: string) => { const end = arg.indexOf('/', prefix.length); return end === -1 ? arg : arg.slice(0, end); };
+  return processesWhose((args) => {
+    const dirs = args.filter((a) => a.startsWith(prefix)).map(sandboxOf);
+    return dirs.length > 0 && dirs.every((d) => !fs.existsSync(d));
+  });
 }
 
-async function stopOrphans(root: string, graceMs = 8_000): Promise<void> {
-  const signal = (pids: number[], sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
-  if (orphansOf(root).length === 0) return;
-  signal(orphansOf(root), 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (orphansOf(root).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  signal(orphansOf(root), 'SIGKILL');
-}
 
 /** Copies the newest verified hot or warm backup of `realDataDir` into `dataDir` (read-only on the real side). */
 function seedFromBackup(realDataDir: string, dataDir: string): { backupId: number; file: string } {
