@@ -243,9 +243,10 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       store.addEntry(incident.id, { runbook: state.runbookId, kind: 'resume', startedAt: now(), endedAt: now(), outcome: 'noted', summary: `resumed by ${whoLabel(who)}${at}${unknown ? ` (${unknown} step(s) with an unknown result)` : ''}`, by: whoLabel(who) });
     } else {
       state = initialState(decl);
-      incident = store.open({ runbook: decl.id, alert: record, who, automatic: options.automatic, dryRun, at: now(), machine: state });
-      // Opening the runbook on an alert is taking it up: acknowledged (no more repeats), unless someone already did.
-      if (record && !dryRun) acknowledge(db, record.id, options.automatic ? `runbook ${decl.id} (automatic)` : `${whoLabel(who)} (runbook ${decl.id})`, now());
+      const openedAt = now();
+      incident = store.open({ runbook: decl.id, alert: record, who, automatic: options.automatic, dryRun, at: openedAt, machine: state });
+      // Opening the runbook on an alert is taking it up: acknowledged then (no more repeats), unless someone already did.
+      if (record && !dryRun) acknowledge(db, record.id, options.automatic ? `runbook ${decl.id} (automatic)` : `${whoLabel(who)} (runbook ${decl.id})`, openedAt);
     }
     const incidentId = incident.id;
     const facts: Record<string, unknown> = { ...state.facts };

@@ -30,7 +30,7 @@ export interface DrillStepScore {
 export interface DrillScore {
   /** Fault injected -> alert firing (through the real rules). */
   toAlertMs: number | null;
-  /** Fault -> the alert acknowledged (the console's `a`, `alerts ack`, or its runbook opened on it). */
+  /** Fault -> the alert acknowledged (the console's `a`, `alerts ack`, or its runbook opened), whichever came first. */
   toAckMs: number | null;
   /** Who acknowledged it (a person, or `runbook <id> (automatic)`). */
   ackedBy: string | null;
@@ -88,6 +88,8 @@ export function scoreDrill(input: {
   expect?: 'resolved' | 'escalated';
   /** When the alert was acknowledged, and by whom (AlertRecord.ackedAt/ackedBy). */
   ackedAt?: number | null; ackedBy?: string | null;
+  /** Who opened the runbook: opening it (even without naming the alert) is taking the alert up. */
+  openedBy?: string | null;
 }): DrillScore {
   const after = [...input.timeline].reverse().find((e) => e.kind === 'steady-state-after' && e.outcome === 'passed');
   const steadyAt = after ? (after.endedAt ?? after.startedAt) : null;
@@ -97,10 +99,15 @@ export function scoreDrill(input: {
   const page = input.timeline.find((e) => e.kind === 'escalation' && e.outcome !== 'running');
   const toEscalatedMs = since(page ? (page.endedAt ?? page.startedAt) : null);
   const reached = input.expect === 'escalated' ? toEscalatedMs : toSteadyMs;
+  // Acknowledged: the alert's own acknowledgement (`a`, `alerts ack`, the runbook opened on it), or the runbook opened, whichever came first.
+  const ackedFirst = input.ackedAt != null && (input.openedAt === null || input.ackedAt <= input.openedAt);
+  const ack = ackedFirst
+    ? { at: input.ackedAt!, by: input.ackedBy ?? null }
+    : input.openedAt !== null ? { at: input.openedAt, by: input.openedBy ? `${input.openedBy} (runbook opened)` : 'the runbook opened' } : null;
   return {
     toAlertMs: since(input.alertFiredAt),
-    toAckMs: since(input.ackedAt ?? null),
-    ackedBy: input.ackedAt != null ? (input.ackedBy ?? null) : null,
+    toAckMs: since(ack?.at ?? null),
+    ackedBy: ack?.by ?? null,
     toOpenedMs: since(input.openedAt),
     toSteadyMs,
     toEscalatedMs,
@@ -269,7 +276,7 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
       const acked = alerts.get(fired.id);
       result.score = scoreDrill({
         faultAt, alertFiredAt: fired.firedAt, openedAt: incident.openedAt, timeline, targetTime: decl.targetTime, expect: drill.outcome,
-        ackedAt: acked?.ackedAt ?? null, ackedBy: acked?.ackedBy ?? null,
+        ackedAt: acked?.ackedAt ?? null, ackedBy: acked?.ackedBy ?? null, openedBy: incident.openedBy,
       });
       result.report = { ...buildReport(incident, timeline, (id) => options.registry.find((r) => r.id === id)), drill: true };
     } finally {

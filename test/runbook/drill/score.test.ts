@@ -27,6 +27,11 @@ describe('scoreDrill', () => {
     expect(scoreDrill({ faultAt: 1_000, alertFiredAt: 1_300, openedAt: 1_500, timeline, targetTime: '4s' }).metTarget).toBe(false);
     const never = scoreDrill({ faultAt: 1_000, alertFiredAt: null, openedAt: null, timeline: timeline.slice(0, 4), targetTime: '2m' });
     expect(never).toMatchObject({ toAlertMs: null, toAckMs: null, ackedBy: null, toOpenedMs: null, toSteadyMs: null, metTarget: false });
+    // Not acknowledged before the runbook was opened (without naming the alert): opening it is taking it up.
+    expect(scoreDrill({ faultAt: 1_000, alertFiredAt: 1_300, openedAt: 1_500, timeline, targetTime: '2m', openedBy: 'bob@h' }))
+      .toMatchObject({ toAckMs: 500, ackedBy: 'bob@h (runbook opened)' });
+    expect(scoreDrill({ faultAt: 1_000, alertFiredAt: 1_300, openedAt: 1_500, timeline, targetTime: '2m', ackedAt: 1_700, ackedBy: 'alice', openedBy: 'bob@h' }))
+      .toMatchObject({ toAckMs: 500, ackedBy: 'bob@h (runbook opened)' });
   });
 
   it('a drill that expects a page is judged on the time to the escalation', () => {
