@@ -128,9 +128,14 @@ export function registerDrillCommands(program: Command, globals: () => GlobalOpt
     .option('--limit <n>', 'history: how many', '20')
     .option('--json', 'JSON lines: the sandbox\'s and drill\'s events, one result per drill, then a summary')
     .addHelpText('after', `
-The sandbox is a fresh temporary directory with its own simulator and engine; the real data dir,
-its lease and its daemon are never touched (its ops.db keeps the drill history). A sandbox left by
-a drill killed with kill -9 is removed by the next drill. Exit 0 when every drill passed.
+The sandbox is a fresh temporary directory with its own simulator and
+engine; the real data dir, its lease and its daemon are never touched (its
+ops.db keeps the drill history). A sandbox left by a drill killed with kill -9
+is removed by the next drill, which also stops the engine of a sandbox deleted
+from outside. Scored: fault to alert, to acknowledgement (the console's \`a\`,
+or the runbook opened), to steady state, against the runbook's target. A drill
+that needs what this machine refuses (disk-low mounts a small tmpfs: root
+only) is skipped and says why. Exit 0 when no drill failed.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {
       const ctx = createContext(globals(), Boolean(o.json));
