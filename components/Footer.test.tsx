@@ -5,7 +5,7 @@ import { actionFor, type Scope } from '../src/console/keymap.js';
 import { Footer } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
 
-const footer = (scope: Scope) => renderMono(<Footer scope={scope} notice={null} />).lastFrame()!;
+const footer = (scope: Scope) => renderMono(<Footer scope={scope} />).lastFrame()!;
 const help = (scope: Scope) => renderMono(<HelpOverlay scope={scope} />).lastFrame()!;
 
 describe('Footer and help, per view', () => {
@@ -24,10 +24,31 @@ describe('Footer and help, per view', () => {
     expect(actionFor('r', 'alerts-detail')).toBeNull();
     expect(actionFor('/', 'alerts-detail')).toBeNull();
     expect(actionFor('/', 'jobs-detail')).toBeNull();
-    expect(actionFor('/', 'log')).toBeNull();
+    // The log view's `/` filters its lines.
+    expect(actionFor('/', 'log')).toBe('filter');
     expect(actionFor('/', 'freshness-detail')).toBe('filter');
     expect(actionFor('r', 'jobs-detail')).toBe('run');
     expect(actionFor('w', 'main')).toBeNull();
+    expect(actionFor('z', 'main')).toBe('zoom');
+    expect(actionFor('z', 'jobs-detail')).toBeNull();
+  });
+
+  it('every list moves by a page and to its ends: PgUp/PgDn, g/G, Home/End; the help says so', () => {
+    for (const scope of ['main', 'freshness-detail', 'jobs-detail', 'log'] as const) {
+      expect([actionFor('pgdn', scope), actionFor('pgup', scope)], scope).toEqual(['page-down', 'page-up']);
+      expect([actionFor('g', scope), actionFor('home', scope), actionFor('G', scope), actionFor('end', scope)], scope).toEqual(['top', 'top', 'bottom', 'bottom']);
+    }
+    expect(actionFor('G', 'alerts-detail')).toBeNull();
+    expect(help('jobs-detail')).toMatch(/g \/ home\s+first row/);
+    expect(help('main')).toMatch(/pgdn\s+a page down the list/);
+  });
+
+  it('the main view offers zoom; the log view offers its own filter, the lines', () => {
+    expect(footer('main')).toContain('z zoom');
+    expect(help('main')).toContain('zoom the focused panel to the whole screen');
+    expect(footer('log')).toContain('/ filter');
+    expect(help('log')).toContain('show only the lines that contain a text');
+    expect(help('log')).not.toContain('filter the symbols');
   });
 
   it('a job\'s runs offer open and run job; the log view its scroll keys', () => {

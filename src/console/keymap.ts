@@ -5,7 +5,7 @@
 export type ActionId =
   | 'help' | 'quit' | 'back' | 'next-panel' | 'prev-panel' | 'up' | 'down' | 'left' | 'right'
   | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel' | 'runbooks'
-  | 'page-up' | 'page-down' | 'top' | 'bottom' | 'wrap';
+  | 'page-up' | 'page-down' | 'top' | 'bottom' | 'wrap' | 'zoom';
 
 /**
  * Where the keys are read: the main view, each detail view (`log`: a run's log, or the log
@@ -15,6 +15,8 @@ export type ActionId =
 export type Scope = 'main' | 'freshness-detail' | 'jobs-detail' | 'alerts-detail' | 'log' | 'confirm' | 'help';
 
 const DETAILS: Scope[] = ['freshness-detail', 'jobs-detail', 'alerts-detail', 'log'];
+/** The views with a list to move through (the jobs and alerts panels; every series; a job's runs). */
+const LISTS: Scope[] = ['main', 'freshness-detail', 'jobs-detail'];
 
 export interface KeyBinding {
   keys: string[];
@@ -29,8 +31,14 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', ...DETAILS, 'help'] },
   { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
-  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'freshness-detail', 'jobs-detail', 'log'] },
-  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'freshness-detail', 'jobs-detail', 'log'] },
+  // The main view's footer is full at 80 columns: its rows keys are in the help.
+  { keys: ['down', 'j'], action: 'down', help: 'next row', scopes: ['main'] },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['freshness-detail', 'jobs-detail', 'log'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: [...LISTS, 'log'] },
+  { keys: ['pgdn'], action: 'page-down', help: 'a page down the list', scopes: LISTS },
+  { keys: ['pgup'], action: 'page-up', help: 'a page up the list', scopes: LISTS },
+  { keys: ['g', 'home'], action: 'top', help: 'first row', scopes: LISTS },
+  { keys: ['G', 'end'], action: 'bottom', help: 'last row', scopes: LISTS },
   { keys: ['pgdn'], action: 'page-down', footer: 'page', help: 'next page', scopes: ['log'] },
   { keys: ['pgup'], action: 'page-up', help: 'previous page', scopes: ['log'] },
   { keys: ['g', 'home'], action: 'top', help: 'first line', scopes: ['log'] },
@@ -40,11 +48,13 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', ...DETAILS] },
   { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'jobs-detail'] },
   { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'freshness-detail'] },
+  { keys: ['/'], action: 'filter', footer: 'filter', help: 'show only the lines that contain a text (Enter keeps it, Esc clears it)', scopes: ['log'] },
   { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'alerts-detail'] },
   { keys: ['ctrl-l'], action: 'redraw', help: 'redraw the screen', scopes: ['main', ...DETAILS, 'help', 'confirm'] },
   { keys: ['y'], action: 'confirm', footer: 'yes', help: 'yes', scopes: ['confirm'] },
   { keys: ['n', 'esc'], action: 'cancel', footer: 'no', help: 'no', scopes: ['confirm'] },
   { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the view before', scopes: [...DETAILS, 'help'] },
+  { keys: ['z'], action: 'zoom', footer: 'zoom', help: 'zoom the focused panel to the whole screen, and back', scopes: ['main'] },
   { keys: ['q'], action: 'quit', footer: 'quit', help: 'quit (asks first when a job started here is still running)', scopes: ['main'] },
   { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', ...DETAILS, 'help', 'confirm'] },
 ];

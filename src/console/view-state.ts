@@ -1,5 +1,6 @@
 import type { ActionId, Scope } from './keymap.js';
 import { editLine, type LineKey } from './line-edit.js';
+import { moveRow } from './list-nav.js';
 import { followTail, moveLog, type LogScroll } from './log-scroll.js';
 
 export const PANELS = ['freshness', 'jobs', 'alerts', 'log'] as const;
@@ -13,8 +14,14 @@ export interface ViewState {
   detail: Panel | null;
   detailRow: number;
   help: boolean;
+  /** The symbol filter (heatmap and every series). */
   filter: string;
+  /** The prompt is open: keys type into the view's filter (the symbols', or the log view's). */
   filtering: boolean;
+  /** The log view's filter: only the lines that contain it (any case). */
+  logFilter: string;
+  /** The focused panel fills the screen. */
+  zoom: boolean;
   confirm: Confirm | null;
   /** In the log view (detail 'log'): the run whose log it shows; null: the log panel's. */
   logRun: number | null;
@@ -29,6 +36,8 @@ export const initialView: ViewState = {
   help: false,
   filter: '',
   filtering: false,
+  logFilter: '',
+  zoom: false,
   confirm: null,
   logRun: null,
   log: followTail,
@@ -45,6 +54,8 @@ export interface ViewContext {
   selectedRun?(state: ViewState): number | null;
   /** The log view's display rows and window height, to keep its scroll inside the log. */
   logSize?(state: ViewState): { total: number; height: number };
+  /** Rows the focused list shows at once, for PgUp/PgDn. */
+  pageSize?(state: ViewState): number;
 }
 
 /** What the shell must do besides showing the new state. */
@@ -58,10 +69,6 @@ export type Effect =
   | { kind: 'runbook'; runbook: string | null; alertId: number | null };
 
 const none: Effect = { kind: 'none' };
-
-function clamp(n: number, count: number): number {
-  return Math.max(0, Math.min(n, Math.max(0, count - 1)));
-}
 
 /** The scope the keys are read in; `underHelp`: the view the help was opened over, whose keys it lists. */
 export function scopeOf(v: ViewState, underHelp = false): Scope {
@@ -81,34 +88,36 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
     case 'back':
       if (state.help) return [{ ...state, help: false }, none];
       // From a run's log back to the job's runs, on the same run.
-      if (state.detail === 'log' && state.logRun !== null) return [{ ...state, detail: 'jobs', logRun: null, log: followTail }, none];
-      return [{ ...state, detail: null, detailRow: 0, logRun: null, log: followTail }, none];
+      if (state.detail === 'log' && state.logRun !== null) return [{ ...state, detail: 'jobs', logRun: null, log: followTail, logFilter: '' }, none];
+      return [{ ...state, detail: null, detailRow: 0, logRun: null, log: followTail, logFilter: '' }, none];
     case 'next-panel':
     case 'prev-panel': {
       const i = PANELS.indexOf(state.panel);
       const step = action === 'next-panel' ? 1 : PANELS.length - 1;
       return [{ ...state, panel: PANELS[(i + step) % PANELS.length]! }, none];
     }
+    case 'wrap':
+      if (state.detail !== 'log') return [state, none];
+      return [{ ...state, log: moveLog(state.log, action, ctx.logSize?.(state).total ?? 0, ctx.logSize?.(state).height ?? 1) }, none];
     case 'page-up':
     case 'page-down':
     case 'top':
     case 'bottom':
-    case 'wrap':
-      if (state.detail !== 'log') return [state, none];
-      return [{ ...state, log: moveLog(state.log, action, ctx.logSize?.(state).total ?? 0, ctx.logSize?.(state).height ?? 1) }, none];
     case 'up':
     case 'down': {
       if (state.detail === 'log') {
         const size = ctx.logSize?.(state) ?? { total: 0, height: 1 };
         return [{ ...state, log: moveLog(state.log, action, size.total, size.height) }, none];
       }
-      const delta = action === 'down' ? 1 : -1;
+      const page = ctx.pageSize?.(state) ?? 10;
       if (state.detail) {
-        return [{ ...state, detailRow: clamp(state.detailRow + delta, ctx.rowCount(state.detail, true)) }, none];
+        return [{ ...state, detailRow: moveRow(state.detailRow, action, ctx.rowCount(state.detail, true), page) }, none];
       }
-      const row = clamp(state.rows[state.panel] + delta, ctx.rowCount(state.panel, false));
+      const row = moveRow(state.rows[state.panel], action, ctx.rowCount(state.panel, false), page);
       return [{ ...state, rows: { ...state.rows, [state.panel]: row } }, none];
     }
+    case 'zoom':
+      return [state.detail ? state : { ...state, zoom: !state.zoom }, none];
     case 'open': {
       if (state.detail === 'jobs') {
         const run = ctx.selectedRun?.(state) ?? null;
@@ -122,6 +131,8 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
     case 'runbooks':
       return [{ ...state, detail: null, help: false }, { kind: 'runbook', runbook: null, alertId: null }];
     case 'filter':
+      // In the log view, its lines; elsewhere the symbols, whose heatmap is then in view.
+      if (state.detail === 'log') return [{ ...state, filtering: true, log: followTail }, none];
       return [{ ...state, filtering: true, panel: state.detail ? state.panel : 'freshness' }, none];
     case 'run': {
       const job = ctx.selectedJob(state);
@@ -148,8 +159,16 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
   }
 }
 
-/** Typing into the symbol filter: letters and digits (upper-cased), Backspace, Enter keeps, Esc clears. */
+/**
+ * Typing into the filter: the symbols' takes letters and digits (upper-cased), the log view's any
+ * printable text. Backspace, Enter keeps, Esc clears.
+ */
 export function editFilter(state: ViewState, input: string, key: LineKey): ViewState {
+  if (state.detail === 'log') {
+    const edit = editLine(state.logFilter, input, key);
+    if (edit.ended === 'cancel') return { ...state, filtering: false, logFilter: '', log: followTail };
+    return { ...state, logFilter: edit.value, filtering: edit.ended === null, log: followTail };
+  }
   const edit = editLine(state.filter, input, key, (ch) => /^[a-z0-9]$/i.test(ch));
   if (edit.ended === 'cancel') return { ...state, filtering: false, filter: '' };
   return { ...state, filter: edit.value.toUpperCase(), filtering: edit.ended === null };
