@@ -17,8 +17,9 @@ import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
 import { DetailView, logViewRows } from './DetailView.js';
-import { displayRows } from '../src/console/log-scroll.js';
-import { Footer } from './Footer.js';
+import { displayRows, filterLines } from '../src/console/log-scroll.js';
+import { consoleLayout } from '../src/console/layout.js';
+import { Footer, NoticeLine } from './Footer.js';
 import { FreshnessPanel } from './FreshnessPanel.js';
 import { Header } from './Header.js';
 import { HealthRow } from './HealthRow.js';
@@ -104,6 +105,13 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     return id === null ? null : actions.runLog(id);
   }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
   const logWidth = columns - 4;
+  const layout = consoleLayout({
+    rows, jobs: jobs.length, notice: model.notice !== null,
+    healthProblem: healthRowProbes(model.health).some((p) => p.status !== 'ok'),
+  });
+  const { height, compact } = layout;
+  // Rows between the header and the footer (and the notice's line, when there is one).
+  const detailHeight = height - 2 - (layout.noticeRow ? 1 : 0);
 
   useEffect(() => {
     if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
@@ -130,7 +138,8 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       return wizard && alert?.runbook ? { runbook: alert.runbook, alertId: alert.id } : null;
     },
     selectedRun: (s) => runs[s.detailRow]?.id ?? null,
-    logSize: (s) => ({ total: displayRows((runLog ?? model.log).lines, s.log.wrap, logWidth).length, height: logViewRows(rows - 3) }),
+    logSize: (s) => ({ total: displayRows(filterLines((runLog ?? model.log).lines, s.logFilter), s.log.wrap, logWidth).length, height: logViewRows(detailHeight) }),
+    pageSize: (s) => (s.detail === 'jobs' ? Math.max(2, Math.floor((detailHeight - 4) / 2)) : s.detail ? detailHeight - 5 : layout.bottomRows),
   };
   const wizScope = wizardScope(wizView, wiz.run);
   const wizardShown = wizard !== undefined && wizView.screen !== 'none' && !(wizView.screen === 'wizard' && !wiz.run);
@@ -240,52 +249,68 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     }
   });
 
-  // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
-  const height = rows - 1;
-  // Bands of fixed height that never shrink, so no row, title or job name is lost: at under 30
-  // rows the panels drop their bottom borders and the heatmap its worst-series line.
-  const compact = rows < 30;
-  const bands = { freshness: compact ? 6 : 8, middle: compact ? 7 : 8 };
-  const jobRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
-  // The Health row takes a row from the jobs when they can spare it (or sit in two columns
-  // anyway), and always when a probe on it is not ok: then the header's cause is on screen.
-  const healthRow = jobRows - 1 >= jobs.length || (jobRows < jobs.length && Math.ceil(jobs.length / 2) <= jobRows - 1)
-    || healthRowProbes(model.health).some((p) => p.status !== 'ok');
-  const bottomRows = jobRows - (healthRow ? 1 : 0);
+  const bottomRows = layout.bottomRows;
+  const freshness = (extra: { worstLine: boolean }) => (
+    <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
+      focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={extra.worstLine} />
+  );
+  const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
+  const alertsPanel = <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} />;
+  const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
+  // z: the focused panel alone, on every row between the header and the footer.
+  const zoomed = view.panel === 'freshness' ? freshness({ worstLine: true })
+    : view.panel === 'jobs' ? jobsPanel()
+    : view.panel === 'alerts' ? alertsPanel
+    : logPanel(detailHeight - 3);
+  const bottom = layout.bottom.kind === 'stacked' ? (
+    // A tall terminal: Jobs as tall as its list beside the Alerts, the Log across the whole width under them.
+    <Box flexGrow={1} flexDirection="column">
+      <Box height={layout.bottom.topRows + 3} flexShrink={0}>
+        <Box width="45%">{jobsPanel(layout.bottom.topRows)}</Box>
+        <Box width="55%">{alertsPanel}</Box>
+      </Box>
+      <Box flexGrow={1}>{logPanel(layout.bottom.logRows)}</Box>
+    </Box>
+  ) : (
+    <Box flexGrow={1}>
+      {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
+      <Box width={compact ? '45%' : '40%'}>{jobsPanel(bottomRows)}</Box>
+      <Box width={compact ? '27%' : '30%'}>{alertsPanel}</Box>
+      <Box width={compact ? '28%' : '30%'}>{logPanel(bottomRows)}</Box>
+    </Box>
+  );
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
     <Box flexDirection="column" width={columns} height={height}>
       <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
       {wizardShown ? (
         wizView.help ? <WizardHelp />
-          : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={height - 2} />
-          : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={height - 2} />
+          : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={detailHeight} />
+          : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={detailHeight} />
       ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
-        <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
-          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth} />
+        <DetailView panel={view.detail} model={model} row={view.detailRow} height={detailHeight} filter={view.filter}
+          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
+          logFilter={view.logFilter} filtering={view.filtering} />
+      ) : view.zoom ? (
+        <Box flexDirection="column" height={detailHeight}>{zoomed}</Box>
       ) : (
         <>
-          {healthRow ? <HealthRow health={model.health} /> : null}
-          <Box height={bands.freshness} flexShrink={0} flexDirection="column">
-            <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
-              focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={!compact} />
+          {layout.healthRow ? <HealthRow health={model.health} /> : null}
+          <Box height={layout.freshness} flexShrink={0} flexDirection="column">
+            {freshness({ worstLine: !compact })}
           </Box>
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
-          <Box height={bands.middle} flexShrink={0}>
+          <Box height={layout.middle} flexShrink={0}>
             <Box width="25%"><CoveragePanel health={model.health} /></Box>
             <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
             <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
             <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
           </Box>
-          <Box flexGrow={1}>
-            {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
-            <Box width={compact ? '45%' : '40%'}><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={bottomRows} /></Box>
-            <Box width={compact ? '27%' : '30%'}><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
-            <Box width={compact ? '28%' : '30%'}><LogPanel log={model.log} focused={view.panel === 'log'} rows={bottomRows} /></Box>
-          </Box>
+          {bottom}
         </>
       )}
       {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
-      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} notice={model.notice} />}
+      {model.notice ? <NoticeLine notice={model.notice} /> : null}
+      {wizardShown ? <WizardFooter scope={wizScope} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

@@ -20,6 +20,8 @@ const LOG_LINES = 200;
 const RUN_LOG_BYTES = 1024 * 1024;
 /** When the console reads the resources a first time after its start: just after the sampler's first host sample. */
 const FIRST_RESOURCES_MS = 1_200;
+/** How long a notice ("sync started", "alert 3 acknowledged") stays: long enough to read, gone before it misleads. */
+export const NOTICE_MS = 6_000;
 
 /** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
@@ -40,6 +42,7 @@ export class ConsoleSession {
   private followedJob: string | null = null;
   private firstResources: NodeJS.Timeout | undefined;
   private running = new Set<string>();
+  private noticeTimer: NodeJS.Timeout | undefined;
   private readonly onChange = () => {
     const snapshot = this.engine.snapshot();
     this.store.set('engine', snapshot);
@@ -66,15 +69,15 @@ export class ConsoleSession {
     this.actions = {
       runJob: (job) => this.runJob(job),
       ackAlert: (id) => {
-        if (!feeds.ackAlert) return this.store.set('notice', '▲ alerting is not running here: nothing to acknowledge');
+        if (!feeds.ackAlert) return this.notify('▲ alerting is not running here: nothing to acknowledge');
         try {
           feeds.ackAlert(id);
         } catch (e) {
-          return this.store.set('notice', `✖ ${(e as Error).message}`);
+          return this.notify(`✖ ${(e as Error).message}`);
         }
         // Read the alerts again at once, so the view says acked when the notice does.
         if (feeds.alerts) this.store.set('alerts', feeds.alerts());
-        this.store.set('notice', `✔ alert ${id} acknowledged`);
+        this.notify(`✔ alert ${id} acknowledged`);
       },
       jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
       runLog: (runId) => this.runLog(runId),
@@ -117,18 +120,26 @@ export class ConsoleSession {
 
   stop(): void {
     clearTimeout(this.firstResources);
+    clearTimeout(this.noticeTimer);
     this.engine.off('change', this.onChange);
     this.engine.off('progress', this.onProgress);
     this.store.stop();
   }
 
+  /** Shows a notice on its own line for NOTICE_MS; a newer one replaces it and gets its own time. */
+  private notify(text: string): void {
+    this.store.set('notice', text);
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => this.store.set('notice', null), NOTICE_MS);
+  }
+
   private runJob(job: string): void {
     this.startedHere.add(job);
-    this.store.set('notice', `▶ ${job} started`);
+    this.notify(`▶ ${job} started`);
     this.followedJob = job;
     this.engine.runNow(job, 'manual').then(
-      (outcome) => this.store.set('notice', `${outcome.status === 'success' ? '✔' : '✖'} ${job} ${outcome.status} (run ${outcome.runId})`),
-      (error: unknown) => this.store.set('notice', `✖ ${job}: ${(error as Error).message}`),
+      (outcome) => this.notify(`${outcome.status === 'success' ? '✔' : '✖'} ${job} ${outcome.status} (run ${outcome.runId})`),
+      (error: unknown) => this.notify(`✖ ${job}: ${(error as Error).message}`),
     );
   }
 
