@@ -245,7 +245,8 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         press(chars.slice(i).join(''), {});
         return;
       }
-      press(ch === '\r' ? '' : ch, ch === '\r' ? { return: true } : {});
+      // Enter and Tab in a chunk are keys too (Tab pressed fast several times arrives as one chunk).
+      press(ch === '\r' || ch === '\t' ? '' : ch, ch === '\r' ? { return: true } : ch === '\t' ? { tab: true } : {});
     }
   });
 
