@@ -281,7 +281,9 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     </Box>
   );
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
-    <Box flexDirection="column" width={columns} height={height}>
+    // Keyed by `compact`: Ink does not take back a border the layout drops (a shrink to under 30
+    // rows left the heatmap's bottom border's row in place of its 4h row), a fresh tree does.
+    <Box key={compact ? 'compact' : 'full'} flexDirection="column" width={columns} height={height}>
       <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
       {wizardShown ? (
         wizView.help ? <WizardHelp />
