@@ -2,7 +2,7 @@ import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { renderMono } from '../test/helpers/render.js';
 import { actionFor, type Scope } from '../src/console/keymap.js';
-import { Footer } from './Footer.js';
+import { Footer, NoticeLine } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
 
 const footer = (scope: Scope) => renderMono(<Footer scope={scope} />).lastFrame()!;
@@ -69,5 +69,12 @@ describe('Footer and help, per view', () => {
     for (const k of ['? help', 'tab panel', '/ filter', 'q quit']) expect(f, f).toContain(k);
     expect(help('main')).toContain('next panel');
     expect(help('main')).not.toContain('wrap long lines');
+  });
+
+  it('a notice is a line of its own, so the key hints are never covered', () => {
+    const frame = renderMono(<><NoticeLine notice="✔ backup success (run 5)" /><Footer scope="main" /></>).lastFrame()!;
+    const [notice, keys] = frame.split('\n');
+    expect(notice).toBe(' ✔ backup success (run 5)');
+    expect(keys).toMatch(/^ \? help .* q quit$/);
   });
 });

@@ -33,6 +33,14 @@ describe.skipIf(!hasTmux())('the console uses its room, and says what it shows',
     expect(lines.find((l) => l.includes('became leader')), screen).toMatch(/became leader holderId=[0-9a-f-]{36} +│$/);
   }, 60_000);
 
+  it('shrunk from 140x45 to 80x24, every heatmap row is there (the dropped bottom border gives its row back)', async () => {
+    const term = await openConsole(140, 45);
+    await term.waitFor((s) => /║ 4h {2}/.test(s) && s.split('\n')[43]?.includes('? help') === true, 'the 140x45 layout');
+    term.resize(80, 24);
+    const screen = await term.waitFor((s) => s.split('\n')[22]?.includes('? help') === true && /║ 1d {2}/.test(s), 'the 80x24 layout');
+    for (const interval of ['15m', '1h', '4h', '1d']) expect(screen, screen).toMatch(new RegExp(`^║ ${interval.padEnd(4)}`, 'm'));
+  }, 60_000);
+
   it('a notice has a line of its own above the key hints, never over them, and goes after a few seconds', async () => {
     const term = await openConsole(100, 32);
     term.keys('Tab');

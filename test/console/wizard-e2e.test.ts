@@ -221,7 +221,8 @@ describe.skipIf(!hasTmux())('the runbook wizard in a real terminal (80x24, NO_CO
     const term = openConsole(args);
     await term.waitFor((s) => s.includes('Freshness') && s.includes('? help'), 'the first frame');
     term.keys('R');
-    const list = await term.waitFor((s) => s.includes('Runbooks (Enter starts one'), 'the list of runbooks');
+    // The runbooks load just after the first frame: on a loaded machine the list can open before them.
+    const list = await term.waitFor((s) => s.includes('Runbooks (Enter starts one') && s.includes('daemon-dead'), 'the list of runbooks');
     for (const id of ['daemon-dead', 'stale-data', 'db-corruption', 'daemon-crash-loop', 'missing-symbols', 'sentiment-stale']) expect(list).toContain(id);
     expect(list).toMatch(/›daemon-dead +auto/);
     term.keys('j');
