@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { finishRun, jobLogPath, setRunLogPath, startRun } from '../../src/engine/run-history.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
-import { closeConsoles, openConsole } from '../helpers/console-terminal.js';
+import { closeConsoles, openConsole, startSync } from '../helpers/console-terminal.js';
 import { pidAlive } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { hasTmux } from '../helpers/tmux.js';
@@ -164,11 +164,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     const term = await openConsole(100, 30, {}, {
       engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
     });
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     const screen = await term.waitFor((s) => /health (▲ WARN|✖ CRITICAL) \S/.test(s.split('\n')[0]!) && /✔ sync success/.test(s) && / Health ▲ size/.test(s), 'the health after the sync', 30_000);
     const lines = screen.split('\n');
     // The simulator's candles are months old: critical freshness, named, and the heatmap shows it.
@@ -183,12 +179,8 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
   it('a running job has the running mark; Backups show a backup as soon as its job ends', async () => {
     const term = await openConsole(100, 32);
     await term.waitFor((s) => /│ ✖ hot\s+none yet/.test(s), 'no backup yet');
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     // A store that never synced has nothing to back up: sync first.
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the sync to finish', 30_000);
     term.keys('j');
     term.keys('j');
@@ -206,11 +198,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     // 32 rows: after the sync the size probe warns (two symbols make a small store), and at 30
     // rows its Health row would put the jobs in two columns, without their result words.
     const term = await openConsole(100, 32);
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the run to finish', 30_000);
     const screen = await term.waitFor((s) => /sync\s+✔ success/.test(s), 'the jobs panel to show the result');
     expect(screen).toContain('Log: sync run');

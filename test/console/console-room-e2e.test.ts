@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeConsoles, openConsole } from '../helpers/console-terminal.js';
+import { closeConsoles, openConsole, startSync } from '../helpers/console-terminal.js';
 import { hasTmux } from '../helpers/tmux.js';
 
 afterEach(closeConsoles);
@@ -43,11 +43,7 @@ describe.skipIf(!hasTmux())('the console uses its room, and says what it shows',
 
   it('a notice has a line of its own above the key hints, never over them, and goes after a few seconds', async () => {
     const term = await openConsole(100, 32);
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     const screen = await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the run\'s notice', 30_000);
     const lines = screen.split('\n');
     const footer = lines[30]!;

@@ -30,3 +30,12 @@ export async function openConsole(columns = 100, rows = 30, env: Record<string, 
   await term.waitFor((s) => s.includes('Freshness') && s.includes('Jobs') && s.includes('? help'), 'the first full frame');
   return Object.assign(term, { dir, dataDir: path.join(dir, 'data') });
 }
+
+/** From the main view: focus the Jobs panel, `r` on its first job (sync) and answer yes. */
+export async function startSync(term: TmuxTerminal): Promise<void> {
+  term.keys('Tab');
+  await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
+  term.keys('r');
+  await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
+  term.keys('y');
+}
