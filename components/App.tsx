@@ -112,6 +112,9 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   const { height, compact } = layout;
   // Rows between the header and the footer (and the notice's line, when there is one).
   const detailHeight = height - 2 - (layout.noticeRow ? 1 : 0);
+  // A zoomed panel's rows, and the rows the Jobs and Alerts lists show.
+  const zoomRows = detailHeight - 3;
+  const listRows = view.zoom ? zoomRows : layout.bottom.kind === 'stacked' ? layout.bottom.topRows : layout.bottomRows;
 
   useEffect(() => {
     if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
@@ -139,7 +142,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     },
     selectedRun: (s) => runs[s.detailRow]?.id ?? null,
     logSize: (s) => ({ total: displayRows(filterLines((runLog ?? model.log).lines, s.logFilter), s.log.wrap, logWidth).length, height: logViewRows(detailHeight) }),
-    pageSize: (s) => (s.detail === 'jobs' ? Math.max(2, Math.floor((detailHeight - 4) / 2)) : s.detail ? detailHeight - 5 : layout.bottomRows),
+    pageSize: (s) => (s.detail === 'jobs' ? Math.max(2, Math.floor((detailHeight - 4) / 2)) : s.detail ? detailHeight - 5 : listRows),
   };
   const wizScope = wizardScope(wizView, wiz.run);
   const wizardShown = wizard !== undefined && wizView.screen !== 'none' && !(wizView.screen === 'wizard' && !wiz.run);
@@ -256,19 +259,19 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={extra.worstLine} />
   );
   const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
-  const alertsPanel = <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} />;
+  const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
   const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
   // z: the focused panel alone, on every row between the header and the footer.
   const zoomed = view.panel === 'freshness' ? freshness({ worstLine: true })
     : view.panel === 'jobs' ? jobsPanel()
-    : view.panel === 'alerts' ? alertsPanel
-    : logPanel(detailHeight - 3);
+    : view.panel === 'alerts' ? alertsPanel(listRows)
+    : logPanel(zoomRows);
   const bottom = layout.bottom.kind === 'stacked' ? (
     // A tall terminal: Jobs as tall as its list beside the Alerts, the Log across the whole width under them.
     <Box flexGrow={1} flexDirection="column">
       <Box height={layout.bottom.topRows + 3} flexShrink={0}>
         <Box width="45%">{jobsPanel(layout.bottom.topRows)}</Box>
-        <Box width="55%">{alertsPanel}</Box>
+        <Box width="55%">{alertsPanel(layout.bottom.topRows)}</Box>
       </Box>
       <Box flexGrow={1}>{logPanel(layout.bottom.logRows)}</Box>
     </Box>
@@ -276,7 +279,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     <Box flexGrow={1}>
       {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
       <Box width={compact ? '45%' : '40%'}>{jobsPanel(bottomRows)}</Box>
-      <Box width={compact ? '27%' : '30%'}>{alertsPanel}</Box>
+      <Box width={compact ? '27%' : '30%'}>{alertsPanel(bottomRows)}</Box>
       <Box width={compact ? '28%' : '30%'}>{logPanel(bottomRows)}</Box>
     </Box>
   );

@@ -3,6 +3,7 @@ import ms from 'ms';
 import React from 'react';
 import { alertSince, type AlertView, type ConsoleModel, type LogView } from '../src/console/console-model.js';
 import { filterLines, logWindow, type LogScroll } from '../src/console/log-scroll.js';
+import { windowStart } from '../src/console/list-nav.js';
 import type { JobRun } from '../src/engine/run-history.js';
 import type { Panel as PanelId } from '../src/console/view-state.js';
 import { ageText, noMatchText, rankedSeries } from './FreshnessPanel.js';
@@ -36,7 +37,7 @@ export function logViewRows(height: number): number {
 
 /** Keeps the selected row on screen while scrolling through a long table. */
 function windowed<T>(items: readonly T[], row: number, height: number): { items: T[]; offset: number } {
-  const offset = Math.max(0, Math.min(row - Math.floor(height / 2), items.length - height));
+  const offset = windowStart(items.length, row, height);
   return { items: items.slice(offset, offset + height), offset };
 }
 

@@ -12,3 +12,8 @@ export function moveRow(row: number, move: ListMove, count: number, page: number
   const next = { up: row - 1, down: row + 1, 'page-up': row - step, 'page-down': row + step, top: 0, bottom: last }[move];
   return Math.max(0, Math.min(last, next));
 }
+
+/** The first row a window of `height` rows shows so the selected `row` of `count` stays on screen, near its middle. */
+export function windowStart(count: number, row: number, height: number): number {
+  return Math.max(0, Math.min(row - Math.floor(height / 2), count - height));
+}
