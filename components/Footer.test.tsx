@@ -1,7 +1,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { renderMono } from '../test/helpers/render.js';
-import { actionFor, type Scope } from '../src/console/keymap.js';
+import { actionFor, helpLines, type Scope } from '../src/console/keymap.js';
 import { Footer, NoticeLine } from './Footer.js';
 import { HelpOverlay } from './HelpOverlay.js';
 
@@ -39,8 +39,11 @@ describe('Footer and help, per view', () => {
       expect([actionFor('g', scope), actionFor('home', scope), actionFor('G', scope), actionFor('end', scope)], scope).toEqual(['top', 'top', 'bottom', 'bottom']);
     }
     expect(actionFor('G', 'alerts-detail')).toBeNull();
-    expect(help('jobs-detail')).toMatch(/g \/ home\s+first row/);
-    expect(help('main')).toMatch(/pgdn\s+a page down the list/);
+    // On one line of the help, so the main view's help fits 80x24.
+    for (const scope of ['main', 'jobs-detail', 'freshness-detail'] as const) {
+      expect(help(scope), scope).toMatch(/down\/j up\/k pgdn pgup g\/home G\/end move: a row, a page, to the first or last/);
+    }
+    expect(help('log')).toMatch(/G \/ end\s+last line, and follow the log as it grows/);
   });
 
   it('the main view offers zoom; the log view offers its own filter, the lines', () => {
@@ -69,6 +72,12 @@ describe('Footer and help, per view', () => {
     for (const k of ['? help', 'tab panel', '/ filter', 'q quit']) expect(f, f).toContain(k);
     expect(help('main')).toContain('next panel');
     expect(help('main')).not.toContain('wrap long lines');
+  });
+
+  it('the help of every view fits the 19 rows a help has at 80x24, with the status legend', () => {
+    for (const scope of ['main', 'freshness-detail', 'jobs-detail', 'alerts-detail', 'log'] as const) {
+      expect(helpLines(scope).length + 2, scope).toBeLessThanOrEqual(19);
+    }
   });
 
   it('a notice is a line of its own, so the key hints are never covered', () => {

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import React from 'react';
-import { bindingsFor, type Scope } from '../src/console/keymap.js';
+import { helpLines, type Scope } from '../src/console/keymap.js';
 import { Panel } from './Panel.js';
 import { CELL_SYMBOL, STATUS_SYMBOL, useTheme } from './theme.js';
 
@@ -9,9 +9,9 @@ export function HelpOverlay({ scope }: { scope: Scope }): React.JSX.Element {
   const theme = useTheme();
   return (
     <Panel title="Keys (? or Esc to close)" focused flexGrow={1}>
-      {bindingsFor(scope).map((b) => (
-        <Box key={`${b.action}-${b.keys.join()}`}>
-          <Text bold color={theme.accent}>{b.keys.join(' / ').padEnd(22)}</Text>
+      {helpLines(scope).map((b) => (
+        <Box key={b.keys} flexShrink={0}>
+          <Box flexShrink={0}><Text bold color={theme.accent}>{b.keys.padEnd(21)} </Text></Box>
           <Text wrap="truncate">{b.help}</Text>
         </Box>
       ))}

@@ -25,20 +25,27 @@ export interface KeyBinding {
   footer?: string;
   help: string;
   scopes: Scope[];
+  /** Bindings of one group share a line of the help (the group's text), so the help fits 80x24. */
+  group?: string;
 }
+
+/** The list moves: one line of the help. */
+const MOVE = 'move: a row, a page, to the first or last';
 
 export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', ...DETAILS, 'help'] },
   { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
   // The main view's footer is full at 80 columns: its rows keys are in the help.
-  { keys: ['down', 'j'], action: 'down', help: 'next row', scopes: ['main'] },
-  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['freshness-detail', 'jobs-detail', 'log'] },
-  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: [...LISTS, 'log'] },
-  { keys: ['pgdn'], action: 'page-down', help: 'a page down the list', scopes: LISTS },
-  { keys: ['pgup'], action: 'page-up', help: 'a page up the list', scopes: LISTS },
-  { keys: ['g', 'home'], action: 'top', help: 'first row', scopes: LISTS },
-  { keys: ['G', 'end'], action: 'bottom', help: 'last row', scopes: LISTS },
+  { keys: ['down', 'j'], action: 'down', help: 'next row', scopes: ['main'], group: MOVE },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['freshness-detail', 'jobs-detail'], group: MOVE },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: LISTS, group: MOVE },
+  { keys: ['pgdn'], action: 'page-down', help: 'a page down the list', scopes: LISTS, group: MOVE },
+  { keys: ['pgup'], action: 'page-up', help: 'a page up the list', scopes: LISTS, group: MOVE },
+  { keys: ['g', 'home'], action: 'top', help: 'first row', scopes: LISTS, group: MOVE },
+  { keys: ['G', 'end'], action: 'bottom', help: 'last row', scopes: LISTS, group: MOVE },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next line', scopes: ['log'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous line', scopes: ['log'] },
   { keys: ['pgdn'], action: 'page-down', footer: 'page', help: 'next page', scopes: ['log'] },
   { keys: ['pgup'], action: 'page-up', help: 'previous page', scopes: ['log'] },
   { keys: ['g', 'home'], action: 'top', help: 'first line', scopes: ['log'] },
@@ -89,6 +96,18 @@ export function actionFor(name: string, scope: Scope): ActionId | null {
 /** The bindings of one view, for its `?` help: the same declaration the footer reads. */
 export function bindingsFor(scope: Scope): KeyBinding[] {
   return KEYMAP.filter((b) => b.scopes.includes(scope));
+}
+
+/** The help's lines for one view: a binding a line, the bindings of a group on one line. */
+export function helpLines(scope: Scope): { keys: string; help: string }[] {
+  const lines: { keys: string; help: string; group?: string }[] = [];
+  for (const b of bindingsFor(scope)) {
+    const last = lines.at(-1);
+    const keys = b.keys.join(b.group ? '/' : ' / ');
+    if (b.group && last?.group === b.group) last.keys += ` ${keys}`;
+    else lines.push({ keys, help: b.group ?? b.help, group: b.group });
+  }
+  return lines.map(({ keys, help }) => ({ keys, help }));
 }
 
 export function footerFor(scope: Scope): { keys: string; label: string }[] {
