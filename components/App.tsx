@@ -9,6 +9,7 @@ import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewSt
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
 import { wizardActionFor } from '../src/console/wizard-keys.js';
+import { CLEAR_SCREEN } from '../src/console/terminal.js';
 import { initialWizardView, reduceWizard, showWizard, typeWord, wizardScope, type WizardViewState } from '../src/console/wizard-view.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
@@ -40,8 +41,6 @@ interface Props {
   actions: ConsoleActions;
   intervals: readonly Interval[];
   noColor: boolean;
-  /** Called for Ctrl-L: the shell clears the terminal so the next frame is drawn whole. */
-  onRedraw?: () => void;
   onExit?: () => void;
   /** The runbook wizard (src/console/wizard.ts); without it the dashboard has no runbook screens. */
   wizard?: WizardSession;
@@ -72,7 +71,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard, drill = null }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onExit, wizard, drill = null }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const wiz = useSyncExternalStore(wizard?.subscribe ?? noSubscribe, wizard?.getSnapshot ?? (() => NO_WIZARD));
   const [wizView, setWizView] = useState<WizardViewState>(initialWizardView);
@@ -87,6 +86,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     if (wiz.attention > 0) applyWiz(showWizard(wizRef.current));
   }, [wiz.attention]);
   const { exit } = useApp();
+  const { write: writeStdout } = useStdout();
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<ViewState>(initialView);
   const jobs = model.engine?.jobs ?? [];
@@ -217,7 +217,9 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         break;
       }
       case 'redraw':
-        onRedraw?.();
+        // Through Ink: it clears its frame, writes this, and draws the last frame again whole
+        // (clearing behind its back left a blank screen until something changed).
+        writeStdout(CLEAR_SCREEN);
         break;
       case 'runbook':
         if (!wizard) break;

@@ -41,6 +41,18 @@ describe.skipIf(!hasTmux())('the console uses its room, and says what it shows',
     for (const interval of ['15m', '1h', '4h', '1d']) expect(screen, screen).toMatch(new RegExp(`^║ ${interval.padEnd(4)}`, 'm'));
   }, 60_000);
 
+  it('Ctrl-L draws the whole frame again at once, not a blank screen until something changes', async () => {
+    const term = await openConsole(100, 30);
+    await term.waitFor((s) => s.includes('became leader'), 'the log line');
+    term.keys('C-l');
+    // Read the screen once the key has surely been handled (the screen before it would pass):
+    // nothing on it changes in these seconds (the CPU chart redraws every 15 s), so only the redraw can have put the frame back.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const screen = term.screen();
+    for (const text of ['▶ Freshness', 'Jobs', 'became leader']) expect(screen, screen).toContain(text);
+    expect(screen.split('\n')[28], screen).toContain('? help');
+  }, 60_000);
+
   it('a notice has a line of its own above the key hints, never over them, and goes after a few seconds', async () => {
     const term = await openConsole(100, 32);
     await startSync(term);
