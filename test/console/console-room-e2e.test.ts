@@ -44,6 +44,14 @@ describe.skipIf(!hasTmux())('the console uses its room, and says what it shows',
   it('Ctrl-L draws the whole frame again at once, not a blank screen until something changes', async () => {
     const term = await openConsole(100, 30);
     await term.waitFor((s) => s.includes('became leader'), 'the log line');
+    // A still screen (but for the clock) first: a frame that changes anyway would hide a redraw that draws nothing.
+    let last = '';
+    let stillSince = Date.now();
+    while (Date.now() - stillSince < 2_500) {
+      const now = term.screen().split('\n').slice(1).join('\n');
+      if (now !== last) [last, stillSince] = [now, Date.now()];
+      await new Promise((r) => setTimeout(r, 250));
+    }
     term.keys('C-l');
     // Read the screen once the key has surely been handled (the screen before it would pass):
     // nothing on it changes in these seconds (the CPU chart redraws every 15 s), so only the redraw can have put the frame back.
