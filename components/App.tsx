@@ -256,15 +256,15 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   });
 
   const bottomRows = layout.bottomRows;
-  const freshness = (extra: { worstLine: boolean }) => (
+  const freshness = (worstLine: boolean) => (
     <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
-      focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={extra.worstLine} />
+      focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={worstLine} />
   );
   const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
   const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
   const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
   // z: the focused panel alone, on every row between the header and the footer.
-  const zoomed = view.panel === 'freshness' ? freshness({ worstLine: true })
+  const zoomed = view.panel === 'freshness' ? freshness(true)
     : view.panel === 'jobs' ? jobsPanel()
     : view.panel === 'alerts' ? alertsPanel(listRows)
     : logPanel(zoomRows);
@@ -304,7 +304,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
         <>
           {layout.healthRow ? <HealthRow health={model.health} /> : null}
           <Box height={layout.freshness} flexShrink={0} flexDirection="column">
-            {freshness({ worstLine: !compact })}
+            {freshness(!compact)}
           </Box>
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
           <Box height={layout.middle} flexShrink={0}>
