@@ -21,7 +21,7 @@ const RUN_LOG_BYTES = 1024 * 1024;
 /** When the console reads the resources a first time after its start: just after the sampler's first host sample. */
 const FIRST_RESOURCES_MS = 1_200;
 /** How long a notice ("sync started", "alert 3 acknowledged") stays: long enough to read, gone before it misleads. */
-export const NOTICE_MS = 6_000;
+const NOTICE_MS = 6_000;
 
 /** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
