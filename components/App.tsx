@@ -5,7 +5,7 @@ import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { editFilter, initialView, reduce, scopeOf, type Panel as FocusPanel, type ViewContext, type ViewState } from '../src/console/view-state.js';
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
 import { wizardActionFor } from '../src/console/wizard-keys.js';
@@ -263,11 +263,14 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
   const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
   const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
-  // z: the focused panel alone, on every row between the header and the footer.
-  const zoomed = view.panel === 'freshness' ? freshness(true)
-    : view.panel === 'jobs' ? jobsPanel()
-    : view.panel === 'alerts' ? alertsPanel(listRows)
-    : logPanel(zoomRows);
+  // z: the focused panel alone, on every row between the header and the footer. One entry a
+  // panel: a panel added to the focus ring must say how it zooms, or this does not compile.
+  const zoomViews: Record<FocusPanel, () => React.JSX.Element> = {
+    freshness: () => freshness(true),
+    jobs: () => jobsPanel(),
+    alerts: () => alertsPanel(listRows),
+    log: () => logPanel(zoomRows),
+  };
   const bottom = layout.bottom.kind === 'stacked' ? (
     // A tall terminal: Jobs as tall as its list beside the Alerts, the Log across the whole width under them.
     <Box flexGrow={1} flexDirection="column">
@@ -299,7 +302,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
           job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
           logFilter={view.logFilter} filtering={view.filtering} />
       ) : view.zoom ? (
-        <Box flexDirection="column" height={detailHeight}>{zoomed}</Box>
+        <Box flexDirection="column" height={detailHeight}>{zoomViews[view.panel]()}</Box>
       ) : (
         <>
           {layout.healthRow ? <HealthRow health={model.health} /> : null}
