@@ -5,22 +5,29 @@
 export type ActionId =
   | 'help' | 'quit' | 'back' | 'next-panel' | 'prev-panel' | 'up' | 'down' | 'left' | 'right'
   | 'open' | 'run' | 'filter' | 'ack' | 'redraw' | 'confirm' | 'cancel' | 'runbooks'
-  | 'page-up' | 'page-down' | 'top' | 'bottom' | 'wrap';
+  | 'page-up' | 'page-down' | 'top' | 'bottom' | 'wrap' | 'jump' | 'command' | 'go';
 
 /**
  * Where the keys are read: the main view, each detail view (`log`: a run's log, or the log
  * panel's, whole screen), a confirmation, the help. A binding works, and is shown in the footer
  * and the help, only in its scopes.
  */
-export type Scope = 'main' | 'freshness-detail' | 'jobs-detail' | 'alerts-detail' | 'log' | 'confirm' | 'help';
+export type Scope = 'main' | 'freshness-detail' | 'coverage-detail' | 'daemon-detail' | 'resources-detail' | 'backups-detail'
+  | 'jobs-detail' | 'alerts-detail' | 'log' | 'confirm' | 'help' | 'command';
 
-const DETAILS: Scope[] = ['freshness-detail', 'jobs-detail', 'alerts-detail', 'log'];
+const DETAILS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail', 'resources-detail', 'backups-detail', 'jobs-detail', 'alerts-detail', 'log'];
+/** Details with a list to move through. */
+const LISTS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail', 'resources-detail', 'backups-detail', 'jobs-detail'];
+
+const GO_TO_HELP = 'go to a panel by name (:backups, :jobs, :cpu, a prefix or a number; :q quits)';
 
 export interface KeyBinding {
   keys: string[];
   action: ActionId;
   /** Short footer label; bindings without one are only in the help. */
   footer?: string;
+  /** How footer and help write the keys when they are a range (`1-8`), instead of the first key or every key. */
+  label?: string;
   help: string;
   scopes: Scope[];
 }
@@ -29,14 +36,20 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', ...DETAILS, 'help'] },
   { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
-  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', 'freshness-detail', 'jobs-detail', 'log'] },
-  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', 'freshness-detail', 'jobs-detail', 'log'] },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', ...LISTS, 'log'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', ...LISTS, 'log'] },
   { keys: ['pgdn'], action: 'page-down', footer: 'page', help: 'next page', scopes: ['log'] },
   { keys: ['pgup'], action: 'page-up', help: 'previous page', scopes: ['log'] },
   { keys: ['g', 'home'], action: 'top', help: 'first line', scopes: ['log'] },
   { keys: ['G', 'end'], action: 'bottom', footer: 'follow', help: 'last line, and follow the log as it grows', scopes: ['log'] },
   { keys: ['w'], action: 'wrap', footer: 'wrap', help: 'wrap long lines, or cut them', scopes: ['log'] },
-  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the selected item: every series\' age, a job\'s runs and log, a run\'s log; on an alert, its runbook (the wizard)', scopes: ['main', 'jobs-detail'] },
+  { keys: ['enter'], action: 'open', footer: 'open', help: 'open the focused panel\'s detail (every series\' age, coverage per series, the daemon\'s events, the resource history, every backup, a job\'s runs); a run\'s log; on an alert, its runbook (the wizard)', scopes: ['main', 'jobs-detail'] },
+  { keys: ['1', '2', '3', '4', '5', '6', '7', '8'], label: '1-8', action: 'jump', help: 'go to a panel: 1 Freshness 2 Coverage 3 Heartbeat 4 CPU/RAM 5 Backups 6 Jobs 7 Alerts 8 Log', scopes: ['main', ...DETAILS] },
+  // The main view's footer is full at 80 columns: there `:` is in the help only.
+  { keys: [':'], action: 'command', help: GO_TO_HELP, scopes: ['main'] },
+  { keys: [':'], action: 'command', footer: 'go to', help: GO_TO_HELP, scopes: DETAILS },
+  { keys: ['enter'], action: 'go', footer: 'go', help: 'go to the panel typed', scopes: ['command'] },
+  { keys: ['esc'], action: 'cancel', footer: 'cancel', help: 'close the prompt', scopes: ['command'] },
   { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', ...DETAILS] },
   { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'jobs-detail'] },
   { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['main', 'freshness-detail'] },
@@ -46,7 +59,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['n', 'esc'], action: 'cancel', footer: 'no', help: 'no', scopes: ['confirm'] },
   { keys: ['esc', 'q'], action: 'back', footer: 'back', help: 'back to the view before', scopes: [...DETAILS, 'help'] },
   { keys: ['q'], action: 'quit', footer: 'quit', help: 'quit (asks first when a job started here is still running)', scopes: ['main'] },
-  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', ...DETAILS, 'help', 'confirm'] },
+  { keys: ['ctrl-c'], action: 'quit', help: 'quit at once', scopes: ['main', ...DETAILS, 'help', 'confirm', 'command'] },
 ];
 
 export interface KeyPress {
@@ -82,5 +95,5 @@ export function bindingsFor(scope: Scope): KeyBinding[] {
 }
 
 export function footerFor(scope: Scope): { keys: string; label: string }[] {
-  return KEYMAP.filter((b) => b.footer && b.scopes.includes(scope)).map((b) => ({ keys: b.keys[0]!, label: b.footer! }));
+  return KEYMAP.filter((b) => b.footer && b.scopes.includes(scope)).map((b) => ({ keys: b.label ?? b.keys[0]!, label: b.footer! }));
 }
