@@ -5,7 +5,9 @@ import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { editCommand, editFilter, initialView, reduce, scopeOf, type Effect, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { breadcrumb, logSourceFor } from '../src/console/focus.js';
+import { backupLabel, coverageRows, eventRows, resourceRows } from '../src/console/details.js';
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
 import { wizardActionFor } from '../src/console/wizard-keys.js';
@@ -13,6 +15,7 @@ import { initialWizardView, reduceWizard, showWizard, typeWord, wizardScope, typ
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
 import { BackupsPanel } from './BackupsPanel.js';
+import { CommandLine } from './CommandLine.js';
 import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
@@ -105,9 +108,20 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
   const logWidth = columns - 4;
 
+  // The Log panel follows the focus: the selected job's runs under Jobs, the backup job's under
+  // Backups, the daemon's log under Heartbeat, the engine's elsewhere; its title says which.
+  const hasDaemon = Boolean(model.engine?.daemon);
+  const jobNames = jobs.map((j) => j.name).join('\n');
   useEffect(() => {
-    if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
-  }, [view.panel, view.detail, selectedJob, actions]);
+    const source = logSourceFor(view.panel, selectedJob, jobNames.split('\n'), hasDaemon);
+    if (source) actions.followLog(source);
+  }, [view.panel, selectedJob, jobNames, hasDaemon, actions]);
+
+  // What the details of Coverage, Heartbeat, CPU/RAM and Backups list: read while one is open,
+  // again as the engine, the resources or the catalog move on.
+  const backupList = useMemo(() => (view.detail === 'backups' ? actions.backupList() : []), [view.detail, model.backups, model.engine, actions]);
+  const daemonEvents = useMemo(() => (view.detail === 'daemon' ? actions.daemonEvents() : []), [view.detail, model.engine, model.resources, actions]);
+  const coverage = useMemo(() => (view.detail === 'coverage' ? coverageRows(model.health) : []), [view.detail, model.health]);
 
   // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
   // it leaves the open list, never replaced by the next one in the list.
@@ -120,6 +134,11 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       if (panel === 'jobs') return detail ? runs.length : jobs.length;
       if (panel === 'alerts') return alerts.length;
       if (panel === 'freshness') return detail ? series.filter((s) => !view.filter || s.symbol.includes(view.filter)).length : 1;
+      if (!detail) return 1;
+      if (panel === 'coverage') return coverage.length;
+      if (panel === 'daemon') return daemonEvents.length;
+      if (panel === 'resources') return resourceRows(model.resources).length;
+      if (panel === 'backups') return backupList.length;
       return 1;
     },
     selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
@@ -186,11 +205,22 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       return;
     }
     const name = keyName(input, key);
+    if (current.command !== null && name !== 'ctrl-c') {
+      const [next, effect] = editCommand(current, input, key, ctx);
+      apply(next);
+      perform(effect, current);
+      return;
+    }
     if (tooSmall && name !== 'q' && name !== 'ctrl-c') return;
     const action = actionFor(name, tooSmall ? 'main' : scope(current));
     if (!action) return;
-    const [next, effect] = reduce(current, action, ctx);
+    const [next, effect] = reduce(current, action, ctx, name);
     apply(next);
+    perform(effect, current);
+  };
+
+  /** Does what a key's effect asks of the engine, the alerts, the terminal or the wizard. */
+  const perform = (effect: Effect, current: ViewState) => {
     switch (effect.kind) {
       case 'exit':
         onExit?.();
@@ -225,7 +255,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   useInput((input, key) => {
     // Several characters in one chunk (a paste, fast typing, a slow link) are several keys: each
     // in turn, and once one of them opens the filter the rest is typed into it.
-    const typing = () => viewRef.current.filtering || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
+    const typing = () => viewRef.current.filtering || viewRef.current.command !== null || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
     if (typing() || input.length <= 1 || key.ctrl || key.meta) {
       press(input, key);
       return;
@@ -239,6 +269,19 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       press(ch === '\r' ? '' : ch, ch === '\r' ? { return: true } : {});
     }
   });
+
+  // Where one is in a detail, for the footer: the panel, then what is selected or opened there.
+  const crumb = (() => {
+    if (view.detail === 'log') return view.logRun === null ? breadcrumb('log') : breadcrumb('jobs', selectedJob, `run ${view.logRun}`, 'log');
+    if (view.detail === 'jobs') return breadcrumb('jobs', selectedJob, runs[view.detailRow] ? `run ${runs[view.detailRow]!.id}` : null);
+    if (view.detail === 'alerts') return breadcrumb('alerts', viewedAlert.current?.rule);
+    if (view.detail === 'freshness') return breadcrumb('freshness', view.filter ? `filter ${view.filter}` : null);
+    if (view.detail === 'coverage') { const r = coverage[view.detailRow]; return breadcrumb('coverage', r ? `${r.symbol} ${r.interval}` : null); }
+    if (view.detail === 'daemon') { const e = eventRows(daemonEvents)[view.detailRow]; return breadcrumb('daemon', e ? `${e.kind} ${new Date(e.at).toISOString().slice(11, 19)}` : null); }
+    if (view.detail === 'backups') { const b = backupList[view.detailRow]; return breadcrumb('backups', b ? backupLabel(b) : null); }
+    // The main view's focus shows as ▶ and a double border; its footer has no room to spare at 80 columns.
+    return view.detail ? breadcrumb(view.detail) : null;
+  })();
 
   // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
   const height = rows - 1;
@@ -261,7 +304,8 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
           : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={height - 2} />
       ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
-          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth} />
+          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
+          backups={backupList} daemonEvents={daemonEvents} />
       ) : (
         <>
           {healthRow ? <HealthRow health={model.health} /> : null}
@@ -271,10 +315,10 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
           </Box>
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
           <Box height={bands.middle} flexShrink={0}>
-            <Box width="25%"><CoveragePanel health={model.health} /></Box>
-            <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
-            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
-            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
+            <Box width="25%"><CoveragePanel health={model.health} focused={view.panel === 'coverage'} /></Box>
+            <Box width="25%"><DaemonPanel engine={model.engine} focused={view.panel === 'daemon'} /></Box>
+            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} focused={view.panel === 'resources'} /></Box>
+            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused={view.panel === 'backups'} /></Box>
           </Box>
           <Box flexGrow={1}>
             {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
@@ -285,7 +329,9 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         </>
       )}
       {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
-      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} notice={model.notice} />}
+      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} />
+        : view.command !== null ? <CommandLine text={view.command} error={view.commandError} />
+        : <Footer scope={scope(view)} notice={model.notice} crumb={crumb} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

@@ -11,7 +11,7 @@ export function HelpOverlay({ scope }: { scope: Scope }): React.JSX.Element {
     <Panel title="Keys (? or Esc to close)" focused flexGrow={1}>
       {bindingsFor(scope).map((b) => (
         <Box key={`${b.action}-${b.keys.join()}`}>
-          <Text bold color={theme.accent}>{b.keys.join(' / ').padEnd(22)}</Text>
+          <Text bold color={theme.accent}>{(b.label ?? b.keys.join(' / ')).padEnd(22)}</Text>
           <Text wrap="truncate">{b.help}</Text>
         </Box>
       ))}

@@ -88,7 +88,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     await term.waitFor((s) => s.includes('Keys (? or Esc to close)') && s.includes('run the selected job now'), 'the help');
     term.keys('Escape');
     await term.waitFor((s) => s.includes('▶ Freshness'), 'back to the main view');
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('Enter');
     await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('never ran'), 'the job detail');
@@ -116,7 +116,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
       plantRun(dataDir, 'failed', failed, Date.now() - 7_200_000);
       plantRun(dataDir, 'success', ['newest-run-line'], Date.now() - 3_600_000);
     });
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('Enter');
     await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 2 (success)') && s.includes('newest-run-line'), 'the newest run\'s log under the runs');
@@ -153,9 +153,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
   it('shows in the footer and the help only the keys of the view; / in an alert\'s detail types nothing', async () => {
     const term = await openConsole();
     const footer = (s: string) => s.split('\n')[28] ?? '';
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('Tab');
+    term.keys('7');
     await term.waitFor((s) => s.includes('▶ Alerts'), 'the alerts panel focused');
     term.keys('Enter');
     let screen = await term.waitFor((s) => /▶ Alert\b/.test(s) && !s.includes('Freshness'), 'the alert detail');
@@ -180,7 +178,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     const term = await openConsole(100, 30, {}, {
       engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
     });
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('r');
     await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
@@ -199,7 +197,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
   it('a running job has the running mark; Backups show a backup as soon as its job ends', async () => {
     const term = await openConsole(100, 32);
     await term.waitFor((s) => /│ ✖ hot\s+none yet/.test(s), 'no backup yet');
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     // A store that never synced has nothing to back up: sync first.
     term.keys('r');
@@ -222,7 +220,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     // 32 rows: after the sync the size probe warns (two symbols make a small store), and at 30
     // rows its Health row would put the jobs in two columns, without their result words.
     const term = await openConsole(100, 32);
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('r');
     await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
