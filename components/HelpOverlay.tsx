@@ -11,7 +11,8 @@ export function HelpOverlay({ scope }: { scope: Scope }): React.JSX.Element {
     <Panel title="Keys (? or Esc to close)" focused flexGrow={1}>
       {bindingsFor(scope).map((b) => (
         <Box key={`${b.action}-${b.keys.join()}`}>
-          <Text bold color={theme.accent}>{(b.label ?? b.keys.join(' / ')).padEnd(22)}</Text>
+          {/* The keys keep their column; a long text is cut, never wrapped under them. */}
+          <Box width={22} flexShrink={0}><Text bold color={theme.accent}>{b.label ?? b.keys.join(' / ')}</Text></Box>
           <Text wrap="truncate">{b.help}</Text>
         </Box>
       ))}

@@ -22,7 +22,8 @@ export function ResourcesDetail({ resources, row, height, width }: { resources: 
     ['bt   cpu', resources.daemonCpu, pct, 100],
     ['bt   rss', resources.daemonRssBytes, bytes, undefined],
   ];
-  const chart = Math.max(4, width - 48);
+  // The figures before the chart take 51 columns: label and now 15, min 12, avg and max 11 each, 2 of gap.
+  const chart = Math.max(4, width - 51);
   const rows = resourceRows(resources);
   // Borders and title 3, four series, a blank line and the table's header.
   const { items, offset } = windowed(rows, row, Math.max(1, height - 9));

@@ -19,7 +19,7 @@ const DETAILS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail'
 /** Details with a list to move through. */
 const LISTS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail', 'resources-detail', 'backups-detail', 'jobs-detail'];
 
-const GO_TO_HELP = 'go to a panel by name (:backups, :jobs, :cpu, a prefix or a number; :q quits)';
+const GO_TO_HELP = 'go to a panel by name (:backups, :cpu, :4); :q quits';
 
 export interface KeyBinding {
   keys: string[];
@@ -44,7 +44,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['G', 'end'], action: 'bottom', footer: 'follow', help: 'last line, and follow the log as it grows', scopes: ['log'] },
   { keys: ['w'], action: 'wrap', footer: 'wrap', help: 'wrap long lines, or cut them', scopes: ['log'] },
   { keys: ['enter'], action: 'open', footer: 'open', help: 'open the focused panel\'s detail (every series\' age, coverage per series, the daemon\'s events, the resource history, every backup, a job\'s runs); a run\'s log; on an alert, its runbook (the wizard)', scopes: ['main', 'jobs-detail'] },
-  { keys: ['1', '2', '3', '4', '5', '6', '7', '8'], label: '1-8', action: 'jump', help: 'go to a panel: 1 Freshness 2 Coverage 3 Heartbeat 4 CPU/RAM 5 Backups 6 Jobs 7 Alerts 8 Log', scopes: ['main', ...DETAILS] },
+  { keys: ['1', '2', '3', '4', '5', '6', '7', '8'], label: '1-8', action: 'jump', help: 'go to panel N, in reading order (1 Freshness … 8 Log)', scopes: ['main', ...DETAILS] },
   // The main view's footer is full at 80 columns: there `:` is in the help only.
   { keys: [':'], action: 'command', help: GO_TO_HELP, scopes: ['main'] },
   { keys: [':'], action: 'command', footer: 'go to', help: GO_TO_HELP, scopes: DETAILS },
