@@ -3,10 +3,10 @@ import { CompactContext } from './Panel.js';
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
-import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import { actionFor, footerWidth, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import type { LineKey } from '../src/console/line-edit.js';
 import { editCommand, editFilter, initialView, reduce, scopeOf, type Effect, type ViewContext, type ViewState } from '../src/console/view-state.js';
-import { breadcrumb, logSourceFor } from '../src/console/focus.js';
+import { breadcrumb, fitCrumb, logSourceFor } from '../src/console/focus.js';
 import { backupLabel, coverageRows, eventRows, resourceRows } from '../src/console/details.js';
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
@@ -273,7 +273,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   // Where one is in a detail, for the footer: the panel, then what is selected or opened there.
   const crumb = (() => {
     if (view.detail === 'log') return view.logRun === null ? breadcrumb('log') : breadcrumb('jobs', selectedJob, `run ${view.logRun}`, 'log');
-    if (view.detail === 'jobs') return breadcrumb('jobs', selectedJob, runs[view.detailRow] ? `run ${runs[view.detailRow]!.id}` : null);
+    if (view.detail === 'jobs') return breadcrumb('jobs', selectedJob);
     if (view.detail === 'alerts') return breadcrumb('alerts', viewedAlert.current?.rule);
     if (view.detail === 'freshness') return breadcrumb('freshness', view.filter ? `filter ${view.filter}` : null);
     if (view.detail === 'coverage') { const r = coverage[view.detailRow]; return breadcrumb('coverage', r ? `${r.symbol} ${r.interval}` : null); }
@@ -282,6 +282,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     // The main view's focus shows as ▶ and a double border; its footer has no room to spare at 80 columns.
     return view.detail ? breadcrumb(view.detail) : null;
   })();
+  const footerCrumb = fitCrumb(crumb, columns, footerWidth(scope(view)));
 
   // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
   const height = rows - 1;
@@ -331,7 +332,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
       {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} />
         : view.command !== null ? <CommandLine text={view.command} error={view.commandError} />
-        : <Footer scope={scope(view)} notice={model.notice} crumb={crumb} />}
+        : <Footer scope={scope(view)} notice={model.notice} crumb={footerCrumb} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

@@ -13,7 +13,7 @@ describe('CommandLine and the breadcrumb', () => {
 
   it('the footer leads with where one is, then the view\'s keys', () => {
     const frame = renderMono(<Footer scope="backups-detail" notice={null} crumb="Backups › hot 2026-11-30 02:00" />).lastFrame()!;
-    expect(frame).toMatch(/^ Backups › hot 2026-11-30 02:00 │ \? help {2}down row {2}: go to {2}esc back$/);
+    expect(frame).toMatch(/^ Backups › hot 2026-11-30 02:00 │ \? help {2}down row {2}esc back$/);
     expect(renderMono(<Footer scope="main" notice={null} />).lastFrame()).toMatch(/^ \? help/);
   });
 });

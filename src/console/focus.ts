@@ -107,6 +107,19 @@ export function breadcrumb(where: Panel, ...items: (string | null | undefined)[]
   return [PANEL_TITLES[where], ...items.filter((i): i is string => Boolean(i))].join(' › ');
 }
 
+/**
+ * The breadcrumb cut to the room the footer's key hints leave on a line of `columns` (with its
+ * padding and the ` │ ` after it): the keys are never pushed off by it. Null when under 8 columns
+ * would be left, too few to say anything.
+ */
+export function fitCrumb(crumb: string | null, columns: number, keysWidth: number): string | null {
+  if (!crumb) return null;
+  const room = columns - 2 - 3 - keysWidth;
+  if (room < 8) return null;
+  const chars = Array.from(crumb);
+  return chars.length <= room ? crumb : `${chars.slice(0, room - 1).join('')}…`;
+}
+
 const BACKUP_JOB = 'backup';
 
 /**

@@ -17,9 +17,7 @@ export type Scope = 'main' | 'freshness-detail' | 'coverage-detail' | 'daemon-de
 
 const DETAILS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail', 'resources-detail', 'backups-detail', 'jobs-detail', 'alerts-detail', 'log'];
 /** Details with a list to move through. */
-const LISTS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail', 'resources-detail', 'backups-detail', 'jobs-detail'];
-
-const GO_TO_HELP = 'go to a panel by name (:backups, :cpu, :4); :q quits';
+const ROW_DETAILS: Scope[] = ['freshness-detail', 'coverage-detail', 'daemon-detail', 'resources-detail', 'backups-detail', 'jobs-detail'];
 
 export interface KeyBinding {
   keys: string[];
@@ -36,8 +34,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['?'], action: 'help', footer: 'help', help: 'show or hide this help', scopes: ['main', ...DETAILS, 'help'] },
   { keys: ['tab', 'l', 'right'], action: 'next-panel', footer: 'panel', help: 'next panel', scopes: ['main'] },
   { keys: ['shift-tab', 'h', 'left'], action: 'prev-panel', help: 'previous panel', scopes: ['main'] },
-  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', ...LISTS, 'log'] },
-  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', ...LISTS, 'log'] },
+  { keys: ['down', 'j'], action: 'down', footer: 'row', help: 'next row', scopes: ['main', ...ROW_DETAILS, 'log'] },
+  { keys: ['up', 'k'], action: 'up', help: 'previous row', scopes: ['main', ...ROW_DETAILS, 'log'] },
   { keys: ['pgdn'], action: 'page-down', footer: 'page', help: 'next page', scopes: ['log'] },
   { keys: ['pgup'], action: 'page-up', help: 'previous page', scopes: ['log'] },
   { keys: ['g', 'home'], action: 'top', help: 'first line', scopes: ['log'] },
@@ -45,9 +43,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['w'], action: 'wrap', footer: 'wrap', help: 'wrap long lines, or cut them', scopes: ['log'] },
   { keys: ['enter'], action: 'open', footer: 'open', help: 'open the focused panel\'s detail (every series\' age, coverage per series, the daemon\'s events, the resource history, every backup, a job\'s runs); a run\'s log; on an alert, its runbook (the wizard)', scopes: ['main', 'jobs-detail'] },
   { keys: ['1', '2', '3', '4', '5', '6', '7', '8'], label: '1-8', action: 'jump', help: 'go to panel N, in reading order (1 Freshness … 8 Log)', scopes: ['main', ...DETAILS] },
-  // The main view's footer is full at 80 columns: there `:` is in the help only.
-  { keys: [':'], action: 'command', help: GO_TO_HELP, scopes: ['main'] },
-  { keys: [':'], action: 'command', footer: 'go to', help: GO_TO_HELP, scopes: DETAILS },
+  // Footers are full at 80 columns: `:` and the number keys are in the help (`?`).
+  { keys: [':'], action: 'command', help: 'go to a panel by name (:backups, :cpu, :4); :q quits', scopes: ['main', ...DETAILS] },
   { keys: ['enter'], action: 'go', footer: 'go', help: 'go to the panel typed', scopes: ['command'] },
   { keys: ['esc'], action: 'cancel', footer: 'cancel', help: 'close the prompt', scopes: ['command'] },
   { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', ...DETAILS] },
@@ -96,4 +93,10 @@ export function bindingsFor(scope: Scope): KeyBinding[] {
 
 export function footerFor(scope: Scope): { keys: string; label: string }[] {
   return KEYMAP.filter((b) => b.footer && b.scopes.includes(scope)).map((b) => ({ keys: b.label ?? b.keys[0]!, label: b.footer! }));
+}
+
+/** Columns the footer's key hints take (`? help  down row`): what a breadcrumb before them must leave. */
+export function footerWidth(scope: Scope): number {
+  const hints = footerFor(scope);
+  return hints.reduce((n, h) => n + h.keys.length + 1 + h.label.length, 0) + 2 * Math.max(0, hints.length - 1);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { breadcrumb, cyclePanel, editDistance, logSourceFor, panelForKey, panelNumber, parseCommand, PANELS } from '../../src/console/focus.js';
-import { actionFor, bindingsFor, footerFor, KEYMAP } from '../../src/console/keymap.js';
+import { breadcrumb, cyclePanel, editDistance, fitCrumb, logSourceFor, panelForKey, panelNumber, parseCommand, PANELS } from '../../src/console/focus.js';
+import { actionFor, bindingsFor, footerFor, footerWidth, KEYMAP } from '../../src/console/keymap.js';
 import { editCommand, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../../src/console/view-state.js';
 
 const ctx = (running: string[] = []): ViewContext => ({
@@ -105,7 +105,7 @@ describe('the keymap for the new views', () => {
       expect(actionFor('esc', scope)).toBe('back');
       expect(actionFor('r', scope)).toBeNull();
       expect(actionFor('tab', scope)).toBeNull();
-      expect(footerFor(scope).map((k) => k.label)).toEqual(['help', 'row', 'go to', 'back']);
+      expect(footerFor(scope).map((k) => k.label)).toEqual(['help', 'row', 'back']);
     }
     expect(actionFor('enter', 'command')).toBe('go');
     expect(footerFor('command')).toEqual([{ keys: 'enter', label: 'go' }, { keys: 'esc', label: 'cancel' }]);
@@ -127,6 +127,15 @@ describe('the breadcrumb and the log that follows the focus', () => {
     expect(breadcrumb('jobs', 'sync', 'run 5', 'log')).toBe('Jobs › sync › run 5 › log');
     expect(breadcrumb('daemon', null, undefined)).toBe('Heartbeat');
     expect(breadcrumb('resources')).toBe('CPU/RAM');
+  });
+
+  it('is cut to the room the key hints leave, so they are never pushed off; left out when too little is left', () => {
+    expect(footerWidth('backups-detail')).toBe('? help  down row  esc back'.length);
+    const crumb = 'Backups › hot 2026-11-30 02:00';
+    expect(fitCrumb(crumb, 80, footerWidth('backups-detail'))).toBe(crumb);
+    expect(fitCrumb(crumb, 40, 25)).toBe('Backups ›…');
+    expect(fitCrumb(crumb, 80, 70)).toBeNull();
+    expect(fitCrumb(null, 200, 0)).toBeNull();
   });
 
   it('the job\'s log only while Jobs has the focus; the backup job under Backups, the daemon under Heartbeat; the Log panel keeps what it shows', () => {
