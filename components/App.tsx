@@ -4,6 +4,7 @@ import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } fro
 import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, footerWidth, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import { feedChunk } from '../src/console/key-chunks.js';
 import type { LineKey } from '../src/console/line-edit.js';
 import { editCommand, editFilter, initialView, reduce, scopeOf, type Effect, type ViewContext, type ViewState } from '../src/console/view-state.js';
 import { breadcrumb, fitCrumb, logSourceFor } from '../src/console/focus.js';
@@ -117,10 +118,11 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     if (source) actions.followLog(source);
   }, [view.panel, selectedJob, jobNames, hasDaemon, actions]);
 
-  // What the details of Coverage, Heartbeat, CPU/RAM and Backups list: read while one is open,
-  // again as the engine, the resources or the catalog move on.
-  const backupList = useMemo(() => (view.detail === 'backups' ? actions.backupList() : []), [view.detail, model.backups, model.engine, actions]);
-  const daemonEvents = useMemo(() => (view.detail === 'daemon' ? actions.daemonEvents() : []), [view.detail, model.engine, model.resources, actions]);
+  // What the details of Heartbeat and Backups list: read while one is open, again when the daemon's
+  // status changes (the supervisor reports each start, exit and sample) or the catalog is read
+  // again (every 30 s, and as soon as a job ends).
+  const backupList = useMemo(() => (view.detail === 'backups' ? actions.backupList() : []), [view.detail, model.backups, actions]);
+  const daemonEvents = useMemo(() => (view.detail === 'daemon' ? actions.daemonEvents() : []), [view.detail, model.engine?.daemon, actions]);
   const coverage = useMemo(() => (view.detail === 'coverage' ? coverageRows(model.health) : []), [view.detail, model.health]);
 
   // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
@@ -253,21 +255,15 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   };
 
   useInput((input, key) => {
-    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys: each
-    // in turn, and once one of them opens the filter the rest is typed into it.
-    const typing = () => viewRef.current.filtering || viewRef.current.command !== null || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
-    if (typing() || input.length <= 1 || key.ctrl || key.meta) {
+    if (input.length <= 1 || key.ctrl || key.meta) {
       press(input, key);
       return;
     }
-    const chars = Array.from(input);
-    for (const [i, ch] of chars.entries()) {
-      if (typing()) {
-        press(chars.slice(i).join(''), {});
-        return;
-      }
-      press(ch === '\r' ? '' : ch, ch === '\r' ? { return: true } : {});
-    }
+    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys, and
+    // what is typed into a prompt ends at its Enter: the keys after it act as keys.
+    const typing = () => viewRef.current.filtering || viewRef.current.command !== null
+      || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
+    feedChunk(input, typing, press);
   });
 
   // Where one is in a detail, for the footer: the panel, then what is selected or opened there.

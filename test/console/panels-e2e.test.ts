@@ -108,6 +108,8 @@ describe.skipIf(!hasTmux())('every panel focusable, with a detail view (issue 17
     const rows = 45;
     const term = await openConsole(140, rows);
     await openEachDetail(term, rows);
+    term.keys('1');
+    await term.waitFor(focused('Freshness'), '1');
     // `:` then a word, sent in one write as a paste or a slow link delivers it.
     term.keys('-l', ':backups');
     await term.waitFor((s) => footer(s, rows).startsWith(' :backups▏'), 'the prompt with the word');
@@ -128,7 +130,8 @@ describe.skipIf(!hasTmux())('every panel focusable, with a detail view (issue 17
     await term.waitFor((s) => s.includes('Heartbeat: daemon backtest'), 'the heartbeat detail');
     term.keys('4');
     await term.waitFor((s) => focused('CPU/RAM')(s) && !s.includes('Heartbeat: daemon backtest'), '4 from inside a detail');
-    term.keys('7');
+    // A command, its Enter and the next key in one write: the key after the Enter is a key, not lost.
+    term.keys('-l', ':jobs\r7');
     await term.waitFor((s) => focused('Alerts')(s) && s.includes('Log: engine'), 'the engine log again away from Heartbeat');
     // `?` lists the keys of the view it is opened over.
     term.keys('5', 'Enter', '?');
