@@ -268,15 +268,16 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
 
   // Where one is in a detail, for the footer: the panel, then what is selected or opened there.
   const crumb = (() => {
-    if (view.detail === 'log') return view.logRun === null ? breadcrumb('log') : breadcrumb('jobs', selectedJob, `run ${view.logRun}`, 'log');
+    if (view.detail === 'log') return view.logRun === null ? breadcrumb('log', model.log.title) : breadcrumb('jobs', selectedJob, `run ${view.logRun}`, 'log');
     if (view.detail === 'jobs') return breadcrumb('jobs', selectedJob);
     if (view.detail === 'alerts') return breadcrumb('alerts', viewedAlert.current?.rule);
     if (view.detail === 'freshness') return breadcrumb('freshness', view.filter ? `filter ${view.filter}` : null);
     if (view.detail === 'coverage') { const r = coverage[view.detailRow]; return breadcrumb('coverage', r ? `${r.symbol} ${r.interval}` : null); }
     if (view.detail === 'daemon') { const e = eventRows(daemonEvents)[view.detailRow]; return breadcrumb('daemon', e ? `${e.kind} ${new Date(e.at).toISOString().slice(11, 19)}` : null); }
     if (view.detail === 'backups') { const b = backupList[view.detailRow]; return breadcrumb('backups', b ? backupLabel(b) : null); }
+    if (view.detail) return breadcrumb(view.detail);
     // The main view's focus shows as ▶ and a double border; its footer has no room to spare at 80 columns.
-    return view.detail ? breadcrumb(view.detail) : null;
+    return null;
   })();
   const footerCrumb = fitCrumb(crumb, columns, footerWidth(scope(view)));
 

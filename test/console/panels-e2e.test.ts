@@ -138,5 +138,10 @@ describe.skipIf(!hasTmux())('every panel focusable, with a detail view (issue 17
     screen = await term.waitFor((s) => s.includes('Keys (? or Esc to close)'), 'the help over the backups detail');
     expect(screen).toContain('go to panel N, in reading order (1 Freshness … 8 Log)');
     expect(screen).not.toContain('run the selected job');
+    // The Log panel opened whole: the breadcrumb says which log it is.
+    term.keys('Escape');
+    await term.waitFor((s) => !s.includes('Keys (? or Esc'), 'the help closed');
+    term.keys('8', 'Enter');
+    await term.waitFor((s) => /^ Log › engine │ \? help/.test(footer(s, rows)), 'the log view\'s breadcrumb');
   }, 120_000);
 });
