@@ -300,7 +300,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         wizView.help ? <WizardHelp />
           : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={height - 2} />
           : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={height - 2} />
-      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
+      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} height={height - 2} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
           job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
           backups={backupList} daemonEvents={daemonEvents} />
