@@ -3,9 +3,12 @@ import { CompactContext } from './Panel.js';
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
-import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import { actionFor, footerWidth, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import { feedChunk } from '../src/console/key-chunks.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editFilter, initialView, reduce, scopeOf, type Panel as FocusPanel, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { editCommand, editFilter, initialView, reduce, scopeOf, type Effect, type Panel as FocusPanel, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { breadcrumb, fitCrumb, logSourceFor } from '../src/console/focus.js';
+import { backupLabel, coverageRows, eventRows, resourceRows } from '../src/console/details.js';
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
 import { wizardActionFor } from '../src/console/wizard-keys.js';
@@ -14,6 +17,7 @@ import { initialWizardView, reduceWizard, showWizard, typeWord, wizardScope, typ
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
 import { BackupsPanel } from './BackupsPanel.js';
+import { CommandLine } from './CommandLine.js';
 import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
@@ -116,9 +120,21 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   const zoomRows = detailHeight - 3;
   const listRows = view.zoom ? zoomRows : layout.bottom.kind === 'stacked' ? layout.bottom.topRows : layout.bottomRows;
 
+  // The Log panel follows the focus: the selected job's runs under Jobs, the backup job's under
+  // Backups, the daemon's log under Heartbeat, the engine's elsewhere; its title says which.
+  const hasDaemon = Boolean(model.engine?.daemon);
+  const jobNames = jobs.map((j) => j.name).join('\n');
   useEffect(() => {
-    if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
-  }, [view.panel, view.detail, selectedJob, actions]);
+    const source = logSourceFor(view.panel, selectedJob, jobNames.split('\n'), hasDaemon);
+    if (source) actions.followLog(source);
+  }, [view.panel, selectedJob, jobNames, hasDaemon, actions]);
+
+  // What the details of Heartbeat and Backups list: read while one is open, again when the daemon's
+  // status changes (the supervisor reports each start, exit and sample) or the catalog is read
+  // again (every 30 s, and as soon as a job ends).
+  const backupList = useMemo(() => (view.detail === 'backups' ? actions.backupList() : []), [view.detail, model.backups, actions]);
+  const daemonEvents = useMemo(() => (view.detail === 'daemon' ? actions.daemonEvents() : []), [view.detail, model.engine?.daemon, actions]);
+  const coverage = useMemo(() => (view.detail === 'coverage' ? coverageRows(model.health) : []), [view.detail, model.health]);
 
   // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
   // it leaves the open list, never replaced by the next one in the list.
@@ -131,6 +147,11 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
       if (panel === 'jobs') return detail ? runs.length : jobs.length;
       if (panel === 'alerts') return alerts.length;
       if (panel === 'freshness') return detail ? series.filter((s) => !view.filter || s.symbol.includes(view.filter)).length : 1;
+      if (!detail) return 1;
+      if (panel === 'coverage') return coverage.length;
+      if (panel === 'daemon') return daemonEvents.length;
+      if (panel === 'resources') return resourceRows(model.resources).length;
+      if (panel === 'backups') return backupList.length;
       return 1;
     },
     selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
@@ -198,11 +219,22 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
       return;
     }
     const name = keyName(input, key);
+    if (current.command !== null && name !== 'ctrl-c') {
+      const [next, effect] = editCommand(current, input, key, ctx);
+      apply(next);
+      perform(effect, current);
+      return;
+    }
     if (tooSmall && name !== 'q' && name !== 'ctrl-c') return;
     const action = actionFor(name, tooSmall ? 'main' : scope(current));
     if (!action) return;
-    const [next, effect] = reduce(current, action, ctx);
+    const [next, effect] = reduce(current, action, ctx, name);
     apply(next);
+    perform(effect, current);
+  };
+
+  /** Does what a key's effect asks of the engine, the alerts, the terminal or the wizard. */
+  const perform = (effect: Effect, current: ViewState) => {
     switch (effect.kind) {
       case 'exit':
         onExit?.();
@@ -237,23 +269,32 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   };
 
   useInput((input, key) => {
-    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys: each
-    // in turn, and once one of them opens the filter the rest is typed into it.
-    const typing = () => viewRef.current.filtering || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
-    if (typing() || input.length <= 1 || key.ctrl || key.meta) {
+    if (input.length <= 1 || key.ctrl || key.meta) {
       press(input, key);
       return;
     }
-    const chars = Array.from(input);
-    for (const [i, ch] of chars.entries()) {
-      if (typing()) {
-        press(chars.slice(i).join(''), {});
-        return;
-      }
-      // Enter and Tab in a chunk are keys too (Tab pressed fast several times arrives as one chunk).
-      press(ch === '\r' || ch === '\t' ? '' : ch, ch === '\r' ? { return: true } : ch === '\t' ? { tab: true } : {});
-    }
+    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys, and
+    // what is typed into a prompt ends at its Enter: the keys after it act as keys.
+    const typing = () => viewRef.current.filtering || viewRef.current.command !== null
+      || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
+    feedChunk(input, typing, press);
   });
+
+  // Where one is in a detail, for the footer: the panel, then what is selected or opened there.
+  const crumb = (() => {
+    if (view.detail === 'log') return view.logRun === null ? breadcrumb('log', model.log.title) : breadcrumb('jobs', selectedJob, `run ${view.logRun}`, 'log');
+    if (view.detail === 'jobs') return breadcrumb('jobs', selectedJob);
+    if (view.detail === 'alerts') return breadcrumb('alerts', viewedAlert.current?.rule);
+    if (view.detail === 'freshness') return breadcrumb('freshness', view.filter ? `filter ${view.filter}` : null);
+    if (view.detail === 'coverage') { const r = coverage[view.detailRow]; return breadcrumb('coverage', r ? `${r.symbol} ${r.interval}` : null); }
+    if (view.detail === 'daemon') { const e = eventRows(daemonEvents)[view.detailRow]; return breadcrumb('daemon', e ? `${e.kind} ${new Date(e.at).toISOString().slice(11, 19)}` : null); }
+    if (view.detail === 'backups') { const b = backupList[view.detailRow]; return breadcrumb('backups', b ? backupLabel(b) : null); }
+    if (view.detail) return breadcrumb(view.detail);
+    // The main view's focus shows as ▶ and a double border; its footer has no room to spare at 80 columns.
+    return null;
+  })();
+  const footerCrumb = fitCrumb(crumb, columns, footerWidth(scope(view)));
+
 
   const bottomRows = layout.bottomRows;
   const freshness = (worstLine: boolean) => (
@@ -270,6 +311,10 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     jobs: () => jobsPanel(),
     alerts: () => alertsPanel(listRows),
     log: () => logPanel(zoomRows),
+    coverage: () => <CoveragePanel health={model.health} focused />,
+    daemon: () => <DaemonPanel engine={model.engine} focused />,
+    resources: () => <ResourcesPanel resources={model.resources} width={columns} focused />,
+    backups: () => <BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused />,
   };
   const bottom = layout.bottom.kind === 'stacked' ? (
     // A tall terminal: Jobs as tall as its list beside the Alerts, the Log across the whole width under them.
@@ -297,10 +342,10 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
         wizView.help ? <WizardHelp />
           : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={detailHeight} />
           : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={detailHeight} />
-      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
+      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} height={detailHeight} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={detailHeight} filter={view.filter}
           job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
-          logFilter={view.logFilter} filtering={view.filtering} />
+          logFilter={view.logFilter} filtering={view.filtering} backups={backupList} daemonEvents={daemonEvents} />
       ) : view.zoom ? (
         <Box flexDirection="column" height={detailHeight}>{zoomViews[view.panel]()}</Box>
       ) : (
@@ -311,17 +356,19 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
           </Box>
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
           <Box height={layout.middle} flexShrink={0}>
-            <Box width="25%"><CoveragePanel health={model.health} /></Box>
-            <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
-            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
-            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
+            <Box width="25%"><CoveragePanel health={model.health} focused={view.panel === 'coverage'} /></Box>
+            <Box width="25%"><DaemonPanel engine={model.engine} focused={view.panel === 'daemon'} /></Box>
+            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} focused={view.panel === 'resources'} /></Box>
+            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused={view.panel === 'backups'} /></Box>
           </Box>
           {bottom}
         </>
       )}
       {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
       {model.notice ? <NoticeLine notice={model.notice} /> : null}
-      {wizardShown ? <WizardFooter scope={wizScope} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} />}
+      {wizardShown ? <WizardFooter scope={wizScope} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} />
+        : view.command !== null ? <CommandLine text={view.command} error={view.commandError} />
+        : <Footer scope={scope(view)} crumb={footerCrumb} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

@@ -3,10 +3,16 @@ import ms from 'ms';
 import React from 'react';
 import { alertSince, type AlertView, type ConsoleModel, type LogView } from '../src/console/console-model.js';
 import { filterLines, logWindow, type LogScroll } from '../src/console/log-scroll.js';
-import { windowStart } from '../src/console/list-nav.js';
+import type { BackupEntry } from '../src/backup/catalog.js';
+import { windowed } from '../src/console/details.js';
 import type { JobRun } from '../src/engine/run-history.js';
+import type { DaemonEvent } from '../src/engine/supervisor/daemon-store.js';
 import type { Panel as PanelId } from '../src/console/view-state.js';
+import { BackupsDetail } from './BackupsDetail.js';
+import { CoverageDetail } from './CoverageDetail.js';
+import { DaemonDetail } from './DaemonDetail.js';
 import { ageText, noMatchText, rankedSeries } from './FreshnessPanel.js';
+import { ResourcesDetail } from './ResourcesDetail.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
@@ -28,6 +34,10 @@ interface Props {
   logFilter?: string;
   /** The filter prompt is open (the cursor shows after the text). */
   filtering?: boolean;
+  /** The catalog's copies, for the Backups detail. */
+  backups?: readonly BackupEntry[];
+  /** The daemon's recent events, for the Heartbeat detail. */
+  daemonEvents?: readonly DaemonEvent[];
 }
 
 /** Rows of log text the log view shows in a detail area of `height` rows: the panel's borders and title take three. */
@@ -35,15 +45,13 @@ export function logViewRows(height: number): number {
   return Math.max(1, height - 3);
 }
 
-/** Keeps the selected row on screen while scrolling through a long table. */
-function windowed<T>(items: readonly T[], row: number, height: number): { items: T[]; offset: number } {
-  const offset = windowStart(items.length, row, height);
-  return { items: items.slice(offset, offset + height), offset };
-}
-
-export function DetailView({ panel, model, row, height, filter, job, runs, alert, runLog = null, log = { top: null, wrap: false }, width = 76, logFilter = '', filtering = false }: Props): React.JSX.Element {
+export function DetailView({ panel, model, row, height, filter, job, runs, alert, runLog = null, log = { top: null, wrap: false }, width = 76, logFilter = '', filtering = false, backups = [], daemonEvents = [] }: Props): React.JSX.Element {
   const theme = useTheme();
   const body = Math.max(3, height - 4);
+  if (panel === 'coverage') return <CoverageDetail health={model.health} row={row} height={height} />;
+  if (panel === 'daemon') return <DaemonDetail engine={model.engine} events={daemonEvents} row={row} height={height} />;
+  if (panel === 'resources') return <ResourcesDetail resources={model.resources} row={row} height={height} width={width} />;
+  if (panel === 'backups') return <BackupsDetail backups={backups} row={row} height={height} />;
   if (panel === 'freshness') {
     const series = rankedSeries((model.health?.freshness ?? []).filter((s) => !filter || s.symbol.includes(filter)), model.freshnessCriticalMs);
     const { items, offset } = windowed(series, row, body - 1);

@@ -41,7 +41,7 @@ describe('Footer and help, per view', () => {
     expect(actionFor('G', 'alerts-detail')).toBeNull();
     // On one line of the help, so the main view's help fits 80x24.
     for (const scope of ['main', 'jobs-detail', 'freshness-detail'] as const) {
-      expect(help(scope), scope).toMatch(/down\/j up\/k pgdn pgup g\/home G\/end move: a row, a page, to the first or last/);
+      expect(help(scope), scope).toMatch(/j k g G\s+a row, the first or last; pgup pgdn a page \(arrows, home, end too\)/);
     }
     expect(help('log')).toMatch(/G \/ end\s+last line, and follow the log as it grows/);
   });

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import { wizardFooter, wizardHelp, type WizardScope } from '../src/console/wizard-keys.js';
+import { KeyHints } from './Footer.js';
 import { Panel } from './Panel.js';
 import { useTheme } from './theme.js';
 
@@ -10,9 +11,7 @@ export function WizardFooter({ scope, skippable }: { scope: WizardScope; skippab
   return (
     <Box paddingX={1}>
       <Text wrap="truncate">
-        {wizardFooter(scope, { skippable }).map((b, i) => (
-          <Text key={`${b.keys}-${b.label}`}>{i ? '  ' : ''}<Text bold color={theme.accent}>{b.keys}</Text> {b.label}</Text>
-        ))}
+        <KeyHints keys={wizardFooter(scope, { skippable })} />
       </Text>
     </Box>
   );

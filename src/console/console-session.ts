@@ -13,6 +13,11 @@ import type { ConsoleActions } from './console-actions.js';
 import { emptyModel, type AlertView, type BackupTierView, type ConsoleModel, type ResourceHistory } from './console-model.js';
 import { ConsoleStore } from './console-store.js';
 import { tailLines } from '../common/log-tail.js';
+import type { BackupEntry } from '../backup/catalog.js';
+import type { DaemonEvent } from '../engine/supervisor/daemon-store.js';
+import { daemonLogPath } from '../engine/supervisor/supervisor.js';
+import { DAEMON_NAME } from '../health/sources/daemon-facts.js';
+import type { LogSource } from './focus.js';
 
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
@@ -27,6 +32,8 @@ const NOTICE_MS = 6_000;
 export interface ConsoleFeeds {
   health?: () => HealthReading | Promise<HealthReading>;
   backups?: () => BackupTierView[];
+  backupList?: () => BackupEntry[];
+  daemonEvents?: () => DaemonEvent[];
   alerts?: () => AlertView[];
   ackAlert?: (id: number) => void;
 }
@@ -39,7 +46,7 @@ export class ConsoleSession {
   readonly store: ConsoleStore;
   readonly actions: ConsoleActions;
   private readonly startedHere = new Set<string>();
-  private followedJob: string | null = null;
+  private followed: LogSource = { kind: 'engine' };
   private firstResources: NodeJS.Timeout | undefined;
   private running = new Set<string>();
   private noticeTimer: NodeJS.Timeout | undefined;
@@ -81,10 +88,12 @@ export class ConsoleSession {
       },
       jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
       runLog: (runId) => this.runLog(runId),
-      followLog: (job) => {
-        this.followedJob = job;
+      followLog: (source) => {
+        this.followed = source;
         this.refreshLog();
       },
+      backupList: () => feeds.backupList?.() ?? [],
+      daemonEvents: () => feeds.daemonEvents?.() ?? [],
       runningHere: () => [...this.startedHere].filter((job) => engine.snapshot().jobs.some((j) => j.name === job && j.running)),
     };
   }
@@ -136,7 +145,7 @@ export class ConsoleSession {
   private runJob(job: string): void {
     this.startedHere.add(job);
     this.notify(`▶ ${job} started`);
-    this.followedJob = job;
+    this.followed = { kind: 'job', job };
     this.engine.runNow(job, 'manual').then(
       (outcome) => this.notify(`${outcome.status === 'success' ? '✔' : '✖'} ${job} ${outcome.status} (run ${outcome.runId})`),
       (error: unknown) => this.notify(`✖ ${job}: ${(error as Error).message}`),
@@ -190,9 +199,14 @@ export class ConsoleSession {
 
   private logView(): ConsoleModel['log'] {
     const { dataDir } = this.loaded.config;
-    if (this.followedJob) {
-      const run = listRuns(this.engine.db, { job: this.followedJob, limit: 1 })[0];
-      if (run?.logPath) return { title: `${this.followedJob} run ${run.id}`, file: run.logPath, lines: tailLines(run.logPath, { lines: LOG_LINES }) };
+    const followed = this.followed;
+    if (followed.kind === 'job') {
+      const run = listRuns(this.engine.db, { job: followed.job, limit: 1 })[0];
+      if (run?.logPath) return { title: `${followed.job} run ${run.id}`, file: run.logPath, lines: tailLines(run.logPath, { lines: LOG_LINES }) };
+    }
+    if (followed.kind === 'daemon') {
+      const file = daemonLogPath(dataDir, DAEMON_NAME);
+      return { title: 'daemon', file, lines: fs.existsSync(file) ? tailLines(file, { lines: LOG_LINES }) : [] };
     }
     const file = path.join(dataDir, 'logs', 'cfa-console.log');
     const lines = fs.existsSync(file) ? tailLines(file, { lines: LOG_LINES }).map(shortLogLine) : [];

@@ -1,10 +1,10 @@
+import { cyclePanel, panelForKey, parseCommand, PANELS, type Panel } from './focus.js';
 import type { ActionId, Scope } from './keymap.js';
 import { editLine, type LineKey } from './line-edit.js';
 import { moveRow } from './list-nav.js';
 import { followTail, moveLog, type LogScroll } from './log-scroll.js';
 
-export const PANELS = ['freshness', 'jobs', 'alerts', 'log'] as const;
-export type Panel = (typeof PANELS)[number];
+export { PANELS, type Panel } from './focus.js';
 
 export type Confirm = { kind: 'run'; job: string } | { kind: 'quit'; running: string[] };
 
@@ -26,11 +26,15 @@ export interface ViewState {
   /** In the log view (detail 'log'): the run whose log it shows; null: the log panel's. */
   logRun: number | null;
   log: LogScroll;
+  /** The `:` prompt's text; null while it is closed. */
+  command: string | null;
+  /** Why the last command was refused (the prompt stays open to fix it). */
+  commandError: string | null;
 }
 
 export const initialView: ViewState = {
   panel: 'freshness',
-  rows: { freshness: 0, jobs: 0, alerts: 0, log: 0 },
+  rows: Object.fromEntries(PANELS.map((p) => [p, 0])) as Record<Panel, number>,
   detail: null,
   detailRow: 0,
   help: false,
@@ -41,6 +45,8 @@ export const initialView: ViewState = {
   confirm: null,
   logRun: null,
   log: followTail,
+  command: null,
+  commandError: null,
 };
 
 export interface ViewContext {
@@ -73,13 +79,19 @@ const none: Effect = { kind: 'none' };
 /** The scope the keys are read in; `underHelp`: the view the help was opened over, whose keys it lists. */
 export function scopeOf(v: ViewState, underHelp = false): Scope {
   if (v.confirm) return 'confirm';
+  if (v.command !== null) return 'command';
   if (v.help && !underHelp) return 'help';
   if (v.detail === 'log') return 'log';
   return v.detail ? `${v.detail}-detail` : 'main';
 }
 
-/** Key actions as pure state transitions, tested without a terminal. */
-export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [ViewState, Effect] {
+/** The main view with `panel` focused: whatever detail, help or prompt was open is closed. */
+function focus(state: ViewState, panel: Panel): ViewState {
+  return { ...state, panel, detail: null, detailRow: 0, logRun: null, log: followTail, help: false, command: null, commandError: null };
+}
+
+/** Key actions as pure state transitions, tested without a terminal. `key`: the key pressed (the number keys say which panel). */
+export function reduce(state: ViewState, action: ActionId, ctx: ViewContext, key = ''): [ViewState, Effect] {
   switch (action) {
     case 'help':
       return [{ ...state, help: !state.help }, none];
@@ -91,11 +103,16 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       if (state.detail === 'log' && state.logRun !== null) return [{ ...state, detail: 'jobs', logRun: null, log: followTail, logFilter: '' }, none];
       return [{ ...state, detail: null, detailRow: 0, logRun: null, log: followTail, logFilter: '' }, none];
     case 'next-panel':
-    case 'prev-panel': {
-      const i = PANELS.indexOf(state.panel);
-      const step = action === 'next-panel' ? 1 : PANELS.length - 1;
-      return [{ ...state, panel: PANELS[(i + step) % PANELS.length]! }, none];
+    case 'prev-panel':
+      return [{ ...state, panel: cyclePanel(state.panel, action === 'next-panel' ? 1 : -1) }, none];
+    case 'jump': {
+      const panel = panelForKey(key);
+      return panel ? [focus(state, panel), none] : [state, none];
     }
+    case 'command':
+      return [{ ...state, command: '', commandError: null }, none];
+    case 'go':
+      return runCommand(state, ctx);
     case 'wrap':
       if (state.detail !== 'log') return [state, none];
       return [{ ...state, log: moveLog(state.log, action, ctx.logSize?.(state).total ?? 0, ctx.logSize?.(state).height ?? 1) }, none];
@@ -152,7 +169,7 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext): [V
       return c.kind === 'run' ? [next, { kind: 'run-job', job: c.job }] : [next, { kind: 'exit' }];
     }
     case 'cancel':
-      return [{ ...state, confirm: null }, none];
+      return [{ ...state, confirm: null, command: null, commandError: null }, none];
     case 'left':
     case 'right':
       return [state, none];
@@ -172,4 +189,25 @@ export function editFilter(state: ViewState, input: string, key: LineKey): ViewS
   const edit = editLine(state.filter, input, key, (ch) => /^[a-z0-9]$/i.test(ch));
   if (edit.ended === 'cancel') return { ...state, filtering: false, filter: '' };
   return { ...state, filter: edit.value.toUpperCase(), filtering: edit.ended === null };
+}
+
+/** What Enter at the `:` prompt does: go to the panel named, quit, open the help; a word it does not know keeps the prompt open with why. */
+function runCommand(state: ViewState, ctx: ViewContext): [ViewState, Effect] {
+  const command = parseCommand(state.command ?? '');
+  const closed = { ...state, command: null, commandError: null };
+  switch (command.kind) {
+    case 'panel': return [focus(state, command.panel), none];
+    case 'quit': return reduce(closed, 'quit', ctx);
+    case 'help': return [{ ...closed, help: true }, none];
+    case 'none': return [closed, none];
+    case 'unknown': return [{ ...state, commandError: command.message }, none];
+  }
+}
+
+/** Typing at the `:` prompt: any printable text; Enter runs it, Esc closes the prompt. A new key clears the last error. */
+export function editCommand(state: ViewState, input: string, key: LineKey, ctx: ViewContext): [ViewState, Effect] {
+  const edit = editLine(state.command ?? '', input, key);
+  if (edit.ended === 'cancel') return [{ ...state, command: null, commandError: null }, none];
+  if (edit.ended === 'submit') return runCommand({ ...state, command: edit.value }, ctx);
+  return [{ ...state, command: edit.value, commandError: edit.value === state.command ? state.commandError : null }, none];
 }

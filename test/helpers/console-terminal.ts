@@ -31,9 +31,9 @@ export async function openConsole(columns = 100, rows = 30, env: Record<string, 
   return Object.assign(term, { dir, dataDir: path.join(dir, 'data') });
 }
 
-/** From the main view: focus the Jobs panel, `r` on its first job (sync) and answer yes. */
+/** From the main view: focus the Jobs panel (6), `r` on its first job (sync) and answer yes. */
 export async function startSync(term: TmuxTerminal): Promise<void> {
-  term.keys('Tab');
+  term.keys('6');
   await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
   term.keys('r');
   await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
