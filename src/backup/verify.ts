@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { MARKET_SCHEMA_VERSION } from '../store/market-db.js';
+import { MARKET_SCHEMA_VERSION, seriesExtentsOf } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import type { BackupEntry } from './catalog.js';
 import { describeFailure, hashFile, type FileHashes } from './files.js';
@@ -29,19 +29,14 @@ export interface Verdict {
 
 const INTEGRITY_LIMIT = 20;
 
-/**
- * Reads the facts in one pass over the candles, in primary-key order (grouped by series, summed
- * per interval here: grouping by interval alone would sort every row first).
- */
+/** What a market database holds, series by series (seriesExtentsOf), summed per interval. */
 export function readFacts(db: Db): DbFacts {
   const schemaVersion = db.pragma('user_version', { simple: true }) as number;
-  const rows = db.prepare('SELECT interval, count(*) AS n, max(open_time) AS newest FROM candles GROUP BY symbol, interval')
-    .all() as { interval: string; n: number; newest: number | null }[];
   const rowCounts: Record<string, number> = {};
   let newestCandle: number | null = null;
-  for (const r of rows) {
-    rowCounts[r.interval] = (rowCounts[r.interval] ?? 0) + r.n;
-    if (r.newest !== null) newestCandle = Math.max(newestCandle ?? r.newest, r.newest);
+  for (const s of seriesExtentsOf(db)) {
+    rowCounts[s.interval] = (rowCounts[s.interval] ?? 0) + s.count;
+    newestCandle = Math.max(newestCandle ?? s.lastOpenTime, s.lastOpenTime);
   }
   return { schemaVersion, rowCounts: Object.fromEntries(Object.entries(rowCounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), newestCandle };
 }
