@@ -13,13 +13,14 @@ function sinceText(a: AlertView, now: number): string {
 }
 
 /** Pending and firing alerts, newest first: rule, state, since, summary on each row. */
-export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[] | null; focused: boolean; selected: number }): React.JSX.Element {
+export function AlertsPanel({ alerts, focused, selected, starting = false }: { alerts: AlertView[] | null; focused: boolean; selected: number; starting?: boolean }): React.JSX.Element {
   const theme = useTheme();
   const open = openAlerts(alerts);
   const now = Date.now();
   return (
     <Panel title="Alerts" focused={focused} flexGrow={1} right={alerts ? `${open.length} open` : undefined}>
-      {!alerts ? <Text color={theme.muted}>? alerting not running</Text> : null}
+      {/* `starting`: the engine is not up yet (the console's first frame comes before it). */}
+      {!alerts ? <Text color={theme.muted}>{starting ? '? starting…' : '? alerting not running'}</Text> : null}
       {alerts && open.length === 0 ? <Text><StatusText status="ok" word="no alerts firing" /></Text> : null}
       {open.map((a, i) => (
         <Box key={a.id}>

@@ -279,7 +279,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
           <Box flexGrow={1}>
             {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
             <Box width={compact ? '45%' : '40%'}><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={bottomRows} /></Box>
-            <Box width={compact ? '27%' : '30%'}><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
+            <Box width={compact ? '27%' : '30%'}><AlertsPanel alerts={model.alerts} starting={model.engine === null} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
             <Box width={compact ? '28%' : '30%'}><LogPanel log={model.log} focused={view.panel === 'log'} rows={bottomRows} /></Box>
           </Box>
         </>

@@ -1,19 +1,18 @@
+import os from 'node:os';
 import { render } from 'ink';
 import React from 'react';
 import { JOBS } from '../jobs/index.js';
 import type { CliContext } from '../src/cli/context.js';
 import { prepareDataDir } from '../src/cli/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
+import { startingActions, type ConsoleActions } from '../src/console/console-actions.js';
+import type { ConsoleEngine } from '../src/console/console-engine.js';
+import { emptyModel } from '../src/console/console-model.js';
+import type { ConsoleFeeds } from '../src/console/console-session.js';
+import { ConsoleStore } from '../src/console/console-store.js';
 import { ClockTicker } from '../src/console/clock-ticker.js';
-import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
-import { consoleFeeds } from '../src/console/feeds.js';
 import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
-import { WizardSession } from '../src/console/wizard.js';
-import { Engine } from '../src/engine/engine.js';
-import { createEngineLogger } from '../src/engine/logger.js';
-import { preflight } from '../src/engine/preflight.js';
-import { autoRunbooks } from '../src/ops/auto-runbooks.js';
-import { runContext } from '../src/ops/context.js';
+import type { WizardSession } from '../src/console/wizard.js';
 import { App } from './App.js';
 import { CLOCK_WIDTH, utcNow } from './Clock.js';
 import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
@@ -29,50 +28,40 @@ const QUIT_GRACE_MS = 3_000;
 /**
  * The full-screen console: the engine embedded (leader or follower), the views on the alternate
  * screen, and the terminal restored on q, Ctrl-C, SIGTERM, SIGHUP and an uncaught error.
+ *
+ * The first frame is drawn before the engine is loaded: its modules (SQLite, the scheduler, HTTP
+ * and mail clients), its checks and its first snapshot take most of a second, and meanwhile the
+ * panels show the empty model, which each renders as waiting (never as a fault), and the keys that
+ * need the engine say that it is starting.
  */
 export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = {}): Promise<number> {
   const { config } = ctx.loaded;
   prepareDataDir(ctx);
-  preflight(config, JOBS);
-  const logger = createEngineLogger(config.dataDir, { stdout: false });
-  // While this console leads, it runs the automatic runbooks itself when their alerts fire.
-  const runbooks = new AbortController();
-  const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
-  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired });
-  const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds ?? consoleFeeds(engine, config, logger));
-  const wizard = new WizardSession({ loaded: ctx.loaded, db: engine.db, logger });
+  const store = new ConsoleStore(emptyModel(os.hostname(), config.dataDir));
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
-
-  let stopping: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => {
-    stopping ??= (async () => {
-      session.stop();
-      wizard.stop();
-      runbooks.abort(new Error('the console is quitting'));
-      await engine.stop(QUIT_GRACE_MS);
-    })();
-    return stopping;
-  };
+  const view = (actions: ConsoleActions, wizard?: WizardSession) => (
+    <App store={store} actions={actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null}
+      onRedraw={() => { screen.clear(); app.clear(); }} />
+  );
 
   screen.enter();
   // Whatever happens next, the user's terminal comes back.
   process.on('exit', () => screen.restore());
-  engine.start();
-  session.start();
-  void wizard.start();
-
-  const app = render(
-    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null}
-      onRedraw={() => { screen.clear(); app.clear(); }} />,
-    { exitOnCtrlC: false, patchConsole: true, maxFps: 8 },
-  );
+  const app = render(view(startingActions((text) => store.set('notice', text))), { exitOnCtrlC: false, patchConsole: true, maxFps: 8 });
 
   const ticker = new ClockTicker(() => {
     const { columns = 0, rows = 0 } = process.stdout;
     return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - CLOCK_WIDTH } : null;
   }, () => utcNow());
   ticker.start();
+
+  let engine: ConsoleEngine | null = null;
+  let stopping: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopping ??= engine ? engine.stop(QUIT_GRACE_MS) : Promise.resolve();
+    return stopping;
+  };
 
   // Signals and errors are listened to with `on`, not `once`, until the engine has stopped: a
   // dropped link sends SIGHUP more than once (the terminal's hang-up and the session leader's), and
@@ -81,7 +70,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   let resolveSignal: (code: number) => void = () => {};
   const bySignal = new Promise<number>((resolve) => { resolveSignal = resolve; });
   const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal, stopping: stopping !== null }, 'console stopping on signal');
+    engine?.logger.info({ signal, stopping: stopping !== null }, 'console stopping on signal');
     app.unmount();
     screen.restore();
     // A signal is a request to stop, and stopping cleanly is success.
@@ -94,7 +83,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const crashed = new Promise<number>((resolve) => { resolveCrash = resolve; });
   let failedOnce = false;
   const onFailure = (error: unknown) => {
-    logger.error({ err: error }, 'the console stopped on an unexpected error');
+    engine?.logger.error({ err: error }, 'the console stopped on an unexpected error');
     if (failedOnce) return;
     failedOnce = true;
     app.unmount();
@@ -109,10 +98,22 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   process.on('uncaughtException', onFailure);
   process.on('unhandledRejection', onFailure);
   surviveHangUp([process.stdout, process.stderr, process.stdin], (error) => {
-    logger.info({ code: error.code }, 'the terminal hung up: stopping');
+    engine?.logger.info({ code: error.code }, 'the terminal hung up: stopping');
     app.unmount();
     resolveSignal(EXIT.ok);
   }, onFailure);
+
+  try {
+    const { startConsoleEngine } = await import('../src/console/console-engine.js');
+    engine = startConsoleEngine(ctx.loaded, JOBS, store, options.feeds);
+  } catch (error) {
+    // A bad schedule or an unwritable log dir: said on the user's own screen, with its exit code.
+    ticker.stop();
+    app.unmount();
+    screen.restore();
+    throw error;
+  }
+  app.rerender(view(engine.session.actions, engine.wizard));
 
   const code = await Promise.race([app.waitUntilExit().then(() => EXIT.ok), bySignal, crashed]);
   ticker.stop();
