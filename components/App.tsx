@@ -46,7 +46,15 @@ interface Props {
   wizard?: WizardSession;
   /** A game-day drill's scenario: the DRILL banner in the header of every screen. */
   drill?: string | null;
+  /**
+   * The engine is not up yet (the console's first frame comes before it): keys are left unread,
+   * so what is typed meanwhile takes effect, in order, once the views can act on it.
+   */
+  starting?: boolean;
 }
+
+/** Keys that arrive as one character inside a chunk of several (keys typed while the console starts come so). */
+const CHUNK_KEYS: Record<string, KeyPress> = { '\r': { return: true }, '\t': { tab: true } };
 
 const NO_WIZARD: WizardSnapshot = { runbooks: [], incidents: [], run: null, attention: 0 };
 const noSubscribe = () => () => {};
@@ -71,7 +79,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard, drill = null }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard, drill = null, starting = false }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const wiz = useSyncExternalStore(wizard?.subscribe ?? noSubscribe, wizard?.getSnapshot ?? (() => NO_WIZARD));
   const [wizView, setWizView] = useState<WizardViewState>(initialWizardView);
@@ -236,9 +244,10 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         press(chars.slice(i).join(''), {});
         return;
       }
-      press(ch === '\r' ? '' : ch, ch === '\r' ? { return: true } : {});
+      const special = CHUNK_KEYS[ch];
+      press(special ? '' : ch, special ?? {});
     }
-  });
+  }, { isActive: !starting });
 
   // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
   const height = rows - 1;

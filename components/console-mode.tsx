@@ -31,8 +31,8 @@ const QUIT_GRACE_MS = 3_000;
  *
  * The first frame is drawn before the engine is loaded: its modules (SQLite, the scheduler, HTTP
  * and mail clients), its checks and its first snapshot take most of a second, and meanwhile the
- * panels show the empty model, which each renders as waiting (never as a fault), and the keys that
- * need the engine say that it is starting.
+ * panels show the empty model, which each renders as waiting (never as a fault). Keys typed
+ * meanwhile wait in the terminal (raw, so nothing is echoed) and take effect once it is up.
  */
 export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = {}): Promise<number> {
   const { config } = ctx.loaded;
@@ -42,13 +42,17 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
   const view = (actions: ConsoleActions, wizard?: WizardSession) => (
     <App store={store} actions={actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null}
-      onRedraw={() => { screen.clear(); app.clear(); }} />
+      starting={!wizard} onRedraw={() => { screen.clear(); app.clear(); }} />
   );
 
   screen.enter();
   // Whatever happens next, the user's terminal comes back.
   process.on('exit', () => screen.restore());
+  // Raw before Ink reads keys: what is typed while the engine starts is neither echoed nor lost.
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
   const app = render(view(startingActions((text) => store.set('notice', text))), { exitOnCtrlC: false, patchConsole: true, maxFps: 8 });
+  // Asked at once: Ink settles this promise only if it exists when the app exits (q while starting).
+  const exited = app.waitUntilExit().then(() => EXIT.ok);
 
   const ticker = new ClockTicker(() => {
     const { columns = 0, rows = 0 } = process.stdout;
@@ -103,21 +107,29 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
     resolveSignal(EXIT.ok);
   }, onFailure);
 
+  const ended = Promise.race([exited, bySignal, crashed]);
   try {
-    const { startConsoleEngine } = await import('../src/console/console-engine.js');
-    engine = startConsoleEngine(ctx.loaded, JOBS, store, options.feeds);
+    // No engine is started for a console that was quit, signalled or crashed while it loaded.
+    const loaded = await Promise.race([import('../src/console/console-engine.js'), ended.then(() => null)]);
+    if (loaded) {
+      engine = loaded.startConsoleEngine(ctx.loaded, JOBS, store, options.feeds);
+      // The panels fill as the engine feeds the store; the keys wait for the runbooks too (R, Enter on an alert).
+      await Promise.race([engine.ready, ended]);
+      app.rerender(view(engine.session.actions, engine.wizard));
+    }
   } catch (error) {
     // A bad schedule or an unwritable log dir: said on the user's own screen, with its exit code.
     ticker.stop();
     app.unmount();
     screen.restore();
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
     throw error;
   }
-  app.rerender(view(engine.session.actions, engine.wizard));
 
-  const code = await Promise.race([app.waitUntilExit().then(() => EXIT.ok), bySignal, crashed]);
+  const code = await ended;
   ticker.stop();
   screen.restore();
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
   await shutdown();
   screen.restore();
   // The listeners stay: the process ends after this, and a late SIGHUP or a write to the dead

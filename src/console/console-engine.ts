@@ -15,6 +15,8 @@ export interface ConsoleEngine {
   logger: Logger;
   session: ConsoleSession;
   wizard: WizardSession;
+  /** Settles once the wizard has its runbooks: from then on every key has what it acts on. */
+  ready: Promise<void>;
   /** Stops the views' feeds, the runbooks this console runs, and the engine (running jobs get `graceMs`). */
   stop(graceMs: number): Promise<void>;
 }
@@ -36,11 +38,12 @@ export function startConsoleEngine(loaded: LoadedConfig, jobs: readonly JobDefin
   const wizard = new WizardSession({ loaded, db: engine.db, logger });
   engine.start();
   session.start();
-  void wizard.start();
   return {
     logger,
     session,
     wizard,
+    // start() never rejects: runbooks that cannot be loaded are logged, and the list is empty.
+    ready: wizard.start(),
     stop: async (graceMs) => {
       session.stop();
       wizard.stop();

@@ -31,6 +31,8 @@ async function openConsole(columns = 100, rows = 30, env: Record<string, string>
   const term = new TmuxTerminal(command, columns, rows, env);
   terminals.push(term);
   await term.waitFor((s) => s.includes('Freshness') && s.includes('Jobs') && s.includes('? help'), 'the first full frame');
+  // The first frame comes before the engine (its panels say `starting…`); the tests start once it is up.
+  await term.waitFor((s) => s.includes('? help') && !s.includes('starting…'), 'the engine up');
   return Object.assign(term, { dir, dataDir: path.join(dir, 'data') });
 }
 
