@@ -6,6 +6,8 @@
  *    days, about 2.8 million candles), generated into market.db, with the continuity checkpoints
  *    in place as every run after the first finds them (goal: under 1 s);
  *  - the console's first full frame in tmux, `cfa-console --demo` (goal: under 0.5 s).
+ * BENCH_VS=/other/checkout/dist/components/main.js measures that binary too, each figure right
+ * after this one's (a before and after under the same load).
  * Figures only; nothing here asserts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +21,7 @@ import { isAlive } from '../src/engine/process-identity.js';
 import { generateStore, warmContinuity } from './year-store.js';
 
 const BIN = path.resolve('dist/components/main.js');
+const VS = process.env.BENCH_VS ? path.resolve(process.env.BENCH_VS) : null;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 
@@ -45,14 +48,14 @@ function line(label: string, figure: { ms: number; rssMb?: number }, floor?: num
   console.log(`${label.padEnd(48)} ${(figure.ms / 1000).toFixed(3)} s${figure.rssMb ? `, ${figure.rssMb.toFixed(0)} MB peak RSS` : ''}${over}`);
 }
 
-async function firstFrame(args: string[]): Promise<number> {
+async function firstFrame(bin: string, args: string[]): Promise<number> {
   const socket = `cfa-bench-startup-${process.pid}`;
   const tmux = (...a: string[]) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const times: number[] = [];
   try {
     for (let i = 0; i < Math.min(RUNS, 5); i++) {
       const t0 = performance.now();
-      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'c', '-x', '100', '-y', '30', `${process.execPath} ${BIN} ${args.join(' ')}`);
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'c', '-x', '100', '-y', '30', `${process.execPath} ${bin} ${args.join(' ')}`);
       for (;;) {
         const screen = tmux('capture-pane', '-p', '-t', 'c');
         if (screen.includes('Freshness') && screen.includes('Jobs') && screen.includes('? help')) break;
@@ -87,10 +90,13 @@ async function main(): Promise<void> {
     console.log(`node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}, median of ${RUNS} runs`);
     const floor = timed(['-e', '0']);
     line('node -e 0', floor);
-    line('cfa-console --version', timed([BIN, '--version']), floor.ms);
-    line('cfa-console --help', timed([BIN, '--help']), floor.ms);
-    line(`cfa-console health --json (60x4x${DAYS}d)`, timed([BIN, ...globals, 'health', '--json']), floor.ms);
-    line('console first full frame (--demo, tmux 100x30)', { ms: await firstFrame(['--demo']) }, floor.ms);
+    if (VS) console.log(`each figure twice: this build, then (vs) ${VS}`);
+    for (const [label, args] of [['--version', ['--version']], ['--help', ['--help']], [`health --json (60x4x${DAYS}d)`, [...globals, 'health', '--json']]] as const) {
+      line(`cfa-console ${label}`, timed([BIN, ...args]), floor.ms);
+      if (VS) line(`  vs`, timed([VS, ...args]), floor.ms);
+    }
+    line('console first full frame (--demo, tmux 100x30)', { ms: await firstFrame(BIN, ['--demo']) }, floor.ms);
+    if (VS) line(`  vs`, { ms: await firstFrame(VS, ['--demo']) }, floor.ms);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
