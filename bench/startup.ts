@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     // Nothing due while measuring: a start is what is measured.
     fs.writeFileSync(configPath, JSON.stringify({ jobs: Object.fromEntries(JOBS.map((j) => [j.name, { schedule: '0 0 1 1 *', catchUpWindow: '1s' }])) }));
     const globals = ['--data-dir', data, '--config', configPath];
+    fs.mkdirSync(data);
     const t0 = performance.now();
     const candles = generateStore(data, Date.now(), DAYS);
     const { config } = loadConfig({ configPath, dataDir: data });

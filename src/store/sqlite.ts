@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database, { type Db } from './sqlite-driver.js';
 import { StoreError } from './store-error.js';
 
 export { StoreError } from './store-error.js';
 
-export type Db = Database.Database;
-
+export type { Db };
 
 function sqliteCode(error: unknown): string | undefined {
   return (error as { code?: string } | undefined)?.code;

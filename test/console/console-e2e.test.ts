@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { finishRun, jobLogPath, setRunLogPath, startRun } from '../../src/engine/run-history.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listRecoveries } from '../../src/backup/catalog.js';
 import { IncidentStore } from '../../src/runbook/incidents.js';

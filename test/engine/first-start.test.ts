@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { RULE_IDS } from '../../src/config/sections/alerts.js';
