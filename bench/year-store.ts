@@ -8,8 +8,8 @@ const DAY = 86_400_000;
 
 /**
  * A store of the default 60 symbols x 4 intervals over `days` (365: about 2.8 million candles),
- * every series closed up to the last full candle before `now`, generated straight into market.db
- * (no HTTP), one transaction per symbol. Returns the number of candles.
+ * written straight into market.db (no HTTP): every series closed up to the last full candle
+ * before `now`, one transaction per symbol. Returns the candles written.
  */
 export function generateStore(dataDir: string, now: number, days: number): number {
   const store = MarketStore.open(dataDir);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { startingActions } from '../src/console/console-actions.js';
 import { emptyModel } from '../src/console/console-model.js';
 import { ConsoleStore } from '../src/console/console-store.js';
-import { INTERVALS, model } from '../test/helpers/console-fixtures.js';
+import { INTERVALS } from '../test/helpers/console-fixtures.js';
 import { App } from './App.js';
 
 describe('App', () => {
@@ -19,17 +19,6 @@ describe('App', () => {
     expect(frame).not.toMatch(/✖(?!0)|CRITICAL|WARN/);
     // What would be false before the engine has been asked.
     for (const claim of ['none configured', 'no jobs', 'alerting not running']) expect(frame).not.toContain(claim);
-  });
-
-  it('takes Tab and Enter inside one chunk of typed keys (what was typed while the console started)', async () => {
-    const store = new ConsoleStore(model());
-    const app = render(<App store={store} actions={startingActions(() => {})} intervals={INTERVALS} noColor />);
-    await new Promise((r) => setTimeout(r, 50));
-    app.stdin.write('\tr');
-    await new Promise((r) => setTimeout(r, 50));
-    // Tab moved to the jobs and r asked to run the selected one.
-    expect(app.lastFrame()).toContain('▶ Jobs');
-    expect(app.lastFrame()).toContain('Run sync now?');
   });
 
   it('says the engine is starting when a key needs it before it is up', () => {

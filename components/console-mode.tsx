@@ -42,7 +42,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
   const view = (actions: ConsoleActions, wizard?: WizardSession) => (
     <App store={store} actions={actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null}
-      starting={!wizard} onRedraw={() => { screen.clear(); app.clear(); }} />
+      starting={!wizard} />
   );
 
   screen.enter();
