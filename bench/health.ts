@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { collectHealth } from '../src/health/collect-health.js';
 import { scanContinuity } from '../src/health/continuity/scan.js';
 import { MarketStore } from '../src/store/market-db.js';
-import { generateStore } from './year-store.js';
+import { generateStore, warmContinuity } from './year-store.js';
 
 const CLI = path.resolve('dist/src/cli.js');
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
@@ -63,11 +63,7 @@ function main(): void {
 
     // 1. The real binary, first with no checkpoints (the scan's budget spreads the first scan).
     line('health --json (CLI), first run, no checkpoints', `${cliHealth(args).toFixed(0)} ms wall`);
-    let rounds = 1;
-    for (; rounds < 20; rounds++) {
-      const s = collectHealth({ config, dataDir, only: ['continuity'] });
-      if (s.probes[0]?.status !== 'unknown') break;
-    }
+    const rounds = warmContinuity(config, dataDir);
     line('  snapshots until the first scan finished', `${rounds + 1} (budget 250 000 candles each)`);
     const cli = Array.from({ length: 5 }, () => cliHealth(args));
     line('health --json (CLI), checkpoints in place', `${median(cli).toFixed(0)} ms wall median of 5 (min ${Math.min(...cli).toFixed(0)}, max ${Math.max(...cli).toFixed(0)}; goal < 1000)`);

@@ -1,5 +1,7 @@
+import type { Config } from '../src/config/schema.js';
 import { DEFAULT_INTERVALS, DEFAULT_SYMBOLS } from '../src/config/default-symbols.js';
 import { intervalMs } from '../src/exchange/intervals.js';
+import { collectHealth } from '../src/health/collect-health.js';
 import { MarketStore } from '../src/store/market-db.js';
 
 const DAY = 86_400_000;
@@ -30,4 +32,18 @@ export function generateStore(dataDir: string, now: number, days: number): numbe
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();
   return rows;
+}
+
+/**
+ * Snapshots until the continuity scan has checkpoints for every series (the first scan is spread
+ * over snapshots by its budget), so what is measured next is health as it runs every time after.
+ * Returns how many snapshots it took.
+ */
+export function warmContinuity(config: Config & { dataDir: string }, dataDir: string): number {
+  let rounds = 1;
+  for (; rounds < 20; rounds++) {
+    const s = collectHealth({ config, dataDir, only: ['continuity'] });
+    if (s.probes[0]?.status !== 'unknown') break;
+  }
+  return rounds;
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { CONSOLE_BIN } from '../common/entry-points.js';
 import { runContext } from '../ops/context.js';
 import type { DrillResult } from '../runbook/drill/drill.js';
 import { formatDuration } from '../runbook/report.js';
@@ -18,8 +18,6 @@ import { usageError } from './usage.js';
 
 interface DrillFlags { all?: boolean; yes?: boolean; json?: boolean; fromBackup?: boolean; limit: string }
 
-/** The console binary (components/main.tsx), started on the sandbox for an interactive drill. */
-const CONSOLE_BIN = fileURLToPath(new URL('../../components/main.js', import.meta.url));
 
 const dur = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatDuration(v));
 
@@ -88,7 +86,7 @@ function consoleOn(sandbox: { dataDir: string; configPath: string; simulator: { 
 }
 
 async function runCommand(scenario: string | undefined, o: DrillFlags, globals: GlobalOptions): Promise<number> {
-  const ctx = createContext(globals, Boolean(o.json));
+  const ctx = await createContext(globals, Boolean(o.json));
   if (o.all && scenario) throw usageError(`--all runs every drill: name a scenario or --all, not both (got ${JSON.stringify(scenario)})`);
   if (!o.all && !scenario) throw usageError('name a scenario (`cfa-console drill list`), or --all --yes for every drill headless');
   const interactive = !o.all && !o.yes;
@@ -138,7 +136,7 @@ that needs what this machine refuses (disk-low mounts a small tmpfs: root
 only) is skipped and says why. Exit 0 when no drill failed.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {
-      const ctx = createContext(globals(), Boolean(o.json));
+      const ctx = await createContext(globals(), Boolean(o.json));
       if (scenario === 'list') { result.exitCode = await listCommand(ctx); return; }
       if (scenario === 'history') {
         const limit = Number(o.limit);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { CLI_PATH } from '../common/entry-points.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import { SeriesFollower } from '../config/series-follow.js';
@@ -24,7 +24,6 @@ import { DaemonStore } from './supervisor/daemon-store.js';
 import { Supervisor, type SupervisorStatus } from './supervisor/supervisor.js';
 import { LITESTREAM_DAEMON, replicateCommand, replicationEnabled, resolveLitestreamBinary, writeLitestreamConfig } from '../replication/litestream.js';
 
-const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const DAEMON_NAME = 'backtest';
@@ -352,4 +351,3 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 }
 
-export { CLI_PATH };
