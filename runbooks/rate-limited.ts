@@ -9,7 +9,7 @@ const TITLE = 'Rate-limited by the exchange';
 export const rateLimited: RunbookDecl = {
   id: 'rate-limited',
   title: TITLE,
-  summary: 'The exchange answered 429 too often, or banned this IP (418). Read the rate-limit state, wait out a ban without knocking (requests during a ban make it longer), then sync the stale series at half the usual weight budget.',
+  summary: 'The exchange answered 429 too often, or banned this IP (418). Read the rate-limit state, wait out a ban without knocking (requests during a ban make it longer), then run the whole sync (incremental) at half the usual weight budget.',
   opensOn: ['rate-limit-abuse'],
   steadyState: [checks.rulesClear(['rate-limit-abuse'])],
   steps: [
@@ -36,10 +36,10 @@ export const rateLimited: RunbookDecl = {
       onFail: { goto: 'page' },
     },
     {
-      id: 'sync-slow', kind: 'action', title: 'Sync the stale series at half the weight', risk: 'mutate',
-      why: 'The IP\'s weight is shared with the live trader: catch up at half the sync\'s usual share.',
-      call: actions.syncSeries({ weightShare: 0.5 }),
-      alreadyDone: checks.seriesFresh(),
+      id: 'sync-slow', kind: 'action', title: 'Sync at half the weight', risk: 'mutate',
+      why: 'The IP\'s weight is shared with the live trader: catch up at half the sync\'s usual share. The whole sync (incremental: it fetches only what is missing), not only the stale series: a sync that failed on the 429s leaves its own alert (sync-failed, whose runbook hands over to this one) until a sync succeeds, even when every series is fresh (found by the chaos soak, which paged for it every time).',
+      call: actions.syncSeries({ all: true, weightShare: 0.5 }),
+      alreadyDone: checks.lastSync(),
       onFail: { goto: 'page' },
     },
     {

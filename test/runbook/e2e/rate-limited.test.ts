@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HOUR, actionsOf, e2e, expectSteady, stepsOf, summaryOf, ticked } from './helpers.js';
 
 describe('runbook rate-limited, end to end', () => {
-  it('a 418 ban: nothing sent before its end, then the stale series synced at half the weight; the store equal to the exchange', async () => {
+  it('a 418 ban: nothing sent before its end, then the sync run at half the weight; the store equal to the exchange', async () => {
     // A real ban lasts minutes to days and a sync fails on it at once rather than sleep through it;
     // here the ban lasts 3 s and the sync spends no retry on it, so it fails the same way.
     const t = await e2e({ sim: { banMs: 3_000 }, settings: { exchange: { weightWindowMs: 1000, requestTimeoutMs: 1500, retry: { rateLimit: { retries: 0, delayMs: 200, jitterMs: 50 } } } } });
