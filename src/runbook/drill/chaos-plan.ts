@@ -1,0 +1,155 @@
+/**
+ * The chaos soak's plan, pure: which faults of the drill catalogue are injected when, from a
+ * seeded PRNG (same seed, same plan). Faults that touch the same part of the system (the daemon,
+ * the store, the exchange, the engine) are never planned to overlap; faults on different parts
+ * are, so several are broken at once. Also here: which drills take part, and the one sandbox
+ * config their own configs make together.
+ */
+import { mulberry32 } from '../../exchange/simulator/faults.js';
+import type { RunbookDecl } from '../types.js';
+
+/** The kill -9 of the sandbox's engine (not a drill's fault: chaos restarts it as systemd would). */
+export const ENGINE_KILL = 'engine-kill';
+
+/** Every resource at once: a fault chaos does not know conflicts with all others. */
+const ALL = '*';
+
+/** What each fault of the library touches, and how long it keeps it (alert, runbook, revert). */
+const FAULT_TRAITS: Readonly<Record<string, { resources: readonly string[]; holdMs: number }>> = {
+  'faults.killDaemon': { resources: ['daemon'], holdMs: 30_000 },
+  'faults.crashDaemon': { resources: ['daemon'], holdMs: 45_000 },
+  'faults.freezeDaemon': { resources: ['daemon'], holdMs: 45_000 },
+  'faults.deleteCandles': { resources: ['market-db'], holdMs: 30_000 },
+  // The integrity probe runs once a minute, then a restore and a catch-up.
+  'faults.corruptPage': { resources: ['market-db'], holdMs: 100_000 },
+  'faults.stormDuringSync': { resources: ['exchange'], holdMs: 40_000 },
+  'faults.rateLimitStormDuringSync': { resources: ['exchange'], holdMs: 40_000 },
+  'faults.exchange5xxStorm': { resources: ['exchange'], holdMs: 40_000 },
+  'faults.ban418': { resources: ['exchange'], holdMs: 40_000 },
+  // The engine runs the supervisor and the jobs a fault on the daemon or the exchange waits for.
+  [ENGINE_KILL]: { resources: ['engine', 'daemon', 'exchange'], holdMs: 15_000 },
+};
+const UNKNOWN_TRAITS = { resources: [ALL], holdMs: 120_000 };
+
+/** One fault chaos may inject: a drill's scenario (its runbook id) or the engine kill. */
+export interface ChaosFault {
+  id: string;
+  resources: readonly string[];
+  /** How long the plan keeps its resources from other faults. */
+  holdMs: number;
+}
+
+export interface PlannedFault extends ChaosFault {
+  /** From the start of the soak. */
+  atMs: number;
+}
+
+/** The fault of a scenario (by the name of its inject call) as chaos schedules it. */
+export function chaosFault(id: string, faultName: string): ChaosFault {
+  const traits = FAULT_TRAITS[faultName] ?? UNKNOWN_TRAITS;
+  return { id, resources: traits.resources, holdMs: traits.holdMs };
+}
+
+/** Two faults conflict when they touch a part in common (a fault of unknown reach touches all). */
+export function conflicts(a: Pick<ChaosFault, 'resources'>, b: Pick<ChaosFault, 'resources'>): boolean {
+  if (a.resources.includes(ALL) || b.resources.includes(ALL)) return true;
+  return a.resources.some((r) => b.resources.includes(r));
+}
+
+export interface PlanOptions {
+  seed: number;
+  durationMs: number;
+  catalogue: readonly ChaosFault[];
+  /** The gap between two fault starts, drawn uniformly (default 5–25 s). */
+  gapMs?: [number, number];
+}
+
+/**
+ * The seeded plan: a fault starts every gap while the duration lasts, chosen at random among
+ * those whose resources are free at that time (if none is, the start waits for the first to be
+ * freed). At least one fault when the catalogue is not empty.
+ */
+export function planChaos(options: PlanOptions): PlannedFault[] {
+  const random = mulberry32(options.seed >>> 0);
+  const [minGap, maxGap] = options.gapMs ?? [5_000, 25_000];
+  const draw = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const plan: PlannedFault[] = [];
+  if (options.catalogue.length === 0) return plan;
+  let t = draw(2_000, minGap);
+  while (t < options.durationMs || plan.length === 0) {
+    const free = options.catalogue.filter((f) => plan.every((p) => !(conflicts(p, f) && p.atMs + p.holdMs > t)));
+    if (free.length === 0) {
+      // Wait until the earliest of the faults in the way ends.
+      t = Math.min(...plan.filter((p) => p.atMs + p.holdMs > t).map((p) => p.atMs + p.holdMs));
+      continue;
+    }
+    const fault = free[Math.floor(random() * free.length)]!;
+    plan.push({ ...fault, atMs: t });
+    t += draw(minGap, maxGap);
+  }
+  return plan;
+}
+
+/** Whether two planned faults overlap in time while touching a part in common (never in a plan). */
+export function overlapping(plan: readonly PlannedFault[]): Array<[PlannedFault, PlannedFault]> {
+  const out: Array<[PlannedFault, PlannedFault]> = [];
+  plan.forEach((a, i) => plan.slice(i + 1).forEach((b) => {
+    if (conflicts(a, b) && a.atMs < b.atMs + b.holdMs && b.atMs < a.atMs + a.holdMs) out.push([a, b]);
+  }));
+  return out;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/** The leaves of a config object by dotted path. */
+function leaves(value: Json, prefix = ''): Array<[string, unknown]> {
+  return Object.entries(value).flatMap(([k, v]) => (isObject(v) ? leaves(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v] as [string, unknown]]));
+}
+
+function setPath(target: Json, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let at = target;
+  for (const k of keys.slice(0, -1)) at = (isObject(at[k]) ? at[k] : (at[k] = {})) as Json;
+  at[keys.at(-1)!] = value;
+}
+
+export interface ChaosCatalogue {
+  /** The drills that take part. */
+  drills: RunbookDecl[];
+  /** Their configs merged (each drill's settings hold for all of them in the one sandbox). */
+  config: Json;
+  /** The drills left out, and why. */
+  excluded: Array<{ id: string; reason: string }>;
+}
+
+/**
+ * The drills of the catalogue that chaos injects: those whose runbook can end the fault by itself
+ * (a drill that expects a page rehearses a person's fix, and nobody is there in a soak), and
+ * whose config agrees with the drills before it (one sandbox holds them all).
+ */
+export function chaosCatalogue(scenarios: readonly RunbookDecl[]): ChaosCatalogue {
+  const drills: RunbookDecl[] = [];
+  const excluded: ChaosCatalogue['excluded'] = [];
+  const set = new Map<string, { value: unknown; by: string }>();
+  for (const decl of scenarios) {
+    const drill = decl.drill;
+    if (!drill) continue;
+    if ((drill.outcome ?? 'resolved') !== 'resolved') {
+      excluded.push({ id: decl.id, reason: `its drill expects the runbook to ${drill.outcome === 'escalated' ? 'page a person' : drill.outcome}, and a soak runs unattended` });
+      continue;
+    }
+    const own = leaves(drill.config ?? {});
+    const clash = own.find(([k, v]) => set.has(k) && JSON.stringify(set.get(k)!.value) !== JSON.stringify(v));
+    if (clash) {
+      const [k, v] = clash;
+      excluded.push({ id: decl.id, reason: `its config sets ${k} to ${JSON.stringify(v)}, drill ${set.get(k)!.by} to ${JSON.stringify(set.get(k)!.value)}` });
+      continue;
+    }
+    for (const [k, v] of own) set.set(k, { value: v, by: decl.id });
+    drills.push(decl);
+  }
+  const config: Json = {};
+  for (const [k, { value }] of set) setPath(config, k, value);
+  return { drills, config, excluded };
+}
