@@ -38,7 +38,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   // While this console leads, it runs the automatic runbooks itself when their alerts fire.
   const runbooks = new AbortController();
   const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
-  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired });
+  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired, onLeader: auto.resumeOrphans });
   const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds ?? consoleFeeds(engine, config, logger));
   const wizard = new WizardSession({ loaded: ctx.loaded, db: engine.db, logger });
   const screen = new FullScreen();

@@ -22,8 +22,9 @@ const FAULT_TRAITS: Readonly<Record<string, { resources: readonly string[]; hold
   'faults.deleteCandles': { resources: ['market-db'], holdMs: 30_000 },
   // The integrity probe runs once a minute, then a restore and a catch-up.
   'faults.corruptPage': { resources: ['market-db'], holdMs: 100_000 },
-  'faults.stormDuringSync': { resources: ['exchange'], holdMs: 40_000 },
-  'faults.rateLimitStormDuringSync': { resources: ['exchange'], holdMs: 40_000 },
+  // These two run a sync of their own (which another sync running would make skip).
+  'faults.stormDuringSync': { resources: ['exchange', 'sync'], holdMs: 40_000 },
+  'faults.rateLimitStormDuringSync': { resources: ['exchange', 'sync'], holdMs: 40_000 },
   'faults.exchange5xxStorm': { resources: ['exchange'], holdMs: 40_000 },
   'faults.ban418': { resources: ['exchange'], holdMs: 40_000 },
   // The engine runs the supervisor and the jobs a fault on the daemon or the exchange waits for.
@@ -60,14 +61,21 @@ export interface PlanOptions {
   seed: number;
   durationMs: number;
   catalogue: readonly ChaosFault[];
+  /** Faults (ids of the catalogue) the plan holds at least once, at a random time of the duration. */
+  always?: readonly string[];
   /** The gap between two fault starts, drawn uniformly (default 5–25 s). */
   gapMs?: [number, number];
 }
 
+/** Whether `f` at `t` would overlap a planned fault it conflicts with. */
+const blocked = (plan: readonly PlannedFault[], f: ChaosFault, t: number) =>
+  plan.some((p) => conflicts(p, f) && p.atMs < t + f.holdMs && t < p.atMs + p.holdMs);
+
 /**
- * The seeded plan: a fault starts every gap while the duration lasts, chosen at random among
- * those whose resources are free at that time (if none is, the start waits for the first to be
- * freed). At least one fault when the catalogue is not empty.
+ * The seeded plan: the `always` faults first, each at a random time of the duration where it
+ * fits; then a fault starts every gap while the duration lasts, chosen at random among those
+ * that overlap no conflicting fault (when none fits, the start moves on a second). At least one
+ * fault when the catalogue is not empty; sorted by start.
  */
 export function planChaos(options: PlanOptions): PlannedFault[] {
   const random = mulberry32(options.seed >>> 0);
@@ -75,19 +83,24 @@ export function planChaos(options: PlanOptions): PlannedFault[] {
   const draw = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const plan: PlannedFault[] = [];
   if (options.catalogue.length === 0) return plan;
+  for (const id of options.always ?? []) {
+    const fault = options.catalogue.find((f) => f.id === id);
+    if (!fault) continue;
+    // Somewhere in the middle half, so it meets other faults' runbooks at work.
+    for (let tries = 0; tries < 50; tries += 1) {
+      const t = draw(Math.floor(options.durationMs / 4), Math.floor((options.durationMs * 3) / 4));
+      if (!blocked(plan, fault, t)) { plan.push({ ...fault, atMs: t }); break; }
+    }
+  }
   let t = draw(2_000, minGap);
   while (t < options.durationMs || plan.length === 0) {
-    const free = options.catalogue.filter((f) => plan.every((p) => !(conflicts(p, f) && p.atMs + p.holdMs > t)));
-    if (free.length === 0) {
-      // Wait until the earliest of the faults in the way ends.
-      t = Math.min(...plan.filter((p) => p.atMs + p.holdMs > t).map((p) => p.atMs + p.holdMs));
-      continue;
-    }
+    const free = options.catalogue.filter((f) => !blocked(plan, f, t));
+    if (free.length === 0) { t += 1_000; continue; }
     const fault = free[Math.floor(random() * free.length)]!;
     plan.push({ ...fault, atMs: t });
     t += draw(minGap, maxGap);
   }
-  return plan;
+  return plan.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** Whether two planned faults overlap in time while touching a part in common (never in a plan). */

@@ -43,7 +43,8 @@ export interface ChaosEpisode {
   injected: string | null;
   /** The alert rule the fault must raise (none for the engine kill). */
   expects: string | null;
-  alert: { id: number; rule: string; firedAt: number } | null;
+  /** `alreadyFiring`: the alert was firing (from an earlier fault) when this one was injected, and went on. */
+  alert: { id: number; rule: string; firedAt: number; alreadyFiring: boolean } | null;
   reverted: string | null;
   error: string | null;
 }
@@ -67,6 +68,8 @@ export interface ChaosResult {
   incidents: { opened: number; resolvedAutomatically: number; resolvedByHand: number; escalated: number; aborted: number; open: number };
   candles: CandleCheck | null;
   episodes: ChaosEpisode[];
+  /** Every alert of the soak (times from its start). */
+  alertList: Array<{ id: number; rule: string; firedAtMs: number | null; resolvedAtMs: number | null; state: string; summary: string }>;
   /** Every incident of the soak: which runbook, on which alert, how it ended. */
   incidentList: Array<{ id: number; runbook: string; alertRule: string | null; automatic: boolean; state: string; outcome: string | null }>;
 }
@@ -101,11 +104,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     drills: catalogue.drills.map((d) => d.id), excluded: catalogue.excluded,
     faultsInjected: 0, engineKills: 0, alertsRaised: 0, alertsLost: [],
     incidents: { opened: 0, resolvedAutomatically: 0, resolvedByHand: 0, escalated: 0, aborted: 0, open: 0 },
-    candles: null, episodes: [], incidentList: [],
+    candles: null, episodes: [], incidentList: [], alertList: [],
   };
   const plan = planChaos({
     seed: options.seed, durationMs: options.durationMs,
     catalogue: [...catalogue.drills.map((d) => chaosFault(d.id, d.drill!.inject.name)), chaosFault(ENGINE_KILL, ENGINE_KILL)],
+    // Every soak kills the engine at least once: the promise must hold across a crash of the leader.
+    always: [ENGINE_KILL],
   });
   for (const ex of catalogue.excluded) emit({ event: 'chaos-step', stage: 'excluded', fault: ex.id, what: ex.reason });
 
@@ -152,6 +157,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const drillFault = async (decl: RunbookDecl, episode: ChaosEpisode): Promise<void> => {
         const drill = decl.drill!;
         const dctx: DrillContext = { dataDir: box.dataDir, configPath: box.configPath, simulator: box.simulator, step, memo: {} };
+        // Its alert quiet first, so the alert seen after is this fault's (a fault before may have raised it too).
+        const firing = () => alerts.open().find((a) => a.rule === drill.expects && a.state === 'firing') ?? null;
+        await until(`the ${drill.expects} alert quiet`, 90_000, () => (firing() ? null : true), 1_000, signal).catch((error: Error) => {
+          if (signal?.aborted) throw error;
+          emit({ event: 'chaos-step', stage: 'busy', at: at(), fault: decl.id, what: `${drill.expects} still firing (alert #${firing()?.id ?? '?'}): injecting anyway` });
+        });
+        const before = firing();
         // A fault may find its target busy (a sync running, the daemon being restarted): it tries again.
         let faultAt = 0;
         for (let attempt = 1; ; attempt += 1) {
@@ -169,9 +181,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         emit({ event: 'chaos-step', stage: 'injected', at: episode.injectedAtMs, fault: decl.id, what: episode.injected });
         try {
           const fired = await until(`the ${drill.expects} alert of ${decl.id} firing`, options.alertTimeoutMs ?? 150_000,
-            () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000) ?? null, 500, signal);
-          episode.alert = { id: fired.id, rule: fired.rule, firedAt: fired.firedAt! };
-          emit({ event: 'chaos-step', stage: 'alert', at: at(), fault: decl.id, what: `${fired.rule} firing (alert #${fired.id})` });
+            () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000)
+              // Still firing from before (it never went quiet): the fault is in that alert.
+              ?? (before && alerts.get(before.id)?.state === 'firing' ? before : null), 500, signal);
+          episode.alert = { id: fired.id, rule: fired.rule, firedAt: fired.firedAt!, alreadyFiring: fired.id === before?.id };
+          emit({ event: 'chaos-step', stage: 'alert', at: at(), fault: decl.id, what: `${fired.rule} firing (alert #${fired.id}${episode.alert.alreadyFiring ? ', firing since before the fault' : ''})` });
           // Done with it: the alert resolved and no incident of its runbook open, or the runbook paged.
           await until(`${decl.id}'s alert resolved and its incident closed`, options.settleTimeoutMs ?? 300_000, () => {
             const alert = alerts.get(fired.id);
@@ -226,7 +240,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         clearInterval(progress);
       }
 
-      result.alertsRaised = alerts.since(startedAt).filter((a) => a.firedAt !== null && a.firedAt >= soakStart).length;
+      const raised = alerts.since(soakStart).filter((a) => a.firedAt !== null && a.firedAt >= soakStart);
+      result.alertsRaised = raised.length;
+      result.alertList = raised.map((a) => ({ id: a.id, rule: a.rule, firedAtMs: a.firedAt! - soakStart, resolvedAtMs: a.resolvedAt === null ? null : a.resolvedAt - soakStart, state: a.state, summary: a.summary })).sort((a, b) => a.id - b.id);
       for (const e of result.episodes) {
         if (e.expects && !e.alert) result.alertsLost.push({ fault: e.fault, expects: e.expects, injectedAtMs: e.injectedAtMs });
       }

@@ -136,6 +136,7 @@ export function stormDuringSync(): FaultCall {
     ctx.simulator.setFaults({ error5xx: 1, endpoints: 'klines' });
     try {
       const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+      if (run.status === 'skipped') throw new Error(`the sync under the storm was skipped (another sync holds its lock): no fault made`);
       return `a 5xx storm on klines during sync run ${run.runId ?? '-'} (${run.status}); the storm is over`;
     } finally {
       ctx.simulator.setFaults({ error5xx: 0 });
@@ -152,6 +153,10 @@ export function rateLimitStormDuringSync(options: { count: number }): FaultCall 
     const { runJobAnywhere } = await import('../../ops/run-job.js');
     ctx.simulator.failNext('429', options.count, 'klines');
     const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+    if (run.status === 'skipped') {
+      ctx.simulator.clearQueued();
+      throw new Error(`the sync meant to meet the 429s was skipped (another sync holds its lock): no fault made`);
+    }
     return `${options.count} answers 429 queued on klines during sync run ${run.runId ?? '-'} (${run.status}, ${String(run.summary?.rateLimited429 ?? '?')} 429s counted)`;
   });
 }
