@@ -71,7 +71,7 @@ export interface ChaosResult {
   /** Every alert of the soak (times from its start). */
   alertList: Array<{ id: number; rule: string; firedAtMs: number | null; resolvedAtMs: number | null; state: string; summary: string }>;
   /** Every incident of the soak: which runbook, on which alert, how it ended. */
-  incidentList: Array<{ id: number; runbook: string; alertRule: string | null; automatic: boolean; state: string; outcome: string | null }>;
+  incidentList: Array<{ id: number; runbook: string; alertRule: string | null; automatic: boolean; state: string; outcome: string | null; resumed: boolean }>;
 }
 
 /** The soak's own settings over the drills': every runbook automatic, the sync once a minute. */
@@ -247,7 +247,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         if (e.expects && !e.alert) result.alertsLost.push({ fault: e.fault, expects: e.expects, injectedAtMs: e.injectedAtMs });
       }
       const mine = incidents.list({ limit: 10_000 }).filter((i) => i.openedAt >= soakStart && !i.dryRun);
-      result.incidentList = mine.map((i) => ({ id: i.id, runbook: i.runbook, alertRule: i.alert?.rule ?? null, automatic: i.automatic, state: i.state, outcome: i.outcome })).reverse();
+      result.incidentList = mine.map((i) => ({ id: i.id, runbook: i.runbook, alertRule: i.alert?.rule ?? null, automatic: i.automatic, state: i.state, outcome: i.outcome,
+        // Resumed after its runner died (the engine's kill -9).
+        resumed: incidents.timeline(i.id).some((e) => e.kind === 'resume') })).reverse();
       result.incidents = {
         opened: mine.length,
         resolvedAutomatically: mine.filter((i) => i.state === 'resolved' && i.automatic).length,
