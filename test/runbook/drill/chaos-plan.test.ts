@@ -69,7 +69,7 @@ describe('chaosCatalogue', () => {
     expect(got.drills.map((d) => d.id)).toEqual(['a', 'b']);
     expect(got.config).toEqual({ alerts: { thresholds: { heartbeatStale: '15s', rateLimitHits: 5 } } });
     expect(got.excluded).toEqual([
-      { id: 'c', reason: expect.stringMatching(/page a person/) },
+      { id: 'c', reason: expect.stringMatching(/ends in a page/) },
       { id: 'd', reason: 'its config sets alerts.thresholds.heartbeatStale to "1m", drill a to "15s"' },
     ]);
   });
