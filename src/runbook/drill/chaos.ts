@@ -126,7 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const { checks } = await import('../library/index.js');
     await until('the sandbox\'s daemon beating', 90_000, async () => ((await checks.heartbeatFresh().run(step).catch(() => null))?.ok ? true : null), 500, signal);
     soakStart = Date.now();
-    emit({ event: 'chaos-step', stage: 'steady', at: 0, what: `the engine leads the sandbox; ${plan.length} faults planned over ${formatDuration(options.durationMs)}`, plan: plan.map((p) => ({ fault: p.id, atMs: p.atMs })) });
+    emit({ event: 'chaos-step', stage: 'steady', at: 0, what: `the engine leads the sandbox; seed ${options.seed}: ${plan.length} faults planned over ${formatDuration(options.durationMs)}`, plan: plan.map((p) => ({ fault: p.id, atMs: p.atMs })) });
 
     const ops = openOpsDb(box.dataDir);
     const alerts = new AlertStore(ops);

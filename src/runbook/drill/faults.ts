@@ -94,7 +94,7 @@ export function deleteCandles(options: { symbol: string; interval: Interval; hou
 }
 
 /**
- * One table page of market.db overwritten with garbage (after a checkpoint, so the damage is in
+ * One page of the candles table in market.db overwritten with garbage (after a checkpoint, so the damage is in
  * the main file where every reader sees it). The page is kept in the memo for `restorePage`.
  */
 export function corruptPage(): FaultCall {
@@ -103,15 +103,19 @@ export function corruptPage(): FaultCall {
     const db = openSqlite(file);
     let pageSize: number;
     let pages: number;
+    let leaves: number[];
     try {
       db.pragma('wal_checkpoint(TRUNCATE)');
       pageSize = db.pragma('page_size', { simple: true }) as number;
       pages = db.pragma('page_count', { simple: true }) as number;
+      // A page the candles live on: a page in the middle of the file may be free (after deletes),
+      // and garbage on a free page is never read, so nothing would notice (found by the chaos soak).
+      leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'candles' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
     } finally {
       db.close();
     }
-    if (pages < 4) throw new Error(`market.db has only ${pages} pages: too small to corrupt one in the middle`);
-    const page = Math.floor(pages / 2);
+    if (pages < 4 || leaves.length === 0) throw new Error(`market.db has only ${pages} pages (${leaves.length} of candles): too small to corrupt one in the middle`);
+    const page = leaves[Math.floor(leaves.length / 2)]!;
     const fd = fs.openSync(file, 'r+');
     try {
       const saved = Buffer.alloc(pageSize);
@@ -122,7 +126,7 @@ export function corruptPage(): FaultCall {
     } finally {
       fs.closeSync(fd);
     }
-    return `page ${page} of ${pages} (${pageSize} bytes) of market.db overwritten with garbage`;
+    return `page ${page} of ${pages} (${pageSize} bytes, candles) of market.db overwritten with garbage`;
   });
 }
 
