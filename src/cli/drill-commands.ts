@@ -182,11 +182,12 @@ The sandbox is a fresh temporary directory with its own simulator and engine; th
 its lease and its daemon are never touched (its ops.db keeps the drill history). A sandbox left by
 a drill killed with kill -9 is removed by the next drill. Exit 0 when every drill passed.
 
-\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine in automatic mode,
-random faults of every drill (several at once, and kill -9 of the engine, restarted as systemd
-would) for the duration; then it checks the store against the exchange's closed candles, that
-every fault raised its alert and that no incident is left open. Exit 0 only when all three hold.
-Ctrl-C or SIGTERM stops it and removes its sandbox.
+\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine in
+automatic mode, random faults of every drill (several at once, and kill -9 of the
+engine, restarted as systemd would) for the duration; then it checks the store
+against the exchange's closed candles, that every fault raised its alert and that
+no incident is left open. Exit 0 only when all three hold. Ctrl-C or SIGTERM
+stops it and removes its sandbox.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {
       const ctx = createContext(globals(), Boolean(o.json));

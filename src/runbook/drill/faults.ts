@@ -105,7 +105,11 @@ export function corruptPage(): FaultCall {
     let pages: number;
     let leaves: number[];
     try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      // Every page in the main file: a page still in the WAL would be read from there, over the damage.
+      const [done] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      if (done && (done.busy !== 0 || done.log > 0)) {
+        throw new Error(`market.db's WAL could not be emptied (busy ${done.busy}, ${done.checkpointed} of ${done.log} frames copied): a reader holds it, and the damage would lie under the WAL's copy`);
+      }
       pageSize = db.pragma('page_size', { simple: true }) as number;
       pages = db.pragma('page_count', { simple: true }) as number;
       // A page the candles live on: a page in the middle of the file may be free (after deletes),
