@@ -43,8 +43,12 @@ export interface ChaosEpisode {
   injected: string | null;
   /** The alert rule the fault must raise (none for the engine kill). */
   expects: string | null;
-  /** `alreadyFiring`: the alert was firing (from an earlier fault) when this one was injected, and went on. */
-  alert: { id: number; rule: string; firedAt: number; alreadyFiring: boolean } | null;
+  /**
+   * The alert that caught the fault. `alreadyFiring`: it was firing (from an earlier fault) when
+   * this one was injected, and went on. `via`: another rule fired first and its runbook handed
+   * over to this fault's (e.g. `daemon-dead → db-corruption`).
+   */
+  alert: { id: number; rule: string; firedAt: number; alreadyFiring: boolean; via: string | null } | null;
   reverted: string | null;
   error: string | null;
 }
@@ -180,16 +184,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         episode.injectedAtMs = faultAt - soakStart;
         emit({ event: 'chaos-step', stage: 'injected', at: episode.injectedAtMs, fault: decl.id, what: episode.injected });
         try {
-          const fired = await until(`the ${drill.expects} alert of ${decl.id} firing`, options.alertTimeoutMs ?? 150_000,
-            () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000)
-              // Still firing from before (it never went quiet): the fault is in that alert.
-              ?? (before && alerts.get(before.id)?.state === 'firing' ? before : null), 500, signal);
-          episode.alert = { id: fired.id, rule: fired.rule, firedAt: fired.firedAt!, alreadyFiring: fired.id === before?.id };
-          emit({ event: 'chaos-step', stage: 'alert', at: at(), fault: decl.id, what: `${fired.rule} firing (alert #${fired.id}${episode.alert.alreadyFiring ? ', firing since before the fault' : ''})` });
+          // The incidents since the fault that ran this fault's runbook: opened on it, or handed over to it.
+          const working = () => incidents.list({ limit: 200 }).filter((i) => i.openedAt >= faultAt - 1_000 && !i.dryRun
+            && (i.runbook === decl.id || incidents.timeline(i.id).some((e) => e.runbook === decl.id)));
+          const fired = await until(`the ${drill.expects} alert of ${decl.id} firing`, options.alertTimeoutMs ?? 150_000, () => {
+            const own = alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000);
+            if (own) return { alert: own, via: null };
+            // Still firing from before (it never went quiet): the fault is in that alert.
+            if (before && alerts.get(before.id)?.state === 'firing') return { alert: before, via: null };
+            // Caught first by another alert whose runbook handed over to this fault's (the daemon
+            // crashed on a corrupt page: daemon-dead, then db-corruption), and cured before the
+            // expected alert's own probe came round: the fault did not go unnoticed.
+            const handed = working().find((i) => i.runbook !== decl.id && i.alert !== null);
+            const via = handed ? alerts.get(handed.alert!.id) : null;
+            return via && via.firedAt !== null ? { alert: via, via: `${handed!.runbook} → ${decl.id}` } : null;
+          }, 500, signal);
+          episode.alert = { id: fired.alert.id, rule: fired.alert.rule, firedAt: fired.alert.firedAt!, alreadyFiring: fired.alert.id === before?.id, via: fired.via };
+          const how = episode.alert.alreadyFiring ? ', firing since before the fault' : fired.via ? `, whose runbook handed over: ${fired.via}` : '';
+          emit({ event: 'chaos-step', stage: 'alert', at: at(), fault: decl.id, what: `${fired.alert.rule} firing (alert #${fired.alert.id}${how})` });
           // Done with it: the alert resolved and no incident of its runbook open, or the runbook paged.
           await until(`${decl.id}'s alert resolved and its incident closed`, options.settleTimeoutMs ?? 300_000, () => {
-            const alert = alerts.get(fired.id);
-            const mine = incidents.list({ limit: 200 }).filter((i) => i.runbook === decl.id && i.openedAt >= faultAt - 1_000 && !i.dryRun);
+            const alert = alerts.get(fired.alert.id);
+            const mine = working();
             if (mine.some((i) => i.state === 'escalated')) return true;
             return alert && alert.state !== 'firing' && alert.state !== 'pending' && mine.every((i) => i.state !== 'open') ? true : null;
           }, 1_000, signal);

@@ -94,7 +94,7 @@ export function deleteCandles(options: { symbol: string; interval: Interval; hou
 }
 
 /**
- * One page of the candles table in market.db overwritten with garbage (after a checkpoint, so the damage is in
+ * The first page of the candles table in market.db overwritten with garbage (after a checkpoint, so the damage is in
  * the main file where every reader sees it). The page is kept in the memo for `restorePage`.
  */
 export function corruptPage(): FaultCall {
@@ -112,14 +112,14 @@ export function corruptPage(): FaultCall {
       }
       pageSize = db.pragma('page_size', { simple: true }) as number;
       pages = db.pragma('page_count', { simple: true }) as number;
-      // A page the candles live on: a page in the middle of the file may be free (after deletes),
-      // and garbage on a free page is never read, so nothing would notice (found by the chaos soak).
+      // A page the candles live on (the oldest): a page picked by its position in the file may be
+      // free after deletes, and garbage there is never read by anything.
       leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'candles' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
     } finally {
       db.close();
     }
-    if (pages < 4 || leaves.length === 0) throw new Error(`market.db has only ${pages} pages (${leaves.length} of candles): too small to corrupt one in the middle`);
-    const page = leaves[Math.floor(leaves.length / 2)]!;
+    if (pages < 4 || leaves.length === 0) throw new Error(`market.db has only ${pages} pages (${leaves.length} of candles): too small to corrupt`);
+    const page = leaves[0]!;
     const fd = fs.openSync(file, 'r+');
     try {
       const saved = Buffer.alloc(pageSize);
