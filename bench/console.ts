@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../src/store/sqlite-driver.js';
 import { execa } from 'execa';
 import { JOBS } from '../jobs/index.js';
 import { startSimulator } from '../src/exchange/simulator/index.js';

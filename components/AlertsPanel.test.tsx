@@ -30,3 +30,18 @@ describe('AlertsPanel', () => {
     expect(row).toMatch(/· script-errors firing 1s the last backup run failed: x+… │$/);
   });
 });
+
+describe('a long alert list', () => {
+  it('scrolls with the selection and says which rows it shows', () => {
+    const alerts = Array.from({ length: 12 }, (_, i) => ({
+      id: i + 1, rule: `rule-${String(i + 1).padStart(2, '0')}`, severity: 'warning' as const, state: 'firing' as const,
+      summary: 's', firedAt: Date.now() - (i + 1) * 60_000, pendingSince: null, acked: false, runbook: null,
+    }));
+    // Newest first: rule-01 .. rule-12; the last one selected (G).
+    const frame = renderMono(<AlertsPanel alerts={alerts} focused selected={11} rows={4} />).lastFrame()!;
+    expect(frame).toContain('9-12 of 12 open');
+    expect(frame).toMatch(/›▲ rule-12/);
+    expect(frame).not.toContain('rule-01');
+    expect(renderMono(<AlertsPanel alerts={alerts} focused selected={0} rows={4} />).lastFrame()).toMatch(/1-4 of 12 open[\s\S]*›▲ rule-01/);
+  });
+});

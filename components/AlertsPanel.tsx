@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import ms from 'ms';
 import React from 'react';
 import { alertSince, type AlertView } from '../src/console/console-model.js';
+import { windowStart } from '../src/console/list-nav.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
@@ -12,19 +13,26 @@ function sinceText(a: AlertView, now: number): string {
   return at === null ? '-' : ms(Math.max(1000, now - at));
 }
 
-/** Pending and firing alerts, newest first: rule, state, since, summary on each row. */
-export function AlertsPanel({ alerts, focused, selected }: { alerts: AlertView[] | null; focused: boolean; selected: number }): React.JSX.Element {
+/**
+ * Pending and firing alerts, newest first: rule, state, since, summary on each row. `rows`: how
+ * many fit; more scroll with the selection (the title says which).
+ */
+export function AlertsPanel({ alerts, focused, selected, rows }: { alerts: AlertView[] | null; focused: boolean; selected: number; rows?: number }): React.JSX.Element {
   const theme = useTheme();
   const open = openAlerts(alerts);
   const now = Date.now();
+  const height = rows ?? open.length;
+  const first = windowStart(open.length, selected, height);
+  const shown = open.slice(first, first + height);
+  const where = open.length > shown.length ? `${first + 1}-${first + shown.length} of ${open.length} open` : `${open.length} open`;
   return (
-    <Panel title="Alerts" focused={focused} flexGrow={1} right={alerts ? `${open.length} open` : undefined}>
+    <Panel title="Alerts" focused={focused} flexGrow={1} right={alerts ? where : undefined}>
       {!alerts ? <Text color={theme.muted}>? alerting not running</Text> : null}
       {alerts && open.length === 0 ? <Text><StatusText status="ok" word="no alerts firing" /></Text> : null}
-      {open.map((a, i) => (
+      {shown.map((a, j) => (
         <Box key={a.id}>
-          <Text inverse={focused && i === selected} wrap="truncate">
-            {focused && i === selected ? '›' : ' '}
+          <Text inverse={focused && first + j === selected} wrap="truncate">
+            {focused && first + j === selected ? '›' : ' '}
             <StatusText status={stateStatus(a.severity)} word={a.rule} /> {a.state}{a.acked ? ',acked' : ''} {sinceText(a, now)} {a.summary}
           </Text>
         </Box>

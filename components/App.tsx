@@ -3,22 +3,28 @@ import { CompactContext } from './Panel.js';
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleStore } from '../src/console/console-store.js';
-import { actionFor, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import { actionFor, footerWidth, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
+import { feedChunk } from '../src/console/key-chunks.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editFilter, initialView, reduce, scopeOf, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { editCommand, editFilter, initialView, reduce, scopeOf, type Effect, type Panel as FocusPanel, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { breadcrumb, fitCrumb, logSourceFor } from '../src/console/focus.js';
+import { backupLabel, coverageRows, eventRows, resourceRows } from '../src/console/details.js';
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
 import type { WizardSession, WizardSnapshot } from '../src/console/wizard.js';
 import { wizardActionFor } from '../src/console/wizard-keys.js';
+import { CLEAR_SCREEN } from '../src/console/terminal.js';
 import { initialWizardView, reduceWizard, showWizard, typeWord, wizardScope, type WizardViewState } from '../src/console/wizard-view.js';
 import type { Interval } from '../src/exchange/intervals.js';
 import { AlertsPanel, openAlerts } from './AlertsPanel.js';
 import { BackupsPanel } from './BackupsPanel.js';
+import { CommandLine } from './CommandLine.js';
 import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
 import { DetailView, logViewRows } from './DetailView.js';
-import { displayRows } from '../src/console/log-scroll.js';
-import { Footer } from './Footer.js';
+import { displayRows, filterLines } from '../src/console/log-scroll.js';
+import { consoleLayout } from '../src/console/layout.js';
+import { Footer, NoticeLine } from './Footer.js';
 import { FreshnessPanel } from './FreshnessPanel.js';
 import { Header } from './Header.js';
 import { HealthRow } from './HealthRow.js';
@@ -39,8 +45,6 @@ interface Props {
   actions: ConsoleActions;
   intervals: readonly Interval[];
   noColor: boolean;
-  /** Called for Ctrl-L: the shell clears the terminal so the next frame is drawn whole. */
-  onRedraw?: () => void;
   onExit?: () => void;
   /** The runbook wizard (src/console/wizard.ts); without it the dashboard has no runbook screens. */
   wizard?: WizardSession;
@@ -71,7 +75,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onRedraw, onExit, wizard, drill = null }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onExit, wizard, drill = null }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const wiz = useSyncExternalStore(wizard?.subscribe ?? noSubscribe, wizard?.getSnapshot ?? (() => NO_WIZARD));
   const [wizView, setWizView] = useState<WizardViewState>(initialWizardView);
@@ -86,6 +90,7 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     if (wiz.attention > 0) applyWiz(showWizard(wizRef.current));
   }, [wiz.attention]);
   const { exit } = useApp();
+  const { write: writeStdout } = useStdout();
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<ViewState>(initialView);
   const jobs = model.engine?.jobs ?? [];
@@ -104,10 +109,32 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
     return id === null ? null : actions.runLog(id);
   }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
   const logWidth = columns - 4;
+  const layout = consoleLayout({
+    rows, jobs: jobs.length, notice: model.notice !== null,
+    healthProblem: healthRowProbes(model.health).some((p) => p.status !== 'ok'),
+  });
+  const { height, compact } = layout;
+  // Rows between the header and the footer (and the notice's line, when there is one).
+  const detailHeight = height - 2 - (layout.noticeRow ? 1 : 0);
+  // A zoomed panel's rows, and the rows the Jobs and Alerts lists show.
+  const zoomRows = detailHeight - 3;
+  const listRows = view.zoom ? zoomRows : layout.bottom.kind === 'stacked' ? layout.bottom.topRows : layout.bottomRows;
 
+  // The Log panel follows the focus: the selected job's runs under Jobs, the backup job's under
+  // Backups, the daemon's log under Heartbeat, the engine's elsewhere; its title says which.
+  const hasDaemon = Boolean(model.engine?.daemon);
+  const jobNames = jobs.map((j) => j.name).join('\n');
   useEffect(() => {
-    if (view.panel === 'jobs' || view.detail === 'jobs') actions.followLog(selectedJob);
-  }, [view.panel, view.detail, selectedJob, actions]);
+    const source = logSourceFor(view.panel, selectedJob, jobNames.split('\n'), hasDaemon);
+    if (source) actions.followLog(source);
+  }, [view.panel, selectedJob, jobNames, hasDaemon, actions]);
+
+  // What the details of Heartbeat and Backups list: read while one is open, again when the daemon's
+  // status changes (the supervisor reports each start, exit and sample) or the catalog is read
+  // again (every 30 s, and as soon as a job ends).
+  const backupList = useMemo(() => (view.detail === 'backups' ? actions.backupList() : []), [view.detail, model.backups, actions]);
+  const daemonEvents = useMemo(() => (view.detail === 'daemon' ? actions.daemonEvents() : []), [view.detail, model.engine?.daemon, actions]);
+  const coverage = useMemo(() => (view.detail === 'coverage' ? coverageRows(model.health) : []), [view.detail, model.health]);
 
   // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
   // it leaves the open list, never replaced by the next one in the list.
@@ -120,6 +147,11 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       if (panel === 'jobs') return detail ? runs.length : jobs.length;
       if (panel === 'alerts') return alerts.length;
       if (panel === 'freshness') return detail ? series.filter((s) => !view.filter || s.symbol.includes(view.filter)).length : 1;
+      if (!detail) return 1;
+      if (panel === 'coverage') return coverage.length;
+      if (panel === 'daemon') return daemonEvents.length;
+      if (panel === 'resources') return resourceRows(model.resources).length;
+      if (panel === 'backups') return backupList.length;
       return 1;
     },
     selectedJob: (s) => (s.panel === 'jobs' || s.detail === 'jobs' ? jobs[s.rows.jobs]?.name ?? null : null),
@@ -130,7 +162,8 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       return wizard && alert?.runbook ? { runbook: alert.runbook, alertId: alert.id } : null;
     },
     selectedRun: (s) => runs[s.detailRow]?.id ?? null,
-    logSize: (s) => ({ total: displayRows((runLog ?? model.log).lines, s.log.wrap, logWidth).length, height: logViewRows(rows - 3) }),
+    logSize: (s) => ({ total: displayRows(filterLines((runLog ?? model.log).lines, s.logFilter), s.log.wrap, logWidth).length, height: logViewRows(detailHeight) }),
+    pageSize: (s) => (s.detail === 'jobs' ? Math.max(2, Math.floor((detailHeight - 4) / 2)) : s.detail ? detailHeight - 5 : listRows),
   };
   const wizScope = wizardScope(wizView, wiz.run);
   const wizardShown = wizard !== undefined && wizView.screen !== 'none' && !(wizView.screen === 'wizard' && !wiz.run);
@@ -186,11 +219,22 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
       return;
     }
     const name = keyName(input, key);
+    if (current.command !== null && name !== 'ctrl-c') {
+      const [next, effect] = editCommand(current, input, key, ctx);
+      apply(next);
+      perform(effect, current);
+      return;
+    }
     if (tooSmall && name !== 'q' && name !== 'ctrl-c') return;
     const action = actionFor(name, tooSmall ? 'main' : scope(current));
     if (!action) return;
-    const [next, effect] = reduce(current, action, ctx);
+    const [next, effect] = reduce(current, action, ctx, name);
     apply(next);
+    perform(effect, current);
+  };
+
+  /** Does what a key's effect asks of the engine, the alerts, the terminal or the wizard. */
+  const perform = (effect: Effect, current: ViewState) => {
     switch (effect.kind) {
       case 'exit':
         onExit?.();
@@ -205,7 +249,9 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
         break;
       }
       case 'redraw':
-        onRedraw?.();
+        // Through Ink: it clears its frame, writes this, and draws the last frame again whole
+        // (clearing behind its back left a blank screen until something changed).
+        writeStdout(CLEAR_SCREEN);
         break;
       case 'runbook':
         if (!wizard) break;
@@ -223,69 +269,106 @@ export function App({ store, actions, intervals, noColor, onRedraw, onExit, wiza
   };
 
   useInput((input, key) => {
-    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys: each
-    // in turn, and once one of them opens the filter the rest is typed into it.
-    const typing = () => viewRef.current.filtering || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
-    if (typing() || input.length <= 1 || key.ctrl || key.meta) {
+    if (input.length <= 1 || key.ctrl || key.meta) {
       press(input, key);
       return;
     }
-    const chars = Array.from(input);
-    for (const [i, ch] of chars.entries()) {
-      if (typing()) {
-        press(chars.slice(i).join(''), {});
-        return;
-      }
-      press(ch === '\r' ? '' : ch, ch === '\r' ? { return: true } : {});
-    }
+    // Several characters in one chunk (a paste, fast typing, a slow link) are several keys, and
+    // what is typed into a prompt ends at its Enter: the keys after it act as keys.
+    const typing = () => viewRef.current.filtering || viewRef.current.command !== null
+      || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
+    feedChunk(input, typing, press);
   });
 
-  // One row shorter than the terminal: Ink clears the whole screen once output reaches its height.
-  const height = rows - 1;
-  // Bands of fixed height that never shrink, so no row, title or job name is lost: at under 30
-  // rows the panels drop their bottom borders and the heatmap its worst-series line.
-  const compact = rows < 30;
-  const bands = { freshness: compact ? 6 : 8, middle: compact ? 7 : 8 };
-  const jobRows = Math.max(1, height - 2 - bands.freshness - bands.middle - (compact ? 2 : 3));
-  // The Health row takes a row from the jobs when they can spare it (or sit in two columns
-  // anyway), and always when a probe on it is not ok: then the header's cause is on screen.
-  const healthRow = jobRows - 1 >= jobs.length || (jobRows < jobs.length && Math.ceil(jobs.length / 2) <= jobRows - 1)
-    || healthRowProbes(model.health).some((p) => p.status !== 'ok');
-  const bottomRows = jobRows - (healthRow ? 1 : 0);
+  // Where one is in a detail, for the footer: the panel, then what is selected or opened there.
+  const crumb = (() => {
+    if (view.detail === 'log') return view.logRun === null ? breadcrumb('log', model.log.title) : breadcrumb('jobs', selectedJob, `run ${view.logRun}`, 'log');
+    if (view.detail === 'jobs') return breadcrumb('jobs', selectedJob);
+    if (view.detail === 'alerts') return breadcrumb('alerts', viewedAlert.current?.rule);
+    if (view.detail === 'freshness') return breadcrumb('freshness', view.filter ? `filter ${view.filter}` : null);
+    if (view.detail === 'coverage') { const r = coverage[view.detailRow]; return breadcrumb('coverage', r ? `${r.symbol} ${r.interval}` : null); }
+    if (view.detail === 'daemon') { const e = eventRows(daemonEvents)[view.detailRow]; return breadcrumb('daemon', e ? `${e.kind} ${new Date(e.at).toISOString().slice(11, 19)}` : null); }
+    if (view.detail === 'backups') { const b = backupList[view.detailRow]; return breadcrumb('backups', b ? backupLabel(b) : null); }
+    if (view.detail) return breadcrumb(view.detail);
+    // The main view's focus shows as ▶ and a double border; its footer has no room to spare at 80 columns.
+    return null;
+  })();
+  const footerCrumb = fitCrumb(crumb, columns, footerWidth(scope(view)));
+
+
+  const bottomRows = layout.bottomRows;
+  const freshness = (worstLine: boolean) => (
+    <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
+      focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={worstLine} />
+  );
+  const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
+  const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
+  const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
+  // z: the focused panel alone, on every row between the header and the footer. One entry a
+  // panel: a panel added to the focus ring must say how it zooms, or this does not compile.
+  const zoomViews: Record<FocusPanel, () => React.JSX.Element> = {
+    freshness: () => freshness(true),
+    jobs: () => jobsPanel(),
+    alerts: () => alertsPanel(listRows),
+    log: () => logPanel(zoomRows),
+    coverage: () => <CoveragePanel health={model.health} focused />,
+    daemon: () => <DaemonPanel engine={model.engine} focused />,
+    resources: () => <ResourcesPanel resources={model.resources} width={columns} focused />,
+    backups: () => <BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused />,
+  };
+  const bottom = layout.bottom.kind === 'stacked' ? (
+    // A tall terminal: Jobs as tall as its list beside the Alerts, the Log across the whole width under them.
+    <Box flexGrow={1} flexDirection="column">
+      <Box height={layout.bottom.topRows + 3} flexShrink={0}>
+        <Box width="45%">{jobsPanel(layout.bottom.topRows)}</Box>
+        <Box width="55%">{alertsPanel(layout.bottom.topRows)}</Box>
+      </Box>
+      <Box flexGrow={1}>{logPanel(layout.bottom.logRows)}</Box>
+    </Box>
+  ) : (
+    <Box flexGrow={1}>
+      {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
+      <Box width={compact ? '45%' : '40%'}>{jobsPanel(bottomRows)}</Box>
+      <Box width={compact ? '27%' : '30%'}>{alertsPanel(bottomRows)}</Box>
+      <Box width={compact ? '28%' : '30%'}>{logPanel(bottomRows)}</Box>
+    </Box>
+  );
   const content = tooSmall ? <TooSmall columns={columns} rows={rows} /> : (
-    <Box flexDirection="column" width={columns} height={height}>
+    // Keyed by `compact`: Ink does not take back a border the layout drops (a shrink to under 30
+    // rows left the heatmap's bottom border's row in place of its 4h row), a fresh tree does.
+    <Box key={compact ? 'compact' : 'full'} flexDirection="column" width={columns} height={height}>
       <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
       {wizardShown ? (
         wizView.help ? <WizardHelp />
-          : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={height - 2} />
-          : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={height - 2} />
-      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} /> : view.detail ? (
-        <DetailView panel={view.detail} model={model} row={view.detailRow} height={height - 2} filter={view.filter}
-          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth} />
+          : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={detailHeight} />
+          : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={detailHeight} />
+      ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} height={detailHeight} /> : view.detail ? (
+        <DetailView panel={view.detail} model={model} row={view.detailRow} height={detailHeight} filter={view.filter}
+          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
+          logFilter={view.logFilter} filtering={view.filtering} backups={backupList} daemonEvents={daemonEvents} />
+      ) : view.zoom ? (
+        <Box flexDirection="column" height={detailHeight}>{zoomViews[view.panel]()}</Box>
       ) : (
         <>
-          {healthRow ? <HealthRow health={model.health} /> : null}
-          <Box height={bands.freshness} flexShrink={0} flexDirection="column">
-            <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
-              focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={!compact} />
+          {layout.healthRow ? <HealthRow health={model.health} /> : null}
+          <Box height={layout.freshness} flexShrink={0} flexDirection="column">
+            {freshness(!compact)}
           </Box>
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
-          <Box height={bands.middle} flexShrink={0}>
-            <Box width="25%"><CoveragePanel health={model.health} /></Box>
-            <Box width="25%"><DaemonPanel engine={model.engine} /></Box>
-            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} /></Box>
-            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} /></Box>
+          <Box height={layout.middle} flexShrink={0}>
+            <Box width="25%"><CoveragePanel health={model.health} focused={view.panel === 'coverage'} /></Box>
+            <Box width="25%"><DaemonPanel engine={model.engine} focused={view.panel === 'daemon'} /></Box>
+            <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} focused={view.panel === 'resources'} /></Box>
+            <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused={view.panel === 'backups'} /></Box>
           </Box>
-          <Box flexGrow={1}>
-            {/* At 80 columns the jobs take two columns of names: a little more width keeps them whole. */}
-            <Box width={compact ? '45%' : '40%'}><JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={bottomRows} /></Box>
-            <Box width={compact ? '27%' : '30%'}><AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} /></Box>
-            <Box width={compact ? '28%' : '30%'}><LogPanel log={model.log} focused={view.panel === 'log'} rows={bottomRows} /></Box>
-          </Box>
+          {bottom}
         </>
       )}
       {view.confirm && !wizardShown ? <ConfirmBar confirm={view.confirm} /> : null}
-      {wizardShown ? <WizardFooter scope={wizScope} notice={model.notice} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} /> : <Footer scope={scope(view)} notice={model.notice} />}
+      {model.notice ? <NoticeLine notice={model.notice} /> : null}
+      {wizardShown ? <WizardFooter scope={wizScope} skippable={wiz.run?.prompt?.kind === 'step' ? wiz.run.prompt.skippable : false} />
+        : view.command !== null ? <CommandLine text={view.command} error={view.commandError} />
+        : <Footer scope={scope(view)} crumb={footerCrumb} />}
     </Box>
   );
   return <ThemeProvider noColor={noColor}><CompactContext.Provider value={compact}>{content}</CompactContext.Provider></ThemeProvider>;

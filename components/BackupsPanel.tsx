@@ -9,12 +9,12 @@ import { stateStatus, useTheme } from './theme.js';
 const DAY = 86_400_000;
 
 /** Age and size per tier; a tier without a verified backup says so, it is never shown as fine. */
-export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000, replication = null }: { backups: BackupTierView[] | null; maxAgeMs?: number; replication?: ReplicationView | null }): React.JSX.Element {
+export function BackupsPanel({ backups, maxAgeMs = 26 * 3_600_000, replication = null, focused = false }: { backups: BackupTierView[] | null; maxAgeMs?: number; replication?: ReplicationView | null; focused?: boolean }): React.JSX.Element {
   const theme = useTheme();
-  if (!backups) return <Panel title="Backups" flexGrow={1}><Text color={theme.muted}>? no backup catalog yet</Text></Panel>;
+  if (!backups) return <Panel title="Backups" flexGrow={1} focused={focused}><Text color={theme.muted}>? no backup catalog yet</Text></Panel>;
   const now = Date.now();
   return (
-    <Panel title="Backups" flexGrow={1}>
+    <Panel title="Backups" flexGrow={1} focused={focused}>
       {backups.map((b) => {
         if (!b.configured) return <Text key={b.tier} wrap="truncate"><StatusText status={stateStatus('not-configured')} word={b.tier.padEnd(7)} /> not configured</Text>;
         if (b.newestAt === null) return <Text key={b.tier} wrap="truncate"><StatusText status="critical" word={b.tier.padEnd(7)} /> none yet</Text>;

@@ -7,11 +7,11 @@ import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
 
 /** x/60 per interval, the missing symbols named, and the gaps the last validation found. */
-export function CoveragePanel({ health }: { health: HealthSnapshot | null }): React.JSX.Element {
+export function CoveragePanel({ health, focused = false }: { health: HealthSnapshot | null; focused?: boolean }): React.JSX.Element {
   const theme = useTheme();
   const continuity = health?.probes.find((p) => p.id === 'continuity');
   return (
-    <Panel title="Coverage" flexGrow={1}>
+    <Panel title="Coverage" flexGrow={1} focused={focused}>
       {!health ? <Text color={theme.muted}>? no health check yet</Text> : null}
       {health?.coverage.map((c) => (
         <Box key={c.interval}>

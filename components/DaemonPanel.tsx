@@ -13,12 +13,12 @@ export function heartbeatText(ageMs: number | null | undefined): string {
 }
 
 /** The supervised backtest daemon: state, PID, heartbeat age, restarts in 24 h. */
-export function DaemonPanel({ engine }: { engine: EngineSnapshot | null }): React.JSX.Element {
+export function DaemonPanel({ engine, focused = false }: { engine: EngineSnapshot | null; focused?: boolean }): React.JSX.Element {
   const theme = useTheme();
   const d = engine?.daemon;
   const full = d && 'heartbeatAgeMs' in d ? d : null;
   return (
-    <Panel title="Heartbeat" flexGrow={1}>
+    <Panel title="Heartbeat" flexGrow={1} focused={focused}>
       {!d ? <Text color={theme.muted} wrap="truncate">· none configured (daemon.command)</Text> : (
         <>
           <Text wrap="truncate">backtest <StatusText status={stateStatus(d.state)} word={d.state} /></Text>

@@ -1,6 +1,6 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
-import { model } from '../test/helpers/console-fixtures.js';
+import { health, model } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { viewedAlert, type AlertView } from '../src/console/console-model.js';
 import { AlertsPanel } from './AlertsPanel.js';
@@ -44,5 +44,31 @@ describe('alerts: the list and the detail', () => {
     expect(frame).toContain('BTCUSDT 1h stale');
     expect(frame).toContain('✔ resolved (no longer open; Esc to leave)');
     expect(frame).not.toContain('ETHUSDT');
+  });
+});
+
+describe('the log view\'s filter and every series\' empty filter', () => {
+  const log = { title: 'sync run 4 (failed)', file: null, lines: ['10:00 start', '10:01 GET /klines 429', '10:02 retry', '10:03 GET /klines 429', '10:04 failed'] };
+  const view = (logFilter: string, filtering = false) => renderMono(
+    <DetailView panel="log" model={model()} row={0} height={20} filter="" job={null} runs={[]} alert={null} runLog={log} logFilter={logFilter} filtering={filtering} />,
+  ).lastFrame()!;
+
+  it('shows only the lines that contain the filter, any case, and says how many', () => {
+    const frame = view('KLINES');
+    expect(frame).toContain('10:01 GET /klines 429');
+    expect(frame).toContain('10:03 GET /klines 429');
+    expect(frame).not.toContain('retry');
+    expect(frame).toMatch(/filter: KLINES 1-2\/2 following/);
+    expect(view('kl', true)).toContain('filter: kl▏');
+  });
+
+  it('a filter no line contains says so', () => {
+    expect(view('timeout')).toContain("? no line contains 'timeout'");
+  });
+
+  it('every series, filtered to nothing, says no symbol matches', () => {
+    const frame = renderMono(<DetailView panel="freshness" model={model({ health: health() })} row={0} height={20} filter="XRP" job={null} runs={[]} alert={null} />).lastFrame()!;
+    expect(frame).toContain("? no symbol matches 'XRP'");
+    expect(frame).toContain('every series (0, filter XRP)');
   });
 });

@@ -2,10 +2,17 @@ import { Box, Text } from 'ink';
 import ms from 'ms';
 import React from 'react';
 import { alertSince, type AlertView, type ConsoleModel, type LogView } from '../src/console/console-model.js';
-import { logWindow, type LogScroll } from '../src/console/log-scroll.js';
+import { filterLines, logWindow, type LogScroll } from '../src/console/log-scroll.js';
+import type { BackupEntry } from '../src/backup/catalog.js';
+import { windowed } from '../src/console/details.js';
 import type { JobRun } from '../src/engine/run-history.js';
+import type { DaemonEvent } from '../src/engine/supervisor/daemon-store.js';
 import type { Panel as PanelId } from '../src/console/view-state.js';
-import { ageText, rankedSeries } from './FreshnessPanel.js';
+import { BackupsDetail } from './BackupsDetail.js';
+import { CoverageDetail } from './CoverageDetail.js';
+import { DaemonDetail } from './DaemonDetail.js';
+import { ageText, noMatchText, rankedSeries } from './FreshnessPanel.js';
+import { ResourcesDetail } from './ResourcesDetail.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
@@ -23,6 +30,14 @@ interface Props {
   runLog?: LogView | null;
   log?: LogScroll;
   width?: number;
+  /** The log view's filter: only the lines that contain it. */
+  logFilter?: string;
+  /** The filter prompt is open (the cursor shows after the text). */
+  filtering?: boolean;
+  /** The catalog's copies, for the Backups detail. */
+  backups?: readonly BackupEntry[];
+  /** The daemon's recent events, for the Heartbeat detail. */
+  daemonEvents?: readonly DaemonEvent[];
 }
 
 /** Rows of log text the log view shows in a detail area of `height` rows: the panel's borders and title take three. */
@@ -30,21 +45,20 @@ export function logViewRows(height: number): number {
   return Math.max(1, height - 3);
 }
 
-/** Keeps the selected row on screen while scrolling through a long table. */
-function windowed<T>(items: readonly T[], row: number, height: number): { items: T[]; offset: number } {
-  const offset = Math.max(0, Math.min(row - Math.floor(height / 2), items.length - height));
-  return { items: items.slice(offset, offset + height), offset };
-}
-
-export function DetailView({ panel, model, row, height, filter, job, runs, alert, runLog = null, log = { top: null, wrap: false }, width = 76 }: Props): React.JSX.Element {
+export function DetailView({ panel, model, row, height, filter, job, runs, alert, runLog = null, log = { top: null, wrap: false }, width = 76, logFilter = '', filtering = false, backups = [], daemonEvents = [] }: Props): React.JSX.Element {
   const theme = useTheme();
   const body = Math.max(3, height - 4);
+  if (panel === 'coverage') return <CoverageDetail health={model.health} row={row} height={height} />;
+  if (panel === 'daemon') return <DaemonDetail engine={model.engine} events={daemonEvents} row={row} height={height} />;
+  if (panel === 'resources') return <ResourcesDetail resources={model.resources} row={row} height={height} width={width} />;
+  if (panel === 'backups') return <BackupsDetail backups={backups} row={row} height={height} />;
   if (panel === 'freshness') {
     const series = rankedSeries((model.health?.freshness ?? []).filter((s) => !filter || s.symbol.includes(filter)), model.freshnessCriticalMs);
     const { items, offset } = windowed(series, row, body - 1);
     return (
       <Panel title={`Freshness: every series (${series.length}${filter ? `, filter ${filter}` : ''})`} focused flexGrow={1} right="Esc back">
         <Text bold>{'SYMBOL'.padEnd(12)}{'INT'.padEnd(5)}{'STATUS'.padEnd(12)}{'AGE'.padEnd(10)}NEWEST CANDLE (UTC)</Text>
+        {filter && series.length === 0 ? <Text color={theme.warn}>? {noMatchText(filter)}</Text> : null}
         {items.map((s, i) => (
           <Text key={`${s.symbol}/${s.interval}`} inverse={offset + i === row} wrap="truncate">
             {s.symbol.padEnd(12)}{s.interval.padEnd(5)}<StatusText status={s.status} word={s.status.padEnd(10)} />{ageText(s.ageMs).padEnd(10)}
@@ -93,10 +107,13 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
     );
   }
   const shown = runLog ?? model.log;
-  const view = logWindow(shown.lines, log, logViewRows(height), width);
+  const lines = filterLines(shown.lines, logFilter);
+  const view = logWindow(lines, log, logViewRows(height), width);
   const where = view.total === 0 ? 'empty' : `${view.first + 1}-${view.first + view.rows.length}/${view.total}`;
+  const filterText = filtering ? `filter: ${logFilter}▏ ` : logFilter ? `filter: ${logFilter} ` : '';
   return (
-    <Panel title={`Log: ${shown.title}`} focused flexGrow={1} right={`${where} ${log.top === null ? 'following' : 'paused'}${log.wrap ? ' wrap' : ''}`}>
+    <Panel title={`Log: ${shown.title}`} focused flexGrow={1} right={`${filterText}${where} ${log.top === null ? 'following' : 'paused'}${log.wrap ? ' wrap' : ''}`}>
+      {logFilter && lines.length === 0 && shown.lines.length > 0 ? <Text color={theme.warn}>? no line contains '{logFilter}'</Text> : null}
       {view.rows.map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
     </Panel>
   );

@@ -1,3 +1,4 @@
+import { Box } from 'ink';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { health, INTERVALS } from '../test/helpers/console-fixtures.js';
@@ -52,5 +53,28 @@ describe('FreshnessPanel', () => {
       note="▲ health from the leader is 3m old (PID 4242@db1)" />).lastFrame()!;
     expect(frame).toContain('▲ health from the leader is 3m old (PID 4242@db1)');
     expect(frame).not.toContain('✔240');
+  });
+
+  it('a filter that matches nothing says so, not empty rows over "every series within its threshold"', () => {
+    const frame = renderMono(<FreshnessPanel health={health()} intervals={INTERVALS} filter="XRP" filtering={false} focused width={76} />).lastFrame()!;
+    expect(frame).toContain("no symbol matches 'XRP'");
+    expect(frame).not.toContain('every series within its threshold');
+    expect(frame).not.toMatch(/^║ 15m/m);
+  });
+
+  it('labels the cells with the symbols when few remain, at 80 columns too', () => {
+    const stale = health((s) => (s.symbol === 'ETHUSDT' && s.interval === '1h' ? { ageMs: 9 * HOUR, status: 'critical' } : {}));
+    const frame = renderMono(<FreshnessPanel health={stale} intervals={INTERVALS} filter="USDT" filtering={false} focused width={76} />).lastFrame()!;
+    // 60 symbols still match: bare cells.
+    expect(frame).toMatch(/15m\s+·{60}/);
+    const two = renderMono(<FreshnessPanel health={stale} intervals={INTERVALS} filter="TH" filtering={false} focused width={76} />).lastFrame()!;
+    expect(two).toMatch(/1h {2}✖ ETHUSDT/);
+    expect(two).toMatch(/15m · ETHUSDT/);
+  });
+
+  it('wider cells on a wide terminal: 60 symbols across a 136-column panel take two columns each', () => {
+    const frame = renderMono(<Box width={140}><FreshnessPanel health={health()} intervals={INTERVALS} filter="" filtering={false} focused width={136} /></Box>).lastFrame()!;
+    expect(frame).toMatch(/15m (· ){59}·/);
+    expect(frame).not.toContain('+');
   });
 });

@@ -1,3 +1,4 @@
+import { Box } from 'ink';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { engine, job, model } from '../test/helpers/console-fixtures.js';
@@ -31,5 +32,33 @@ describe('JobsPanel', () => {
     const frame = renderMono(<JobsPanel model={model({ engine: engine({ jobs }) })} focused={false} selected={1} rows={3} />).lastFrame()!;
     expect(frame).toContain('↻ sync');
     expect(frame).toContain('✔ validate');
+  });
+
+  it('a job\'s name never runs into its status or the next column, at any panel width', () => {
+    const running = { job: 'sync', runId: 9, trigger: 'manual' as const, startedAt: Date.now() - 5_000, lastProgress: null };
+    const names = ['sync', 'validate', 'backup', 'compact', 'backup-drill', 'alert-digest', 'sentiment', 'backtest'];
+    const jobs = names.map((n) => job(n, n === 'sync' ? { running } : {}));
+    // The Jobs panel's widths from 80x24 (two columns, 36) to 200x60, and narrower ones.
+    for (const width of [16, 20, 24, 30, 36, 40, 48, 56, 64, 80, 90]) {
+      for (const rows of [3, 4, 7, 8]) {
+        const frame = renderMono(<Box width={width}><JobsPanel model={model({ engine: engine({ jobs }) })} focused selected={1} rows={rows} /></Box>).lastFrame()!;
+        const where = `${width} columns, ${rows} rows:\n${frame}`;
+        const lines = frame.split('\n');
+        // As many lines as the panel has rows (plus the title and borders): nothing wraps.
+        expect(lines.length, where).toBeLessThanOrEqual(Math.min(rows, 8) + 3);
+        // Where the panel has room for them (80x24 gives it 36 columns and 4 rows), every name is whole.
+        if (width >= 36 && rows >= 4) {
+          for (const name of names) expect(lines.some((l) => new RegExp(`[ ›]${name}( |[║│]$)`).test(l)), `${name} at ${where}`).toBe(true);
+        }
+        // A name is followed by a space, or is cut with an ellipsis at the panel's edge: never by a mark or a word.
+        for (const l of lines) expect(l, where).not.toMatch(/[a-z][✔✖▲↻·?]|[a-z]…[^ ║]/);
+      }
+    }
+  });
+
+  it('a running job without progress yet says for how long, not "running running…"', () => {
+    const running = { job: 'sync', runId: 9, trigger: 'manual' as const, startedAt: Date.now() - 12_000, lastProgress: null };
+    const frame = renderMono(<JobsPanel model={model({ engine: engine({ jobs: [job('sync', { running })] }) })} focused={false} selected={0} />).lastFrame()!;
+    expect(frame).toMatch(/sync ↻ running for 1[12]s/);
   });
 });

@@ -1,20 +1,18 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import { wizardFooter, wizardHelp, type WizardScope } from '../src/console/wizard-keys.js';
+import { KeyHints } from './Footer.js';
 import { Panel } from './Panel.js';
 import { useTheme } from './theme.js';
 
 /** The keys of the runbook screens that work now, from the one declaration. */
-export function WizardFooter({ scope, notice, skippable }: { scope: WizardScope; notice?: string | null; skippable?: boolean }): React.JSX.Element {
+export function WizardFooter({ scope, skippable }: { scope: WizardScope; skippable?: boolean }): React.JSX.Element {
   const theme = useTheme();
   return (
-    <Box paddingX={1} justifyContent="space-between">
+    <Box paddingX={1}>
       <Text wrap="truncate">
-        {wizardFooter(scope, { skippable }).map((b, i) => (
-          <Text key={`${b.keys}-${b.label}`}>{i ? '  ' : ''}<Text bold color={theme.accent}>{b.keys}</Text> {b.label}</Text>
-        ))}
+        <KeyHints keys={wizardFooter(scope, { skippable })} />
       </Text>
-      {notice ? <Text wrap="truncate" color={theme.muted}>{notice}</Text> : null}
     </Box>
   );
 }

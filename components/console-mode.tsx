@@ -63,8 +63,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   void wizard.start();
 
   const app = render(
-    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null}
-      onRedraw={() => { screen.clear(); app.clear(); }} />,
+    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null} />,
     { exitOnCtrlC: false, patchConsole: true, maxFps: 8 },
   );
 

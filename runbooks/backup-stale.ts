@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Backup stale';
@@ -53,5 +54,12 @@ export const backupStale: RunbookDecl = {
   escalation: escalation('investigate the backup job', 'review the backup design', { l2: '4h', l3: '1d' }),
   automatic: false,
   targetTime: '4h',
+  drill: {
+    summary: 'backups stop: the hot tier\'s directory is read-only during a backup, which fails; the newest verified backup ages past the limit',
+    expects: 'backup-stale',
+    inject: faults.backupTargetReadOnlyDuringBackup(),
+    // The seeds' 26 h compressed: the sandbox's verified backup, taken as it was made, ages past it within the drill.
+    config: { alerts: { thresholds: { backupMaxAge: '60s' } } },
+  },
   rootCauses: ['Disk full', 'Backup job failed', 'DB corruption', 'Other'],
 };

@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { checks, waits } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Disk space low';
@@ -42,5 +43,15 @@ export const diskLow: RunbookDecl = {
   escalation: escalation('investigate the growth', 'resize the disk', { l2: '4h', l3: '1d' }),
   automatic: false,
   targetTime: '4h',
+  drill: {
+    summary: 'the data dir\'s small disk (a tmpfs) filled by a stray file to 4% free; the drill\'s script plays the person who frees it',
+    expects: 'disk-low',
+    inject: faults.fillDisk({ leavePercent: 4 }),
+    revert: faults.freeDisk(),
+    // Nothing is deleted automatically: the runbook shows what takes the space and waits for a person.
+    person: { atStep: 'free-space', does: faults.freeDisk() },
+    sandbox: { smallDisk: '128m' },
+    checksCandles: true,
+  },
   rootCauses: ['Disk full', 'Backups not pruned', 'Log growth', 'Other'],
 };

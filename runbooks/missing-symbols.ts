@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Symbols missing';
@@ -48,5 +49,13 @@ export const missingSymbols: RunbookDecl = {
   escalation: escalation('check the symbol list with the trading team', 'review the universe', { l2: '1h', l3: '1d' }),
   automatic: false,
   targetTime: '1h',
+  drill: {
+    summary: 'a symbol the exchange delisted (LUNAUSDT) added to the configured universe and the engine restarted: it has no candles and no sync can fill them',
+    expects: 'missing-symbols',
+    inject: faults.addDelistedSymbol({ symbol: 'LUNAUSDT' }),
+    // The runbook takes it out of the config file; a running engine reads that only at its start.
+    revert: faults.dropAddedSymbol(),
+    checksCandles: true,
+  },
   rootCauses: ['Symbol delisted', 'New symbol not backfilled', 'Sync failure', 'Other'],
 };

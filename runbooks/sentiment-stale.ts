@@ -1,5 +1,6 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
+import * as faults from '../src/runbook/drill/faults.js';
 import { escalation, pageStep, resolvedStep } from './shared.js';
 
 const TITLE = 'Sentiment or macro data stale';
@@ -50,5 +51,14 @@ export const sentimentStale: RunbookDecl = {
   escalation: escalation('check the failing source (its error is in the job run)', 'review the source or its API key', { l2: '4h', l3: '1d' }),
   automatic: false,
   targetTime: '4h',
+  drill: {
+    summary: 'fear & greed down for four days (503; its last days missing): the runbook fetches again, the source still fails, and it pages',
+    expects: 'sentiment-stale',
+    inject: faults.sentimentSourceDown({ days: 4 }),
+    // An outage of a third party only its provider ends: the honest outcome is the page.
+    outcome: 'escalated',
+    revert: faults.sentimentSourcesBack(),
+    sandbox: { sentiment: true },
+  },
   rootCauses: ['Exchange outage or ban', 'FRED or fear & greed source down', 'API key missing or revoked', 'Other'],
 };

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import Database, { type Db } from '../store/sqlite-driver.js';
 
 export type Diagnosis =
   | { state: 'healthy' }
@@ -29,7 +29,7 @@ export function onlyIndexProblems(problems: readonly string[]): boolean {
  */
 export function diagnose(file: string): Diagnosis {
   if (!fs.existsSync(file)) return { state: 'missing' };
-  let db: Database.Database | undefined;
+  let db: Db | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 10000');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../store/sqlite-driver.js';
 import type { Config } from '../config/schema.js';
 import { replicationEnabled, restoreStoreTo } from '../replication/litestream.js';
 import { MarketStore } from '../store/market-db.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../store/sqlite-driver.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { listBackups, recordRecovery } from './catalog.js';
 import { describeDiagnosis, diagnose, type Diagnosis } from './diagnose.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../store/sqlite-driver.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/schema.js';
 import type { ActionPlan } from '../common/plan.js';

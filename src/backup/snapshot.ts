@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database, { type Db } from '../store/sqlite-driver.js';
 import { describeOpenError } from '../store/sqlite.js';
 import { fsyncFile, removeWithSideFiles } from './files.js';
 import { readFacts, type DbFacts } from './verify.js';
@@ -27,7 +27,7 @@ const ALL_PAGES = 0x7fffffff;
  * file and its journal are removed before the error is rethrown.
  */
 export async function takeSnapshot(sourceFile: string, dest: string): Promise<SnapshotInfo> {
-  let source: Database.Database;
+  let source: Db;
   try {
     source = new Database(sourceFile, { readonly: true, fileMustExist: true });
     source.pragma('busy_timeout = 10000');

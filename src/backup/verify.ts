@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import Database from '../store/sqlite-driver.js';
 import { MARKET_SCHEMA_VERSION } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import type { BackupEntry } from './catalog.js';
@@ -74,7 +74,7 @@ function iso(t: number | null): string {
  * the facts must match them exactly.
  */
 export function inspectDatabase(file: string, expected?: DbFacts): Verdict {
-  let db: Database.Database | undefined;
+  let db: Db | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     const integrity = (db.pragma(`integrity_check(${INTEGRITY_LIMIT})`) as { integrity_check: string }[]).map((r) => r.integrity_check);

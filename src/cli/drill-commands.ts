@@ -9,7 +9,7 @@ import { duration, durationMs } from '../config/duration.js';
 import { formatDuration } from '../runbook/report.js';
 import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { isoOrDash, statusMark, table } from './format.js';
+import { isoOrDash, table } from './format.js';
 import { printJsonLine } from './progress.js';
 import { usageError } from './usage.js';
 
@@ -27,16 +27,21 @@ const dur = (v: number | null | undefined) => (v === null || v === undefined ? '
 
 function resultLines(r: DrillResult): string {
   const s = r.score;
+  if (r.skipped) return `SKIP ${r.scenario}: ${r.title} — ${r.skipped}\n`;
   const head = `${r.passed ? 'PASS' : 'FAIL'} ${r.scenario}: ${r.title}${r.reason ? ` — ${r.reason}` : ''}`;
   if (!s) return `${head}\n`;
   const rows = [
     ['fault', r.injected ?? '—'],
     ['alert firing', `${dur(s.toAlertMs)}${r.alert ? ` (#${r.alert.id} ${r.alert.rule})` : ''}`],
+    ['acknowledged', `${dur(s.toAckMs)}${s.ackedBy ? ` (by ${s.ackedBy})` : ''}`],
     ['runbook opened', dur(s.toOpenedMs)],
     r.expected === 'escalated'
       ? ['escalated', `${dur(s.toEscalatedMs)} (the drill expects a page; target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`]
       : ['steady state', `${dur(s.toSteadyMs)} (target ${r.targetTime}: ${s.metTarget ? 'met' : 'missed'})`],
     ['steps skipped', s.skipped.length ? s.skipped.join(', ') : 'none'],
+    ...(r.person ? [['the person', r.person]] : []),
+    ...(r.reverted ? [['reverted', r.reverted]] : []),
+    ['alert resolved', r.cleared ? `${dur(r.cleared.afterMs)} (by the engine, after the revert)` : '— (not seen)'],
     ...(r.candles ? [['candles', `${r.candles.missing} missing, ${r.candles.wrong} wrong (${r.candles.series} series)`]] : []),
   ];
   const steps = s.steps.map((st) => `    ${(st.step ?? st.kind).padEnd(16)} ${st.outcome.padEnd(12)} ${dur(st.durationMs)}`);
@@ -117,12 +122,15 @@ async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
   const { drillHistory } = await import('../ops/drill.js');
   const records = drillHistory({ limit }, runContext(ctx.loaded));
   if (ctx.json) {
-    for (const d of records) printJsonLine(ctx.stdout, { id: d.id, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
+    for (const d of records) printJsonLine(ctx.stdout, { id: d.id, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason, toAlertMs: d.result.score?.toAlertMs ?? null, toAckMs: d.result.score?.toAckMs ?? null, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
     return EXIT.ok;
   }
   if (records.length === 0) { ctx.stdout.write('no drills recorded (run `cfa-console drill --all --yes`)\n'); return EXIT.ok; }
-  ctx.stdout.write(table(['#', 'WHEN', 'SCENARIO', 'MODE', 'RESULT', 'TO STEADY', 'TARGET'], records.map((d) => [
-    String(d.id), isoOrDash(d.startedAt), d.scenario, d.mode, statusMark(d.passed ? 'ok' : 'failed'), dur(d.toSteadyMs), dur(d.targetMs),
+  ctx.stdout.write(table(['#', 'WHEN (UTC)', 'SCENARIO', 'MODE', 'RUN', 'ALERT', 'ACK', 'STEADY', 'GOAL'], records.map((d) => [
+    // Month-day and time: the table fits 80 columns (`--json` has the full times).
+    String(d.id), isoOrDash(d.startedAt).slice(5, 16).replace('T', ' '), d.scenario, d.mode, d.passed ? 'pass' : 'FAIL',
+    dur(d.result.score?.toAlertMs), dur(d.result.score?.toAckMs),
+    d.result.expected === 'escalated' ? `page ${dur(d.result.score?.toEscalatedMs)}` : dur(d.toSteadyMs), d.result.targetTime ?? dur(d.targetMs),
   ])));
   return EXIT.ok;
 }
@@ -156,14 +164,17 @@ async function runCommand(scenario: string | undefined, o: DrillFlags, globals: 
       if (ctx.json && events) { printJsonLine(ctx.stdout, e); return; }
       if (ctx.json) return;
       if (e.event === 'drill') ctx.stdout.write(resultLines(e as unknown as DrillResult));
-      else if (e.event === 'drill-step') process.stderr.write(`drill ${String(e.scenario)}: ${String(e.stage)}${e.what ? `: ${String(e.what)}` : ''}${e.rule ? `: ${String(e.rule)} firing` : ''}\n`);
+      else if (e.event === 'drill-step') process.stderr.write(`drill ${String(e.scenario)}: ${String(e.stage)}${e.what ? `: ${String(e.what)}` : ''}${e.why ? `: ${String(e.why)}` : ''}${e.rule ? `: ${String(e.rule)} firing` : ''}\n`);
       else if (e.event === 'sandbox' && e.stage === 'leftovers-removed') process.stderr.write(`removed sandboxes left by killed drills: ${(e.dirs as string[]).join(', ')}\n`);
     },
   }));
   const passed = results.filter((r) => r.passed).length;
-  if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', drills: results.length, passed, failed: results.length - passed });
-  else ctx.stdout.write(`${passed} passed, ${results.length - passed} failed\n`);
-  return results.length > 0 && passed === results.length ? EXIT.ok : EXIT.failure;
+  // A drill this machine cannot run (a mount that needs root) is skipped, said plainly, and no failure.
+  const skipped = results.filter((r) => r.skipped !== null).length;
+  const failed = results.length - passed - skipped;
+  if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', drills: results.length, passed, failed, skipped });
+  else ctx.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped (see SKIP above)` : ''}\n`);
+  return results.length > 0 && failed === 0 ? EXIT.ok : EXIT.failure;
 }
 
 export function registerDrillCommands(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
@@ -178,9 +189,14 @@ export function registerDrillCommands(program: Command, globals: () => GlobalOpt
     .option('--seed <n>', 'chaos: the seed of the fault plan (default: random, printed); the same seed, the same plan')
     .option('--json', 'JSON lines: the sandbox\'s and drill\'s events, one result per drill, then a summary (chaos: one JSON object; progress stays on stderr)')
     .addHelpText('after', `
-The sandbox is a fresh temporary directory with its own simulator and engine; the real data dir,
-its lease and its daemon are never touched (its ops.db keeps the drill history). A sandbox left by
-a drill killed with kill -9 is removed by the next drill. Exit 0 when every drill passed.
+The sandbox is a fresh temporary directory with its own simulator and
+engine; the real data dir, its lease and its daemon are never touched (its
+ops.db keeps the drill history). A sandbox left by a drill killed with kill -9
+is removed by the next drill, which also stops the engine of a sandbox deleted
+from outside. Scored: fault to alert, to acknowledgement (the console's \`a\`,
+or the runbook opened), to steady state, against the runbook's target. A drill
+that needs what this machine refuses (disk-low mounts a small tmpfs: root
+only) is skipped and says why. Exit 0 when no drill failed.
 
 \`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine in
 automatic mode, random faults of every drill (several at once, and kill -9 of the

@@ -1,5 +1,8 @@
+import type { BackupEntry } from '../backup/catalog.js';
 import type { JobRun } from '../engine/run-history.js';
+import type { DaemonEvent } from '../engine/supervisor/daemon-store.js';
 import type { LogView } from './console-model.js';
+import type { LogSource } from './focus.js';
 
 /** What the views may ask of the engine; the console mode implements it over the real engine. */
 export interface ConsoleActions {
@@ -8,8 +11,12 @@ export interface ConsoleActions {
   jobRuns(job: string): JobRun[];
   /** One run's log, any run (an older failed one too), read from its file. */
   runLog(runId: number): LogView;
-  /** Follow this job's newest run in the log panel (null: the engine's own log). */
-  followLog(job: string | null): void;
+  /** What the log panel follows: a job's newest run, the daemon's log, or the engine's own. */
+  followLog(source: LogSource): void;
+  /** Every backup in the catalog that still exists, newest first (empty when the console has no catalog). */
+  backupList(): BackupEntry[];
+  /** The supervised daemon's events of the last days (starts, exits, crashes, restarts...), oldest first. */
+  daemonEvents(): DaemonEvent[];
   /** Jobs this process started that are still running: quitting stops them. */
   runningHere(): string[];
 }

@@ -13,6 +13,11 @@ import type { ConsoleActions } from './console-actions.js';
 import { emptyModel, type AlertView, type BackupTierView, type ConsoleModel, type ResourceHistory } from './console-model.js';
 import { ConsoleStore } from './console-store.js';
 import { tailLines } from '../common/log-tail.js';
+import type { BackupEntry } from '../backup/catalog.js';
+import type { DaemonEvent } from '../engine/supervisor/daemon-store.js';
+import { daemonLogPath } from '../engine/supervisor/supervisor.js';
+import { DAEMON_NAME } from '../health/sources/daemon-facts.js';
+import type { LogSource } from './focus.js';
 
 const HOUR = 3_600_000;
 const LOG_LINES = 200;
@@ -20,11 +25,15 @@ const LOG_LINES = 200;
 const RUN_LOG_BYTES = 1024 * 1024;
 /** When the console reads the resources a first time after its start: just after the sampler's first host sample. */
 const FIRST_RESOURCES_MS = 1_200;
+/** How long a notice ("sync started", "alert 3 acknowledged") stays: long enough to read, gone before it misleads. */
+const NOTICE_MS = 6_000;
 
 /** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
   health?: () => HealthReading | Promise<HealthReading>;
   backups?: () => BackupTierView[];
+  backupList?: () => BackupEntry[];
+  daemonEvents?: () => DaemonEvent[];
   alerts?: () => AlertView[];
   ackAlert?: (id: number) => void;
 }
@@ -37,9 +46,10 @@ export class ConsoleSession {
   readonly store: ConsoleStore;
   readonly actions: ConsoleActions;
   private readonly startedHere = new Set<string>();
-  private followedJob: string | null = null;
+  private followed: LogSource = { kind: 'engine' };
   private firstResources: NodeJS.Timeout | undefined;
   private running = new Set<string>();
+  private noticeTimer: NodeJS.Timeout | undefined;
   private readonly onChange = () => {
     const snapshot = this.engine.snapshot();
     this.store.set('engine', snapshot);
@@ -66,22 +76,24 @@ export class ConsoleSession {
     this.actions = {
       runJob: (job) => this.runJob(job),
       ackAlert: (id) => {
-        if (!feeds.ackAlert) return this.store.set('notice', '▲ alerting is not running here: nothing to acknowledge');
+        if (!feeds.ackAlert) return this.notify('▲ alerting is not running here: nothing to acknowledge');
         try {
           feeds.ackAlert(id);
         } catch (e) {
-          return this.store.set('notice', `✖ ${(e as Error).message}`);
+          return this.notify(`✖ ${(e as Error).message}`);
         }
         // Read the alerts again at once, so the view says acked when the notice does.
         if (feeds.alerts) this.store.set('alerts', feeds.alerts());
-        this.store.set('notice', `✔ alert ${id} acknowledged`);
+        this.notify(`✔ alert ${id} acknowledged`);
       },
       jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
       runLog: (runId) => this.runLog(runId),
-      followLog: (job) => {
-        this.followedJob = job;
+      followLog: (source) => {
+        this.followed = source;
         this.refreshLog();
       },
+      backupList: () => feeds.backupList?.() ?? [],
+      daemonEvents: () => feeds.daemonEvents?.() ?? [],
       runningHere: () => [...this.startedHere].filter((job) => engine.snapshot().jobs.some((j) => j.name === job && j.running)),
     };
   }
@@ -117,18 +129,26 @@ export class ConsoleSession {
 
   stop(): void {
     clearTimeout(this.firstResources);
+    clearTimeout(this.noticeTimer);
     this.engine.off('change', this.onChange);
     this.engine.off('progress', this.onProgress);
     this.store.stop();
   }
 
+  /** Shows a notice on its own line for NOTICE_MS; a newer one replaces it and gets its own time. */
+  private notify(text: string): void {
+    this.store.set('notice', text);
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => this.store.set('notice', null), NOTICE_MS);
+  }
+
   private runJob(job: string): void {
     this.startedHere.add(job);
-    this.store.set('notice', `▶ ${job} started`);
-    this.followedJob = job;
+    this.notify(`▶ ${job} started`);
+    this.followed = { kind: 'job', job };
     this.engine.runNow(job, 'manual').then(
-      (outcome) => this.store.set('notice', `${outcome.status === 'success' ? '✔' : '✖'} ${job} ${outcome.status} (run ${outcome.runId})`),
-      (error: unknown) => this.store.set('notice', `✖ ${job}: ${(error as Error).message}`),
+      (outcome) => this.notify(`${outcome.status === 'success' ? '✔' : '✖'} ${job} ${outcome.status} (run ${outcome.runId})`),
+      (error: unknown) => this.notify(`✖ ${job}: ${(error as Error).message}`),
     );
   }
 
@@ -179,9 +199,14 @@ export class ConsoleSession {
 
   private logView(): ConsoleModel['log'] {
     const { dataDir } = this.loaded.config;
-    if (this.followedJob) {
-      const run = listRuns(this.engine.db, { job: this.followedJob, limit: 1 })[0];
-      if (run?.logPath) return { title: `${this.followedJob} run ${run.id}`, file: run.logPath, lines: tailLines(run.logPath, { lines: LOG_LINES }) };
+    const followed = this.followed;
+    if (followed.kind === 'job') {
+      const run = listRuns(this.engine.db, { job: followed.job, limit: 1 })[0];
+      if (run?.logPath) return { title: `${followed.job} run ${run.id}`, file: run.logPath, lines: tailLines(run.logPath, { lines: LOG_LINES }) };
+    }
+    if (followed.kind === 'daemon') {
+      const file = daemonLogPath(dataDir, DAEMON_NAME);
+      return { title: 'daemon', file, lines: fs.existsSync(file) ? tailLines(file, { lines: LOG_LINES }) : [] };
     }
     const file = path.join(dataDir, 'logs', 'cfa-console.log');
     const lines = fs.existsSync(file) ? tailLines(file, { lines: LOG_LINES }).map(shortLogLine) : [];

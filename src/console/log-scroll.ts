@@ -55,3 +55,10 @@ export function logWindow(lines: readonly string[], scroll: LogScroll, height: n
   const first = topOf(scroll, all.length, height);
   return { rows: all.slice(first, first + height), first, total: all.length };
 }
+
+/** The lines that contain `filter`, in any case; all of them when it is empty. */
+export function filterLines(lines: readonly string[], filter: string): string[] {
+  if (!filter) return [...lines];
+  const needle = filter.toLowerCase();
+  return lines.filter((l) => l.toLowerCase().includes(needle));
+}

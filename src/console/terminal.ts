@@ -5,7 +5,8 @@ const LEAVE_ALT = '\x1b[?1049l';
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
 const MOUSE_OFF = '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l';
-const CLEAR = '\x1b[2J\x1b[H';
+/** Clears the screen and puts the cursor home. */
+export const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 
 /**
  * The full-screen terminal: the alternate screen while the console runs, and the user's own
@@ -18,12 +19,8 @@ export class FullScreen {
   constructor(private readonly fd = 1) {}
 
   enter(): void {
-    this.write(ENTER_ALT + MOUSE_OFF + HIDE_CURSOR + CLEAR);
+    this.write(ENTER_ALT + MOUSE_OFF + HIDE_CURSOR + CLEAR_SCREEN);
     this.active = true;
-  }
-
-  clear(): void {
-    if (this.active) this.write(CLEAR);
   }
 
   /** Safe to call more than once: a late frame from the renderer may have hidden the cursor again. */

@@ -47,7 +47,8 @@ export async function runDrills(options: RunDrillsOptions, ctx: RunContext): Pro
   for (const decl of chosen) {
     if (ctx.signal?.aborted) break;
     const result = await runDrill(decl, { registry, fromBackupOf: options.fromBackup ? ctx.dataDir : undefined, emit: ctx.emit, walk: options.walk });
-    if (options.record ?? true) {
+    // A drill skipped here (it needs a mount this machine refuses) did not happen: not in the history the SLA audit counts.
+    if ((options.record ?? true) && result.skipped === null) {
       const db = openOpsDb(ctx.dataDir);
       try { recordGameDayDrill(db, result, options.mode ?? 'headless'); } finally { db.close(); }
     }

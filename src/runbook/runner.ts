@@ -158,6 +158,13 @@ function loadAlert(db: Db, id: number | null | undefined): { alert: StepContext[
   };
 }
 
+/** Acknowledges an alert still open and not yet acknowledged (a resolved one is left as it is). */
+function acknowledge(db: Db, id: number, by: string, at: number): void {
+  const alerts = new AlertStore(db);
+  const a = alerts.get(id);
+  if (a && a.state !== 'resolved' && a.ackedAt === null) alerts.ack(id, by, at);
+}
+
 /**
  * Pages the escalation path through the alert outbox (src/alerts/incident-notify.ts: the critical
  * route, under the incident's page key, so a page already sent by the runbook's own page step, or
@@ -236,7 +243,10 @@ export async function runRunbook(decl: RunbookDecl, ctx: RunContext, options: Ru
       store.addEntry(incident.id, { runbook: state.runbookId, kind: 'resume', startedAt: now(), endedAt: now(), outcome: 'noted', summary: `resumed by ${whoLabel(who)}${at}${unknown ? ` (${unknown} step(s) with an unknown result)` : ''}`, by: whoLabel(who) });
     } else {
       state = initialState(decl);
-      incident = store.open({ runbook: decl.id, alert: record, who, automatic: options.automatic, dryRun, at: now(), machine: state });
+      const openedAt = now();
+      incident = store.open({ runbook: decl.id, alert: record, who, automatic: options.automatic, dryRun, at: openedAt, machine: state });
+      // Opening the runbook on an alert is taking it up: acknowledged then (no more repeats), unless someone already did.
+      if (record && !dryRun) acknowledge(db, record.id, options.automatic ? `runbook ${decl.id} (automatic)` : `${whoLabel(who)} (runbook ${decl.id})`, openedAt);
     }
     const incidentId = incident.id;
     const facts: Record<string, unknown> = { ...state.facts };

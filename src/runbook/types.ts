@@ -161,6 +161,16 @@ export interface DrillContext {
   step: StepContext;
   /** Where a fault keeps what its revert needs (a hanging daemon's PID, a file's saved bytes). */
   memo: Record<string, unknown>;
+  /**
+   * Stops the sandbox's engine and starts it again, waiting until it leads: what a person does
+   * after editing the config, which a running engine reads only at its start.
+   */
+  restartEngine?: () => Promise<void>;
+  /** The sandbox's stand-ins for the sentiment sources (with `sandbox.sentiment`). */
+  sentiment?: {
+    fearGreed: import('../exchange/simulator/index.js').FearGreedStandIn;
+    fred: import('../exchange/simulator/index.js').FredStandIn;
+  };
 }
 
 /** One call into the fault library (src/runbook/drill/faults.ts): a name and arguments for display, the work. */
@@ -192,4 +202,19 @@ export interface DrillDecl {
    * the fault is one only a person can fix in the sandbox, and the drill rehearses the page.
    */
   outcome?: 'resolved' | 'escalated';
+  /** What the drill's sandbox needs beyond the default. */
+  sandbox?: {
+    /**
+     * The sandbox's data dir on a tmpfs of this size (e.g. "64m"): a small disk a fault can fill.
+     * Needs root; where it cannot be mounted the drill is skipped and says why.
+     */
+    smallDisk?: string;
+    /** Sentiment sources: the simulator's Binance data, stand-ins for fear & greed and FRED, seeded by a first run. */
+    sentiment?: boolean;
+  };
+  /**
+   * The drill's script plays the person on call where the runbook leaves a step to a person (a
+   * note such as "free space by hand"): when the run reaches `atStep`, `does` runs.
+   */
+  person?: { atStep: string; does: FaultCall };
 }

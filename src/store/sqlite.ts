@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database, { type Db } from './sqlite-driver.js';
 
-export type Db = Database.Database;
+export type { Db };
 
 /** The store cannot be used as it is; the message says what is wrong and what to do. */
 export class StoreError extends Error {

@@ -11,12 +11,12 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TREES = ['src', 'jobs', 'runbooks', 'components'];
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, withTests = false): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [full] : [];
+    if (entry.isDirectory()) return sourceFiles(full, withTests);
+    return /\.tsx?$/.test(entry.name) && (withTests || !/\.test\.tsx?$/.test(entry.name)) ? [full] : [];
   });
 }
 
@@ -101,6 +101,19 @@ describe('the house', () => {
     const offending = [...graph].flatMap(([file, targets]) => targets
       .filter((t) => file.startsWith('src/') && ((t.startsWith('src/cli/') && !isCli(file)) || t.startsWith('components/')))
       .map((t) => `${file} -> ${t}`));
+    expect(offending).toEqual([]);
+  });
+
+  it('loads better-sqlite3 only through src/store/sqlite-driver.ts, which picks the major this Node can run', () => {
+    // A direct import would load 12.x on Node 24, where it aborts at random (see the driver).
+    const files = [...TREES, 'test', 'bench'].flatMap((t) => sourceFiles(path.join(ROOT, t), true));
+    expect(files.length).toBeGreaterThan(200);
+    const offending = files.map((file) => path.relative(ROOT, file))
+      .filter((file) => file !== 'src/store/sqlite-driver.ts')
+      .flatMap((file) => ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), 'utf8'), true, true).importedFiles
+        .map((f) => f.fileName)
+        .filter((spec) => /^better-sqlite3(-13)?(\/|$)/.test(spec))
+        .map((spec) => `${file} -> ${spec}`));
     expect(offending).toEqual([]);
   });
 

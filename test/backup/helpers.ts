@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Options } from 'execa';
@@ -102,14 +101,4 @@ export function filesIn(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
 
-/** Mounts a tmpfs of `size` (e.g. "6m") on `dir`; null when not root or the mount is refused. */
-export function mountTmpfs(dir: string, size: string): (() => void) | null {
-  if (process.getuid?.() !== 0) return null;
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    execSync(`mount -t tmpfs -o size=${size} tmpfs ${JSON.stringify(dir)}`, { stdio: 'ignore' });
-    return () => execSync(`umount -l ${JSON.stringify(dir)}`, { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-}
+export { mountTmpfs } from '../../src/common/mounts.js';

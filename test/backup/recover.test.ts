@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/backup/files.js';
 import { processStartTicks } from '../../src/engine/process-identity.js';

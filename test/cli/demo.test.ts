@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import which from 'which';
 import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';

@@ -1,38 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { finishRun, jobLogPath, setRunLogPath, startRun } from '../../src/engine/run-history.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
-import { engineFixture, pidAlive } from '../helpers/daemon.js';
-import { simulator } from '../helpers/simulated-exchange.js';
+import { closeConsoles, openConsole, startSync } from '../helpers/console-terminal.js';
+import { pidAlive } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { hasTmux, TmuxTerminal } from '../helpers/tmux.js';
+import { hasTmux } from '../helpers/tmux.js';
 
-const BIN = path.resolve('dist/components/main.js');
 const CLI = path.resolve('dist/src/cli.js');
 const BEATING = path.resolve('test/fixtures/daemons/beating-daemon.mjs');
-const terminals: TmuxTerminal[] = [];
 
-afterEach(() => {
-  for (const t of terminals.splice(0)) t.close();
-});
-
-async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}, before?: (dataDir: string) => void) {
-  const sim = await simulator({ symbols: 2 });
-  const dir = tempDir();
-  const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 0 1 1 *', catchUpWindow: '1s' } }, ...settings });
-  before?.(path.join(dir, 'data'));
-  // The shell stays after the console exits, so the terminal's state can be read then (tmux
-  // reports a dead pane's cursor as hidden whatever the program left).
-  const command = `sh -c '${process.execPath} ${BIN} ${args.join(' ')}; echo "[console exited $?]"; sleep 300'`;
-  const term = new TmuxTerminal(command, columns, rows, env);
-  terminals.push(term);
-  await term.waitFor((s) => s.includes('Freshness') && s.includes('Jobs') && s.includes('? help'), 'the first full frame');
-  return Object.assign(term, { dir, dataDir: path.join(dir, 'data') });
-}
+afterEach(closeConsoles);
 
 /** The console's PID: it leads, so it holds the lease. */
 function consolePid(dataDir: string): number {
@@ -56,11 +38,11 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     expect(lines[29]?.trim() ?? '').toBe('');
   });
 
-  it('loses no row, panel title or job name at 80x24, 100x30, 120x36 and 200x60', async () => {
+  it('loses no row, panel title or job name at 80x24, 100x30, 120x36, 140x45 and 200x60', async () => {
     const term = await openConsole(80, 24, {}, {
       engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
     });
-    for (const [columns, rows] of [[80, 24], [100, 30], [120, 36], [200, 60]] as const) {
+    for (const [columns, rows] of [[80, 24], [100, 30], [120, 36], [140, 45], [200, 60]] as const) {
       term.resize(columns, rows);
       const screen = await term.waitFor((s) => s.split('\n')[rows - 2]?.includes('? help') === true && /│ 1d  . \d+\/2/.test(s), `the ${columns}x${rows} layout with a health check`);
       const lines = screen.split('\n');
@@ -77,8 +59,10 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
         // Whole: its own word, in one column or in the two columns small terminals get.
         expect(lines.some((l) => new RegExp(`[│ ]${job}( |$)`).test(l.split('││')[0]!)), `job ${job} ${where}`).toBe(true);
       }
+      // No name runs into a status mark.
+      for (const l of lines) expect(l, where).not.toMatch(/[a-z][✔✖▲↻]/);
       // Whatever is cut says so.
-      for (const l of lines.filter((x) => x.includes('│  sync '))) expect(l, where).toMatch(/(\)|…) │/);
+      for (const l of lines.filter((x) => x.includes('│  sync '))) expect(l, where).toMatch(/(\)|…) +│/);
     }
   }, 60_000);
 
@@ -88,7 +72,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     await term.waitFor((s) => s.includes('Keys (? or Esc to close)') && s.includes('run the selected job now'), 'the help');
     term.keys('Escape');
     await term.waitFor((s) => s.includes('▶ Freshness'), 'back to the main view');
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('Enter');
     await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('never ran'), 'the job detail');
@@ -116,7 +100,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
       plantRun(dataDir, 'failed', failed, Date.now() - 7_200_000);
       plantRun(dataDir, 'success', ['newest-run-line'], Date.now() - 3_600_000);
     });
-    term.keys('Tab');
+    term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('Enter');
     await term.waitFor((s) => s.includes('Job sync: runs') && s.includes('Log: sync run 2 (success)') && s.includes('newest-run-line'), 'the newest run\'s log under the runs');
@@ -153,9 +137,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
   it('shows in the footer and the help only the keys of the view; / in an alert\'s detail types nothing', async () => {
     const term = await openConsole();
     const footer = (s: string) => s.split('\n')[28] ?? '';
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('Tab');
+    term.keys('7');
     await term.waitFor((s) => s.includes('▶ Alerts'), 'the alerts panel focused');
     term.keys('Enter');
     let screen = await term.waitFor((s) => /▶ Alert\b/.test(s) && !s.includes('Freshness'), 'the alert detail');
@@ -180,11 +162,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     const term = await openConsole(100, 30, {}, {
       engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
     });
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     const screen = await term.waitFor((s) => /health (▲ WARN|✖ CRITICAL) \S/.test(s.split('\n')[0]!) && /✔ sync success/.test(s) && / Health ▲ size/.test(s), 'the health after the sync', 30_000);
     const lines = screen.split('\n');
     // The simulator's candles are months old: critical freshness, named, and the heatmap shows it.
@@ -199,12 +177,8 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
   it('a running job has the running mark; Backups show a backup as soon as its job ends', async () => {
     const term = await openConsole(100, 32);
     await term.waitFor((s) => /│ ✖ hot\s+none yet/.test(s), 'no backup yet');
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     // A store that never synced has nothing to back up: sync first.
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the sync to finish', 30_000);
     term.keys('j');
     term.keys('j');
@@ -222,11 +196,7 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
     // 32 rows: after the sync the size probe warns (two symbols make a small store), and at 30
     // rows its Health row would put the jobs in two columns, without their result words.
     const term = await openConsole(100, 32);
-    term.keys('Tab');
-    await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
-    term.keys('r');
-    await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
-    term.keys('y');
+    await startSync(term);
     await term.waitFor((s) => /✔ sync success \(run \d+\)/.test(s), 'the run to finish', 30_000);
     const screen = await term.waitFor((s) => /sync\s+✔ success/.test(s), 'the jobs panel to show the result');
     expect(screen).toContain('Log: sync run');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, pidAlive, startDaemon } from '../helpers/daemon.js';

@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { acquireLock, LockHeldError, lockHolder } from '../../src/engine/job-lock.js';
 import { processStartTicks } from '../../src/engine/process-identity.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
+import { sqliteDriverFile } from '../../src/store/sqlite-driver.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** A real other process that takes the lock through better-sqlite3 and then waits to be killed. */
 async function holdLockInChild(dataDir: string) {
   const script = `
-    const Database = require('better-sqlite3');
+    const Database = require(${JSON.stringify(sqliteDriverFile)});
     const fs = require('fs');
     const stat = fs.readFileSync('/proc/' + process.pid + '/stat', 'utf8');
     const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);

@@ -354,6 +354,41 @@ describe('the runbook runner', () => {
     expect(md).toContain('Owner: ___ | Due: ___');
   });
 
+  it('opening a runbook on an alert acknowledges it (by the automatic run, or by who opened it); an alert someone acknowledged first keeps its acknowledgement', async () => {
+    const f = fixture();
+    const ctx = f.ctx();
+    const db = openOpsDb(ctx.dataDir);
+    const alerts = new AlertStore(db);
+    const raise = (symbol: string) => {
+      alerts.apply([{ rule: 'data-stale', severity: 'critical', runbook: 'stale-data', fingerprint: `fp-${symbol}`, forMs: 0, labels: { symbol }, summary: `${symbol} 1h stale` }],
+        { now: Date.now(), routeFor: () => [], repeatCriticalMs: 3_600_000, instance: 'test', undetermined: [] });
+      return alerts.open().find((a) => a.labels.symbol === symbol)!;
+    };
+    const first = raise('BTCUSDT');
+    expect(first.ackedAt).toBeNull();
+    const before = Date.now();
+    await runRunbook(f.rb('fix-state'), ctx, { lookup: f.lookup, alertId: first.id, automatic: true });
+    const acked = alerts.get(first.id)!;
+    expect(acked.ackedAt).toBeGreaterThanOrEqual(before);
+    expect(acked.ackedBy).toBe('runbook fix-state (automatic)');
+
+    fs.writeFileSync(path.join(f.dir, 'state'), 'broken');
+    const second = raise('ETHUSDT');
+    alerts.ack(second.id, 'alice', before - 1_000);
+    await runRunbook(f.rb('fix-state'), ctx, { lookup: f.lookup, alertId: second.id, who: { user: 'bob', host: 'h', tty: null, pid: process.pid, startTicks: null } });
+    expect(alerts.get(second.id)).toMatchObject({ ackedAt: before - 1_000, ackedBy: 'alice' });
+
+    fs.writeFileSync(path.join(f.dir, 'state'), 'broken');
+    const third = raise('SOLUSDT');
+    await runRunbook(f.rb('fix-state'), ctx, { lookup: f.lookup, alertId: third.id, who: { user: 'bob', host: 'h', tty: null, pid: process.pid, startTicks: null } });
+    expect(alerts.get(third.id)!.ackedBy).toBe('bob@h (runbook fix-state)');
+    // A dry run is not taking the alert up.
+    const fourth = raise('XRPUSDT');
+    await runRunbook(f.rb('fix-state'), ctx, { lookup: f.lookup, alertId: fourth.id, dryRun: true });
+    expect(alerts.get(fourth.id)!.ackedAt).toBeNull();
+    db.close();
+  });
+
   it('the wizard chooses per step: skip where the runbook allows it (recorded), abort at any step; it sees every state', async () => {
     const f = fixture();
     const decl = f.rb('fix-state');

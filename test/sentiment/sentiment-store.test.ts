@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { SentimentStore } from '../../src/sentiment/sentiment-store.js';
 import { MARKET_SCHEMA_VERSION, MarketStore } from '../../src/store/market-db.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import type { Interval } from '../../src/exchange/intervals.js';
 import { parseJsonLines, runCli, startCli, writeTestConfig } from '../helpers/cli.js';

@@ -138,8 +138,9 @@ export interface ChaosCatalogue {
 
 /**
  * The drills of the catalogue that chaos injects: those whose runbook can end the fault by itself
- * (a drill that expects a page rehearses a person's fix, and nobody is there in a soak), and
- * whose config agrees with the drills before it (one sandbox holds them all).
+ * (a drill that expects a page, or whose runbook waits for a person's hand, rehearses a person,
+ * and nobody is there in a soak), that need no sandbox of their own (a small disk), and whose
+ * config agrees with the drills before it (one sandbox holds them all).
  */
 export function chaosCatalogue(scenarios: readonly RunbookDecl[]): ChaosCatalogue {
   const drills: RunbookDecl[] = [];
@@ -150,6 +151,14 @@ export function chaosCatalogue(scenarios: readonly RunbookDecl[]): ChaosCatalogu
     if (!drill) continue;
     if ((drill.outcome ?? 'resolved') !== 'resolved') {
       excluded.push({ id: decl.id, reason: 'its drill ends in a page, and nobody answers in a soak' });
+      continue;
+    }
+    if (drill.person) {
+      excluded.push({ id: decl.id, reason: `its runbook waits at ${drill.person.atStep} for a person, and nobody answers in a soak` });
+      continue;
+    }
+    if (drill.sandbox?.smallDisk) {
+      excluded.push({ id: decl.id, reason: `it needs a sandbox of its own (a ${drill.sandbox.smallDisk} disk to fill)` });
       continue;
     }
     const own = leaves(drill.config ?? {});

@@ -122,7 +122,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let soakStart = startedAt;
   const at = () => Date.now() - soakStart;
   try {
-    sandbox = await openSandbox({ config: soakConfig(options.scenarios, catalogue.config), root: options.sandboxRoot, emit });
+    sandbox = await openSandbox({
+      config: soakConfig(options.scenarios, catalogue.config), root: options.sandboxRoot, emit,
+      sentiment: catalogue.drills.some((d) => d.drill!.sandbox?.sentiment),
+    });
     const box = sandbox;
     await box.startEngine();
     const ctx = box.context(async () => 0);
@@ -160,7 +163,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
       const drillFault = async (decl: RunbookDecl, episode: ChaosEpisode): Promise<void> => {
         const drill = decl.drill!;
-        const dctx: DrillContext = { dataDir: box.dataDir, configPath: box.configPath, simulator: box.simulator, step, memo: {} };
+        const dctx: DrillContext = {
+          dataDir: box.dataDir, configPath: box.configPath, simulator: box.simulator, step, memo: {},
+          restartEngine: () => box.restartEngine(), ...(box.sentiment ? { sentiment: box.sentiment } : {}),
+        };
         // Its alert quiet first, so the alert seen after is this fault's (a fault before may have raised it too).
         const firing = () => alerts.open().find((a) => a.rule === drill.expects && a.state === 'firing') ?? null;
         await until(`the ${drill.expects} alert quiet`, 90_000, () => (firing() ? null : true), 1_000, signal).catch((error: Error) => {

@@ -1,9 +1,11 @@
 /**
  * A game-day drill: a sandbox (sandbox.ts), the runbook's fault injected for real (faults.ts), the
  * alert waited for until the real rules fire it in the sandbox's engine, the runbook run on that
- * alert with the drill's script answering consent, the fault reverted, and a score: time from the
- * fault to the alert firing, to the runbook opened, per step, to steady state, the steps skipped,
- * against the runbook's target time. The report is the incident's report, marked as a drill.
+ * alert with the drill's script answering consent, the fault reverted, the alert seen resolved by
+ * the sandbox's engine, and a score: time from the fault to the alert firing, to its
+ * acknowledgement (the console's `a`, or the runbook opened on it: headless, the automatic run's),
+ * to the runbook opened, per step, to steady state, the steps skipped, against the runbook's target
+ * time. The report is the incident's report, marked as a drill.
  */
 import ms from 'ms';
 import { AlertStore } from '../../alerts/alert-state.js';
@@ -15,7 +17,7 @@ import { IncidentStore, type TimelineEntry } from '../incidents.js';
 import { buildReport, type IncidentReport } from '../report.js';
 import type { RunSummary } from '../runner.js';
 import type { DrillContext, RunbookDecl, StepContext } from '../types.js';
-import { openSandbox, type Sandbox } from './sandbox.js';
+import { openSandbox, SandboxUnavailable, type Sandbox } from './sandbox.js';
 
 export interface DrillStepScore {
   runbook: string;
@@ -28,6 +30,10 @@ export interface DrillStepScore {
 export interface DrillScore {
   /** Fault injected -> alert firing (through the real rules). */
   toAlertMs: number | null;
+  /** Fault -> the alert acknowledged (the console's `a`, `alerts ack`, or its runbook opened), whichever came first. */
+  toAckMs: number | null;
+  /** Who acknowledged it (a person, or `runbook <id> (automatic)`). */
+  ackedBy: string | null;
   /** Fault -> runbook opened (the incident). */
   toOpenedMs: number | null;
   /** Fault -> steady state reached again. */
@@ -54,10 +60,16 @@ export interface DrillResult {
   passed: boolean;
   /** Why it did not pass (null when it did). */
   reason: string | null;
+  /** Why the drill could not be run on this machine (e.g. a mount that needs root); null when it ran. Not a failure. */
+  skipped: string | null;
   startedAt: number;
   endedAt: number;
   injected: string | null;
+  /** What the drill's script did as the person on call (DrillDecl.person), when it did. */
+  person: string | null;
   reverted: string | null;
+  /** After the revert, the sandbox's engine resolved the alert this long after the fault (null: not seen, or not looked for). */
+  cleared: { afterMs: number } | null;
   alert: { id: number; rule: string; firedAt: number } | null;
   outcome: RunSummary['outcome'] | null;
   /** What the drill expects of the runbook (default resolved). */
@@ -74,6 +86,10 @@ export interface DrillResult {
 export function scoreDrill(input: {
   faultAt: number; alertFiredAt: number | null; openedAt: number | null; timeline: readonly TimelineEntry[]; targetTime: string;
   expect?: 'resolved' | 'escalated';
+  /** When the alert was acknowledged, and by whom (AlertRecord.ackedAt/ackedBy). */
+  ackedAt?: number | null; ackedBy?: string | null;
+  /** Who opened the runbook: opening it (even without naming the alert) is taking the alert up. */
+  openedBy?: string | null;
 }): DrillScore {
   const after = [...input.timeline].reverse().find((e) => e.kind === 'steady-state-after' && e.outcome === 'passed');
   const steadyAt = after ? (after.endedAt ?? after.startedAt) : null;
@@ -83,8 +99,15 @@ export function scoreDrill(input: {
   const page = input.timeline.find((e) => e.kind === 'escalation' && e.outcome !== 'running');
   const toEscalatedMs = since(page ? (page.endedAt ?? page.startedAt) : null);
   const reached = input.expect === 'escalated' ? toEscalatedMs : toSteadyMs;
+  // Acknowledged: the alert's own acknowledgement (`a`, `alerts ack`, the runbook opened on it), or the runbook opened, whichever came first.
+  const ackedFirst = input.ackedAt != null && (input.openedAt === null || input.ackedAt <= input.openedAt);
+  const ack = ackedFirst
+    ? { at: input.ackedAt!, by: input.ackedBy ?? null }
+    : input.openedAt !== null ? { at: input.openedAt, by: input.openedBy ? `${input.openedBy} (runbook opened)` : 'the runbook opened' } : null;
   return {
     toAlertMs: since(input.alertFiredAt),
+    toAckMs: since(ack?.at ?? null),
+    ackedBy: ack?.by ?? null,
     toOpenedMs: since(input.openedAt),
     toSteadyMs,
     toEscalatedMs,
@@ -142,6 +165,8 @@ export interface DrillOptions {
   emit?: (event: { event: string } & Record<string, unknown>) => void;
   /** How long the alert may take to fire (default 180 s; the integrity probe runs once a minute). */
   alertTimeoutMs?: number;
+  /** How long the engine may take to resolve the alert after the revert (default 150 s; the integrity probe runs once a minute). */
+  clearTimeoutMs?: number;
   /** Where the sandbox is made (default: the OS temp dir). */
   sandboxRoot?: string;
   /**
@@ -157,8 +182,8 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
   const emit = options.emit ?? (() => {});
   const startedAt = Date.now();
   const result: DrillResult = {
-    event: 'drill', scenario: decl.id, title: decl.title, passed: false, reason: null, startedAt, endedAt: startedAt,
-    injected: null, reverted: null, alert: null, outcome: null, expected: drill?.outcome ?? 'resolved', steadyAfter: null, targetTime: decl.targetTime,
+    event: 'drill', scenario: decl.id, title: decl.title, passed: false, reason: null, skipped: null, startedAt, endedAt: startedAt,
+    injected: null, person: null, reverted: null, cleared: null, alert: null, outcome: null, expected: drill?.outcome ?? 'resolved', steadyAfter: null, targetTime: decl.targetTime,
     score: null, candles: null, report: null,
   };
   if (!drill) {
@@ -167,12 +192,27 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
   }
   let sandbox: Sandbox | null = null;
   try {
-    sandbox = await openSandbox({ fromBackupOf: options.fromBackupOf, config: drill.config, root: options.sandboxRoot, emit: (e) => emit({ ...e, scenario: decl.id }) });
+    try {
+      sandbox = await openSandbox({
+        fromBackupOf: options.fromBackupOf, config: drill.config, root: options.sandboxRoot, emit: (e) => emit({ ...e, scenario: decl.id }),
+        smallDisk: drill.sandbox?.smallDisk, sentiment: drill.sandbox?.sentiment,
+      });
+    } catch (error) {
+      if (!(error instanceof SandboxUnavailable)) throw error;
+      result.skipped = error.message;
+      result.reason = `skipped: ${error.message}`;
+      emit({ event: 'drill-step', scenario: decl.id, stage: 'skipped', why: error.message });
+      return result;
+    }
     await sandbox.startEngine();
     // The drill's script: every plan is answered yes at once (no time counted for the answer).
     const ctx = sandbox.context(async () => 0);
     const step: StepContext = { ...ctx, incidentId: null, alert: null, facts: {}, dryRun: false };
-    const dctx: DrillContext = { dataDir: sandbox.dataDir, configPath: sandbox.configPath, simulator: sandbox.simulator, step, memo: {} };
+    const box = sandbox;
+    const dctx: DrillContext = {
+      dataDir: sandbox.dataDir, configPath: sandbox.configPath, simulator: sandbox.simulator, step, memo: {},
+      restartEngine: () => box.restartEngine(), ...(sandbox.sentiment ? { sentiment: sandbox.sentiment } : {}),
+    };
     const { checks } = await import('../library/index.js');
 
     // Steady before the fault: the daemon beats and the runbook's own steady state holds.
@@ -200,6 +240,17 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
 
       const incidents = new IncidentStore(ops);
       let incidentId: number;
+      // The runbook reads the config as it is now (a fault may have changed it), like a `runbook run` started now.
+      const runCtx = sandbox.context(async () => 0);
+      let personDone: Promise<void> | null = null;
+      const person = drill.person;
+      const onStep = (e: { event: string } & Record<string, unknown>) => {
+        if (!person || personDone || e.event !== 'runbook-step' || e.step !== person.atStep) return;
+        personDone = person.does.run(dctx).then(
+          (did) => { result.person = did; emit({ event: 'drill-step', scenario: decl.id, stage: 'person', what: did }); },
+          (error: Error) => { result.person = `the drill's person failed: ${error.message}`; },
+        );
+      };
       if (options.walk) {
         await options.walk(sandbox, result.alert);
         const worked = incidents.list({ limit: 50 }).filter((i) => i.runbook === decl.id && i.openedAt >= faultAt && !i.dryRun).at(-1);
@@ -214,27 +265,52 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
         incidentId = worked.id;
       } else {
         const { runRunbook } = await import('../../ops/runbook.js');
-        summary = await runRunbook(decl.id, { registry: options.registry, alertId: fired.id, automatic: true }, { ...ctx, emit: (e) => emit({ ...e, scenario: decl.id }) });
+        summary = await runRunbook(decl.id, { registry: options.registry, alertId: fired.id, automatic: true }, {
+          ...runCtx, emit: (e) => { onStep(e); emit({ ...e, scenario: decl.id }); },
+        });
         incidentId = summary.incidentId;
       }
+      if (personDone) await personDone;
       result.outcome = summary.outcome;
       result.steadyAfter = summary.steadyAfter;
       const incident = incidents.get(incidentId)!;
       const timeline = incidents.timeline(incident.id);
-      result.score = scoreDrill({ faultAt, alertFiredAt: fired.firedAt, openedAt: incident.openedAt, timeline, targetTime: decl.targetTime, expect: drill.outcome });
+      const acked = alerts.get(fired.id);
+      result.score = scoreDrill({
+        faultAt, alertFiredAt: fired.firedAt, openedAt: incident.openedAt, timeline, targetTime: decl.targetTime, expect: drill.outcome,
+        ackedAt: acked?.ackedAt ?? null, ackedBy: acked?.ackedBy ?? null, openedBy: incident.openedBy,
+      });
       result.report = { ...buildReport(incident, timeline, (id) => options.registry.find((r) => r.id === id)), drill: true };
     } finally {
       ops.close();
     }
 
     if (drill.revert) result.reverted = await drill.revert.run(dctx).catch((e: Error) => `revert failed: ${e.message}`);
+    const expected = drill.outcome ?? 'resolved';
+    // Fixed and reverted: the sandbox's engine, by its real rules, resolves the alert.
+    const mustClear = expected === 'resolved' || drill.revert !== undefined;
+    if (mustClear && result.alert) {
+      const alertId = result.alert.id;
+      const ops2 = openOpsDb(sandbox.dataDir);
+      try {
+        const alerts = new AlertStore(ops2);
+        const resolved = await until('the alert resolved by the sandbox\'s engine', options.clearTimeoutMs ?? 150_000, () => {
+          const a = alerts.get(alertId);
+          return a?.state === 'resolved' && a.resolvedAt !== null ? a.resolvedAt : null;
+        }).catch(() => null);
+        result.cleared = resolved === null ? null : { afterMs: Math.max(0, resolved - faultAt) };
+      } finally {
+        ops2.close();
+      }
+      emit({ event: 'drill-step', scenario: decl.id, stage: result.cleared ? 'cleared' : 'not-cleared' });
+    }
     if (drill.checksCandles) result.candles = compareCandles(sandbox);
 
     const problems: string[] = [];
-    const expected = drill.outcome ?? 'resolved';
     if (summary.outcome !== expected) problems.push(`the runbook ended ${summary.outcome}${summary.reason ? `: ${summary.reason}` : ''} (the drill expects ${expected})`);
     if (expected === 'resolved' && summary.steadyAfter !== true) problems.push('the steady state was not reached');
     if (expected === 'escalated' && result.score?.toEscalatedMs === null) problems.push('the runbook did not page the escalation path');
+    if (mustClear && result.alert && !result.cleared) problems.push(`the sandbox's engine still has alert #${result.alert.id} (${result.alert.rule}) open ${Math.round((options.clearTimeoutMs ?? 150_000) / 1000)} s after the revert`);
     if (result.candles && (result.candles.missing > 0 || result.candles.wrong > 0)) problems.push(`the store differs from the exchange: ${result.candles.missing} candle(s) missing, ${result.candles.wrong} wrong`);
     result.passed = problems.length === 0;
     result.reason = problems.length ? problems.join('; ') : null;

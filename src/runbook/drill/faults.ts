@@ -6,6 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { bindReadOnly, fillUntilFull } from '../../common/mounts.js';
+import { loadConfig } from '../../config/load-config.js';
+import { setConfigValue } from '../../config/config-values.js';
+import { removeSymbols } from '../../config/symbols.js';
+import { tierSettings } from '../../backup/tiers.js';
 import type { Interval } from '../../exchange/intervals.js';
 import { daemonReport } from '../../ops/diagnostics.js';
 import { MARKET_DB_FILE, MarketStore } from '../../store/market-db.js';
@@ -190,6 +195,133 @@ export function exchangeHealthy(): FaultCall {
   return fault('faults.exchangeHealthy', {}, (ctx) => {
     ctx.simulator.setFaults({ error5xx: 0, reset: 0, stall: 0, truncate: 0, malformed: 0, latencyMs: 0 });
     return 'the simulated exchange answers normally';
+  });
+}
+
+/** The sandbox's config as the file now says (a fault or the runbook may have changed it). */
+function sandboxConfig(ctx: DrillContext) {
+  return loadConfig({ configPath: ctx.configPath, dataDir: ctx.dataDir, exchangeUrl: ctx.simulator.url }, {});
+}
+
+async function restartEngine(ctx: DrillContext): Promise<void> {
+  if (!ctx.restartEngine) throw new Error('this drill cannot restart the sandbox\'s engine');
+  await ctx.restartEngine();
+}
+
+/**
+ * A symbol the exchange has delisted (the simulator does not list it) is added to the configured
+ * symbols, as a person editing the universe would, and the engine is restarted to read it (a
+ * running engine reads its config only at its start). It has no candles, and no sync can fill them.
+ */
+export function addDelistedSymbol(options: { symbol: string }): FaultCall {
+  return fault('faults.addDelistedSymbol', { ...options }, async (ctx) => {
+    const symbol = options.symbol.toUpperCase();
+    if (ctx.simulator.symbols.includes(symbol)) throw new Error(`${symbol} is listed by the sandbox's exchange; name one it does not list (it lists ${ctx.simulator.symbols.join(', ')})`);
+    const loaded = sandboxConfig(ctx);
+    if (loaded.config.symbols.includes(symbol)) throw new Error(`${symbol} is already configured in the sandbox`);
+    setConfigValue(loaded.store, loaded.config, 'symbols', JSON.stringify([...loaded.config.symbols, symbol]));
+    ctx.memo.addedSymbol = symbol;
+    await restartEngine(ctx);
+    return `${symbol} (not listed by the exchange: delisted) added to the configured symbols; the engine restarted to read the config`;
+  });
+}
+
+/**
+ * Takes the added symbol out of the config if the runbook did not, and restarts the engine either
+ * way: the runbook's change of the config file reaches a running engine only at its next start.
+ */
+export function dropAddedSymbol(): FaultCall {
+  return fault('faults.dropAddedSymbol', {}, async (ctx) => {
+    const symbol = ctx.memo.addedSymbol;
+    if (typeof symbol !== 'string') return 'no symbol was added';
+    const { removed } = removeSymbols(sandboxConfig(ctx), [symbol]);
+    await restartEngine(ctx);
+    return `${removed.length ? `${symbol} removed from the config` : `${symbol} was already out of the config (the runbook removed it)`}; the engine restarted to read it`;
+  });
+}
+
+/**
+ * Backups stop: the hot tier's directory is read-only (for root too: a read-only bind mount; not
+ * root: its write permission taken away) while a backup runs as the schedule would run it, on the
+ * sandbox's leader. The run fails and the target is writable again; the newest verified backup
+ * now only ages, past the drill's limit.
+ */
+export function backupTargetReadOnlyDuringBackup(): FaultCall {
+  return fault('faults.backupTargetReadOnlyDuringBackup', {}, async (ctx) => {
+    const dir = tierSettings(ctx.step.loaded.config).hot.dir;
+    fs.mkdirSync(dir, { recursive: true });
+    let undo = bindReadOnly(dir);
+    let how = 'a read-only bind mount';
+    if (!undo && process.getuid?.() !== 0) {
+      const mode = fs.statSync(dir).mode & 0o7777;
+      fs.chmodSync(dir, 0o555);
+      undo = () => fs.chmodSync(dir, mode);
+      how = 'its write permission taken away';
+    }
+    if (!undo) throw new Error(`the hot tier's directory ${dir} cannot be made read-only here (root, and the bind mount was refused)`);
+    try {
+      const { runJobAnywhere } = await import('../../ops/run-job.js');
+      const run = await runJobAnywhere(ctx.step, 'backup', 'backup', {} as never, 5 * 60_000);
+      if (run.status === 'success') throw new Error(`the backup run ${run.runId ?? '-'} succeeded although ${dir} was read-only`);
+      return `the hot tier's directory read-only (${how}) during backup run ${run.runId ?? '-'} (${run.status}); writable again, no backup since`;
+    } finally {
+      undo();
+    }
+  });
+}
+
+/** The data dir's (small) disk filled to all but `leavePercent` % by a stray file (`old-export.bin`). */
+export function fillDisk(options: { leavePercent: number }): FaultCall {
+  return fault('faults.fillDisk', { ...options }, (ctx) => {
+    const file = path.join(ctx.dataDir, 'old-export.bin');
+    const full = fillUntilFull(file);
+    const { blocks, bsize, bavail } = fs.statfsSync(ctx.dataDir);
+    const size = Math.max(0, full - Math.floor(blocks * bsize * (options.leavePercent / 100)) + bavail * bsize);
+    fs.truncateSync(file, size);
+    ctx.memo.filler = file;
+    const left = fs.statfsSync(ctx.dataDir);
+    return `the data dir's disk filled by ${path.basename(file)} (${Math.round(size / 1_048_576)} MB): ${(100 * left.bavail / left.blocks).toFixed(1)}% free`;
+  });
+}
+
+/** The person on call frees the space (the runbook deletes nothing): the stray file is removed. */
+export function freeDisk(): FaultCall {
+  return fault('faults.freeDisk', {}, (ctx) => {
+    const file = ctx.memo.filler;
+    if (typeof file !== 'string' || !fs.existsSync(file)) return 'nothing to free (the stray file is gone)';
+    const size = fs.statSync(file).size;
+    fs.rmSync(file);
+    return `${path.basename(file)} deleted by hand: ${Math.round(size / 1_048_576)} MB freed`;
+  });
+}
+
+/**
+ * The fear & greed source is down (the stand-in answers 503) and has been for `days` days: the
+ * days it would have published since are missing from the store.
+ */
+export function sentimentSourceDown(options: { days: number }): FaultCall {
+  return fault('faults.sentimentSourceDown', { source: 'fng', ...options }, (ctx) => {
+    if (!ctx.sentiment) throw new Error('the sandbox has no sentiment sources (the drill must ask for `sandbox.sentiment`)');
+    ctx.sentiment.fearGreed.setDown(true);
+    const db = openSqlite(path.join(ctx.dataDir, MARKET_DB_FILE));
+    try {
+      const deleted = db.prepare('DELETE FROM fear_greed WHERE day > ?').run(Date.now() - options.days * 86_400_000).changes;
+      return `fear & greed down (503) for ${options.days} days: ${deleted} day(s) missing from the store`;
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** The sentiment sources answer again, and the next sentiment run (as the schedule would run it, on the leader) fetches what was missed. */
+export function sentimentSourcesBack(): FaultCall {
+  return fault('faults.sentimentSourcesBack', {}, async (ctx) => {
+    if (!ctx.sentiment) return 'the sandbox has no sentiment sources';
+    ctx.sentiment.fearGreed.setDown(false);
+    ctx.sentiment.fred.setDown(false);
+    const { runJobAnywhere } = await import('../../ops/run-job.js');
+    const run = await runJobAnywhere(ctx.step, 'sentiment', 'sentiment', {} as never, 5 * 60_000);
+    return `the sources answer again; the next sentiment run ${run.runId ?? '-'} ended ${run.status}`;
   });
 }
 

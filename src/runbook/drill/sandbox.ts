@@ -8,7 +8,13 @@
  * The sandbox says who owns it (`drill-owner.json`: the drill's PID and start time). `close()`
  * stops the engine and removes the directory; a drill killed with kill -9 cannot, so every drill
  * first calls `cleanLeftovers()`, which stops the processes of sandboxes whose owner is gone
- * (found by the sandbox's unique path in their command line) and removes those directories.
+ * (found by the sandbox's unique path in their command line) and removes those directories. A
+ * sandbox directory deleted from outside while its engine ran leaves processes that name a path
+ * that is gone: `cleanLeftovers()` stops those too.
+ *
+ * A drill may ask for a small disk (the data dir on a tmpfs, root only: else `SandboxUnavailable`
+ * says why) and for sentiment sources (stand-ins for fear & greed and FRED beside the simulator's
+ * Binance data). Mounts are unmounted by close() and, after a kill -9, by the next drill.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,9 +25,12 @@ import { CLI_PATH } from '../../engine/engine.js';
 import { currentProcess, isAlive, type ProcessIdentity } from '../../engine/process-identity.js';
 import { runContext, type RunContext } from '../../ops/context.js';
 import { RULE_IDS } from '../../config/sections/alerts.js';
-import type { SimulatorHandle } from '../../exchange/simulator/index.js';
+import type { FearGreedStandIn, FredStandIn, SimulatorHandle } from '../../exchange/simulator/index.js';
+import { cannotMount, mountsUnder, mountTmpfs, unmount } from '../../common/mounts.js';
+import { readLease } from '../../engine/leadership.js';
+import { FRED_KEY_ENV } from '../../sentiment/fred.js';
 import { listBackups } from '../../backup/catalog.js';
-import { OPS_DB_FILE } from '../../store/ops-db.js';
+import { OPS_DB_FILE, openOpsDb } from '../../store/ops-db.js';
 import { openSqlite } from '../../store/sqlite.js';
 import { MARKET_DB_FILE } from '../../store/market-db.js';
 
@@ -39,7 +48,19 @@ export interface SandboxOptions {
   root?: string;
   /** Told of each stage (`sandbox` events). */
   emit?: (event: { event: string } & Record<string, unknown>) => void;
+  /** The data dir on a tmpfs of this size (root only; else SandboxUnavailable). */
+  smallDisk?: string;
+  /** Sentiment sources (stand-ins), seeded by a sentiment run on the engine once it leads. */
+  sentiment?: boolean;
 }
+
+/** A sandbox this machine cannot make (a mount that needs root): the drill is skipped, saying why. */
+export class SandboxUnavailable extends Error {}
+
+/** The FRED key of the sandbox's stand-in (not a secret: the stand-in accepts only it, and a real key never leaves for it). */
+const SANDBOX_FRED_KEY = 'cfa-drill-sandbox-key';
+/** The FRED series of a sandbox with sentiment: one daily series is enough to judge freshness. */
+const SANDBOX_FRED_SERIES = 'DFF';
 
 export interface Sandbox {
   /** The sandbox directory (removed by close). */
@@ -51,8 +72,12 @@ export interface Sandbox {
   context(confirm: RunContext['confirm']): RunContext;
   /** The engine leading the sandbox (started by start()). */
   engine: ProcessIdentity | null;
-  /** Starts the engine (leader, supervisor with the example backtest). */
+  /** Starts the engine (leader, supervisor with the example backtest) and waits until it leads (then seeds sentiment, if asked). */
   startEngine(): Promise<void>;
+  /** Stops the engine (SIGTERM, as a person would) and starts it again: it reads the config anew. */
+  restartEngine(): Promise<void>;
+  /** The stand-ins of the sentiment sources (with `sentiment`). */
+  sentiment: { fearGreed: FearGreedStandIn; fred: FredStandIn } | null;
   /** Stops the engine, closes the simulator and removes the directory. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -97,26 +122,33 @@ export async function sandboxConfig(dataDir: string, exchangeUrl: string, extra:
   return deepMerge(base, extra);
 }
 
-/** The processes whose command line names `dir` (the sandbox's engine, daemon and jobs). */
-function processesUnder(dir: string): number[] {
+/** The PIDs (other than this process) whose command line passes `test`. */
+function processesWhose(test: (args: string[]) => boolean): number[] {
   const pids: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (cmdline.some((arg) => arg === dir || arg.startsWith(`${dir}/`))) pids.push(Number(name));
+      if (test(fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'))) pids.push(Number(name));
     } catch { /* gone */ }
   }
   return pids;
 }
 
-async function stopProcessesUnder(dir: string, graceMs = 8_000): Promise<void> {
+/** The processes whose command line names `dir` (the sandbox's engine, daemon and jobs). */
+const processesUnder = (dir: string) => processesWhose((args) => args.some((arg) => arg === dir || arg.startsWith(`${dir}/`)));
+
+/** SIGTERM to the processes `find` names, SIGKILL to those left after the grace. */
+async function stopProcesses(find: () => number[], graceMs = 8_000): Promise<void> {
   const signal = (pids: number[], sig: NodeJS.Signals) => { for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } } };
-  signal(processesUnder(dir), 'SIGTERM');
+  const first = find();
+  if (first.length === 0) return;
+  signal(first, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (processesUnder(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  signal(processesUnder(dir), 'SIGKILL');
+  while (find().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  signal(find(), 'SIGKILL');
 }
+
+const stopProcessesUnder = (dir: string) => stopProcesses(() => processesUnder(dir));
 
 /**
  * Removes the sandboxes left by drills that are gone (kill -9, a power cut): their processes are
@@ -137,11 +169,28 @@ export async function cleanLeftovers(root = os.tmpdir()): Promise<string[]> {
       try { if (Date.now() - fs.statSync(dir).mtimeMs < 60_000) continue; } catch { continue; }
     }
     await stopProcessesUnder(dir);
+    for (const point of mountsUnder(dir)) unmount(point);
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(dir);
   }
+  await stopProcesses(() => orphansOf(root));
   return removed;
 }
+
+/**
+ * The processes of sandboxes whose directory is gone (deleted from outside while the engine ran):
+ * their command line still names `<root>/cfa-drill-*` paths that no longer exist. A live drill's
+ * sandbox exists for as long as its processes run (it is removed only after they are stopped).
+ */
+export function orphansOf(root = os.tmpdir()): number[] {
+  const prefix = path.join(path.resolve(root), SANDBOX_PREFIX);
+  const sandboxOf = (arg: string) => { const end = arg.indexOf('/', prefix.length); return end === -1 ? arg : arg.slice(0, end); };
+  return processesWhose((args) => {
+    const dirs = args.filter((a) => a.startsWith(prefix)).map(sandboxOf);
+    return dirs.length > 0 && dirs.every((d) => !fs.existsSync(d));
+  });
+}
+
 
 /** Copies the newest verified hot or warm backup of `realDataDir` into `dataDir` (read-only on the real side). */
 function seedFromBackup(realDataDir: string, dataDir: string): { backupId: number; file: string } {
@@ -168,40 +217,105 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   const dataDir = path.join(dir, 'data');
   const configPath = path.join(dir, 'config.json');
   fs.mkdirSync(dataDir, { recursive: true });
+  if (options.smallDisk) {
+    const why = cannotMount();
+    const unmountDisk = why ? null : mountTmpfs(dataDir, options.smallDisk);
+    if (!unmountDisk) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new SandboxUnavailable(`a ${options.smallDisk} disk for the sandbox cannot be mounted here: ${why ?? 'mount -t tmpfs was refused (a container without CAP_SYS_ADMIN?)'}`);
+    }
+    emit({ event: 'sandbox', stage: 'small-disk', size: options.smallDisk });
+  }
 
-  const { startSimulator } = await import('../../exchange/simulator/index.js');
+  const { startSimulator, startFearGreedStandIn, startFredStandIn, syntheticFredSeries } = await import('../../exchange/simulator/index.js');
   const simulator = await startSimulator({ symbols: SANDBOX_SYMBOLS, windowMs: 1_000 });
+  const sentiment = options.sentiment
+    ? {
+      fearGreed: await startFearGreedStandIn(),
+      fred: await startFredStandIn({ apiKey: SANDBOX_FRED_KEY, series: { [SANDBOX_FRED_SERIES]: syntheticFredSeries(SANDBOX_FRED_SERIES, new Date().toISOString().slice(0, 10), 60) } }),
+    }
+    : null;
   let engineChild: ReturnType<typeof spawn> | null = null;
   let closed = false;
 
+  const waitForLeader = async (pid: number, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ops = openOpsDb(dataDir);
+      try {
+        const holder = readLease(ops);
+        if (holder && holder.pid === pid && holder.expiresAt > Date.now()) return;
+      } finally {
+        ops.close();
+      }
+      if (engineChild?.exitCode !== null && engineChild?.exitCode !== undefined) throw new Error(`the sandbox's engine exited (code ${engineChild.exitCode}) before it led; see ${path.join(dir, 'engine.log')}`);
+      if (Date.now() > deadline) throw new Error(`the sandbox's engine (PID ${pid}) did not lead within ${timeoutMs / 1000} s; see ${path.join(dir, 'engine.log')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
   const sandbox: Sandbox = {
-    dir, dataDir, configPath, simulator, engine: null,
+    dir, dataDir, configPath, simulator, engine: null, sentiment,
     context(confirm) {
       const loaded = loadConfig({ configPath, dataDir, exchangeUrl: simulator.url }, {});
       return runContext(loaded, { confirm });
     },
     async startEngine() {
       const log = fs.openSync(path.join(dir, 'engine.log'), 'a');
+      // The stand-in's key replaces any real one: the sandbox never sends a real key anywhere.
+      const env = { ...process.env, NO_COLOR: '1', ...(sentiment ? { [FRED_KEY_ENV]: SANDBOX_FRED_KEY } : {}) };
       engineChild = spawn(process.execPath, [CLI_PATH, '--data-dir', dataDir, '--config', configPath, '--exchange-url', simulator.url, '--daemon'], {
-        stdio: ['ignore', log, log], detached: true, env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', log, log], detached: true, env,
       });
       fs.closeSync(log);
       engineChild.unref();
       sandbox.engine = { pid: engineChild.pid!, startTicks: null };
       emit({ event: 'sandbox', stage: 'engine', pid: engineChild.pid });
+      await waitForLeader(engineChild.pid!);
+      if (sentiment && !seededSentiment) {
+        // As the 02:00 job would, on the leader (whose environment has the stand-in's key).
+        const { runJobAnywhere } = await import('../../ops/run-job.js');
+        const run = await runJobAnywhere(sandbox.context(async () => 0), 'sentiment', 'sentiment', {} as never, 5 * 60_000);
+        if (run.status !== 'success') throw new Error(`the sandbox's sentiment sources could not be seeded: run ${run.runId ?? '-'} ${run.status}${run.error ? `: ${run.error}` : ''}`);
+        seededSentiment = true;
+        emit({ event: 'sandbox', stage: 'seeded', from: 'sentiment', runId: run.runId });
+      }
+    },
+    async restartEngine() {
+      const child = engineChild;
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      await sandbox.startEngine();
     },
     async close() {
       if (closed) return;
       closed = true;
       await stopProcessesUnder(dir);
       await simulator.close().catch(() => {});
+      await sentiment?.fearGreed.close().catch(() => {});
+      await sentiment?.fred.close().catch(() => {});
+      for (const point of mountsUnder(dir)) unmount(point);
       fs.rmSync(dir, { recursive: true, force: true });
       emit({ event: 'sandbox', stage: 'removed', dir });
     },
   };
+  let seededSentiment = false;
 
   try {
-    fs.writeFileSync(configPath, JSON.stringify(await sandboxConfig(dataDir, simulator.url, options.config), null, 2));
+    const extra = sentiment
+      ? deepMerge({
+        sentiment: {
+          binance: { backfillDays: 2, fundingBackfillDays: 2, quotaWindowMs: 1_000 },
+          fearGreed: { url: sentiment.fearGreed.url, backfillDays: 10 },
+          fred: { url: sentiment.fred.url, series: [SANDBOX_FRED_SERIES], backfillDays: 30, windowMs: 1_000 },
+        },
+      }, options.config ?? {})
+      : options.config;
+    fs.writeFileSync(configPath, JSON.stringify(await sandboxConfig(dataDir, simulator.url, extra), null, 2));
     emit({ event: 'sandbox', stage: 'created', dir });
     const ctx = sandbox.context(async () => 0);
     const { runOperation } = await import('../../ops/index.js');

@@ -68,16 +68,24 @@ describe('chaosCatalogue', () => {
     ]);
     expect(got.drills.map((d) => d.id)).toEqual(['a', 'b']);
     expect(got.config).toEqual({ alerts: { thresholds: { heartbeatStale: '15s', rateLimitHits: 5 } } });
+    expect(chaosCatalogue([
+      decl('f', { summary: '', expects: 'disk-low', inject: faults.killDaemon(), person: { atStep: 'free-space', does: faults.none() } }),
+      decl('g', { summary: '', expects: 'disk-low', inject: faults.killDaemon(), sandbox: { smallDisk: '128m' } }),
+    ]).excluded).toEqual([
+      { id: 'f', reason: 'its runbook waits at free-space for a person, and nobody answers in a soak' },
+      { id: 'g', reason: 'it needs a sandbox of its own (a 128m disk to fill)' },
+    ]);
     expect(got.excluded).toEqual([
       { id: 'c', reason: expect.stringMatching(/ends in a page/) },
       { id: 'd', reason: 'its config sets alerts.thresholds.heartbeatStale to "1m", drill a to "15s"' },
     ]);
   });
 
-  it('over this build\'s runbooks: every drill that resolves by itself takes part', () => {
+  it('over this build\'s runbooks: every drill that resolves by itself, alone, in a plain sandbox takes part; the others are named with why', () => {
     const got = chaosCatalogue(RUNBOOKS);
-    const resolving = RUNBOOKS.filter((r) => r.drill && (r.drill.outcome ?? 'resolved') === 'resolved');
+    const resolving = RUNBOOKS.filter((r) => r.drill && (r.drill.outcome ?? 'resolved') === 'resolved' && !r.drill.person && !r.drill.sandbox?.smallDisk);
     expect(got.drills.map((d) => d.id)).toEqual(resolving.map((r) => r.id));
     expect(got.drills.length).toBeGreaterThanOrEqual(3);
+    expect(got.excluded.map((e) => e.id).sort()).toEqual(RUNBOOKS.filter((r) => r.drill && !resolving.includes(r)).map((r) => r.id).sort());
   });
 });

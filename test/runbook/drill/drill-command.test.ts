@@ -32,26 +32,32 @@ describe('cfa-console drill', () => {
   it('drill --all --yes --json: every declared drill injects its fault, its alert fires, the runbook reaches steady state; the real data dir is untouched but for the history', async () => {
     const { dataDir, env, sandboxes } = await realDataDir();
     const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
-    const run = await runCli(['drill', '--all', '--yes', '--json'], { env, timeout: 600_000 });
+    const run = await runCli(['drill', '--all', '--yes', '--json'], { env, timeout: 1_200_000 });
     const results = run.events.filter((e) => e.event === 'drill');
-    expect(results.map((r) => r.scenario)).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption']));
+    expect(results.map((r) => r.scenario)).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption', 'missing-symbols', 'backup-stale', 'disk-low', 'sentiment-stale']));
     expect(results.filter((r) => r.expected === 'resolved').length).toBeGreaterThanOrEqual(3);
     for (const r of results) {
+      // Not root (or a container that refuses mounts): the small-disk drill says so and is skipped.
+      if (r.skipped) { expect(r.skipped).toMatch(/cannot be mounted here/); continue; }
       const score = r.score as Record<string, unknown>;
       expect(typeof score.toAlertMs).toBe('number');
+      // Headless, the automatic run acknowledges the alert as it opens the runbook.
+      expect(score).toMatchObject({ toAckMs: expect.any(Number), ackedBy: `runbook ${String(r.scenario)} (automatic)` });
       if (r.expected === 'escalated') {
         // A fault only a person can fix in the sandbox: the drill rehearses the page.
         expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'escalated' });
         expect(typeof score.toEscalatedMs).toBe('number');
       } else {
         expect(r, `${String(r.scenario)}: ${String(r.reason)}`).toMatchObject({ passed: true, outcome: 'resolved', steadyAfter: true });
+        // Fixed and reverted: the sandbox's engine resolved the alert by its own rules.
+        expect(r.cleared, String(r.scenario)).toEqual({ afterMs: expect.any(Number) });
         expect(typeof score.toSteadyMs).toBe('number');
       }
       expect((r.alert as { rule: string }).rule).toBeTruthy();
       expect((r.report as Record<string, unknown>).drill).toBe(true);
       if (r.candles) expect(r.candles).toMatchObject({ missing: 0, wrong: 0 });
     }
-    expect(run.events.at(-1)).toMatchObject({ event: 'summary', failed: 0, passed: results.length });
+    expect(run.events.at(-1)).toMatchObject({ event: 'summary', failed: 0, passed: results.filter((r) => !r.skipped).length });
     expect(run.exitCode, run.stderr.slice(-2000)).toBe(0);
 
     expect(hashFiles(dataDir)).toEqual(before.files);
@@ -60,14 +66,15 @@ describe('cfa-console drill', () => {
 
     const history = await runCli(['drill', 'history', '--json'], { env });
     expect(history.exitCode).toBe(0);
-    expect(history.events.map((e) => e.scenario).sort()).toEqual(results.map((r) => r.scenario).sort());
+    const ran = results.filter((r) => !r.skipped);
+    expect(history.events.map((e) => e.scenario).sort()).toEqual(ran.map((r) => r.scenario).sort());
     expect(history.events.every((e) => e.passed === true && e.mode === 'headless')).toBe(true);
     const table = await runCli(['drill', 'history'], { env });
     expect(table.stdout).toMatch(/daemon-dead\s+headless/);
     // The SLA audit counts the monthly drill.
     const sla = await runCli(['sla-audit', '--json'], { env });
-    expect(sla.events[0]!.gameDays).toMatchObject({ count: results.length, passed: results.length, failed: 0, met: true });
-  }, 600_000);
+    expect(sla.events[0]!.gameDays).toMatchObject({ count: ran.length, passed: ran.length, failed: 0, met: true });
+  }, 1_200_000);
 
   it('a drill killed with kill -9 leaves its sandbox (engine and all); the next drill stops it and removes it; the real data dir stays untouched', async () => {
     const { dataDir, env, sandboxes } = await realDataDir();

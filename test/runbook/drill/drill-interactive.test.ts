@@ -48,6 +48,8 @@ describe.skipIf(!hasTmux())('cfa-console drill <scenario> in a real terminal', (
     const score = await term.waitFor((s) => /\[drill exited \d+\]/.test(s), 'the drill to end and print its score', 60_000);
     expect(score).toMatch(/PASS daemon-dead/);
     expect(score).toMatch(/alert firing\s+\d+ s \(#\d+ daemon-dead\)/);
+    // The engineer took the alert up by opening its runbook (no `a` pressed first, the alert not named).
+    expect(score).toMatch(/acknowledged\s+\d+ s \(by \S+@\S+ \(runbook opened\)\)/);
     expect(score).toMatch(/steady state\s+.*\(target 2m: (met|missed)\)/);
     expect(score).toMatch(/\[drill exited 0\]/);
     expect(fs.readdirSync(sandboxes).filter((n) => n.startsWith('cfa-drill-'))).toEqual([]);

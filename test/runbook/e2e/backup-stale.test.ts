@@ -1,21 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalog, mountTmpfs } from '../../backup/helpers.js';
+import { fillUntilFull, mountTmpfs } from '../../../src/common/mounts.js';
+import { catalog } from '../../backup/helpers.js';
 import { actionsOf, e2e, expectSteady, explain, stepsOf, summaryOf, ticked } from './helpers.js';
-
-/** Fills the filesystem of `dir` to the last byte. */
-function fill(dir: string): void {
-  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
-  try {
-    const chunk = Buffer.alloc(64 * 1024, 1);
-    for (;;) fs.writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 describe('runbook backup-stale, end to end', () => {
   it('no verified backup (the scheduled one never ran): the disk and the store checked, a verified backup taken now; steady state, replication lag included', async () => {
@@ -47,7 +35,7 @@ describe('runbook backup-stale, end to end', () => {
     if (!unmount) return ctx.skip('a tmpfs cannot be mounted here (not root, or the container refuses it): the full backup disk cannot be planted');
     try {
       // The fault: the backup tier's filesystem is full.
-      fill(hot);
+      fillUntilFull(path.join(hot, 'filler'));
 
       const run = await t.run('backup-stale');
       expect(run.exitCode, explain(run)).toBe(1);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mountTmpfs } from '../../backup/helpers.js';
+import { fillUntilFull, mountTmpfs } from '../../../src/common/mounts.js';
 import { parseJsonLines, type CliRun } from '../../helpers/cli.js';
 import { actionsOf, e2e, expectSteady, stepsOf, summaryOf, ticked } from './helpers.js';
 
@@ -14,17 +14,9 @@ describe('runbook disk-low, end to end', () => {
       expect((await t.cli(['sync', '--json'])).exitCode).toBe(0);
       // The fault: the filesystem is filled, then 3% left (under the 5% critical line) so the stores can still be written.
       const filler = path.join(t.dataDir, 'old-export.bin');
-      const fd = fs.openSync(filler, 'w');
-      try {
-        const chunk = Buffer.alloc(64 * 1024, 1);
-        for (;;) fs.writeSync(fd, chunk);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      } finally {
-        fs.closeSync(fd);
-      }
+      const full = fillUntilFull(filler);
       const { blocks, bsize } = fs.statfsSync(t.dataDir);
-      fs.truncateSync(filler, fs.statSync(filler).size - Math.floor(blocks * bsize * 0.03));
+      fs.truncateSync(filler, full - Math.floor(blocks * bsize * 0.03));
 
       // The person on call frees the space once the runbook has shown the disk is low.
       const child = t.start(['runbook', 'run', 'disk-low', '--yes', '--json']);

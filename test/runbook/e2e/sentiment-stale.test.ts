@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { startFearGreedStandIn, startFredStandIn, syntheticFredSeries } from '../../../src/exchange/simulator/index.js';
 import { DAY, actionsOf, after, e2e, expectSteady, explain, stepsOf, summaryOf, ticked } from './helpers.js';

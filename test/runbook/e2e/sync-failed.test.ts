@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '../../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { HOUR, actionsOf, e2e, expectSteady, stepsOf, summaryOf, ticked } from './helpers.js';
 
