@@ -20,8 +20,10 @@ const FAULT_TRAITS: Readonly<Record<string, { resources: readonly string[]; hold
   'faults.crashDaemon': { resources: ['daemon'], holdMs: 45_000 },
   'faults.freezeDaemon': { resources: ['daemon'], holdMs: 45_000 },
   'faults.deleteCandles': { resources: ['market-db'], holdMs: 30_000 },
-  // The integrity probe runs once a minute, then a restore and a catch-up.
-  'faults.corruptPage': { resources: ['market-db'], holdMs: 100_000 },
+  // The integrity probe runs once a minute, then a restore and a catch-up. The daemon too: it
+  // crashes reading the page, and the runbook pauses and resumes it (which ended a frozen daemon
+  // before its heartbeat alert could fire, when the soak overlapped the two).
+  'faults.corruptPage': { resources: ['market-db', 'daemon'], holdMs: 100_000 },
   // These two run a sync of their own (which another sync running would make skip).
   'faults.stormDuringSync': { resources: ['exchange', 'sync'], holdMs: 40_000 },
   'faults.rateLimitStormDuringSync': { resources: ['exchange', 'sync'], holdMs: 40_000 },
