@@ -75,9 +75,9 @@ const blocked = (plan: readonly PlannedFault[], f: ChaosFault, t: number) =>
 
 /**
  * The seeded plan: the `always` faults first, each at a random time of the duration where it
- * fits; then a fault starts every gap while the duration lasts, chosen at random among those
- * that overlap no conflicting fault (when none fits, the start moves on a second). At least one
- * fault when the catalogue is not empty; sorted by start.
+ * fits; then a fault starts every gap while the duration lasts, chosen at random among the
+ * faults planned fewest times that overlap no conflicting fault (when none fits, the start moves
+ * on a second). At least one fault when the catalogue is not empty; sorted by start.
  */
 export function planChaos(options: PlanOptions): PlannedFault[] {
   const random = mulberry32(options.seed >>> 0);
@@ -95,8 +95,12 @@ export function planChaos(options: PlanOptions): PlannedFault[] {
     }
   }
   let t = draw(2_000, minGap);
+  const times = (f: ChaosFault) => plan.filter((p) => p.id === f.id).length;
   while (t < options.durationMs || plan.length === 0) {
-    const free = options.catalogue.filter((f) => !blocked(plan, f, t));
+    // Round robin: the faults planned least so far, so a fault that must run alone (one chaos
+    // does not know) is not starved by the ones that overlap; when none of those fits, wait.
+    const fewest = Math.min(...options.catalogue.map(times));
+    const free = options.catalogue.filter((f) => times(f) === fewest && !blocked(plan, f, t));
     if (free.length === 0) { t += 1_000; continue; }
     const fault = free[Math.floor(random() * free.length)]!;
     plan.push({ ...fault, atMs: t });

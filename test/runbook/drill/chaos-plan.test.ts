@@ -45,6 +45,16 @@ describe('planChaos', () => {
     expect(planChaos({ seed: 3, durationMs: 600_000, catalogue: [] })).toEqual([]);
   });
 
+  it('plans every fault of the catalogue before any twice: one that must run alone is not starved', () => {
+    const unknown = chaosFault('new-drill', 'faults.somethingNew');
+    for (let seed = 0; seed < 50; seed += 1) {
+      const plan = planChaos({ seed, durationMs: 600_000, catalogue: [...CATALOGUE, unknown] });
+      const counts = [...CATALOGUE, unknown].map((f) => plan.filter((p) => p.id === f.id).length);
+      expect(Math.min(...counts), `seed ${seed}`).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...counts) - Math.min(...counts), `seed ${seed}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('a fault it does not know conflicts with every other', () => {
     const unknown = chaosFault('new-drill', 'faults.somethingNew');
     expect(conflicts(unknown, daemon('daemon-dead'))).toBe(true);
