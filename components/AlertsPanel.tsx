@@ -15,9 +15,10 @@ function sinceText(a: AlertView, now: number): string {
 
 /**
  * Pending and firing alerts, newest first: rule, state, since, summary on each row. `rows`: how
- * many fit; more scroll with the selection (the title says which).
+ * many fit; more scroll with the selection (the title says which). `starting`: the engine is not
+ * up yet (the console's first frame comes before it).
  */
-export function AlertsPanel({ alerts, focused, selected, rows }: { alerts: AlertView[] | null; focused: boolean; selected: number; rows?: number }): React.JSX.Element {
+export function AlertsPanel({ alerts, focused, selected, rows, starting = false }: { alerts: AlertView[] | null; focused: boolean; selected: number; rows?: number; starting?: boolean }): React.JSX.Element {
   const theme = useTheme();
   const open = openAlerts(alerts);
   const now = Date.now();
@@ -27,7 +28,7 @@ export function AlertsPanel({ alerts, focused, selected, rows }: { alerts: Alert
   const where = open.length > shown.length ? `${first + 1}-${first + shown.length} of ${open.length} open` : `${open.length} open`;
   return (
     <Panel title="Alerts" focused={focused} flexGrow={1} right={alerts ? where : undefined}>
-      {!alerts ? <Text color={theme.muted}>? alerting not running</Text> : null}
+      {!alerts ? <Text color={theme.muted}>{starting ? '? starting…' : '? alerting not running'}</Text> : null}
       {alerts && open.length === 0 ? <Text><StatusText status="ok" word="no alerts firing" /></Text> : null}
       {shown.map((a, j) => (
         <Box key={a.id}>

@@ -50,6 +50,11 @@ interface Props {
   wizard?: WizardSession;
   /** A game-day drill's scenario: the DRILL banner in the header of every screen. */
   drill?: string | null;
+  /**
+   * The engine is not up yet (the console's first frame comes before it): keys are left unread,
+   * so what is typed meanwhile takes effect, in order, once the views can act on it.
+   */
+  starting?: boolean;
 }
 
 const NO_WIZARD: WizardSnapshot = { runbooks: [], incidents: [], run: null, attention: 0 };
@@ -75,7 +80,7 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
-export function App({ store, actions, intervals, noColor, onExit, wizard, drill = null }: Props): React.JSX.Element {
+export function App({ store, actions, intervals, noColor, onExit, wizard, drill = null, starting = false }: Props): React.JSX.Element {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const wiz = useSyncExternalStore(wizard?.subscribe ?? noSubscribe, wizard?.getSnapshot ?? (() => NO_WIZARD));
   const [wizView, setWizView] = useState<WizardViewState>(initialWizardView);
@@ -278,7 +283,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     const typing = () => viewRef.current.filtering || viewRef.current.command !== null
       || (wizardActive() && wizardScope(wizRef.current, wizard!.getSnapshot().run) === 'wizard-type');
     feedChunk(input, typing, press);
-  });
+  }, { isActive: !starting });
 
   // Where one is in a detail, for the footer: the panel, then what is selected or opened there.
   const crumb = (() => {
@@ -302,7 +307,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
       focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={worstLine} />
   );
   const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
-  const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
+  const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} starting={model.engine === null} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
   const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
   // z: the focused panel alone, on every row between the header and the footer. One entry a
   // panel: a panel added to the focus ring must say how it zooms, or this does not compile.

@@ -27,6 +27,12 @@ describe('DaemonPanel', () => {
     expect(frame).toContain('restarts 24h 3');
   });
 
+  it('before the engine is up it says starting, not that no daemon is configured', () => {
+    const frame = renderMono(<DaemonPanel engine={null} />).lastFrame()!;
+    expect(frame).toContain('? starting…');
+    expect(frame).not.toContain('none configured');
+  });
+
   it('none configured says which key to set', () => {
     expect(renderMono(<DaemonPanel engine={engine()} />).lastFrame()).toContain('none configured (daemon.command)');
   });

@@ -19,7 +19,9 @@ export function DaemonPanel({ engine, focused = false }: { engine: EngineSnapsho
   const full = d && 'heartbeatAgeMs' in d ? d : null;
   return (
     <Panel title="Heartbeat" flexGrow={1} focused={focused}>
-      {!d ? <Text color={theme.muted} wrap="truncate">· none configured (daemon.command)</Text> : (
+      {/* No engine yet (the console's first frame comes before it): nothing is known of a daemon. */}
+      {!engine ? <Text color={theme.muted} wrap="truncate">? starting…</Text>
+        : !d ? <Text color={theme.muted} wrap="truncate">· none configured (daemon.command)</Text> : (
         <>
           <Text wrap="truncate">backtest <StatusText status={stateStatus(d.state)} word={d.state} /></Text>
           <Text wrap="truncate">PID {d.pid ?? '-'}</Text>

@@ -52,7 +52,8 @@ export function JobsPanel({ model, focused, selected, rows }: { model: ConsoleMo
   }
   return (
     <Panel title="Jobs" focused={focused} flexGrow={1}>
-      {jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
+      {/* No engine yet (the console's first frame comes before it): the jobs are not read yet. */}
+      {!model.engine ? <Text color={theme.muted}>? starting…</Text> : jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
       {jobs.map((job, i) => (
         <Text key={job.name} wrap="truncate">
           <Text inverse={focused && i === selected}>{pointer(i)}{job.name.padEnd(width)}</Text>{' '}

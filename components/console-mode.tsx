@@ -1,19 +1,18 @@
+import os from 'node:os';
 import { render } from 'ink';
 import React from 'react';
 import { JOBS } from '../jobs/index.js';
 import type { CliContext } from '../src/cli/context.js';
 import { prepareDataDir } from '../src/cli/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
+import { startingActions, type ConsoleActions } from '../src/console/console-actions.js';
+import type { ConsoleEngine } from '../src/console/console-engine.js';
+import { emptyModel } from '../src/console/console-model.js';
+import type { ConsoleFeeds } from '../src/console/console-session.js';
+import { ConsoleStore } from '../src/console/console-store.js';
 import { ClockTicker } from '../src/console/clock-ticker.js';
-import { ConsoleSession, type ConsoleFeeds } from '../src/console/console-session.js';
-import { consoleFeeds } from '../src/console/feeds.js';
 import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
-import { WizardSession } from '../src/console/wizard.js';
-import { Engine } from '../src/engine/engine.js';
-import { createEngineLogger } from '../src/engine/logger.js';
-import { preflight } from '../src/engine/preflight.js';
-import { autoRunbooks } from '../src/ops/auto-runbooks.js';
-import { runContext } from '../src/ops/context.js';
+import type { WizardSession } from '../src/console/wizard.js';
 import { App } from './App.js';
 import { CLOCK_WIDTH, utcNow } from './Clock.js';
 import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
@@ -29,49 +28,44 @@ const QUIT_GRACE_MS = 3_000;
 /**
  * The full-screen console: the engine embedded (leader or follower), the views on the alternate
  * screen, and the terminal restored on q, Ctrl-C, SIGTERM, SIGHUP and an uncaught error.
+ *
+ * The first frame is drawn before the engine is loaded: its modules (SQLite, the scheduler, HTTP
+ * and mail clients), its checks and its first snapshot take most of a second, and meanwhile the
+ * panels show the empty model, which each renders as waiting (never as a fault). Keys typed
+ * meanwhile wait in the terminal (raw, so nothing is echoed) and take effect once it is up.
  */
 export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = {}): Promise<number> {
   const { config } = ctx.loaded;
   prepareDataDir(ctx);
-  preflight(config, JOBS);
-  const logger = createEngineLogger(config.dataDir, { stdout: false });
-  // While this console leads, it runs the automatic runbooks itself when their alerts fire.
-  const runbooks = new AbortController();
-  const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
-  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired, onLeader: auto.resumeOrphans });
-  const session = new ConsoleSession(engine, ctx.loaded, logger, options.feeds ?? consoleFeeds(engine, config, logger));
-  const wizard = new WizardSession({ loaded: ctx.loaded, db: engine.db, logger });
+  const store = new ConsoleStore(emptyModel(os.hostname(), config.dataDir));
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
-
-  let stopping: Promise<void> | null = null;
-  const shutdown = (): Promise<void> => {
-    stopping ??= (async () => {
-      session.stop();
-      wizard.stop();
-      runbooks.abort(new Error('the console is quitting'));
-      await engine.stop(QUIT_GRACE_MS);
-    })();
-    return stopping;
-  };
+  const view = (actions: ConsoleActions, wizard?: WizardSession) => (
+    <App store={store} actions={actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null}
+      starting={!wizard} />
+  );
 
   screen.enter();
   // Whatever happens next, the user's terminal comes back.
   process.on('exit', () => screen.restore());
-  engine.start();
-  session.start();
-  void wizard.start();
-
-  const app = render(
-    <App store={session.store} actions={session.actions} intervals={config.intervals} noColor={noColor} wizard={wizard} drill={process.env.CFA_DRILL ?? null} />,
-    { exitOnCtrlC: false, patchConsole: true, maxFps: 8 },
-  );
+  // Raw before Ink reads keys: what is typed while the engine starts is neither echoed nor lost.
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
+  const app = render(view(startingActions((text) => store.set('notice', text))), { exitOnCtrlC: false, patchConsole: true, maxFps: 8 });
+  // Asked at once: Ink settles this promise only if it exists when the app exits (q while starting).
+  const exited = app.waitUntilExit().then(() => EXIT.ok);
 
   const ticker = new ClockTicker(() => {
     const { columns = 0, rows = 0 } = process.stdout;
     return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - CLOCK_WIDTH } : null;
   }, () => utcNow());
   ticker.start();
+
+  let engine: ConsoleEngine | null = null;
+  let stopping: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopping ??= engine ? engine.stop(QUIT_GRACE_MS) : Promise.resolve();
+    return stopping;
+  };
 
   // Signals and errors are listened to with `on`, not `once`, until the engine has stopped: a
   // dropped link sends SIGHUP more than once (the terminal's hang-up and the session leader's), and
@@ -80,7 +74,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   let resolveSignal: (code: number) => void = () => {};
   const bySignal = new Promise<number>((resolve) => { resolveSignal = resolve; });
   const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal, stopping: stopping !== null }, 'console stopping on signal');
+    engine?.logger.info({ signal, stopping: stopping !== null }, 'console stopping on signal');
     app.unmount();
     screen.restore();
     // A signal is a request to stop, and stopping cleanly is success.
@@ -93,7 +87,7 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const crashed = new Promise<number>((resolve) => { resolveCrash = resolve; });
   let failedOnce = false;
   const onFailure = (error: unknown) => {
-    logger.error({ err: error }, 'the console stopped on an unexpected error');
+    engine?.logger.error({ err: error }, 'the console stopped on an unexpected error');
     if (failedOnce) return;
     failedOnce = true;
     app.unmount();
@@ -108,14 +102,34 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   process.on('uncaughtException', onFailure);
   process.on('unhandledRejection', onFailure);
   surviveHangUp([process.stdout, process.stderr, process.stdin], (error) => {
-    logger.info({ code: error.code }, 'the terminal hung up: stopping');
+    engine?.logger.info({ code: error.code }, 'the terminal hung up: stopping');
     app.unmount();
     resolveSignal(EXIT.ok);
   }, onFailure);
 
-  const code = await Promise.race([app.waitUntilExit().then(() => EXIT.ok), bySignal, crashed]);
+  const ended = Promise.race([exited, bySignal, crashed]);
+  try {
+    // No engine is started for a console that was quit, signalled or crashed while it loaded.
+    const loaded = await Promise.race([import('../src/console/console-engine.js'), ended.then(() => null)]);
+    if (loaded) {
+      engine = loaded.startConsoleEngine(ctx.loaded, JOBS, store, options.feeds);
+      // The panels fill as the engine feeds the store; the keys wait for the runbooks too (R, Enter on an alert).
+      await Promise.race([engine.ready, ended]);
+      app.rerender(view(engine.session.actions, engine.wizard));
+    }
+  } catch (error) {
+    // A bad schedule or an unwritable log dir: said on the user's own screen, with its exit code.
+    ticker.stop();
+    app.unmount();
+    screen.restore();
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    throw error;
+  }
+
+  const code = await ended;
   ticker.stop();
   screen.restore();
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
   await shutdown();
   screen.restore();
   // The listeners stay: the process ends after this, and a late SIGHUP or a write to the dead

@@ -2,6 +2,8 @@
 // The `cfa-console` binary: the headless CLI plus the full-screen console. React's development
 // build leaks memory at 1 Hz, so production mode is set before Ink or React is loaded.
 process.env.NODE_ENV ??= 'production';
+// The bundle's source maps, so a CFA_DEBUG stack names the TypeScript sources.
+if (process.env.CFA_DEBUG) process.setSourceMapsEnabled(true);
 
 const { CLI_VERSION, isVersionOnly } = await import('../src/cli/version.js');
 if (isVersionOnly(process.argv)) {

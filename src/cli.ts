@@ -3,6 +3,9 @@
 // which the engine runs through this file, never load Ink or React).
 import { CLI_VERSION, isVersionOnly } from './cli/version.js';
 
+// The bundle's source maps, so a CFA_DEBUG stack names the TypeScript sources.
+if (process.env.CFA_DEBUG) process.setSourceMapsEnabled(true);
+
 if (isVersionOnly(process.argv)) {
   process.stdout.write(`${CLI_VERSION}\n`);
 } else {

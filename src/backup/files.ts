@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { currentProcess, isAlive } from '../engine/process-identity.js';
 
 /**
@@ -138,20 +139,61 @@ export interface FileHashes {
 }
 
 /**
+ * The hashing thread's code: plain Node, no native module, so it runs wherever Node runs. It reads
+ * the file in 4 MB chunks and answers with the hashes, or with the error's message and code.
+ */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+try {
+  const sha = createHash('sha256');
+  const md5 = workerData.md5 ? createHash('md5') : null;
+  const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const fd = fs.openSync(workerData.file, 'r');
+  let size = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      const chunk = buffer.subarray(0, n);
+      sha.update(chunk);
+      if (md5) md5.update(chunk);
+      size += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  parentPort.postMessage({ ok: true, hashes: { sha256: sha.digest('hex'), md5: md5 ? md5.digest('hex') : null, size } });
+} catch (error) {
+  parentPort.postMessage({ ok: false, message: String(error && error.message || error), code: error && error.code });
+}
+`;
+
+type HashReply = { ok: true; hashes: FileHashes } | { ok: false; message: string; code?: string };
+
+/**
  * SHA-256 (the catalog's identity) and, with `md5`, MD5 as well in the same read (for remotes
  * that report only MD5, such as S3; only needed when an offsite tier is configured).
+ *
+ * The hashing runs on a worker thread: a backup hashes its snapshot while this thread runs the
+ * integrity check (synchronous SQLite) on the same file, and a console or leader that verifies a
+ * copy keeps answering meanwhile.
  */
-export async function hashFile(file: string, options: { md5?: boolean } = {}): Promise<FileHashes> {
-  const sha = createHash('sha256');
-  const md5 = options.md5 ? createHash('md5') : null;
-  let size = 0;
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) {
-    const buffer = chunk as Buffer;
-    sha.update(buffer);
-    md5?.update(buffer);
-    size += buffer.length;
-  }
-  return { sha256: sha.digest('hex'), md5: md5?.digest('hex') ?? null, size };
+export function hashFile(file: string, options: { md5?: boolean } = {}): Promise<FileHashes> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(HASH_WORKER, { eval: true, workerData: { file, md5: options.md5 ?? false } });
+    let settled = false;
+    worker.once('message', (reply: HashReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.hashes);
+      else reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
+    });
+    worker.once('error', (error) => { settled = true; reject(error); });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the hashing thread for ${file} stopped with exit code ${code} before it answered`));
+    });
+  });
 }
 
 export function errorCode(error: unknown): string | undefined {

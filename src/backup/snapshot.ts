@@ -1,13 +1,10 @@
 import Database, { type Db } from '../store/sqlite-driver.js';
 import { describeOpenError } from '../store/sqlite.js';
 import { fsyncFile, removeWithSideFiles } from './files.js';
-import { readFacts, type DbFacts } from './verify.js';
 
 export interface SnapshotInfo {
   /** When the read transaction the copy was taken from began. */
   createdAt: number;
-  /** The source's facts read inside that same transaction: what the copy must hold exactly. */
-  facts: DbFacts;
 }
 
 /** Every page in one backup step: one read transaction, so the copy is one consistent snapshot. */
@@ -16,11 +13,13 @@ const ALL_PAGES = 0x7fffffff;
 /**
  * A consistent online copy of a live WAL database into `dest` (a temp path), while writers run.
  *
- * A read transaction is opened on a read-only connection and the facts (row counts per interval,
- * newest candle, schema version) are read in it; SQLite's online backup then copies every page in
- * a single step, which uses that same read transaction: the copy is exactly the snapshot the facts
- * describe, and writers (WAL) carry on meanwhile. A chunked backup would restart whenever a writer
- * commits, and `cp` of a WAL database copies a file that is never the whole truth.
+ * A read transaction is opened on a read-only connection; SQLite's online backup then copies every
+ * page in a single step, which uses that same read transaction: the copy is exactly one snapshot
+ * of the source, page for page, and writers (WAL) carry on meanwhile. A chunked backup would
+ * restart whenever a writer commits, and `cp` of a WAL database copies a file that is never the
+ * whole truth. What the copy holds (counts, newest candle, schema) is read from the copy once it
+ * has passed the integrity check: reading it from the source as well would scan the same pages a
+ * second time only to compare them with themselves.
  *
  * The copy is then switched to rollback-journal mode, so it can be opened read-only later without
  * creating -wal/-shm files beside it, and fsynced. On any failure (ENOSPC included) the partial
@@ -37,7 +36,8 @@ export async function takeSnapshot(sourceFile: string, dest: string): Promise<Sn
   try {
     source.exec('BEGIN');
     const createdAt = Date.now();
-    const facts = readFacts(source);
+    // BEGIN is deferred: the first read is what starts the read transaction the backup step uses.
+    source.prepare('SELECT count(*) FROM sqlite_master').get();
     await source.backup(dest, { progress: () => ALL_PAGES });
     source.exec('COMMIT');
     const copy = new Database(dest, { fileMustExist: true });
@@ -47,7 +47,7 @@ export async function takeSnapshot(sourceFile: string, dest: string): Promise<Sn
       copy.close();
     }
     fsyncFile(dest);
-    return { createdAt, facts };
+    return { createdAt };
   } catch (error) {
     removeWithSideFiles(dest);
     throw error;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import Database from '../store/sqlite-driver.js';
-import { MARKET_SCHEMA_VERSION } from '../store/market-db.js';
+import { MARKET_SCHEMA_VERSION, seriesExtentsOf } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import type { BackupEntry } from './catalog.js';
-import { describeFailure, hashFile } from './files.js';
+import { describeFailure, hashFile, type FileHashes } from './files.js';
 import { remoteFile, type Rclone } from './offsite.js';
 
 /** What a market database holds, as far as verification compares it. */
@@ -29,21 +29,16 @@ export interface Verdict {
 
 const INTEGRITY_LIMIT = 20;
 
-/**
- * Reads the facts in one pass over the candles (one statement, so inside a caller's read
- * transaction they describe exactly that snapshot).
- */
+/** What a market database holds, series by series (seriesExtentsOf), summed per interval. */
 export function readFacts(db: Db): DbFacts {
   const schemaVersion = db.pragma('user_version', { simple: true }) as number;
-  const rows = db.prepare('SELECT interval, count(*) AS n, max(open_time) AS newest FROM candles GROUP BY interval ORDER BY interval')
-    .all() as { interval: string; n: number; newest: number | null }[];
   const rowCounts: Record<string, number> = {};
   let newestCandle: number | null = null;
-  for (const r of rows) {
-    rowCounts[r.interval] = r.n;
-    if (r.newest !== null) newestCandle = Math.max(newestCandle ?? r.newest, r.newest);
+  for (const s of seriesExtentsOf(db)) {
+    rowCounts[s.interval] = (rowCounts[s.interval] ?? 0) + s.count;
+    newestCandle = Math.max(newestCandle ?? s.lastOpenTime, s.lastOpenTime);
   }
-  return { schemaVersion, rowCounts, newestCandle };
+  return { schemaVersion, rowCounts: Object.fromEntries(Object.entries(rowCounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), newestCandle };
 }
 
 /** Differences between what a copy holds and what it should hold. */
@@ -104,7 +99,10 @@ export function expectedFacts(entry: BackupEntry): DbFacts {
   return { schemaVersion: entry.schemaVersion ?? 0, rowCounts: entry.rowCounts ?? {}, newestCandle: entry.newestCandle };
 }
 
-/** A local copy of a catalogued backup (the file itself, or a staged copy of it): hash, then the database checks. */
+/**
+ * A local copy of a catalogued backup (the file itself, or a staged copy of it): its hash (on a
+ * worker thread) and the database checks at once; a wrong hash is reported first.
+ */
 export async function verifyLocalCopy(file: string, entry: BackupEntry): Promise<Verdict> {
   let stat: fs.Stats;
   try {
@@ -116,11 +114,26 @@ export async function verifyLocalCopy(file: string, entry: BackupEntry): Promise
   if (stat.size !== entry.sizeBytes) {
     return { ok: false, contentBad: true, facts: null, problems: [`size ${stat.size} bytes, catalogued ${entry.sizeBytes}`] };
   }
-  const { sha256 } = await hashFile(file);
-  if (sha256 !== entry.sha256) {
-    return { ok: false, contentBad: true, facts: null, problems: [`sha256 ${sha256.slice(0, 16)}… does not match the catalogued ${entry.sha256.slice(0, 16)}…`] };
+  const { hashes, verdict } = await inspectWhileHashing(file, expectedFacts(entry));
+  if (hashes.sha256 !== entry.sha256) {
+    return { ok: false, contentBad: true, facts: null, problems: [`sha256 ${hashes.sha256.slice(0, 16)}… does not match the catalogued ${entry.sha256.slice(0, 16)}…`] };
   }
-  return inspectDatabase(file, expectedFacts(entry));
+  return verdict;
+}
+
+/**
+ * inspectDatabase and hashFile of the same file at the same time: the hash on a worker thread
+ * while this one runs the integrity check and reads the facts. Rejects only when the file cannot
+ * be hashed (the database checks never throw).
+ */
+export async function inspectWhileHashing(file: string, expected?: DbFacts, options: { md5?: boolean } = {}): Promise<{ verdict: Verdict; hashes: FileHashes; inspectMs: number }> {
+  const hashing = hashFile(file, options);
+  // Not awaited until the checks are done: a failure must not go unhandled meanwhile.
+  hashing.catch(() => {});
+  const t0 = performance.now();
+  const verdict = inspectDatabase(file, expected);
+  const inspectMs = Math.round(performance.now() - t0);
+  return { verdict, hashes: await hashing, inspectMs };
 }
 
 /**

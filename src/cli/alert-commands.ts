@@ -7,8 +7,8 @@ import { SECRET_ENV } from '../alerts/channels/secret-env.js';
 import type { AlertService } from '../alerts/service.js';
 import type { MessageNotification, Notification } from '../alerts/types.js';
 import { ConfigError } from '../config/config-error.js';
-import { durationMs } from '../config/duration.js';
-import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../config/sections/alerts.js';
+import { durationMs } from '../config/duration-ms.js';
+import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../config/names.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
 import type { AlertDigestOptions } from '../ops/alert-digest.js';
@@ -68,8 +68,8 @@ interface Opened {
   close(): void;
 }
 
-function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened> {
-  return openAlertsIn(createContext(globals, json));
+async function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened> {
+  return openAlertsIn(await createContext(globals, json));
 }
 
 async function openAlertsIn(ctx: CliContext): Promise<Opened> {
@@ -372,7 +372,7 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .command('prometheus-rules').description('Prometheus alerting rules equivalent to the built-in ones, over the /metrics endpoint\'s metrics')
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (o: { output?: string }) => {
-      const ctx = createContext(globals(), false);
+      const ctx = await createContext(globals(), false);
       const { prometheusRulesYaml } = await import('../alerts/prometheus-rules.js');
       const yaml = prometheusRulesYaml(ctx.loaded.config);
       if (!o.output) {

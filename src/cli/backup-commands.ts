@@ -17,7 +17,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
     .option('--all', 'include copies removed by retention')
     .option('--json', 'one JSON document instead of tables')
     .action(async (o: { json?: boolean; all?: boolean }) => {
-      result.exitCode = await (await commands()).listCommand(o, createContext(globals(), !!o.json));
+      result.exitCode = await (await commands()).listCommand(o, await createContext(globals(), !!o.json));
     });
 
   const backup = program.commands.find((c) => c.name() === 'backup') ?? program.command('backup').description('backups of market.db');
@@ -27,13 +27,13 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
     .action(async (id: string | undefined, _o: unknown, command: Command) => {
       // `--json` after the subcommand is parsed by the parent `backup` command, which has one too.
       const json = !!command.optsWithGlobals<{ json?: boolean }>().json;
-      result.exitCode = await (await commands()).verifyCommand(id, createContext(globals(), json));
+      result.exitCode = await (await commands()).verifyCommand(id, await createContext(globals(), json));
     });
   backup.command('drill').description('restore drill: the newest backup of each tier restored into a scratch dir and verified; recorded for the SLA audit (also the monthly job backup-drill)')
     .option('--json', 'JSON lines: one per tier, then a summary')
     .action(async (_o: unknown, command: Command) => {
       const json = !!command.optsWithGlobals<{ json?: boolean }>().json;
-      result.exitCode = await (await commands()).drillCommand(createContext(globals(), json));
+      result.exitCode = await (await commands()).drillCommand(await createContext(globals(), json));
     });
 
   program.command('restore').description('replace market.db with a backup, or market.db and ops.db with the Litestream replica (--replica): stop writers, quarantine the current files, verify, resync to now, validate, resume')
@@ -46,13 +46,13 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
     .option('-y, --yes', 'do not ask (required when not at a terminal)')
     .option('--json', 'JSON lines: one per step, then a summary with the RTO')
     .action(async (id: string | undefined, o: RawRestoreOptions & { json?: boolean }) => {
-      result.exitCode = await (await restoreCommands()).restoreCommand(id, o, createContext(globals(), !!o.json));
+      result.exitCode = await (await restoreCommands()).restoreCommand(id, o, await createContext(globals(), !!o.json));
     });
 
   program.command('recover').description('detect corruption of market.db and repair it: REINDEX when only indexes are damaged, else restore the newest backup that verifies, then resync and validate; prints each step and the RTO')
     .option('-y, --yes', 'do not ask (required when not at a terminal)')
     .option('--json', 'JSON lines: one per step, then a summary with the RTO')
     .action(async (o: { yes?: boolean; json?: boolean }) => {
-      result.exitCode = await (await restoreCommands()).recoverCommand(o, createContext(globals(), !!o.json));
+      result.exitCode = await (await restoreCommands()).recoverCommand(o, await createContext(globals(), !!o.json));
     });
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ActionPlan } from '../common/plan.js';
 import { readDataDirSettings, rememberDataDirSettings } from '../config/data-dir-settings.js';
-import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import type { LoadedConfig } from '../config/load-config.js';
 import { ensureDataDir, runContext, type RunContext } from '../ops/context.js';
 import { printJsonLine } from './progress.js';
 
@@ -32,8 +32,10 @@ export interface CliContext {
  * The settings of a command: its flags and environment, and for what they leave out, the config
  * and exchange its data dir was set up with (data-dir.json), so a data dir is not used with
  * another config by accident. The first command on an existing data dir records them.
+ * The config loader (zod, conf) is loaded here, when a command runs: `--help` never pays for it.
  */
-export function createContext(globals: GlobalOptions, json: boolean): CliContext {
+export async function createContext(globals: GlobalOptions, json: boolean): Promise<CliContext> {
+  const { loadConfig } = await import('../config/load-config.js');
   let loaded = loadConfig({ configPath: globals.config, dataDir: globals.dataDir, exchangeUrl: globals.exchangeUrl });
   const dataDir = loaded.config.dataDir;
   const remembered = readDataDirSettings(dataDir);

@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI_PATH } from '../common/entry-points.js';
 import type { SimulatorHandle } from '../exchange/simulator/index.js';
-
-/** This build's headless CLI (src/cli.js); not taken from the engine, whose imports are heavy. */
-const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 export interface DemoEnvironment {
   simulator: SimulatorHandle;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { CONSOLE_BIN } from '../common/entry-points.js';
 import { runContext } from '../ops/context.js';
 import type { DrillResult } from '../runbook/drill/drill.js';
 import type { ChaosResult } from '../runbook/drill/chaos.js';
@@ -20,8 +20,6 @@ import { usageError } from './usage.js';
 
 interface DrillFlags { all?: boolean; yes?: boolean; json?: boolean; fromBackup?: boolean; limit: string; duration?: string; seed?: string }
 
-/** The console binary (components/main.tsx), started on the sandbox for an interactive drill. */
-const CONSOLE_BIN = fileURLToPath(new URL('../../components/main.js', import.meta.url));
 
 const dur = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatDuration(v));
 
@@ -70,7 +68,7 @@ function chaosLines(r: ChaosResult): string {
 }
 
 async function chaosCommand(o: DrillFlags, globals: GlobalOptions): Promise<number> {
-  const ctx = createContext(globals, Boolean(o.json));
+  const ctx = await createContext(globals, Boolean(o.json));
   if (o.duration === undefined) throw usageError('drill chaos needs --duration, e.g. --duration 10m');
   const parsed = duration.safeParse(o.duration);
   if (!parsed.success) throw usageError(`--duration takes a duration such as 2m or 10m, got ${JSON.stringify(o.duration)}`);
@@ -147,7 +145,7 @@ function consoleOn(sandbox: { dataDir: string; configPath: string; simulator: { 
 }
 
 async function runCommand(scenario: string | undefined, o: DrillFlags, globals: GlobalOptions): Promise<number> {
-  const ctx = createContext(globals, Boolean(o.json));
+  const ctx = await createContext(globals, Boolean(o.json));
   if (o.all && scenario) throw usageError(`--all runs every drill: name a scenario or --all, not both (got ${JSON.stringify(scenario)})`);
   if (!o.all && !scenario) throw usageError('name a scenario (`cfa-console drill list`), or --all --yes for every drill headless');
   const interactive = !o.all && !o.yes;
@@ -206,7 +204,7 @@ no incident is left open. Exit 0 only when all three hold. Ctrl-C or SIGTERM
 stops it and removes its sandbox.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {
-      const ctx = createContext(globals(), Boolean(o.json));
+      const ctx = await createContext(globals(), Boolean(o.json));
       if (scenario === 'list') { result.exitCode = await listCommand(ctx); return; }
       if (scenario === 'history') {
         const limit = Number(o.limit);

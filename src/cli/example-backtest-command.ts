@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { durationMs } from '../config/schema.js';
+import { durationMs } from '../config/duration-ms.js';
 import { createContext, type GlobalOptions } from './context.js';
 import type { ProgramResult } from './context.js';
 
@@ -13,7 +13,7 @@ export function registerExampleBacktestCommand(program: Command, globals: () => 
     .action(async (o: { once?: boolean; resultFile?: string; interval: string }) => {
       const intervalMs = durationMs(o.interval);
       if (!(intervalMs > 0)) throw new ConfigError(`--interval ${JSON.stringify(o.interval)} is not valid: expected a duration like 500ms, 60s or 5m`);
-      const { config } = createContext(globals(), false).loaded;
+      const { config } = (await createContext(globals(), false)).loaded;
       const { exampleBacktestCommand } = await import('../backtest/example-backtest.js');
       result.exitCode = await exampleBacktestCommand({ dataDir: config.dataDir, once: o.once, resultFile: o.resultFile, intervalMs });
     });

@@ -18,7 +18,7 @@ export function registerHealthCommands(program: Command, globals: () => GlobalOp
       const only = o.only === undefined ? undefined : o.only.split(',').map((s) => s.trim()).filter(Boolean);
       if (only !== undefined && only.length === 0) throw usageError(`--only needs at least one probe id; valid ids: ${PROBE_IDS.join(', ')}`);
       selectProbes(only);
-      const { config } = createContext(globals(), !!o.json).loaded;
+      const { config } = (await createContext(globals(), !!o.json)).loaded;
       const { healthCommand } = await import('../health/health-command.js');
       result.exitCode = healthCommand(config, { json: !!o.json, only }, process.stdout);
     });
@@ -30,7 +30,7 @@ export function registerHealthCommands(program: Command, globals: () => GlobalOp
     .action(async (o: { days: string; json?: boolean }) => {
       const days = Number(o.days);
       if (!/^\d+$/.test(o.days.trim()) || days < 1 || days > 3650) throw usageError(`--days ${JSON.stringify(o.days)} is not valid: expected a whole number from 1 to 3650`);
-      const { config } = createContext(globals(), !!o.json).loaded;
+      const { config } = (await createContext(globals(), !!o.json)).loaded;
       const { slaAuditCommand } = await import('../health/sla/sla-command.js');
       result.exitCode = slaAuditCommand(config, { json: !!o.json, days }, process.stdout);
     });

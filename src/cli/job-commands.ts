@@ -1,28 +1,25 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { SYMBOL_PATTERN, type Config } from '../config/schema.js';
-import { SENTIMENT_SOURCES, type SentimentSource } from '../config/sections/sentiment.js';
-import { durationMs } from '../config/duration.js';
+import type { Config } from '../config/schema.js';
+import { SENTIMENT_SOURCES } from '../config/names.js';
 import type { JobDefinition } from '../engine/job-definition.js';
 import type { OperationName, OptionsOf } from '../ops/index.js';
-import { resolveSyncOptions, syncOpOptions, type RawSyncOptions } from '../sync/sync-options.js';
-import { parseTierOption } from '../backup/tiers.js';
 import type { CliContext } from './context.js';
 
 /**
- * Each operation a job runs, as a subcommand: its flags, how they become the operation's typed
- * options, and the command that runs it with output for people or scripts. Commander lives here
- * and nowhere else; a job file only names its operation and options.
+ * Each operation a job runs, as a subcommand: its flags and the command that runs it with output
+ * for people or scripts (how the flags become the operation's typed options: job-options.ts).
+ * Commander lives here and nowhere else; a job file only names its operation and options.
  */
 interface OperationCommand<K extends OperationName> {
   flags(command: Command): Command;
-  parse(raw: Record<string, unknown>, config: Config): OptionsOf<K>;
   run(options: OptionsOf<K>, ctx: CliContext): Promise<number>;
 }
 
 type OperationCommands = { [K in OperationName]: OperationCommand<K> };
 
-// The command code (SQLite, HTTP clients, rclone) is loaded when a command runs, not at start.
+// The command code (SQLite, HTTP clients, rclone) and the flags' checks are loaded when a command
+// runs, not at start: `--help` declares every command and loads none of them.
 export const OPERATION_COMMANDS: OperationCommands = {
   sync: {
     flags: (c) => c
@@ -33,82 +30,43 @@ export const OPERATION_COMMANDS: OperationCommands = {
       .option('--weight-budget <n>', 'request weight per minute for this run (default: from config, 480)')
       .option('--timeout <duration>', 'stop after this long and exit 124 (default: from config, 30m)')
       .option('--untracked-intervals', 'allow intervals the config does not track (no freshness or gap checks for them)'),
-    parse: (raw, config) => syncFlags(raw as RawSyncOptions, config),
     run: async (o, ctx) => (await import('./sync-command.js')).syncCommand(o, ctx),
   },
   validate: {
     flags: (c) => c
       .option('--heal', 'refetch gaps and backfill missing series from the exchange (the default)')
       .option('--no-heal', 'only report; write nothing to market.db but the scan checkpoints'),
-    parse: (raw) => ({ heal: raw.heal !== false }),
     run: async (o, ctx) => (await import('./validate-command.js')).validateCommand(o, ctx),
   },
   backup: {
     flags: (c) => c.option('--tier <tier>', 'hot, warm, offsite or all (all: tiers that are not configured are reported, not failed)', 'all'),
-    parse: (raw) => ({ tier: parseTierOption(raw.tier as string | undefined) }),
     run: async (o, ctx) => (await import('./backup-output.js')).backupCommand(o, ctx),
   },
   'backup-drill': {
     flags: (c) => c,
-    parse: () => ({}),
     run: async (_o, ctx) => (await import('./backup-output.js')).drillCommand(ctx),
   },
   compact: {
     flags: (c) => c,
-    parse: () => ({}),
     run: async (_o, ctx) => (await import('./backup-output.js')).compactCommand(ctx),
   },
   'alert-digest': {
     flags: (c) => c
       .option('--dry-run', 'print the digest instead of sending it')
       .option('--wait <duration>', 'how long to keep delivering before leaving the rest to the engine', '2m'),
-    parse: (raw) => ({ dryRun: Boolean(raw.dryRun), waitMs: positiveDuration('--wait', raw.wait as string | undefined, 120_000) }),
     run: async (o, ctx) => (await import('./alert-commands.js')).digestCommand(o, ctx),
   },
   sentiment: {
     flags: (c) => c
       .option('--sources <list>', `comma list of ${SENTIMENT_SOURCES.join(', ')} (default: from config, all three)`)
       .option('--symbols <list>', 'all, or a comma list such as BTCUSDT,ETHUSDT (Binance sources only)', 'all'),
-    parse: (raw) => sentimentFlags(raw),
     run: async (o, ctx) => (await import('./sentiment-command.js')).sentimentCommand(o, ctx),
   },
   backtest: {
     flags: (c) => c.option('--timeout <duration>', 'stop the command after this long and exit 124 (the scheduled job: the job timeout, 2h)'),
-    parse: (raw) => (raw.timeout === undefined ? {} : { timeoutMs: positiveDuration('--timeout', raw.timeout as string, 0) }),
     run: async (o, ctx) => (await import('./sentiment-command.js')).backtestCommand(o, ctx),
   },
 };
-
-function sentimentFlags(raw: Record<string, unknown>): OptionsOf<'sentiment'> {
-  const out: OptionsOf<'sentiment'> = {};
-  if (typeof raw.sources === 'string') {
-    const list = raw.sources.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const bad = list.filter((s) => !(SENTIMENT_SOURCES as readonly string[]).includes(s));
-    if (bad.length > 0 || list.length === 0) {
-      throw new ConfigError(`--sources ${JSON.stringify(raw.sources)} is not valid: expected a comma list of ${SENTIMENT_SOURCES.join(', ')}`);
-    }
-    out.sources = [...new Set(list)] as SentimentSource[];
-  }
-  if (typeof raw.symbols === 'string' && raw.symbols !== 'all') {
-    const list = raw.symbols.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
-    const bad = list.filter((s) => !SYMBOL_PATTERN.test(s));
-    if (bad.length > 0 || list.length === 0) throw new ConfigError(`--symbols ${JSON.stringify(raw.symbols)} is not valid: expected all or a comma list such as BTCUSDT,ETHUSDT`);
-    out.symbols = list;
-  }
-  return out;
-}
-
-/** Sync flags as typed options; sync-options has no I/O, the sync itself is loaded when it runs. */
-function syncFlags(raw: RawSyncOptions, config: Config): OptionsOf<'sync'> {
-  return syncOpOptions(resolveSyncOptions(raw, config));
-}
-
-function positiveDuration(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const ms = durationMs(raw);
-  if (!(typeof ms === 'number' && ms > 0)) throw new ConfigError(`${flag} ${JSON.stringify(raw)} is not valid: expected a duration such as 90s, 2m or 1h`);
-  return ms;
-}
 
 /** The hidden flag through which the job runner hands a run its typed options. */
 export const OPTIONS_JSON_FLAG = '--options-json';
@@ -145,13 +103,15 @@ export function registerJobCommand(program: Command, job: JobDefinition, run: (o
  * A job's arguments as typed options: the runner's JSON when given, else the flags parsed the way
  * the job's subcommand parses them (for `run <job> -- --symbols BTCUSDT`).
  */
-export function jobOptions(job: JobDefinition, raw: Record<string, unknown>, config: Config): Record<string, unknown> {
+export async function jobOptions(job: JobDefinition, raw: Record<string, unknown>, config: Config): Promise<Record<string, unknown>> {
   if (typeof raw.optionsJson === 'string') return parseOptionsJson(job.name, raw.optionsJson);
-  return operationCommand(job).parse(raw, config) as Record<string, unknown>;
+  operationCommand(job); // refuses an unknown operation, naming the known ones
+  const { OPERATION_OPTIONS } = await import('./job-options.js');
+  return OPERATION_OPTIONS[job.operation as OperationName](raw, config) as Record<string, unknown>;
 }
 
 /** Parses `run <job> -- args` with the job's own flags, without running anything. */
-export function parseJobArgs(job: JobDefinition, args: readonly string[], config: Config): Record<string, unknown> {
+export async function parseJobArgs(job: JobDefinition, args: readonly string[], config: Config): Promise<Record<string, unknown>> {
   const command = new Command(job.name).exitOverride().configureOutput({ writeErr: () => {} });
   operationCommand(job).flags(command).allowExcessArguments(false);
   try {

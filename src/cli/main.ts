@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { firstOperand } from './global-options.js';
 import { LockHeldError } from '../engine/job-lock.js';
-import { StoreError } from '../store/sqlite.js';
+import { StoreError } from '../store/store-error.js';
 import { EXIT } from './exit-codes.js';
 import { buildProgram, type CliModes, type ProgramResult } from './program.js';
 

@@ -5,8 +5,8 @@ import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
 import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { jobOptions, operationCommand, registerJobCommand } from './job-commands.js';
-import { startDemoEnvironment, type DemoEnvironment } from './demo.js';
-import { printStatus, registerEngineCommands } from './engine-commands.js';
+import type { DemoEnvironment } from './demo.js';
+import { registerEngineCommands } from './engine-commands.js';
 import { registerAlertCommands } from './alert-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerDaemonCommands } from './daemon-commands.js';
@@ -37,6 +37,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   program.hook('preAction', async () => {
     const g = globals();
     if (!g.demo) return;
+    const { startDemoEnvironment } = await import('./demo.js');
     demo = await startDemoEnvironment(g.dataDir);
     program.setOptionValue('exchangeUrl', demo.simulator.url);
     program.setOptionValue('dataDir', demo.dataDir);
@@ -47,8 +48,8 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
 
   for (const job of JOBS) {
     registerJobCommand(program, job, async (raw, json) => {
-      const context = createContext(globals(), json);
-      const options = jobOptions(job, raw, context.loaded.config);
+      const context = await createContext(globals(), json);
+      const options = await jobOptions(job, raw, context.loaded.config);
       result.exitCode = await operationCommand(job).run(options as never, context);
     });
   }
@@ -56,22 +57,23 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   program.action(async () => {
     if (globals().daemon) {
       const { runDaemon } = await import('./daemon-mode.js');
-      result.exitCode = await runDaemon(createContext(globals(), true));
+      result.exitCode = await runDaemon(await createContext(globals(), true));
       return;
     }
     if (modes.console && process.stdout.isTTY && process.stdin.isTTY) {
-      result.exitCode = await modes.console(createContext(globals(), false), demo);
+      result.exitCode = await modes.console(await createContext(globals(), false), demo);
       return;
     }
     if (!globals().demo) {
       process.stderr.write('cfa-console: the full-screen console needs a terminal (over SSH: ssh -t); here is `cfa-console status`:\n\n');
-      printStatus(globals(), false);
+      const { printStatus } = await import('./engine-actions.js');
+      await printStatus(globals(), false);
       return;
     }
     // Without a terminal the demo shows the sync doing its work against the simulator.
     const { syncCommand } = await import('./sync-command.js');
     // The simulator's IP is not shared with a live trader: the demo may use all of it.
-    result.exitCode = await syncCommand({ backfillDays: 7, weightBudget: 2400 }, createContext(globals(), false));
+    result.exitCode = await syncCommand({ backfillDays: 7, weightBudget: 2400 }, await createContext(globals(), false));
     process.stderr.write(`demo: the candles are in ${globals().dataDir}/market.db (try: sqlite3 ${globals().dataDir}/market.db 'SELECT * FROM ohlcv_h4 LIMIT 5')\n`);
   });
 

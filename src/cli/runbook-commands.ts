@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { planLines, type ActionPlan } from '../common/plan.js';
-import { duration, durationMs } from '../config/duration.js';
+import { durationMs } from '../config/duration-ms.js';
 import type { Incident, TimelineEntry } from '../runbook/incidents.js';
 import type { RunSummary } from '../runbook/runner.js';
 import type { RunbookDecl, StepDecl } from '../runbook/types.js';
@@ -101,15 +101,14 @@ interface RunFlags {
 }
 
 async function runCommand(id: string, flags: RunFlags, globals: GlobalOptions): Promise<number> {
-  const ctx = createContext(globals, Boolean(flags.json));
+  const ctx = await createContext(globals, Boolean(flags.json));
   const { ops, runbooks } = await registry();
   const decl = ops.findRunbook(runbooks, id);
   const alertId = flags.alert === undefined ? null : parsePositiveId(flags.alert, '--alert');
   let timeoutMs: number | null = null;
   if (flags.timeout !== undefined) {
-    const parsed = duration.safeParse(flags.timeout);
-    if (!parsed.success) throw usageError(`--timeout takes a duration such as 90s, 10m or 1h, got ${JSON.stringify(flags.timeout)}`);
-    timeoutMs = durationMs(parsed.data);
+    timeoutMs = durationMs(flags.timeout);
+    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) throw usageError(`--timeout takes a duration such as 90s, 10m or 1h, got ${JSON.stringify(flags.timeout)}`);
   }
   const controller = new AbortController();
   let timedOut = false;
@@ -167,7 +166,7 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
   runbook.command('list').description('The runbooks, the alerts that open them, and whether the leader runs them itself')
     .option('--json', 'one JSON object per runbook')
     .action(async (o: { json?: boolean }) => {
-      const ctx = createContext(globals(), Boolean(o.json));
+      const ctx = await createContext(globals(), Boolean(o.json));
       const { runbooks } = await registry();
       if (o.json) {
         for (const r of runbooks) printJsonLine(ctx.stdout, { id: r.id, title: r.title, opensOn: r.opensOn, automatic: r.automatic, auto: autoOf(ctx, r), targetTime: r.targetTime, steps: r.steps.length });
@@ -181,7 +180,7 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
   runbook.command('show').description('A runbook\'s steps, branches, steady state and escalation').argument('<id>', 'the runbook (see `runbook list`)')
     .option('--json', 'as JSON').option('--markdown', 'as Markdown')
     .action(async (id: string, o: { json?: boolean; markdown?: boolean }) => {
-      const ctx = createContext(globals(), Boolean(o.json));
+      const ctx = await createContext(globals(), Boolean(o.json));
       const { ops, runbooks } = await registry();
       const r = ops.findRunbook(runbooks, id);
       if (o.json) printJsonLine(ctx.stdout, runbookJson(r, autoOf(ctx, r)));
@@ -204,7 +203,7 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
 
   incident.command('list').description('Incidents, newest first').option('--json', 'one JSON object per incident').option('--limit <n>', 'how many', '20')
     .action(async (o: { json?: boolean; limit: string }) => {
-      const ctx = createContext(globals(), Boolean(o.json));
+      const ctx = await createContext(globals(), Boolean(o.json));
       const { db, store } = await incidents(ctx);
       try {
         const list = store.list({ limit: parsePositiveId(o.limit, '--limit') });
@@ -219,7 +218,7 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
 
   incident.command('show').description('An incident and its timeline').argument('<id>', 'the incident number').option('--json', 'as JSON')
     .action(async (raw: string, o: { json?: boolean }) => {
-      const ctx = createContext(globals(), Boolean(o.json));
+      const ctx = await createContext(globals(), Boolean(o.json));
       const { db, store } = await incidents(ctx);
       try {
         const i = store.get(parsePositiveId(raw, 'the incident'));
@@ -239,7 +238,7 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
     .option('--out <file>', 'write it to a file instead of stdout')
     .action(async (raw: string, o: { format: string; out?: string }) => {
       if (o.format !== 'md' && o.format !== 'json') throw usageError(`--format is md or json, got ${JSON.stringify(o.format)}`);
-      const ctx = createContext(globals(), o.format === 'json');
+      const ctx = await createContext(globals(), o.format === 'json');
       const [{ runbooks }, report] = await Promise.all([registry(), import('../runbook/report.js')]);
       const { db, store } = await incidents(ctx);
       try {

@@ -4,7 +4,8 @@ import type { Config } from '../config/schema.js';
 import { sync } from '../ops/sync.js';
 import { opContext, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { createProgress, printJsonLine } from './progress.js';
+import { createProgress } from './progress-bar.js';
+import { printJsonLine } from './progress.js';
 
 function formatSummary(s: SyncSummary): string {
   const head = s.status === 'success' ? '✔ sync complete' : s.status === 'timeout' ? '✖ sync timed out' : '✖ sync finished with failures';

@@ -7,6 +7,4 @@ export const duration = z.string().refine((v) => {
   return typeof parsed === 'number' && parsed > 0;
 }, { message: 'a duration is a number with a unit, e.g. 45s, 30m, 2h, 1d' });
 
-export function durationMs(value: string): number {
-  return ms(value as ms.StringValue);
-}
+export { durationMs } from './duration-ms.js';

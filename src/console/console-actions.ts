@@ -20,3 +20,21 @@ export interface ConsoleActions {
   /** Jobs this process started that are still running: quitting stops them. */
   runningHere(): string[];
 }
+
+/**
+ * The actions while the engine is still starting (the console's first frame comes before it):
+ * nothing to run or read yet, and a key that needs the engine says so through `notice`.
+ */
+export function startingActions(notice: (text: string) => void): ConsoleActions {
+  const starting = () => notice('· the engine is still starting: try again in a moment');
+  return {
+    runJob: starting,
+    ackAlert: starting,
+    jobRuns: () => [],
+    runLog: (runId) => ({ title: `run ${runId}`, file: null, lines: ['· the engine is still starting'] }),
+    followLog: () => {},
+    backupList: () => [],
+    daemonEvents: () => [],
+    runningHere: () => [],
+  };
+}

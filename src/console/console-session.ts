@@ -66,13 +66,13 @@ export class ConsoleSession {
     private readonly loaded: LoadedConfig,
     private readonly logger: Logger,
     private readonly feeds: ConsoleFeeds = {},
+    /** The store the views already show (the console draws its first frame before the engine starts). */
+    store = new ConsoleStore(emptyModel(os.hostname(), loaded.config.dataDir)),
   ) {
     const { config } = loaded;
     const limits = healthThresholds(config);
-    this.store = new ConsoleStore({
-      ...emptyModel(os.hostname(), config.dataDir),
-      freshnessCriticalMs: Object.fromEntries(config.intervals.map((i) => [i, limits.freshness(i).critical])),
-    });
+    this.store = store;
+    store.set('freshnessCriticalMs', Object.fromEntries(config.intervals.map((i) => [i, limits.freshness(i).critical])));
     this.actions = {
       runJob: (job) => this.runJob(job),
       ackAlert: (id) => {

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { CLI_PATH } from '../common/entry-points.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
+import { SeriesFollower } from '../config/series-follow.js';
 import type { AlertRecord } from '../alerts/types.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
@@ -23,7 +24,6 @@ import { DaemonStore } from './supervisor/daemon-store.js';
 import { Supervisor, type SupervisorStatus } from './supervisor/supervisor.js';
 import { LITESTREAM_DAEMON, replicateCommand, replicationEnabled, resolveLitestreamBinary, writeLitestreamConfig } from '../replication/litestream.js';
 
-const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const DAEMON_NAME = 'backtest';
@@ -87,6 +87,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private replicator: Supervisor | null = null;
   private requests: RequestPoller | null = null;
   private housekeeping: NodeJS.Timeout | undefined;
+  /** Follows the config file's symbols and intervals while leading (src/config/series-follow.ts). */
+  private seriesFollow: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly inFlight = new Set<Promise<RunOutcome>>();
 
@@ -169,6 +171,12 @@ export class Engine extends EventEmitter<EngineEvents> {
         await this.supervisor.start().catch((error: unknown) => logger.error({ err: error }, 'daemon could not be started'));
       }
       if (replicationEnabled(config)) await this.startReplication();
+      const follower = new SeriesFollower(loaded);
+      this.seriesFollow = setInterval(() => {
+        const outcome = follower.check();
+        if (outcome && 'error' in outcome) logger.warn({ err: outcome.error }, 'the configuration file changed but does not validate: tracking the same series');
+        else if (outcome) logger.info(outcome.change, 'tracked series changed in the configuration file');
+      }, durationMs(config.engine.monitorEvery));
       this.monitor.start(durationMs(config.engine.monitorEvery));
       this.startRequests();
       this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
@@ -192,6 +200,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       await this.monitor.stop();
       this.sampler.stop();
       clearInterval(this.housekeeping);
+      clearInterval(this.seriesFollow);
     }
     this.emit('change');
   }
@@ -333,6 +342,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     logger.info({ graceMs, running: this.runner.running().map((r) => r.job) }, 'engine stopping');
     this.scheduler?.stop();
     clearInterval(this.housekeeping);
+    clearInterval(this.seriesFollow);
     const requestsDone = this.requests?.stop();
     this.requests = null;
     const finished = Promise.allSettled([...this.inFlight]);
@@ -348,4 +358,3 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 }
 
-export { CLI_PATH };

@@ -1,15 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Db } from './sqlite-driver.js';
+import { StoreError } from './store-error.js';
+
+export { StoreError } from './store-error.js';
 
 export type { Db };
-
-/** The store cannot be used as it is; the message says what is wrong and what to do. */
-export class StoreError extends Error {
-  constructor(message: string, readonly code: 'not-a-database' | 'corrupt' | 'unwritable' | 'open-failed', options?: ErrorOptions) {
-    super(message, options);
-  }
-}
 
 function sqliteCode(error: unknown): string | undefined {
   return (error as { code?: string } | undefined)?.code;

@@ -15,7 +15,7 @@ export function closeConsoles(): void {
 
 /**
  * The built console (dist/) leading a fresh data dir synced from a simulator of two symbols, in a
- * tmux terminal of `columns`x`rows`, once its first full frame is drawn.
+ * tmux terminal of `columns`x`rows`, once its first full frame is drawn and its engine is up.
  */
 export async function openConsole(columns = 100, rows = 30, env: Record<string, string> = {}, settings: Record<string, unknown> = {}, before?: (dataDir: string) => void) {
   const sim = await simulator({ symbols: 2 });
@@ -28,6 +28,8 @@ export async function openConsole(columns = 100, rows = 30, env: Record<string, 
   const term = new TmuxTerminal(command, columns, rows, env);
   terminals.push(term);
   await term.waitFor((s) => s.includes('Freshness') && s.includes('Jobs') && s.includes('? help'), 'the first full frame');
+  // The first frame comes before the engine (its panels say `starting…`); the tests start once it is up.
+  await term.waitFor((s) => s.includes('? help') && !s.includes('starting…'), 'the engine up');
   return Object.assign(term, { dir, dataDir: path.join(dir, 'data') });
 }
 

@@ -50,7 +50,14 @@ describe('the replica across compact and a snapshot restore', () => {
         const r = await runCli([...args, 'health', '--only', 'replication', '--json']);
         return (JSON.parse(r.stdout).probes as { status: string }[])[0]?.status === 'ok';
       }, 20_000);
-      expect(readText(path.join(dataDir, 'logs', 'daemon', 'litestream.log'))).not.toMatch(/level=ERROR/);
+      // Litestream 0.3.13 on SIGTERM may write the same WAL segment twice at once (its sync loop and
+      // its close), and the second finds the first's temporary file renamed: "error closing db ...
+      // .wal.lz4.tmp: no such file or directory", then "failed to run" with the same cause. The
+      // segment itself was written (the restore from the replica below proves it); any other ERROR fails.
+      const errors = readText(path.join(dataDir, 'logs', 'daemon', 'litestream.log')).split('\n')
+        .filter((line) => /level=ERROR/.test(line))
+        .filter((line) => !/msg="(error closing db|failed to run)".*\.wal\.lz4\.tmp: no such file or directory/.test(line));
+      expect(errors).toEqual([]);
     } finally {
       engine.child.kill('SIGTERM');
       await engine.child;

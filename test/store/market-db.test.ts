@@ -3,8 +3,9 @@ import path from 'node:path';
 import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/exchange/candle.js';
-import { MARKET_SCHEMA_VERSION, MarketStore } from '../../src/store/market-db.js';
+import { MARKET_SCHEMA_VERSION, MarketStore, seriesExtentsOf } from '../../src/store/market-db.js';
 import { StoreError } from '../../src/store/sqlite.js';
+import { syntheticCandle } from '../../src/exchange/simulator/index.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const H = 3_600_000;
@@ -55,6 +56,25 @@ describe('MarketStore', () => {
     const view = store.db.prepare('SELECT symbol, timestamp, close FROM ohlcv_h1 ORDER BY timestamp').all();
     expect(view).toEqual([{ symbol: 'ETHUSDT', timestamp: 0, close: 11.5 }, { symbol: 'ETHUSDT', timestamp: H, close: 11 }]);
     store.close();
+  });
+
+  it('lists every series with its extent, as a GROUP BY would, also on a read-only copy', () => {
+    const dir = tempDir();
+    const store = MarketStore.open(dir);
+    const serverTime = Number.MAX_SAFE_INTEGER;
+    // Symbols and intervals chosen so that neighbours share prefixes, and one symbol has a single candle.
+    for (const [symbol, interval, n] of [['ETHUSDT', '1h', 5], ['ETHUSDT', '15m', 3], ['ETH', '1d', 1], ['BTCUSDT', '4h', 4], ['BTCUSDT', '1h', 2]] as const) {
+      store.upsertCandles(Array.from({ length: n }, (_, i) => syntheticCandle(symbol, interval, (i + 1) * 24 * H)), serverTime);
+    }
+    const grouped = store.db.prepare(`SELECT symbol, interval, count(*) AS count, min(open_time) AS firstOpenTime, max(open_time) AS lastOpenTime
+      FROM candles GROUP BY symbol, interval ORDER BY symbol, interval`).all();
+    expect(store.seriesExtents()).toEqual(grouped);
+    expect(grouped).toHaveLength(5);
+    store.close();
+    const readonly = new Database(path.join(dir, 'market.db'), { readonly: true });
+    expect(seriesExtentsOf(readonly)).toEqual(grouped);
+    readonly.close();
+    expect(seriesExtentsOf(MarketStore.open(tempDir()).db)).toEqual([]);
   });
 
   it('refuses a file that is not a database without writing to it', () => {

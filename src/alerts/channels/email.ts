@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { maskSecret } from '../../config/redact.js';
 import { scrub } from '../secrets.js';
 import type { Notification } from '../types.js';
@@ -21,18 +21,23 @@ export interface EmailSettings {
  */
 export function emailChannel(settings: EmailSettings, options: { timeoutMs: number }): Channel {
   const secrets = settings.password ? [settings.password] : [];
-  const transport = nodemailer.createTransport({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    auth: settings.user ? { user: settings.user, pass: settings.password ?? '' } : undefined,
-    connectionTimeout: options.timeoutMs,
-    greetingTimeout: options.timeoutMs,
-    socketTimeout: options.timeoutMs,
-    // nodemailer's own logger would print the SMTP conversation (AUTH included): never.
-    logger: false,
-    debug: false,
-  });
+  // nodemailer is loaded with the first mail: most leaders and consoles never send one.
+  let transport: Transporter | null = null;
+  const connect = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
+      host: settings.host,
+      port: settings.port,
+      secure: settings.secure,
+      auth: settings.user ? { user: settings.user, pass: settings.password ?? '' } : undefined,
+      connectionTimeout: options.timeoutMs,
+      greetingTimeout: options.timeoutMs,
+      socketTimeout: options.timeoutMs,
+      // nodemailer's own logger would print the SMTP conversation (AUTH included): never.
+      logger: false,
+      debug: false,
+    });
+  };
   return {
     name: 'email',
     limits: [{ count: 10, windowMs: 60_000 }],
@@ -41,6 +46,7 @@ export function emailChannel(settings: EmailSettings, options: { timeoutMs: numb
     batchSize: (queue: readonly Notification[]) => Math.min(queue.length, 200),
     async send(batch): Promise<SendResult> {
       try {
+        transport ??= await connect();
         await transport.sendMail({ from: settings.from, to: settings.to, subject: renderTitle(batch), text: renderText(batch) });
         return { ok: true };
       } catch (error) {

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { parseRetryAfterMs } from '../../common/retry-after.js';
 import { scrub } from '../secrets.js';
 import type { SendResult } from './channel.js';
@@ -13,10 +12,13 @@ export interface HttpAnswer {
  * POSTs JSON and hands back the answer whatever its status; a transport failure comes back as
  * a safe error. Axios errors carry the request URL and config (the secret itself for a Slack
  * webhook or a Telegram bot), so they are reduced to their code here and never passed on.
+ * Axios is loaded on the first notification: a leader or console that never sends one does
+ * not carry it (and the HTTP stack under it) for its whole life.
  */
 export async function postJson(url: string, body: unknown, options: { timeoutMs: number; headers?: Record<string, string>; secrets: readonly string[] }):
   Promise<HttpAnswer | { error: string }> {
   try {
+    const { default: axios } = await import('axios');
     const response = await axios.post(url, body, {
       timeout: options.timeoutMs,
       headers: { 'content-type': 'application/json', 'user-agent': 'cfa-console', ...options.headers },

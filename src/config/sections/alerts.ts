@@ -1,6 +1,7 @@
 import ms from 'ms';
 import { z } from 'zod';
 import { duration } from '../duration.js';
+import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../names.js';
 
 /**
  * Alerting: channels, routes by severity, rule thresholds and `for` durations, and the
@@ -12,20 +13,10 @@ import { duration } from '../duration.js';
  * That is why they are optional here: a channel missing one is reported as incomplete at runtime.
  */
 
-export const CHANNEL_NAMES = ['slack', 'telegram', 'pagerduty', 'email', 'webhook'] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
+export { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../names.js';
 
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
-
-/** Every built-in rule; `alerts.for.<rule>` and `alerts silence <rule>` accept exactly these. */
-export const RULE_IDS = [
-  'sync-failed', 'sync-timeout', 'data-stale', 'db-corruption',
-  'data-stale-early', 'rate-limit-abuse', 'backup-stale', 'replication-lag', 'missing-symbols', 'sentiment-stale',
-  'disk-low', 'script-errors',
-  'daemon-dead', 'daemon-heartbeat-stale', 'daemon-cpu-high', 'daemon-rss-high', 'daemon-crash-loop',
-] as const;
-export type RuleId = (typeof RULE_IDS)[number];
 
 const httpUrl = (example: string) => z.url({
   protocol: /^https?$/,

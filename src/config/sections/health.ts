@@ -28,6 +28,13 @@ export const healthSection = z.object({
   backupMaxAge: duration.default('26h'),
   /** ... and older than this critical. */
   backupCriticalAge: duration.default('72h'),
+  /**
+   * The whole-file check (quick_check) of the periodic snapshots (the leader's, a console's without
+   * a leader) runs within a minute of any write to market.db, and at least this often while the
+   * file is unchanged (damage no write explains: a failing disk). It reads every page, so an idle
+   * engine on a year of candles does not repeat it every minute.
+   */
+  integrityRecheck: duration.default('10m'),
   /** The SLA audit's availability target: successful daily syncs out of days. */
   syncAvailabilityTargetPercent: z.number().min(0).max(100).default(99.5),
 }).strict();

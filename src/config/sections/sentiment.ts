@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { duration } from '../duration.js';
+import { SENTIMENT_SOURCES } from '../names.js';
 
-/** The sources of the `sentiment` job (src/sentiment). */
-export const SENTIMENT_SOURCES = ['binance', 'fng', 'fred'] as const;
-export type SentimentSource = (typeof SENTIMENT_SOURCES)[number];
+export { SENTIMENT_SOURCES, type SentimentSource } from '../names.js';
 
 /** Periods Binance's `/futures/data` statistics come in. */
 export const FUTURES_DATA_PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'] as const;

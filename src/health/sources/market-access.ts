@@ -42,3 +42,19 @@ export function isCorruptionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }
+
+/**
+ * What market.db and its WAL look like on disk (inode, size, modification time), as one string: a
+ * different one means the store was written (a commit, a checkpoint, a replacement, a stray write)
+ * since it was taken. An empty WAL counts as none, since readers create and remove it; `missing`
+ * when there is no file. The change time is left out: SQLite, run as root, chowns the WAL on every
+ * open, which changes it without a write.
+ */
+export function marketFileSignature(file: string): string {
+  const stat = (f: string) => fs.statSync(f, { bigint: true, throwIfNoEntry: false });
+  const part = (s: fs.BigIntStats) => `${s.ino}:${s.size}:${s.mtimeNs}`;
+  const main = stat(file);
+  if (!main) return 'missing';
+  const wal = stat(`${file}-wal`);
+  return `${part(main)}|${wal && wal.size > 0n ? part(wal) : 'no-wal'}`;
+}

@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
-import { CLI_PATH } from '../../engine/engine.js';
+import { CLI_PATH } from '../../common/entry-points.js';
 import { currentProcess, isAlive, type ProcessIdentity } from '../../engine/process-identity.js';
 import { runContext, type RunContext } from '../../ops/context.js';
 import { RULE_IDS } from '../../config/sections/alerts.js';
