@@ -5,7 +5,7 @@ import { CONSOLE_BIN } from '../common/entry-points.js';
 import { runContext } from '../ops/context.js';
 import type { DrillResult } from '../runbook/drill/drill.js';
 import type { ChaosResult } from '../runbook/drill/chaos.js';
-import { duration, durationMs } from '../config/duration.js';
+import { durationMs } from '../config/duration-ms.js';
 import { formatDuration } from '../runbook/report.js';
 import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -70,8 +70,8 @@ function chaosLines(r: ChaosResult): string {
 async function chaosCommand(o: DrillFlags, globals: GlobalOptions): Promise<number> {
   const ctx = await createContext(globals, Boolean(o.json));
   if (o.duration === undefined) throw usageError('drill chaos needs --duration, e.g. --duration 10m');
-  const parsed = duration.safeParse(o.duration);
-  if (!parsed.success) throw usageError(`--duration takes a duration such as 2m or 10m, got ${JSON.stringify(o.duration)}`);
+  const soakMs = durationMs(o.duration);
+  if (!Number.isFinite(soakMs) || soakMs <= 0) throw usageError(`--duration takes a duration such as 2m or 10m, got ${JSON.stringify(o.duration)}`);
   const seed = o.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(o.seed);
   if (!Number.isSafeInteger(seed) || seed < 0) throw usageError(`--seed must be a whole number of 0 or more, got ${JSON.stringify(o.seed)}`);
   const controller = new AbortController();
@@ -79,7 +79,7 @@ async function chaosCommand(o: DrillFlags, globals: GlobalOptions): Promise<numb
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
   const ops = await import('../ops/drill.js');
   try {
-    const result = await ops.runChaosSoak({ durationMs: durationMs(parsed.data), seed }, runContext(ctx.loaded, {
+    const result = await ops.runChaosSoak({ durationMs: soakMs, seed }, runContext(ctx.loaded, {
       signal: controller.signal,
       // Progress for the person watching (stderr, also with --json: stdout holds the one result).
       emit: (e) => {
