@@ -20,7 +20,7 @@ export async function runDaemon(ctx: CliContext): Promise<number> {
   // The leader runs the automatic runbooks itself when their alerts fire; a stop cancels them.
   const runbooks = new AbortController();
   const auto = autoRunbooks(runContext(ctx.loaded, { logger, signal: runbooks.signal }), { logger });
-  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired });
+  const engine = new Engine({ loaded: ctx.loaded, jobs: JOBS, logger, onAlertsFired: auto.onFired, onLeader: auto.resumeOrphans });
   const stopped = new Promise<string>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
   });

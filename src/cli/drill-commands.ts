@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { CONSOLE_BIN } from '../common/entry-points.js';
 import { runContext } from '../ops/context.js';
 import type { DrillResult } from '../runbook/drill/drill.js';
+import type { ChaosResult } from '../runbook/drill/chaos.js';
+import { durationMs } from '../config/duration-ms.js';
 import { formatDuration } from '../runbook/report.js';
 import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -16,7 +18,7 @@ import { usageError } from './usage.js';
  * sandboxes (src/ops/drill.ts). The real data dir keeps only the drill history.
  */
 
-interface DrillFlags { all?: boolean; yes?: boolean; json?: boolean; fromBackup?: boolean; limit: string }
+interface DrillFlags { all?: boolean; yes?: boolean; json?: boolean; fromBackup?: boolean; limit: string; duration?: string; seed?: string }
 
 
 const dur = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatDuration(v));
@@ -42,6 +44,63 @@ function resultLines(r: DrillResult): string {
   ];
   const steps = s.steps.map((st) => `    ${(st.step ?? st.kind).padEnd(16)} ${st.outcome.padEnd(12)} ${dur(st.durationMs)}`);
   return `${head}\n${rows.map(([k, v]) => `  ${k!.padEnd(15)} ${v}`).join('\n')}\n  steps:\n${steps.join('\n')}\n`;
+}
+
+/** The soak's table: what was broken, what the engine did about it, what the store holds. */
+function chaosLines(r: ChaosResult): string {
+  const i = r.incidents;
+  const rows: string[][] = [
+    ['faults injected', String(r.faultsInjected), r.engineKills ? `${r.engineKills} of them kill -9 of the engine` : ''],
+    ['alerts raised', String(r.alertsRaised), r.alertsLost.length ? `${r.alertsLost.length} fault(s) raised no alert: ${r.alertsLost.map((l) => `${l.fault} (${l.expects})`).join(', ')}` : 'every fault raised its alert'],
+    ['incidents resolved automatically', String(i.resolvedAutomatically), `of ${i.opened} opened`],
+    ['escalated', String(i.escalated), i.aborted ? `${i.aborted} aborted` : ''],
+    ['left open', String(i.open), 'goal 0'],
+    ['candles missing', r.candles ? String(r.candles.missing) : '—', 'goal 0'],
+    ['candles wrong', r.candles ? String(r.candles.wrong) : '—', r.candles ? `goal 0 (${r.candles.series} series compared)` : ''],
+  ];
+  const head = `${r.passed ? 'PASS' : 'FAIL'} chaos soak, seed ${r.seed}, ${formatDuration(r.durationMs)} of faults (${r.drills.join(', ')})\n`;
+  const excluded = r.excluded.map((e) => `  left out: ${e.id}: ${e.reason}\n`).join('');
+  const reasons = r.reasons.map((x) => `  ✖ ${x}\n`).join('');
+  // The incidents the runbooks did not resolve, for the person to read up on.
+  const notResolved = r.incidentList.filter((x) => x.state !== 'resolved')
+    .map((x) => `  incident #${x.id} ${x.runbook} (${x.alertRule ?? 'no alert'}): ${x.state}${x.outcome ? `: ${x.outcome}` : ''}\n`).join('');
+  return `${head}${excluded}${table(['', 'COUNT', ''], rows)}${notResolved}${reasons}`;
+}
+
+async function chaosCommand(o: DrillFlags, globals: GlobalOptions): Promise<number> {
+  const ctx = await createContext(globals, Boolean(o.json));
+  if (o.duration === undefined) throw usageError('drill chaos needs --duration, e.g. --duration 10m');
+  const soakMs = durationMs(o.duration);
+  if (!Number.isFinite(soakMs) || soakMs <= 0) throw usageError(`--duration takes a duration such as 2m or 10m, got ${JSON.stringify(o.duration)}`);
+  const seed = o.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(o.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw usageError(`--seed must be a whole number of 0 or more, got ${JSON.stringify(o.seed)}`);
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => controller.abort(new Error(`${signal} received`));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
+  const ops = await import('../ops/drill.js');
+  try {
+    const result = await ops.runChaosSoak({ durationMs: soakMs, seed }, runContext(ctx.loaded, {
+      signal: controller.signal,
+      // Progress for the person watching (stderr, also with --json: stdout holds the one result).
+      emit: (e) => {
+        if (e.event === 'chaos-step') process.stderr.write(`chaos ${typeof e.at === 'number' ? clock(e.at) : '--:--'} ${e.fault ? `${String(e.fault)} ` : ''}${String(e.stage)}${e.what ? `: ${String(e.what)}` : ''}\n`);
+        else if (e.event === 'sandbox' && e.stage === 'leftovers-removed') process.stderr.write(`removed sandboxes left by killed drills: ${(e.dirs as string[]).join(', ')}\n`);
+        else if (e.event === 'sandbox') process.stderr.write(`chaos sandbox ${String(e.stage)}\n`);
+      },
+    }));
+    if (ctx.json) printJsonLine(ctx.stdout, result);
+    else ctx.stdout.write(chaosLines(result));
+    if (result.aborted) return EXIT.failure;
+    return result.passed ? EXIT.ok : EXIT.failure;
+  } finally {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stop);
+  }
+}
+
+/** mm:ss from the soak's start. */
+function clock(msFromStart: number): string {
+  const s = Math.max(0, Math.round(msFromStart / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
 async function listCommand(ctx: CliContext): Promise<number> {
@@ -118,13 +177,15 @@ async function runCommand(scenario: string | undefined, o: DrillFlags, globals: 
 
 export function registerDrillCommands(program: Command, globals: () => GlobalOptions, result: ProgramResult): void {
   program.command('drill')
-    .description('Game-day drills: a runbook practised on a sandbox with a real fault, scored (list, <scenario>, --all --yes, history)')
-    .argument('[scenario]', '`list`, `history`, or a scenario (a runbook that declares a drill; see `drill list`)')
+    .description('Game-day drills: a runbook practised on a sandbox with a real fault, scored (list, <scenario>, --all --yes, chaos, history)')
+    .argument('[scenario]', '`list`, `history`, `chaos` (the soak), or a scenario (a runbook that declares a drill; see `drill list`)')
     .option('--all', 'every scenario, one after the other (headless; needs --yes)')
     .option('--yes', 'headless: the drill\'s script answers every consent and the runbook runs by itself')
     .option('--from-backup', 'seed the sandbox from the newest verified backup of the data dir (read-only) instead of a synthetic backfill')
     .option('--limit <n>', 'history: how many', '20')
-    .option('--json', 'JSON lines: the sandbox\'s and drill\'s events, one result per drill, then a summary')
+    .option('--duration <duration>', 'chaos: how long faults are injected, e.g. 10m (then the engine settles)')
+    .option('--seed <n>', 'chaos: the seed of the fault plan (default: random, printed); the same seed, the same plan')
+    .option('--json', 'JSON lines: the sandbox\'s and drill\'s events, one result per drill, then a summary (chaos: one JSON object; progress stays on stderr)')
     .addHelpText('after', `
 The sandbox is a fresh temporary directory with its own simulator and
 engine; the real data dir, its lease and its daemon are never touched (its
@@ -134,6 +195,13 @@ from outside. Scored: fault to alert, to acknowledgement (the console's \`a\`,
 or the runbook opened), to steady state, against the runbook's target. A drill
 that needs what this machine refuses (disk-low mounts a small tmpfs: root
 only) is skipped and says why. Exit 0 when no drill failed.
+
+\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine in
+automatic mode, random faults of every drill (several at once, and kill -9 of the
+engine, restarted as systemd would) for the duration; then it checks the store
+against the exchange's closed candles, that every fault raised its alert and that
+no incident is left open. Exit 0 only when all three hold. Ctrl-C or SIGTERM
+stops it and removes its sandbox.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {
       const ctx = await createContext(globals(), Boolean(o.json));
@@ -144,6 +212,7 @@ only) is skipped and says why. Exit 0 when no drill failed.
         result.exitCode = await historyCommand(ctx, limit);
         return;
       }
+      if (scenario === 'chaos') { result.exitCode = await chaosCommand(o, globals()); return; }
       if (scenario && !fs.existsSync(CONSOLE_BIN) && !o.yes) throw usageError('the console binary is not built (dist/components/main.js)');
       result.exitCode = await runCommand(scenario, o, globals());
     });

@@ -33,7 +33,7 @@ export function startConsoleEngine(loaded: LoadedConfig, jobs: readonly JobDefin
   // While this console leads, it runs the automatic runbooks itself when their alerts fire.
   const runbooks = new AbortController();
   const auto = autoRunbooks(runContext(loaded, { logger, signal: runbooks.signal }), { logger });
-  const engine = new Engine({ loaded, jobs, logger, onAlertsFired: auto.onFired });
+  const engine = new Engine({ loaded, jobs, logger, onAlertsFired: auto.onFired, onLeader: auto.resumeOrphans });
   const session = new ConsoleSession(engine, loaded, logger, feeds ?? consoleFeeds(engine, config, logger), store);
   const wizard = new WizardSession({ loaded, db: engine.db, logger });
   engine.start();

@@ -65,6 +65,8 @@ export interface EngineOptions {
    * runbooks (src/ops/auto-runbooks.ts). Injected so the engine needs no runbook import.
    */
   onAlertsFired?: (alerts: AlertRecord[]) => void;
+  /** Called each time this engine becomes leader, once it leads (the ops layer resumes what a dead leader left). */
+  onLeader?: () => void;
 }
 
 /**
@@ -179,6 +181,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.startRequests();
       this.housekeeping = setInterval(() => this.prune(), HOUR_MS);
       this.prune();
+      try {
+        this.options.onLeader?.();
+      } catch (error) {
+        logger.error({ err: error }, 'the handler of leadership gained failed');
+      }
     } else {
       if (!this.stopped) logger.warn({ leaderPid: holder?.pid, leaderHost: holder?.host }, 'lost the lease: scheduler and supervisor stopped');
       this.scheduler?.stop();

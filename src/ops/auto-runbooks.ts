@@ -11,6 +11,8 @@ import type { RunbookDecl } from '../runbook/types.js';
 import type { RunContext } from './context.js';
 import { loadRunbooks, runbooksFor, runRunbook, type RunbookRegistry } from './runbook.js';
 import type { RunSummary } from '../runbook/runner.js';
+import { claimIsLive, IncidentStore, type Incident } from '../runbook/incidents.js';
+import { openOpsDb } from '../store/ops-db.js';
 
 export interface AutoRunbooksOptions {
   logger?: Logger;
@@ -35,29 +37,53 @@ export function runbookForAlert(registry: RunbookRegistry, alert: Pick<AlertReco
  * is replaced by the config's consent. Returns the handler and `idle()` (resolves when every
  * queued run has finished: for a graceful stop and for tests).
  */
-export function autoRunbooks(ctx: RunContext, options: AutoRunbooksOptions = {}): { onFired: (alerts: AlertRecord[]) => void; idle: () => Promise<void> } {
+export function autoRunbooks(ctx: RunContext, options: AutoRunbooksOptions = {}): {
+  onFired: (alerts: AlertRecord[]) => void;
+  resumeOrphans: () => void;
+  idle: () => Promise<void>;
+} {
   let chain: Promise<void> = Promise.resolve();
   const queued = new Set<string>();
+  /** Queues one automatic run of the runbook `pick` finds (none: nothing to do). */
+  const enqueue = (pick: (registry: RunbookRegistry) => RunbookDecl | undefined, alertId: number | null): void => {
+    chain = chain.then(async () => {
+      const registry = options.registry ?? await loadRunbooks();
+      const decl = pick(registry);
+      if (!decl || !isAutomatic(decl, ctx.loaded.config.runbooks.auto) || queued.has(decl.id)) return;
+      queued.add(decl.id);
+      try {
+        options.logger?.info({ runbook: decl.id, alert: alertId }, 'automatic runbook starting');
+        const summary = await runRunbook(decl.id, { registry, alertId: alertId ?? undefined, automatic: true }, { ...ctx, confirm: async () => 0 });
+        options.logger?.[summary.outcome === 'resolved' ? 'info' : 'warn']({ runbook: decl.id, incident: summary.incidentId, outcome: summary.outcome, reason: summary.reason }, 'automatic runbook finished');
+        options.onFinished?.(summary);
+      } catch (error) {
+        // Somebody works it already (a console), or it could not start: the alert stays for people.
+        options.logger?.warn({ runbook: decl.id, alert: alertId, err: error }, 'automatic runbook not run');
+      } finally {
+        queued.delete(decl.id);
+      }
+    });
+  };
   const onFired = (alerts: AlertRecord[]): void => {
-    for (const alert of alerts) {
-      chain = chain.then(async () => {
-        const registry = options.registry ?? await loadRunbooks();
-        const decl = runbookForAlert(registry, alert);
-        if (!decl || !isAutomatic(decl, ctx.loaded.config.runbooks.auto) || queued.has(decl.id)) return;
-        queued.add(decl.id);
-        try {
-          options.logger?.info({ runbook: decl.id, alert: alert.id }, 'automatic runbook starting');
-          const summary = await runRunbook(decl.id, { registry, alertId: alert.id, automatic: true }, { ...ctx, confirm: async () => 0 });
-          options.logger?.[summary.outcome === 'resolved' ? 'info' : 'warn']({ runbook: decl.id, incident: summary.incidentId, outcome: summary.outcome, reason: summary.reason }, 'automatic runbook finished');
-          options.onFinished?.(summary);
-        } catch (error) {
-          // Somebody works it already (a console), or it could not start: the alert stays for people.
-          options.logger?.warn({ runbook: decl.id, alert: alert.id, err: error }, 'automatic runbook not run');
-        } finally {
-          queued.delete(decl.id);
-        }
-      });
+    for (const alert of alerts) enqueue((registry) => runbookForAlert(registry, alert), alert.id);
+  };
+  /**
+   * On becoming leader: the automatic incidents whose runner is gone (a leader killed mid-run)
+   * are resumed where they stopped. Their alert fired before and will not fire again, so without
+   * this they would stay open until a person came (found by the chaos soak's kill -9).
+   */
+  const resumeOrphans = (): void => {
+    let orphans: Incident[];
+    const db = openOpsDb(ctx.dataDir);
+    try {
+      orphans = new IncidentStore(db).active().filter((i) => i.automatic && (i.claim === null || !claimIsLive(i.claim)));
+    } finally {
+      db.close();
+    }
+    for (const incident of orphans) {
+      options.logger?.warn({ incident: incident.id, runbook: incident.runbook }, 'automatic incident left by a dead leader: resuming it');
+      enqueue((registry) => registry.find((r) => r.id === incident.runbook), null);
     }
   };
-  return { onFired, idle: () => chain };
+  return { onFired, resumeOrphans, idle: () => chain };
 }

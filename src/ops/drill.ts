@@ -8,6 +8,7 @@ import { ConfigError } from '../config/config-error.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunbookDecl } from '../runbook/types.js';
 import type { DrillOptions, DrillResult } from '../runbook/drill/drill.js';
+import type { ChaosResult } from '../runbook/drill/chaos.js';
 import { listGameDayDrills, recordGameDayDrill, type DrillMode, type DrillRecord } from '../runbook/drill/drill-store.js';
 import type { RunContext } from './context.js';
 import { loadRunbooks, type RunbookRegistry } from './runbook.js';
@@ -55,6 +56,25 @@ export async function runDrills(options: RunDrillsOptions, ctx: RunContext): Pro
     results.push(result);
   }
   return results;
+}
+
+export interface ChaosSoakOptions {
+  durationMs: number;
+  seed: number;
+  registry?: RunbookRegistry;
+}
+
+/**
+ * The chaos soak over every drill of the catalogue (src/runbook/drill/chaos.ts) in a sandbox of
+ * its own; `ctx.signal` stops it (its sandbox removed). The real data dir is not touched.
+ */
+export async function runChaosSoak(options: ChaosSoakOptions, ctx: RunContext): Promise<ChaosResult> {
+  const registry = options.registry ?? await loadRunbooks();
+  const { runChaos } = await import('../runbook/drill/chaos.js');
+  const { cleanLeftovers } = await import('../runbook/drill/sandbox.js');
+  const removed = await cleanLeftovers();
+  if (removed.length) ctx.emit({ event: 'sandbox', stage: 'leftovers-removed', dirs: removed });
+  return runChaos({ scenarios: drillScenarios(registry), durationMs: options.durationMs, seed: options.seed, emit: ctx.emit, signal: ctx.signal });
 }
 
 /** The drills run against this data dir, newest first. */

@@ -465,4 +465,31 @@ describe('the runbook runner', () => {
     expect(isAutomatic(f.rb('never-fixed'), { 'never-fixed': true })).toBe(true);
     expect(isAutomatic(f.rb('fix-state'), { 'fix-state': false })).toBe(false);
   });
+
+  it('a new leader resumes the automatic incidents a dead leader left mid-run, and leaves a live holder\'s and a person\'s alone', async () => {
+    const f = fixture();
+    const decl = f.rb('fix-state');
+    let state = initialState(decl);
+    state = apply(decl, state, { type: 'steady-state', at: 1, passed: false, results: [] });
+    state = apply(decl, state, { type: 'step-started', at: 2, stepId: 'look' });
+    const deadLeader: Who = { user: 'cfa', host: os.hostname(), tty: null, pid: 2 ** 22 + 11, startTicks: null };
+    const db = openOpsDb(f.data);
+    const store = new IncidentStore(db);
+    const orphan = store.open({ runbook: 'fix-state', who: deadLeader, automatic: true, at: 1, machine: state });
+    // A person's incident (not automatic) of a dead console stays for a person.
+    const persons = store.open({ runbook: 'never-fixed', who: { ...deadLeader, pid: 2 ** 22 + 12 }, automatic: false, at: 1, machine: initialState(f.rb('never-fixed')) });
+    db.close();
+
+    const finished: string[] = [];
+    const auto = autoRunbooks(f.ctx(), { registry: f.runbooks, onFinished: (s) => finished.push(`${s.runbook}:${s.outcome}:${s.resumed}`) });
+    auto.resumeOrphans();
+    await auto.idle();
+    expect(finished).toEqual(['fix-state:resolved:true']);
+    expect(timeline(f.data, orphan.id).incident.state).toBe('resolved');
+    expect(timeline(f.data, persons.id).incident.state).toBe('open');
+    // Nothing left to resume: a second leadership does nothing.
+    auto.resumeOrphans();
+    await auto.idle();
+    expect(finished).toHaveLength(1);
+  });
 });

@@ -85,6 +85,8 @@ export interface SimulatorHandle {
   setFaults(partial: Partial<FaultConfig>): void;
   /** The next `n` eligible requests (klines, or all with scope 'all') fail with `kind`. */
   failNext(kind: FaultKind, n?: number, scope?: FaultScope): void;
+  /** Forgets the faults queued by failNext that no request has met yet. */
+  clearQueued(): void;
   setClock(now: () => number): void;
   setExternalWeight(weight: ExternalWeight): void;
   /** The simulator clock now. */
@@ -336,6 +338,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     failNext(kind, n = 1, scope) {
       faults.failNext(kind, n, scope);
+    },
+    clearQueued() {
+      faults.clearQueued();
     },
     setClock(now) {
       clock = now;

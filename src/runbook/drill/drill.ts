@@ -120,11 +120,13 @@ export function scoreDrill(input: {
   };
 }
 
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+export const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-async function until<T>(what: string, timeoutMs: number, look: () => Promise<T | null> | T | null, everyMs = 500): Promise<T> {
+/** Looks every `everyMs` until `look` finds something; throws after `timeoutMs`, or at once when `signal` aborts. */
+export async function until<T>(what: string, timeoutMs: number, look: () => Promise<T | null> | T | null, everyMs = 500, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const found = await look();
     if (found !== null) return found;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s`);

@@ -99,7 +99,7 @@ export function deleteCandles(options: { symbol: string; interval: Interval; hou
 }
 
 /**
- * One table page of market.db overwritten with garbage (after a checkpoint, so the damage is in
+ * The first page of the candles table in market.db overwritten with garbage (after a checkpoint, so the damage is in
  * the main file where every reader sees it). The page is kept in the memo for `restorePage`.
  */
 export function corruptPage(): FaultCall {
@@ -108,15 +108,23 @@ export function corruptPage(): FaultCall {
     const db = openSqlite(file);
     let pageSize: number;
     let pages: number;
+    let leaves: number[];
     try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      // Every page in the main file: a page still in the WAL would be read from there, over the damage.
+      const [done] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      if (done && (done.busy !== 0 || done.log > 0)) {
+        throw new Error(`market.db's WAL could not be emptied (busy ${done.busy}, ${done.checkpointed} of ${done.log} frames copied): a reader holds it, and the damage would lie under the WAL's copy`);
+      }
       pageSize = db.pragma('page_size', { simple: true }) as number;
       pages = db.pragma('page_count', { simple: true }) as number;
+      // A page the candles live on (the oldest): a page picked by its position in the file may be
+      // free after deletes, and garbage there is never read by anything.
+      leaves = (db.prepare("SELECT pageno FROM dbstat WHERE name = 'candles' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
     } finally {
       db.close();
     }
-    if (pages < 4) throw new Error(`market.db has only ${pages} pages: too small to corrupt one in the middle`);
-    const page = Math.floor(pages / 2);
+    if (pages < 4 || leaves.length === 0) throw new Error(`market.db has only ${pages} pages (${leaves.length} of candles): too small to corrupt`);
+    const page = leaves[0]!;
     const fd = fs.openSync(file, 'r+');
     try {
       const saved = Buffer.alloc(pageSize);
@@ -127,7 +135,7 @@ export function corruptPage(): FaultCall {
     } finally {
       fs.closeSync(fd);
     }
-    return `page ${page} of ${pages} (${pageSize} bytes) of market.db overwritten with garbage`;
+    return `page ${page} of ${pages} (${pageSize} bytes, candles) of market.db overwritten with garbage`;
   });
 }
 
@@ -141,6 +149,7 @@ export function stormDuringSync(): FaultCall {
     ctx.simulator.setFaults({ error5xx: 1, endpoints: 'klines' });
     try {
       const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+      if (run.status === 'skipped') throw new Error(`the sync under the storm was skipped (another sync holds its lock): no fault made`);
       return `a 5xx storm on klines during sync run ${run.runId ?? '-'} (${run.status}); the storm is over`;
     } finally {
       ctx.simulator.setFaults({ error5xx: 0 });
@@ -157,6 +166,10 @@ export function rateLimitStormDuringSync(options: { count: number }): FaultCall 
     const { runJobAnywhere } = await import('../../ops/run-job.js');
     ctx.simulator.failNext('429', options.count, 'klines');
     const run = await runJobAnywhere(ctx.step, 'sync', 'sync', {} as never, 5 * 60_000);
+    if (run.status === 'skipped') {
+      ctx.simulator.clearQueued();
+      throw new Error(`the sync meant to meet the 429s was skipped (another sync holds its lock): no fault made`);
+    }
     return `${options.count} answers 429 queued on klines during sync run ${run.runId ?? '-'} (${run.status}, ${String(run.summary?.rateLimited429 ?? '?')} 429s counted)`;
   });
 }
