@@ -45,3 +45,27 @@ describe('a long alert list', () => {
     expect(renderMono(<AlertsPanel alerts={alerts} focused selected={0} rows={4} />).lastFrame()).toMatch(/1-4 of 12 open[\s\S]*›▲ rule-01/);
   });
 });
+
+describe('the alerts\' filter (/)', () => {
+  const now = Date.now();
+  const alerts = [
+    { id: 1, rule: 'backup-stale', severity: 'warning' as const, state: 'firing' as const, summary: 'backup older than 26h', firedAt: now - HOUR, acked: false, runbook: null },
+    { id: 2, rule: 'sync-failed', severity: 'critical' as const, state: 'firing' as const, summary: 'the last sync failed: HTTP 429', firedAt: now - 60_000, acked: false, runbook: null },
+  ];
+
+  it('keeps the alerts whose rule or summary contains it', () => {
+    let frame = renderMono(<AlertsPanel focused selected={0} alerts={alerts} filter="stale" filtering />).lastFrame()!;
+    expect(frame).toContain('filter: stale▏');
+    expect(frame).toContain('›▲ backup-stale firing');
+    expect(frame).not.toContain('sync-failed');
+    frame = renderMono(<AlertsPanel focused selected={0} alerts={alerts} filter="429" />).lastFrame()!;
+    expect(frame).toContain('›✖ sync-failed firing');
+    expect(frame).not.toContain('backup-stale');
+  });
+
+  it('a filter that keeps no alert says so, not that none is firing', () => {
+    const frame = renderMono(<AlertsPanel focused selected={0} alerts={alerts} filter="disk" />).lastFrame()!;
+    expect(frame).toContain("no alert matches 'disk'");
+    expect(frame).not.toContain('no alerts firing');
+  });
+});

@@ -6,7 +6,8 @@ import type { ConsoleStore } from '../src/console/console-store.js';
 import { actionFor, footerWidth, keyName, type KeyPress, type Scope } from '../src/console/keymap.js';
 import { feedChunk } from '../src/console/key-chunks.js';
 import type { LineKey } from '../src/console/line-edit.js';
-import { editCommand, editFilter, initialView, reduce, scopeOf, type Effect, type Panel as FocusPanel, type ViewContext, type ViewState } from '../src/console/view-state.js';
+import { filterAlerts, filterJobs } from '../src/console/list-filter.js';
+import { editCommand, editFilter, initialView, listFilterOf, reduce, scopeOf, type Effect, type Panel as FocusPanel, type ViewContext, type ViewState } from '../src/console/view-state.js';
 import { breadcrumb, fitCrumb, logSourceFor } from '../src/console/focus.js';
 import { backupLabel, coverageRows, eventRows, resourceRows } from '../src/console/details.js';
 import { replicationView, viewedAlert as followAlert, type AlertView } from '../src/console/console-model.js';
@@ -98,8 +99,10 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   const { write: writeStdout } = useStdout();
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<ViewState>(initialView);
-  const jobs = model.engine?.jobs ?? [];
-  const alerts = openAlerts(model.alerts);
+  // The lists as the panels show them, through their `/` filters: the selection counts in these.
+  const allJobs = model.engine?.jobs ?? [];
+  const jobs = filterJobs(allJobs, view.jobFilter);
+  const alerts = filterAlerts(openAlerts(model.alerts), view.alertFilter);
   const series = model.health?.freshness ?? [];
   const selectedJob = jobs[view.rows.jobs]?.name ?? null;
 
@@ -115,7 +118,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
   const logWidth = columns - 4;
   const layout = consoleLayout({
-    rows, jobs: jobs.length, notice: model.notice !== null,
+    rows, jobs: allJobs.length, notice: model.notice !== null,
     healthProblem: healthRowProbes(model.health).some((p) => p.status !== 'ok'),
   });
   const { height, compact } = layout;
@@ -128,7 +131,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   // The Log panel follows the focus: the selected job's runs under Jobs, the backup job's under
   // Backups, the daemon's log under Heartbeat, the engine's elsewhere; its title says which.
   const hasDaemon = Boolean(model.engine?.daemon);
-  const jobNames = jobs.map((j) => j.name).join('\n');
+  const jobNames = allJobs.map((j) => j.name).join('\n');
   useEffect(() => {
     const source = logSourceFor(view.panel, selectedJob, jobNames.split('\n'), hasDaemon);
     if (source) actions.followLog(source);
@@ -303,11 +306,13 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
 
   const bottomRows = layout.bottomRows;
   const freshness = (worstLine: boolean) => (
-    <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering}
+    <FreshnessPanel health={model.health} intervals={intervals} filter={view.filter} filtering={view.filtering && listFilterOf(view) === null}
       focused={view.panel === 'freshness'} width={columns - 4} criticalMs={model.freshnessCriticalMs} note={model.healthNote} worstLine={worstLine} />
   );
-  const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows} />;
-  const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} starting={model.engine === null} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows} />;
+  const jobsPanel = (jobRows?: number) => <JobsPanel model={model} focused={view.panel === 'jobs'} selected={view.rows.jobs} rows={jobRows}
+    filter={view.jobFilter} filtering={view.filtering && listFilterOf(view) === 'jobFilter'} />;
+  const alertsPanel = (alertRows: number) => <AlertsPanel alerts={model.alerts} starting={model.engine === null} focused={view.panel === 'alerts'} selected={view.rows.alerts} rows={alertRows}
+    filter={view.alertFilter} filtering={view.filtering && listFilterOf(view) === 'alertFilter'} />;
   const logPanel = (logRows: number) => <LogPanel log={model.log} focused={view.panel === 'log'} rows={logRows} />;
   // z: the focused panel alone, on every row between the header and the footer. One entry a
   // panel: a panel added to the focus ring must say how it zooms, or this does not compile.

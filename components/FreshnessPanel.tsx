@@ -5,6 +5,7 @@ import { intervalMs, type Interval } from '../src/exchange/intervals.js';
 import type { HealthSnapshot, SeriesFreshness } from '../src/health/types.js';
 import { rankWorstSeries } from '../src/health/worst-series.js';
 import { heatmapLayout } from '../src/console/layout.js';
+import { filterTitle } from '../src/console/list-filter.js';
 import { Panel } from './Panel.js';
 import { CELL_SYMBOL, STATUS_SYMBOL, statusColour, useTheme } from './theme.js';
 
@@ -63,7 +64,7 @@ export function FreshnessPanel({ health, intervals, filter, filtering, focused, 
   const worst = worstSeries(series, 3, criticalMs);
   const counts = { ok: 0, warn: 0, critical: 0, unknown: 0 };
   for (const s of series) counts[s.status]++;
-  const filterText = filtering ? `filter: ${filter}▏` : filter ? `filter: ${filter}` : '';
+  const filterText = filterTitle(filter, filtering);
   const noMatch = health !== null && filter !== '' && symbols.length === 0;
   const cell = (symbol: string, status: keyof typeof CELL_SYMBOL) => (cells.labels ? `${CELL_SYMBOL[status]} ${symbol}` : CELL_SYMBOL[status]).padEnd(cells.cellWidth);
   return (

@@ -62,3 +62,25 @@ describe('JobsPanel', () => {
     expect(frame).toMatch(/sync ↻ running for 1[12]s/);
   });
 });
+
+describe('the jobs\' filter (/)', () => {
+  const jobs = ['sync', 'validate', 'backup', 'backup-drill'].map((n) => job(n));
+
+  it('shows only the jobs whose name contains it, the selection among them, and the prompt in the title', () => {
+    const frame = renderMono(<Box width={70}><JobsPanel model={model({ engine: engine({ jobs }) })} focused selected={1} filter="back" filtering /></Box>).lastFrame()!;
+    expect(frame).toContain('filter: back▏');
+    expect(frame).toMatch(/›backup-drill ✔ success/);
+    expect(frame).toMatch(/ backup {7}✔ success/);
+    expect(frame).not.toContain('sync');
+    expect(frame).not.toContain('validate');
+  });
+
+  it('a filter that keeps no job says so in the panel', () => {
+    const frame = renderMono(<Box width={70}><JobsPanel model={model({ engine: engine({ jobs }) })} focused selected={0} filter="xyz" /></Box>).lastFrame()!;
+    expect(frame).toContain("no job matches 'xyz'");
+    expect(frame).toContain('filter: xyz');
+    expect(frame).not.toContain('filter: xyz▏');
+    expect(frame).not.toContain('no jobs');
+  });
+});
+

@@ -8,6 +8,7 @@ import { StatusText } from './StatusText.js';
 import { STATUS_SYMBOL, stateStatus, statusColour, useTheme } from './theme.js';
 import { columnsGrid } from '../src/console/layout.js';
 import { RUNNING_SYMBOL } from '../src/status/vocabulary.js';
+import { filterJobs, filterTitle, noRowMatches } from '../src/console/list-filter.js';
 
 function nextRun(job: JobView, now: number): string {
   if (!job.enabled) return 'disabled';
@@ -25,18 +26,20 @@ function progressText(p: ConsoleModel['progress'][string], startedAt: number, no
  * Each job: next run (relative and UTC), last result and duration, or its live progress. When
  * there are more jobs than rows (80x24 has six), the jobs go in columns of mark and name, so
  * every job name stays on screen; Enter shows the rest. Each line is one text cut at the panel's
- * edge: a name is always followed by a space before its status, at any width.
+ * edge: a name is always followed by a space before its status, at any width. `filter` (`/`):
+ * only the jobs whose name contains it; `selected` counts in what it keeps.
  */
-export function JobsPanel({ model, focused, selected, rows }: { model: ConsoleModel; focused: boolean; selected: number; rows?: number }): React.JSX.Element {
+export function JobsPanel({ model, focused, selected, rows, filter = '', filtering = false }: { model: ConsoleModel; focused: boolean; selected: number; rows?: number; filter?: string; filtering?: boolean }): React.JSX.Element {
   const theme = useTheme();
-  const jobs = model.engine?.jobs ?? [];
+  const jobs = filterJobs(model.engine?.jobs ?? [], filter);
+  const title = filterTitle(filter, filtering) || undefined;
   const now = Date.now();
   const width = Math.max(0, ...jobs.map((j) => j.name.length));
   const pointer = (i: number) => (focused && i === selected ? '›' : ' ');
   const mark = (job: JobView) => (job.running ? <Text color={theme.accent}>{RUNNING_SYMBOL}</Text> : <Text color={statusColour(theme, stateStatus(job.state?.lastStatus))}>{STATUS_SYMBOL[stateStatus(job.state?.lastStatus)]}</Text>);
   if (rows !== undefined && rows > 0 && jobs.length > rows) {
     return (
-      <Panel title="Jobs" focused={focused} flexGrow={1}>
+      <Panel title="Jobs" focused={focused} flexGrow={1} right={title}>
         {columnsGrid(jobs.length, rows).map((line) => (
           <Text key={line[0]} wrap="truncate">
             {line.map((i, c) => (
@@ -51,9 +54,11 @@ export function JobsPanel({ model, focused, selected, rows }: { model: ConsoleMo
     );
   }
   return (
-    <Panel title="Jobs" focused={focused} flexGrow={1}>
+    <Panel title="Jobs" focused={focused} flexGrow={1} right={title}>
       {/* No engine yet (the console's first frame comes before it): the jobs are not read yet. */}
-      {!model.engine ? <Text color={theme.muted}>? starting…</Text> : jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
+      {!model.engine ? <Text color={theme.muted}>? starting…</Text>
+        : jobs.length === 0 && filter ? <Text color={theme.warn} wrap="truncate">{STATUS_SYMBOL.unknown} {noRowMatches('job', filter)} (/ then Esc clears)</Text>
+        : jobs.length === 0 ? <Text color={theme.muted}>· no jobs</Text> : null}
       {jobs.map((job, i) => (
         <Text key={job.name} wrap="truncate">
           <Text inverse={focused && i === selected}>{pointer(i)}{job.name.padEnd(width)}</Text>{' '}

@@ -20,6 +20,10 @@ export interface ViewState {
   filtering: boolean;
   /** The log view's filter: only the lines that contain it (any case). */
   logFilter: string;
+  /** The Jobs panel's filter: the jobs whose name contains it (any case). */
+  jobFilter: string;
+  /** The Alerts panel's filter: the alerts whose rule or summary contains it (any case). */
+  alertFilter: string;
   /** The focused panel fills the screen. */
   zoom: boolean;
   confirm: Confirm | null;
@@ -41,6 +45,8 @@ export const initialView: ViewState = {
   filter: '',
   filtering: false,
   logFilter: '',
+  jobFilter: '',
+  alertFilter: '',
   zoom: false,
   confirm: null,
   logRun: null,
@@ -148,8 +154,10 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext, key
     case 'runbooks':
       return [{ ...state, detail: null, help: false }, { kind: 'runbook', runbook: null, alertId: null }];
     case 'filter':
-      // In the log view, its lines; elsewhere the symbols, whose heatmap is then in view.
+      // In the log view, its lines; on the Jobs or Alerts panel, its list; elsewhere the symbols,
+      // whose heatmap is then in view.
       if (state.detail === 'log') return [{ ...state, filtering: true, log: followTail }, none];
+      if (listFilterOf(state)) return [{ ...state, filtering: true }, none];
       return [{ ...state, filtering: true, panel: state.detail ? state.panel : 'freshness' }, none];
     case 'run': {
       const job = ctx.selectedJob(state);
@@ -176,11 +184,25 @@ export function reduce(state: ViewState, action: ActionId, ctx: ViewContext, key
   }
 }
 
+/** The filter `/` edits in the main view with Jobs or Alerts focused; null elsewhere. */
+export function listFilterOf(state: ViewState): 'jobFilter' | 'alertFilter' | null {
+  if (state.detail) return null;
+  return state.panel === 'jobs' ? 'jobFilter' : state.panel === 'alerts' ? 'alertFilter' : null;
+}
+
 /**
- * Typing into the filter: the symbols' takes letters and digits (upper-cased), the log view's any
- * printable text. Backspace, Enter keeps, Esc clears.
+ * Typing into the filter: the symbols' takes letters and digits (upper-cased), the log view's and
+ * the jobs' and alerts' any printable text. Backspace, Enter keeps, Esc clears.
  */
 export function editFilter(state: ViewState, input: string, key: LineKey): ViewState {
+  const list = listFilterOf(state);
+  if (list) {
+    // The selection goes back to the first row the filter keeps: the rows under it have changed.
+    const edit = editLine(state[list], input, key);
+    const rows = { ...state.rows, [state.panel]: 0 };
+    if (edit.ended === 'cancel') return { ...state, filtering: false, [list]: '', rows };
+    return { ...state, [list]: edit.value, filtering: edit.ended === null, rows: edit.value === state[list] ? state.rows : rows };
+  }
   if (state.detail === 'log') {
     const edit = editLine(state.logFilter, input, key);
     if (edit.ended === 'cancel') return { ...state, filtering: false, logFilter: '', log: followTail };

@@ -65,9 +65,38 @@ describe('the view\'s keys', () => {
   });
 
   it('/ in the main view filters the symbols, upper-cased, and shows the heatmap', () => {
-    let s = press({ ...initialView, panel: 'jobs' }, ['/'], ctx());
+    let s = press({ ...initialView, panel: 'backups' }, ['/'], ctx());
     expect(s).toMatchObject({ filtering: true, panel: 'freshness' });
     s = editFilter(s, 'btc', {});
-    expect(s).toMatchObject({ filter: 'BTC', logFilter: '' });
+    expect(s).toMatchObject({ filter: 'BTC', logFilter: '', jobFilter: '' });
+    expect(press({ ...initialView, panel: 'coverage' }, ['/'], ctx()).panel).toBe('freshness');
+  });
+
+  it('/ with Jobs focused filters the jobs, any text as typed, the focus staying on Jobs', () => {
+    let s = press({ ...initialView, panel: 'jobs', rows: { ...initialView.rows, jobs: 3 } }, ['/'], ctx());
+    expect(s).toMatchObject({ filtering: true, panel: 'jobs' });
+    // A whole word in one chunk; the selection goes back to the first job the filter keeps.
+    s = editFilter(s, 'Back', {});
+    expect(s).toMatchObject({ jobFilter: 'Back', filter: '', alertFilter: '', panel: 'jobs' });
+    expect(s.rows.jobs).toBe(0);
+    s = editFilter(s, '', { return: true });
+    expect(s).toMatchObject({ filtering: false, jobFilter: 'Back' });
+    // Open again, Esc clears it.
+    s = press(s, ['/'], ctx());
+    expect(editFilter(s, '', { escape: true })).toMatchObject({ filtering: false, jobFilter: '' });
+  });
+
+  it('/ with Alerts focused filters the alerts; in a detail view it is not the list\'s filter', () => {
+    let s = press({ ...initialView, panel: 'alerts' }, ['/'], ctx());
+    expect(s).toMatchObject({ filtering: true, panel: 'alerts' });
+    s = editFilter(s, 'sync', {});
+    expect(s).toMatchObject({ alertFilter: 'sync', jobFilter: '', filter: '' });
+    s = editFilter(s, '\x7f\x7f', {});
+    expect(s.alertFilter).toBe('sy');
+    // The freshness detail still filters the symbols, with the focus where it was.
+    const detail = press({ ...initialView, panel: 'freshness', detail: 'freshness' }, ['/'], ctx());
+    expect(editFilter(detail, 'eth', {})).toMatchObject({ filter: 'ETH', jobFilter: '', alertFilter: '' });
+    // The alerts' detail offers no `/`.
+    expect(actionFor('/', scopeOf({ ...initialView, panel: 'alerts', detail: 'alerts' }))).toBeNull();
   });
 });
