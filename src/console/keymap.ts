@@ -66,7 +66,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['esc'], action: 'cancel', footer: 'cancel', help: 'close the prompt', scopes: ['command'] },
   { keys: ['R'], action: 'runbooks', help: 'every runbook, to start one by hand (or go back to the one in progress)', scopes: ['main', ...DETAILS] },
   { keys: ['r'], action: 'run', footer: 'run job', help: 'run the selected job now (asks first; goes through the job\'s lock)', scopes: ['main', 'jobs-detail'] },
-  { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the focused list: jobs by name, alerts by rule or text, else the symbols (Enter keeps, Esc clears)', scopes: ['main'] },
+  { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the focused list: jobs, alerts, else the symbols; Enter keeps, Esc clears', scopes: ['main'] },
   { keys: ['/'], action: 'filter', footer: 'filter', help: 'filter the symbols shown (Enter keeps it, Esc clears it)', scopes: ['freshness-detail'] },
   { keys: ['/'], action: 'filter', footer: 'filter', help: 'show only the lines that contain a text (Enter keeps it, Esc clears it)', scopes: ['log'] },
   { keys: ['a'], action: 'ack', footer: 'ack', help: 'acknowledge the selected alert', scopes: ['main', 'alerts-detail'] },

@@ -94,6 +94,25 @@ describe.skipIf(!hasTmux())('the console uses its room, and says what it shows',
     expect(screen).not.toContain('BTCUSDT ');
   }, 60_000);
 
+  it('/ with Jobs focused filters the jobs by name, a whole word sent in one write; Esc clears it', async () => {
+    const term = await openConsole(100, 30);
+    term.keys('6');
+    await term.waitFor((s) => s.includes('▶ Jobs') && s.includes('compact'), 'the jobs panel focused');
+    // One write: the whole word reaches the prompt, the focus stays on Jobs.
+    term.keys('-l', '/drill');
+    let screen = await term.waitFor((s) => s.includes('filter: drill▏') && /›backup-drill /.test(s), 'the jobs filtered');
+    expect(screen).toContain('▶ Jobs');
+    for (const other of ['compact', 'sentiment', 'validate', 'backtest']) expect(screen, screen).not.toContain(other);
+    // The symbols are not filtered: both still in the heatmap.
+    expect(screen).not.toContain('no symbol matches');
+    term.keys('-l', 'xyz');
+    screen = await term.waitFor((s) => s.includes("no job matches 'drillxyz'"), 'no job matches');
+    expect(screen).not.toContain('backup-drill');
+    term.keys('Escape');
+    screen = await term.waitFor((s) => !s.includes('filter:') && s.includes('compact'), 'the filter cleared, every job back');
+    expect(screen).toContain('▶ Jobs');
+  }, 60_000);
+
   it('z zooms the focused panel and back; G, g, End and Home move through a list', async () => {
     const term = await openConsole(100, 30);
     term.keys('6');
