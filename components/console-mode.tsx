@@ -2,7 +2,7 @@ import os from 'node:os';
 import { render } from 'ink';
 import React from 'react';
 import { JOBS } from '../jobs/index.js';
-import type { CliContext } from '../src/cli/context.js';
+import type { CliContext, DeferredStart } from '../src/cli/context.js';
 import { prepareDataDir } from '../src/cli/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 import { startingActions, type ConsoleActions } from '../src/console/console-actions.js';
@@ -20,6 +20,8 @@ import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
 export interface ConsoleModeOptions {
   /** Default: the health, backup and alert feeds of src/console/feeds.ts over this engine. */
   feeds?: ConsoleFeeds;
+  /** Started after the first frame (the demo's simulator): the engine runs with the context it gives. */
+  deferred?: DeferredStart;
 }
 
 /** Quitting the console should not take half a minute: running jobs get this long, then SIGTERM. */
@@ -36,7 +38,8 @@ const QUIT_GRACE_MS = 3_000;
  */
 export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = {}): Promise<number> {
   const { config } = ctx.loaded;
-  prepareDataDir(ctx);
+  // A deferred start settles the data dir's settings (its config, its exchange) once it is up.
+  if (!options.deferred) prepareDataDir(ctx);
   const store = new ConsoleStore(emptyModel(os.hostname(), config.dataDir));
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
@@ -109,10 +112,20 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
 
   const ended = Promise.race([exited, bySignal, crashed]);
   try {
-    // No engine is started for a console that was quit, signalled or crashed while it loaded.
-    const loaded = await Promise.race([import('../src/console/console-engine.js'), ended.then(() => null)]);
-    if (loaded) {
-      engine = loaded.startConsoleEngine(ctx.loaded, JOBS, store, options.feeds);
+    // No engine is started for a console that was quit, signalled or crashed while it (or the demo) loaded.
+    const loading = import('../src/console/console-engine.js');
+    loading.catch(() => {});
+    let started: CliContext | null = ctx;
+    if (options.deferred) {
+      const starting = options.deferred.start();
+      // Quit meanwhile: the process ends with the simulator in it; a late failure is no one's news.
+      starting.catch(() => {});
+      started = await Promise.race([starting, ended.then(() => null)]);
+      if (started) prepareDataDir(started);
+    }
+    const loaded = started && await Promise.race([loading, ended.then(() => null)]);
+    if (started && loaded) {
+      engine = loaded.startConsoleEngine(started.loaded, JOBS, store, options.feeds);
       // The panels fill as the engine feeds the store; the keys wait for the runbooks too (R, Enter on an alert).
       await Promise.race([engine.ready, ended]);
       app.rerender(view(engine.session.actions, engine.wizard));

@@ -27,8 +27,8 @@ consoleModule?.catch(() => {});
 
 const { runAndExit } = await import('../src/cli/main.js');
 runAndExit(process.argv, {
-  console: async (ctx) => {
+  console: async (ctx, deferred) => {
     const { runConsole } = await (consoleModule ?? import('./console-mode.js'));
-    return runConsole(ctx);
+    return runConsole(ctx, { deferred });
   },
 });

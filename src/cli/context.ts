@@ -29,6 +29,15 @@ export interface CliContext {
 }
 
 /**
+ * What a console starts behind its first frame (the demo's simulator and stand-ins): the context
+ * its engine runs with once that is up. The first frame is drawn with a provisional context (the
+ * same data dir and config, without the demo's exchange), showing `starting…` until then.
+ */
+export interface DeferredStart {
+  start(): Promise<CliContext>;
+}
+
+/**
  * The settings of a command: its flags and environment, and for what they leave out, the config
  * and exchange its data dir was set up with (data-dir.json), so a data dir is not used with
  * another config by accident. The first command on an existing data dir records them.

@@ -51,6 +51,13 @@ export function demoBackup(dir: string, rclone: string | null): { settings: Reco
   };
 }
 
+/** The demo's data dir: the one asked for (created when missing), else a fresh temporary one. */
+export function demoDataDir(dataDir?: string): string {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cfa-console-demo-'));
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /**
  * `--demo`: the project's exchange simulator on a loopback port, a fresh temporary data dir and
  * a compressed day in a config file of its own (so the engine and the jobs it runs agree): every
@@ -69,8 +76,7 @@ export async function startDemoEnvironment(dataDir?: string): Promise<DemoEnviro
   const today = new Date().toISOString().slice(0, 10);
   process.env[FRED_KEY_ENV] = 'demo-fred-key';
   const fred = await startFredStandIn({ apiKey: 'demo-fred-key', series: Object.fromEntries(DEFAULT_FRED_SERIES.map((id) => [id, syntheticFredSeries(id, today, 120)])) });
-  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cfa-console-demo-'));
-  fs.mkdirSync(dir, { recursive: true });
+  const dir = demoDataDir(dataDir);
   const configPath = path.join(dir, 'demo-config.json');
   const { default: which } = await import('which');
   const backup = demoBackup(dir, which.sync('rclone', { nothrow: true }));

@@ -3,7 +3,7 @@ import { GLOBAL_OPTIONS } from './global-options.js';
 import { CLI_VERSION } from './version.js';
 import { JOBS } from '../../jobs/index.js';
 import { registerConfigCommand } from './config-command.js';
-import { createContext, type CliContext, type GlobalOptions, type ProgramResult } from './context.js';
+import { createContext, type CliContext, type DeferredStart, type GlobalOptions, type ProgramResult } from './context.js';
 import { jobOptions, operationCommand, registerJobCommand } from './job-commands.js';
 import type { DemoEnvironment } from './demo.js';
 import { registerEngineCommands } from './engine-commands.js';
@@ -20,7 +20,8 @@ export type { ProgramResult } from './context.js';
 
 /** Modes the headless CLI does not carry itself; the `cfa-console` binary adds the console. */
 export interface CliModes {
-  console?: (context: CliContext, demo: DemoEnvironment | null) => Promise<number>;
+  /** With `deferred`, the first frame is drawn with `context` and the engine waits for `deferred.start()`. */
+  console?: (context: CliContext, deferred?: DeferredStart) => Promise<number>;
 }
 
 export function buildProgram(result: ProgramResult, modes: CliModes = {}): Command {
@@ -33,17 +34,21 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   for (const option of GLOBAL_OPTIONS) program.addOption(option);
   const globals = () => program.opts<GlobalOptions>();
 
-  let demo: DemoEnvironment | null = null;
-  program.hook('preAction', async () => {
+  const consoleShown = () => Boolean(modes.console && !globals().daemon && process.stdout.isTTY && process.stdin.isTTY);
+  /** The demo's simulator and stand-ins, and the settings that point the command at them; what it set up, for people. */
+  const startDemo = async (): Promise<string[]> => {
     const g = globals();
-    if (!g.demo) return;
     const { startDemoEnvironment } = await import('./demo.js');
-    demo = await startDemoEnvironment(g.dataDir);
+    const demo: DemoEnvironment = await startDemoEnvironment(g.dataDir);
     program.setOptionValue('exchangeUrl', demo.simulator.url);
     program.setOptionValue('dataDir', demo.dataDir);
     if (!g.config) program.setOptionValue('config', demo.configPath);
-    process.stderr.write(`demo: simulated exchange at ${demo.simulator.url}, data dir ${demo.dataDir}\n`);
-    for (const note of demo.notes) process.stderr.write(`demo: ${note}\n`);
+    return [`simulated exchange at ${demo.simulator.url}, data dir ${demo.dataDir}`, ...demo.notes].map((note) => `demo: ${note}\n`);
+  };
+  program.hook('preAction', async (_program, action) => {
+    // The console draws its first frame before the demo starts (see its action below).
+    if (!globals().demo || (action === program && consoleShown())) return;
+    for (const line of await startDemo()) process.stderr.write(line);
   });
 
   for (const job of JOBS) {
@@ -60,8 +65,23 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
       result.exitCode = await runDaemon(await createContext(globals(), true));
       return;
     }
-    if (modes.console && process.stdout.isTTY && process.stdin.isTTY) {
-      result.exitCode = await modes.console(await createContext(globals(), false), demo);
+    if (modes.console && consoleShown()) {
+      if (!globals().demo) {
+        result.exitCode = await modes.console(await createContext(globals(), false));
+        return;
+      }
+      // The demo's data dir is chosen now, so the first frame names it; the simulator and the
+      // stand-ins start behind that frame. What the demo set up is said once the screen is back.
+      const { demoDataDir } = await import('./demo.js');
+      program.setOptionValue('dataDir', demoDataDir(globals().dataDir));
+      let lines: string[] = [];
+      result.exitCode = await modes.console(await createContext(globals(), false), {
+        start: async () => {
+          lines = await startDemo();
+          return createContext(globals(), false);
+        },
+      });
+      for (const line of lines) process.stderr.write(line);
       return;
     }
     if (!globals().demo) {

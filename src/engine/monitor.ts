@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { AlertService, daemonFactsFromStatus } from '../alerts/index.js';
 import { HealthRefresher } from '../health/health-refresher.js';
+import { IntegrityVerdictStore } from '../health/integrity-verdict-store.js';
 import { saveHealthSnapshot } from '../health/snapshot-store.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { AlertRecord } from '../alerts/types.js';
@@ -31,7 +32,8 @@ export class Monitor {
     /** Told of the alerts that became firing in an evaluation (the automatic runbooks: src/ops/auto-runbooks.ts). */
     private readonly onFired?: (alerts: AlertRecord[]) => void,
   ) {
-    this.health = new HealthRefresher(config);
+    // Its verdicts outlive it: a restarted leader, or a `health` run meanwhile, reuses the last one for an unchanged file.
+    this.health = new HealthRefresher(config, undefined, { verdicts: IntegrityVerdictStore.over(db) });
     this.alerts = new AlertService({
       db, config, logger,
       daemonFacts: () => daemonFactsFromStatus(this.daemonStatus(), Boolean(config.daemon.command)),

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import pidusage from 'pidusage';
 import type { Db } from '../store/sqlite.js';
 
 /** The `process` name under which host-wide figures are stored. */
@@ -93,6 +92,8 @@ export interface ProcessSample {
 /** Null when the process is gone (or cannot be read). */
 export async function sampleProcess(pid: number, at = Date.now()): Promise<ProcessSample | null> {
   try {
+    // Loaded on the first sample: `health` imports this module for its pure parts (sustainedAbove).
+    const { default: pidusage } = await import('pidusage');
     const stat = await pidusage(pid);
     return { at, pid, cpuPercent: stat.cpu, rssBytes: stat.memory };
   } catch {

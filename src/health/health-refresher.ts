@@ -2,26 +2,20 @@ import path from 'node:path';
 import { durationMs, type Config } from '../config/schema.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { collectHealth } from './collect-health.js';
-import { PROBE_IDS } from './probe-ids.js';
+import { isoMinute } from './format-values.js';
+import type { IntegrityMemory, IntegrityVerdicts } from './integrity-verdict-store.js';
+import { PROBE_IDS, selectProbes } from './probe-ids.js';
 import { marketFileSignature } from './sources/market-access.js';
 import { worstStatus } from './status.js';
 import type { HealthSnapshot, ProbeResult } from './types.js';
 
-const WITHOUT_INTEGRITY = PROBE_IDS.filter((id) => id !== 'integrity');
+export type { IntegrityMemory } from './integrity-verdict-store.js';
 
 /**
  * Candles the incremental continuity scan may read per refresh: a first pass over a large store
  * is spread over more refreshes instead of holding a quarter-million rows in memory at once.
  */
 const CONTINUITY_BUDGET = 50_000;
-
-/** The last integrity verdict and what the file looked like just before it was taken. */
-export interface IntegrityMemory {
-  verdict: ProbeResult;
-  at: number;
-  /** marketFileSignature before that check: a different one now means market.db was written since. */
-  signature: string;
-}
 
 /**
  * Whether the whole-file check is due in this refresh: always when there is no verdict yet; at most
@@ -31,42 +25,76 @@ export interface IntegrityMemory {
 export function integrityDue(last: IntegrityMemory | null, signature: string, now: number, minGapMs: number, recheckMs: number): boolean {
   if (!last) return true;
   const age = now - last.at;
+  // A verdict from the future (a clock set back, a copied ops.db) says nothing about this file now.
+  if (age < 0) return true;
   if (age >= recheckMs) return true;
   if (age < minGapMs) return false;
   return signature !== last.signature || last.verdict.status !== 'ok';
 }
 
 /**
- * Health for frequent refreshes (the console, the leader's alert evaluation). `quick_check` reads
- * the whole file (about half a second on a year of candles), so it runs only when market.db was
- * written since the last one (and then at most every `minGapMs`), or every `health.integrityRecheck`
- * while nothing changes; its last verdict stands in between. The other probes are cheap: they read
- * the newest candle of each series and what came after the continuity checkpoints.
+ * The verdict of an earlier check standing in for one not run now, saying so: when it was taken,
+ * and (`reusedFrom`, for scripts) that it was not measured in this snapshot.
+ */
+export function reusedVerdict(memory: IntegrityMemory): ProbeResult {
+  const { verdict } = memory;
+  return { ...verdict, detail: `${verdict.detail} (checked ${isoMinute(memory.at)}, market.db unchanged since)`, reusedFrom: memory.at };
+}
+
+export interface HealthRefresherOptions {
+  /** Where the last verdict is kept beyond this process (ops.db's integrity_verdicts); default: memory only. */
+  verdicts?: IntegrityVerdicts;
+  /** Candles the incremental continuity scan may read per refresh (default CONTINUITY_BUDGET). */
+  continuityBudget?: number;
+}
+
+/**
+ * Health for frequent refreshes (the console, the leader's alert evaluation, a `health` run every
+ * minute). `quick_check` reads the whole file (about a second on a year of candles), so it runs
+ * only when market.db was written since the last one (and then at most every `minGapMs`), or every
+ * `health.integrityRecheck` while nothing changes; its last verdict stands in between, saying when
+ * it was taken. With `verdicts`, that verdict outlives the process.
  */
 export class HealthRefresher {
   private integrity: IntegrityMemory | null = null;
+  private loaded = false;
   private readonly recheckMs: number;
 
-  constructor(private readonly config: Config & { dataDir: string }, private readonly minGapMs = 60_000) {
+  constructor(private readonly config: Config & { dataDir: string }, private readonly minGapMs = 60_000, private readonly options: HealthRefresherOptions = {}) {
     this.recheckMs = durationMs(config.health.integrityRecheck);
   }
 
-  refresh(now = Date.now()): HealthSnapshot {
-    const { config } = this;
+  /** One snapshot of the probes `only` names (default: all), reusing the last integrity verdict when integrityDue says so. */
+  refresh(now = Date.now(), only?: readonly string[]): HealthSnapshot {
+    const { config, options } = this;
+    const ids = selectProbes(only);
+    const continuityBudget = options.continuityBudget ?? CONTINUITY_BUDGET;
+    if (!ids.includes('integrity')) return collectHealth({ config, dataDir: config.dataDir, now, only: ids, continuityBudget });
+    if (!this.loaded) {
+      this.integrity ??= options.verdicts?.load() ?? null;
+      this.loaded = true;
+    }
     // Taken before the check: a write during it changes the signature, so the next refresh checks again.
     const signature = marketFileSignature(path.join(config.dataDir, MARKET_DB_FILE));
     const due = integrityDue(this.integrity, signature, now, this.minGapMs, this.recheckMs);
-    const snapshot = collectHealth({
-      config, dataDir: config.dataDir, now, only: due ? undefined : WITHOUT_INTEGRITY, continuityBudget: CONTINUITY_BUDGET,
-    });
+    const rest = due ? ids : ids.filter((id) => id !== 'integrity');
+    // `--only integrity` with a verdict to reuse runs no probe at all (an empty `only` would mean all of them).
+    const snapshot: HealthSnapshot = rest.length > 0
+      ? collectHealth({ config, dataDir: config.dataDir, now, only: rest, continuityBudget })
+      : { at: now, overall: 'ok', probes: [], freshness: [], coverage: [], durationMs: 0 };
     if (due) {
       const verdict = snapshot.probes.find((p) => p.id === 'integrity');
       this.integrity = verdict ? { verdict, at: now, signature } : null;
+      if (this.integrity) options.verdicts?.save(this.integrity);
       return snapshot;
     }
     if (!this.integrity) return snapshot;
     const probes = [...snapshot.probes];
-    probes.splice(Math.min(2, probes.length), 0, this.integrity.verdict);
+    // In display order: before the first probe that comes after integrity.
+    const after = probes.findIndex((p) => PROBE_IDS.indexOf(p.id as never) > INTEGRITY_AT);
+    probes.splice(after < 0 ? probes.length : after, 0, reusedVerdict(this.integrity));
     return { ...snapshot, probes, overall: worstStatus(probes.map((p) => p.status)) };
   }
 }
+
+const INTEGRITY_AT = PROBE_IDS.indexOf('integrity');

@@ -38,6 +38,11 @@ export interface ProbeResult {
   detail: string;
   /** The worst first, at most a handful. */
   offenders: Offender[];
+  /**
+   * Set when this verdict was not measured in this snapshot but taken at this time (ms) and reused
+   * because what it judged has not changed since (the integrity check of an unchanged market.db).
+   */
+  reusedFrom?: number;
 }
 
 export interface SeriesFreshness {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { execa } from 'execa';
 import { ConfigError } from '../config/config-error.js';
 import { redactUrlPasswords } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
@@ -145,6 +144,8 @@ export async function runLitestream(dataDir: string, replication: ReplicationCon
   const { env } = writeLitestreamConfig(dataDir, replication, file);
   try {
     const [command, ...rest] = args;
+    // Loaded here: `health` imports this module for the config writer, and execa costs about 0.1 s to load.
+    const { execa } = await import('execa');
     const r = await execa(binary, [command!, '-config', file, ...rest], { env, extendEnv: true, reject: false, timeout: timeoutMs, stdin: 'ignore' });
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? r.message ?? '');

@@ -5,6 +5,7 @@ import { opsV5Requests } from './migrations/ops-v5-requests.js';
 import { opsV6Health } from './migrations/ops-v6-health.js';
 import { opsV7Incidents } from './migrations/ops-v7-incidents.js';
 import { opsV8Drills } from './migrations/ops-v8-drills.js';
+import { opsV9Integrity } from './migrations/ops-v9-integrity.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -106,6 +107,7 @@ export const OPS_MIGRATIONS: readonly Migration[] = [
   opsV6Health,
   opsV7Incidents,
   opsV8Drills,
+  opsV9Integrity,
 ];
 
 export function openOpsDb(dataDir: string): Db {

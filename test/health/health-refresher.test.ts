@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
@@ -8,7 +6,7 @@ import { marketFileSignature } from '../../src/health/sources/market-access.js';
 import type { ProbeResult } from '../../src/health/types.js';
 import { MarketStore } from '../../src/store/market-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { corruptMiddlePage, DAY, writeSeries } from './helpers.js';
+import { corruptKeepingMtime, corruptMiddlePage, DAY, writeSeries } from './helpers.js';
 
 const MIN = 60_000;
 
@@ -22,14 +20,6 @@ function storeWithCandles(now: number) {
 }
 
 const integrityOf = (s: { probes: ProbeResult[] }) => s.probes.filter((p) => p.id === 'integrity');
-
-/** Damage that no write explains, as a failing disk does it: the bytes change, the modification time does not. */
-function corruptKeepingMtime(file: string): void {
-  const { mtimeNs } = fs.statSync(file, { bigint: true });
-  corruptMiddlePage(file);
-  const ns = mtimeNs % 1_000_000_000n;
-  execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${ns.toString().padStart(9, '0')}`, file]);
-}
 
 describe('HealthRefresher', () => {
   it('runs the integrity check at most once a window and carries its verdict in between', () => {

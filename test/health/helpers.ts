@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
@@ -81,4 +82,12 @@ export function corruptMiddlePage(file: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Damage that no write explains, as a failing disk does it: the bytes change, the modification time does not. */
+export function corruptKeepingMtime(file: string): void {
+  const { mtimeNs } = fs.statSync(file, { bigint: true });
+  corruptMiddlePage(file);
+  const ns = mtimeNs % 1_000_000_000n;
+  execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${ns.toString().padStart(9, '0')}`, file]);
 }

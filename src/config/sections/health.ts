@@ -32,7 +32,8 @@ export const healthSection = z.object({
    * The whole-file check (quick_check) of the periodic snapshots (the leader's, a console's without
    * a leader) runs within a minute of any write to market.db, and at least this often while the
    * file is unchanged (damage no write explains: a failing disk). It reads every page, so an idle
-   * engine on a year of candles does not repeat it every minute.
+   * engine on a year of candles does not repeat it every minute. `cfa-console health` reuses the
+   * last verdict (kept in ops.db) under the same rule, but checks any written file at once.
    */
   integrityRecheck: duration.default('10m'),
   /** The SLA audit's availability target: successful daily syncs out of days. */
