@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { engineFixture, startDaemon } from '../helpers/daemon.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-interface RunRow { id: number; job: string; trigger: string; status: string; started_at: number; ended_at: number | null }
+interface RunRow { id: number; job: string; trigger: string; status: string; started_at: number; ended_at: number | null; log_path?: string | null }
 interface AlertRow { rule: string; severity: string; state: string; pending_since: number }
 
 function read<T>(dataDir: string, sql: string): T[] {
@@ -47,16 +48,18 @@ describe('a first start on a fresh data dir', () => {
       for (const job of ['backup', 'validate']) await daemon.waitFor((l) => l.msg === 'job finished' && l.job === job, 60_000);
       const stoppedAt = Date.now();
       daemon.child.kill('SIGTERM');
-      expect((await daemon.child).exitCode).toBe(0);
+      const ended = await daemon.child;
+      expect(ended.exitCode, `ended by ${String(ended.signal)}`).toBe(0);
 
-      const runs = read<RunRow>(data, 'SELECT id, job, trigger, status, started_at, ended_at FROM job_runs ORDER BY id');
+      const runs = read<RunRow>(data, 'SELECT id, job, trigger, status, started_at, ended_at, log_path FROM job_runs ORDER BY id');
       const firstSync = runs.find((r) => r.job === 'sync' && r.status === 'success')!;
       expect(firstSync).toBeDefined();
       const before = runs.filter((r) => r.started_at < firstSync.ended_at!);
       // A run the test's own SIGTERM ended (a backtest begun before the sync, still running at the
       // stop) is cancelled by the shutdown, not by the first start: only earlier endings count.
       const endedBadly = (r: RunRow) => ['failed', 'timeout'].includes(r.status) || (r.status === 'cancelled' && r.ended_at! < stoppedAt);
-      expect(before.filter(endedBadly)).toEqual([]);
+      const bad = before.filter(endedBadly);
+      expect(bad.map(({ log_path: _, ...r }) => r), bad.map((r) => (r.log_path && fs.existsSync(r.log_path) ? fs.readFileSync(r.log_path, 'utf8').slice(-1500) : '')).join('\n')).toEqual([]);
       // What follows the sync started only once it had succeeded.
       const followers = runs.filter((r) => ['backup', 'validate', 'compact'].includes(r.job) && r.status !== 'skipped');
       expect(followers.map((r) => r.job)).toEqual(expect.arrayContaining(['backup', 'validate']));

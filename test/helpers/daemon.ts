@@ -13,7 +13,10 @@ export interface RunningDaemon {
 }
 
 export function startDaemon(args: string[], options: { env?: Record<string, string> } = {}): RunningDaemon {
-  const child = startCli([...args, '--daemon'], { buffer: false, ...(options.env ? { env: { NO_COLOR: '1', ...options.env } } : {}) });
+  // A daemon's graceful stop may take longer than execa's 5 s before it sends SIGKILL (running
+  // jobs get their grace, then the automatic runbooks their 5 s), more so on a loaded machine: the
+  // tests want to see that stop end with exit 0, not be cut short by the helper.
+  const child = startCli([...args, '--daemon'], { buffer: false, forceKillAfterDelay: 30_000, ...(options.env ? { env: { NO_COLOR: '1', ...options.env } } : {}) });
   let text = '';
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   child.stdout!.on('data', (chunk: Buffer) => {
