@@ -71,8 +71,10 @@ describe('the wizard session (src/console/wizard.ts) over the real runner and op
     await until(session, (x) => x.run?.prompt?.kind === 'step' && x.run.prompt.stepId === 'look', 'a new run');
     session.answer('run');
     await until(session, (x) => x.run?.prompt?.kind === 'step' && x.run.prompt.stepId === 'restore', 'the restore gate');
-    // The badge: an open incident, worked here.
-    expect(session.getSnapshot().incidents).toMatchObject([{ runbook: 'fix-state', mine: true }]);
+    // The badge: an open incident, worked here (the incident list is read on the session's own
+    // refresh, which a loaded machine can put after the gate).
+    const badge = await until(session, (x) => x.incidents.length > 0, 'the badge');
+    expect(badge.incidents).toMatchObject([{ runbook: 'fix-state', mine: true }]);
     session.answer('run');
     await until(session, (x) => x.run?.prompt?.kind === 'confirm', 'the plan');
     session.answer({ word: 'restore' });
