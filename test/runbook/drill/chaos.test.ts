@@ -18,7 +18,11 @@ afterEach(() => {
 });
 
 describe('cfa-console drill chaos', () => {
-  it('--duration 2m --seed 1: faults from the catalogue and a kill -9 of the engine; 0 candles missing, 0 wrong, every fault raised its alert, no incident open; the real data dir untouched', async () => {
+  // One retry: in about one soak in four (here and in the 10-minute runs) the stale-data fault's
+  // alert did not fire within 150 s while its candles stayed deleted; the cause is not found yet
+  // and is open on the drills' issue. The candles, the incidents and the real data dir are checked
+  // on every attempt.
+  it('--duration 2m --seed 1: faults from the catalogue and a kill -9 of the engine; 0 candles missing, 0 wrong, every fault raised its alert, no incident open; the real data dir untouched', { timeout: 900_000, retry: 1 }, async () => {
     const { dataDir, env, sandboxes } = await realDataDir();
     const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
     const run = await runCli(['drill', 'chaos', '--duration', '2m', '--seed', '1', '--json'], { env, timeout: 900_000 });
@@ -58,11 +62,7 @@ describe('cfa-console drill chaos', () => {
     // The progress a person watches names the engine's kill and its restart.
     expect(run.stderr).toMatch(/engine-kill injected: engine PID \d+ killed with SIGKILL/);
     expect(run.stderr).toMatch(/engine-kill reverted: engine restarted: PID \d+ leads/);
-  // One retry: in about one soak in four (here and in the 10-minute runs) the stale-data fault's
-  // alert did not fire within 150 s while its candles stayed deleted; the cause is not found yet
-  // and is open on the drills' issue. The candles, the incidents and the real data dir are checked
-  // on every attempt.
-  }, { timeout: 900_000, retry: 1 });
+  });
 
   it('SIGTERM in the middle stops the soak, removes its sandbox (engine, daemon and all) and exits non-zero; the real data dir untouched', async () => {
     const { dataDir, env, sandboxes } = await realDataDir();
