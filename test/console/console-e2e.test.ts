@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from '../../src/store/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { finishRun, jobLogPath, setRunLogPath, startRun } from '../../src/engine/run-history.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
-import { closeConsoles, openConsole, startSync } from '../helpers/console-terminal.js';
+import { closeConsoles, consolePid, openConsole, startSync } from '../helpers/console-terminal.js';
 import { pidAlive } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { hasTmux } from '../helpers/tmux.js';
@@ -15,16 +14,6 @@ const CLI = path.resolve('dist/src/cli.js');
 const BEATING = path.resolve('test/fixtures/daemons/beating-daemon.mjs');
 
 afterEach(closeConsoles);
-
-/** The console's PID: it leads, so it holds the lease. */
-function consolePid(dataDir: string): number {
-  const db = new Database(path.join(dataDir, 'ops.db'), { readonly: true });
-  try {
-    return db.prepare("SELECT pid FROM lease WHERE name = 'leader'").pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
 
 describe.skipIf(!hasTmux())('the console in a real terminal', () => {
   it('draws the first frame on the alternate screen, one row shorter than the terminal', async () => {

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import Database from '../../src/store/sqlite-driver.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listRecoveries } from '../../src/backup/catalog.js';
 import { IncidentStore } from '../../src/runbook/incidents.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { corruptMiddle, filesIn } from '../backup/helpers.js';
 import { runCli } from '../helpers/cli.js';
+import { consolePid } from '../helpers/console-terminal.js';
 import { engineFixture, pidAlive } from '../helpers/daemon.js';
 import { simulator, storeDifferences } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -42,15 +42,6 @@ function openConsole(args: string[], columns = 80, rows = 24): TmuxTerminal {
   const term = new TmuxTerminal(command, columns, rows, { NO_COLOR: '1' });
   terminals.push(term);
   return term;
-}
-
-function consolePid(dataDir: string): number {
-  const db = new Database(path.join(dataDir, 'ops.db'), { readonly: true });
-  try {
-    return db.prepare("SELECT pid FROM lease WHERE name = 'leader'").pluck().get() as number;
-  } finally {
-    db.close();
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import Database from '../../src/store/sqlite-driver.js';
 import { engineFixture } from './daemon.js';
 import { simulator } from './simulated-exchange.js';
 import { tempDir } from './temp-dir.js';
@@ -40,4 +41,14 @@ export async function startSync(term: TmuxTerminal): Promise<void> {
   term.keys('r');
   await term.waitFor((s) => s.includes('Run sync now?'), 'the confirmation');
   term.keys('y');
+}
+
+/** The console's PID: it leads, so it holds the lease. */
+export function consolePid(dataDir: string): number {
+  const db = new Database(path.join(dataDir, 'ops.db'), { readonly: true });
+  try {
+    return db.prepare("SELECT pid FROM lease WHERE name = 'leader'").pluck().get() as number;
+  } finally {
+    db.close();
+  }
 }
