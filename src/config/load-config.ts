@@ -61,6 +61,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (dataDir) merged.dataDir = dataDir;
   const exchangeUrl = overrides.exchangeUrl ?? env.CFA_EXCHANGE_URL;
   if (exchangeUrl) merged.exchange = { ...(merged.exchange as object | undefined), url: exchangeUrl };
+  const storeUrl = env.CFA_STORE_URL;
+  if (storeUrl) merged.store = { ...(merged.store as object | undefined), url: storeUrl };
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, merged, store.path));

@@ -15,9 +15,12 @@ export function maskSecret(value: string): string {
 /** `scheme://user:password@host`: the password part of a URL's user info. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@\s/]+)(@)/gi;
 
+/** A password given as a query or connection-string parameter (`?password=…`, `password=… host=…`). */
+const PASSWORD_PARAM = /(\bpassword=)([^&\s]+)/gi;
+
 /** Any password inside URLs in `text` masked (`sftp://cfa:••••••@host/path`); the rest kept. */
 export function redactUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, `$1${MASK}$3`);
+  return text.replace(URL_PASSWORD, `$1${MASK}$3`).replace(PASSWORD_PARAM, `$1${MASK}`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { backupSection } from './sections/backup.js';
 import { healthSection } from './sections/health.js';
 import { backtestSection, sentimentSection } from './sections/sentiment.js';
 import { replicationSection } from './sections/replication.js';
+import { storeSection } from './sections/store.js';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,20}$/;
 
@@ -117,6 +118,7 @@ export const configSchema = z.object({
     auto: z.record(z.string().regex(/^[a-z0-9-]+$/, 'a runbook id, e.g. daemon-dead'), z.boolean()).default({}),
   }).strict().prefault({}),
   replication: replicationSection.prefault({}),
+  store: storeSection.prefault({}),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -97,3 +97,22 @@ describe('a bad secret value', () => {
     expect(message).not.toContain('CANARY');
   });
 });
+
+describe('store settings', () => {
+  it('keeps SQLite as the default and takes the PostgreSQL URL from CFA_STORE_URL', () => {
+    expect(loadConfig({ configPath: configFile({}) }, {}).config.store).toEqual({ backend: 'sqlite', poolSize: 5 });
+    const env = { CFA_STORE_URL: 'postgresql://cfa:s3cretpass@db:5432/cfa' };
+    const { config } = loadConfig({ configPath: configFile({ store: { backend: 'postgres' } }) }, env);
+    expect(config.store).toMatchObject({ backend: 'postgres', url: env.CFA_STORE_URL });
+    expect(JSON.stringify(redactSecrets(config))).not.toContain('s3cretpass');
+    expect(JSON.stringify(redactSecrets({ store: { url: 'postgresql:///cfa?host=/run/pg&password=s3cretpass' } }))).not.toContain('s3cretpass');
+  });
+
+  it('refuses postgres without a URL, and a URL that is not PostgreSQL, without printing the password', () => {
+    expect(() => loadConfig({ configPath: configFile({ store: { backend: 'postgres' } }) }, {})).toThrow(/store\.url.*no store\.url is set \(or CFA_STORE_URL\)/);
+    let message = '';
+    try { loadConfig({ configPath: configFile({ store: { url: 'mysql://cfa:s3cretpass@db/cfa' } }) }, {}); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/store\.url = "mysql:\/\/cfa:••••••@db\/cfa": store\.url is a PostgreSQL URL/);
+    expect(() => loadConfig({ configPath: configFile({ store: { backend: 'mongo' } }) }, {})).toThrow(/store\.backend = "mongo": store\.backend is 'sqlite' \(the default\) or 'postgres'/);
+  });
+});
