@@ -106,6 +106,40 @@ describe.skipIf(pgMissing)(`the lease in PostgreSQL${pgMissing ? ` (skipped: ${p
     }
   });
 
+  it('orders fenced writes and takeovers: a takeover waits for a write in flight, a write waiting behind a takeover is refused', async () => {
+    const lease = await fresh();
+    const a = fenceOf((await lease.acquire(candidate('a'), 300)).holder);
+    await sleep(350);
+    const other = openPgPool(db.url, { size: 1 });
+    const client = await other.connect();
+    try {
+      // A fenced write of epoch 1 in flight holds the row's share lock (as the statement's CTE does).
+      await client.query('BEGIN');
+      await client.query("SELECT epoch FROM cfa_lease WHERE name = 'leader' FOR SHARE");
+      let tookOver = false;
+      const takeover = lease.acquire(candidate('b'), 5000).then((r) => { tookOver = true; return r; });
+      await sleep(300);
+      expect(tookOver).toBe(false);
+      await client.query('COMMIT');
+      expect((await takeover).holder).toMatchObject({ holderId: 'b', epoch: a.epoch + 1 });
+
+      // A takeover in flight (updated, not yet committed) while epoch 1 still holds in every snapshot:
+      // epoch 1's write waits for the row, then reads the new version and writes nothing.
+      await pool.query("UPDATE cfa_lease SET holder_id = 'a', epoch = $1, expires_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 60000", [a.epoch]);
+      await client.query('BEGIN');
+      await client.query("UPDATE cfa_lease SET holder_id = 'c', epoch = epoch + 1 WHERE name = 'leader'");
+      let settled = false;
+      const write = lease.claimSlot(a, 'sync', 5000).finally(() => { settled = true; });
+      await sleep(300);
+      expect(settled).toBe(false);
+      await client.query('COMMIT');
+      expect(await write).toBe('refused');
+    } finally {
+      client.release();
+      await other.end();
+    }
+  });
+
   it('takes an unexpired lease at once from a holder judged gone (a dead PID on the same host)', async () => {
     const lease = await fresh();
     await lease.acquire(candidate('dead', 'same'), 60_000);
