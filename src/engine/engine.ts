@@ -170,6 +170,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (this.election.isLeader || this.stopped) return;
       const holder = this.election.currentHolder;
       this.options.logger.info({ leaderPid: holder?.pid, leaderHost: holder?.host, epoch: holder?.epoch }, 'following the current leader');
+      if (this.pg && holder && holder.host !== this.election.candidate.host) void this.stopStrayDaemon(holder);
     };
     if (first) void first.then(following);
     else following();
@@ -319,6 +320,24 @@ export class Engine extends EventEmitter<EngineEvents> {
       releaseLease(this.db, this.election.candidate);
     } catch (error) {
       logger.warn({ err: error }, 'the mirror of the lease in ops.db could not be removed');
+    }
+  }
+
+  /**
+   * store.backend postgres, starting as a follower of a leader on another host: a backtest daemon
+   * this host's previous engine left running (it was killed while it led) is stopped, since the
+   * leader runs its own. Under systemd the unit's cgroup usually ended it already.
+   */
+  private async stopStrayDaemon(holder: LeaseHolder): Promise<void> {
+    const { logger, loaded } = this.options;
+    const { config } = loaded;
+    if (!config.daemon.command) return;
+    try {
+      const stray = new Supervisor({ db: this.db, dataDir: config.dataDir, name: DAEMON_NAME, config: config.daemon });
+      const pid = await stray.stopStray(`${holder.host} leads (epoch ${holder.epoch ?? '?'}) and runs its own`);
+      if (pid !== null) logger.warn({ pid, leaderHost: holder.host, epoch: holder.epoch }, 'stopped the backtest daemon a previous engine on this host left running: another host leads');
+    } catch (error) {
+      logger.error({ err: error }, 'a backtest daemon left running on this host could not be stopped');
     }
   }
 

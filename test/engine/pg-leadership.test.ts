@@ -109,11 +109,13 @@ describe.skipIf(pgMissing)(`leadership across hosts in PostgreSQL${pgMissing ? `
     return { url: db.url, a, b, start };
   }
 
-  it('kill -9 of the leader: the other host leads once the lease has run out, at the next epoch, and no slot runs twice', async () => {
-    const { url, a, b, start } = await twoHosts(false);
+  it('kill -9 of the leader: the other host leads once the lease has run out, at the next epoch, no slot runs twice, and the daemon moves', async () => {
+    const { url, a, b, start } = await twoHosts(true);
     const leaderA = start(a);
     const leadA = await leaderA.waitFor((l) => l.msg === 'became leader');
     expect(leadA).toMatchObject({ host: 'host-a', epoch: 1 });
+    const daemonA = (await leaderA.waitFor((l) => l.msg === 'daemon' && l.state === 'running')).pid as number;
+    strays.push(daemonA);
     const followerB = start(b);
     await followerB.waitFor((l) => l.msg === 'following the current leader');
     await until('two slots claimed by host-a', async () => (await claims(url)).filter((c) => c.host === 'host-a').length >= 2);
@@ -132,9 +134,22 @@ describe.skipIf(pgMissing)(`leadership across hosts in PostgreSQL${pgMissing ? `
     console.info(`takeover after kill -9: ${Date.parse(leadB.time as string) - killedAt} ms after the kill (leaseTtl 2s, renew 300ms); ${taken.acquired_at - held.expires_at} ms after the expiry on the database's clock`);
     await until('two slots claimed by host-b', async () => (await claims(url)).filter((c) => c.host === 'host-b').length >= 2);
     await followerB.waitFor((l) => l.msg === 'job finished');
+    // host-b starts its own daemon; host-a's copy outlived its killed engine (no systemd cgroup here)
+    // until host-a's engine comes back, follows host-b, and stops it.
+    const daemonB = (await followerB.waitFor((l) => l.msg === 'daemon' && l.state === 'running')).pid as number;
+    strays.push(daemonB);
+    expect(pidAlive(daemonA)).toBe(true);
+    const againA = start(a);
+    expect(await againA.waitFor((l) => l.msg === 'following the current leader')).toMatchObject({ leaderHost: 'host-b', epoch: 2 });
+    expect(await againA.waitFor((l) => String(l.msg).startsWith('stopped the backtest daemon a previous engine'))).toMatchObject({ pid: daemonA });
+    expect(pidAlive(daemonA)).toBe(false);
+    expect(pidAlive(daemonB)).toBe(true);
+    againA.child.kill('SIGTERM');
+    expect((await againA.child).exitCode).toBe(0);
 
     followerB.child.kill('SIGTERM');
     expect((await followerB.child).exitCode).toBe(0);
+    expect(pidAlive(daemonB)).toBe(false);
     const claimed = await claims(url);
     expect(new Set(claimed.filter((c) => c.host === 'host-a').map((c) => c.epoch))).toEqual(new Set([1]));
     expect(new Set(claimed.filter((c) => c.host === 'host-b').map((c) => c.epoch))).toEqual(new Set([2]));

@@ -281,6 +281,21 @@ export class Supervisor {
   }
 
   /**
+   * Ends a live copy named by the PID file that nobody supervises here, without starting anything
+   * (store.backend postgres: this host follows a leader on another host, which runs its own
+   * copy, and this one was left by an engine killed while it led). Returns its PID, or null.
+   */
+  async stopStray(reason: string, graceMs = this.killGraceMs): Promise<number | null> {
+    if (this.active || this.current) return null;
+    const live = liveProcessFromPidFile(this.pidFile);
+    if (!live) return null;
+    this.adopt(live);
+    await this.endCurrent(graceMs, reason);
+    if (!this.paused) this.setState('stopped');
+    return live.pid;
+  }
+
+  /**
    * Stops watching without touching the process (leadership lost: the new leader adopts it from
    * the PID file, which is left in place).
    */
