@@ -74,6 +74,17 @@ describe('config values', () => {
     expect(() => getConfigValue(reloaded, 'sync.nope')).toThrow(/unknown config key "sync.nope"/);
   });
 
+  it('sets store.backend postgres when CFA_STORE_URL holds the URL, and keeps the URL out of the file', () => {
+    const file = configFile({});
+    const loaded = loadConfig({ configPath: file }, {});
+    expect(() => setConfigValue(loaded.store, loaded.config, 'store.backend', 'postgres', {})).toThrow(/no store\.url is set \(or CFA_STORE_URL\)/);
+    const env = { CFA_STORE_URL: 'postgresql://cfa:s3cretpass@db:5432/cfa' };
+    setConfigValue(loaded.store, loaded.config, 'store.backend', 'postgres', env);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ store: { backend: 'postgres' } });
+    expect(validateConfigFile(file, env)).toBe(file);
+    expect(() => validateConfigFile(file, {})).toThrow(/no store\.url is set/);
+  });
+
   it('validates a file alone', () => {
     expect(validateConfigFile(configFile({ sync: { concurrency: 4 } }), {})).toMatch(/cfa\.json$/);
     expect(() => validateConfigFile(configFile({ sync: { timeout: 'soon' } }), {})).toThrow(/sync\.timeout = "soon": a duration/);
