@@ -2,49 +2,17 @@ import path from 'node:path';
 import type { Candle } from '../exchange/candle.js';
 import type { Interval } from '../exchange/intervals.js';
 import { candleDefect, isClosed } from './candle-rules.js';
-import { marketV2Health } from './migrations/market-v2-health.js';
-import { marketV3Sentiment } from './migrations/market-v3-sentiment.js';
-import { openMigrated, type Db, type Migration } from './sqlite.js';
+import { MARKET_SCHEMA_VERSION, MARKET_SQLITE_MIGRATIONS as MIGRATIONS } from './schema/market.js';
+import { openMigrated, type Db } from './sqlite.js';
 
 export const MARKET_DB_FILE = 'market.db';
-
-/** The schema other programs read: keep it stable, change it only by a new migration. */
-const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    up: `
-      CREATE TABLE candles (
-        symbol TEXT NOT NULL,
-        interval TEXT NOT NULL,
-        open_time INTEGER NOT NULL,
-        open REAL NOT NULL,
-        high REAL NOT NULL,
-        low REAL NOT NULL,
-        close REAL NOT NULL,
-        volume REAL NOT NULL,
-        close_time INTEGER NOT NULL,
-        quote_volume REAL NOT NULL,
-        trades INTEGER NOT NULL,
-        taker_buy_base REAL NOT NULL,
-        taker_buy_quote REAL NOT NULL,
-        PRIMARY KEY (symbol, interval, open_time)
-      ) WITHOUT ROWID;
-      CREATE VIEW ohlcv_15m AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '15m';
-      CREATE VIEW ohlcv_h1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1h';
-      CREATE VIEW ohlcv_h4 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '4h';
-      CREATE VIEW ohlcv_d1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1d';
-    `,
-  },
-  marketV2Health,
-  marketV3Sentiment,
-];
 
 /** market.db with its schema up to date, for the modules that own its other tables (src/sentiment). */
 export function openMarketDb(dataDir: string): Db {
   return openMigrated(path.join(dataDir, MARKET_DB_FILE), MIGRATIONS);
 }
 
-export const MARKET_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+export { MARKET_SCHEMA_VERSION };
 
 /**
  * Every series in a market database (also a read-only one, such as a backup copy) with its count
