@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Candle } from '../exchange/candle.js';
 import type { Interval } from '../exchange/intervals.js';
-import { candleDefect, isClosed } from './candle-rules.js';
+import { candleFromRow as fromRow, screenCandles, type CandleRow, type CandleStore, type SeriesExtent, type UpsertResult } from './candle-store.js';
 import { MARKET_SCHEMA_VERSION, MARKET_SQLITE_MIGRATIONS as MIGRATIONS } from './schema/market.js';
 import { openMigrated, type Db } from './sqlite.js';
+
+export type { RejectedCandle, SeriesExtent, UpsertResult } from './candle-store.js';
 
 export const MARKET_DB_FILE = 'market.db';
 
@@ -39,43 +41,8 @@ export function seriesExtentsOf(db: Db): SeriesExtent[] {
   return extents;
 }
 
-export interface RejectedCandle {
-  candle: Candle;
-  reason: string;
-}
-
-export interface UpsertResult {
-  stored: number;
-  /** Open time of the newest candle stored, or null when none was. */
-  newestStored: number | null;
-  /** Still-open candles dropped: normal, not an error. */
-  open: number;
-  rejected: RejectedCandle[];
-}
-
-export interface SeriesExtent {
-  symbol: string;
-  interval: Interval;
-  count: number;
-  firstOpenTime: number;
-  lastOpenTime: number;
-}
-
-interface CandleRow {
-  symbol: string; interval: Interval; open_time: number; open: number; high: number; low: number; close: number;
-  volume: number; close_time: number; quote_volume: number; trades: number; taker_buy_base: number; taker_buy_quote: number;
-}
-
-function fromRow(r: CandleRow): Candle {
-  return {
-    symbol: r.symbol, interval: r.interval, openTime: r.open_time, open: r.open, high: r.high, low: r.low,
-    close: r.close, volume: r.volume, closeTime: r.close_time, quoteVolume: r.quote_volume, trades: r.trades,
-    takerBuyBase: r.taker_buy_base, takerBuyQuote: r.taker_buy_quote,
-  };
-}
-
 /** Owns `market.db`: the candles table, its views and every query on them. */
-export class MarketStore {
+export class MarketStore implements CandleStore {
   private readonly upsertStmt;
   private readonly lastOpenStmt;
 
@@ -105,19 +72,10 @@ export class MarketStore {
    * or nothing. Re-storing a candle overwrites it with the exchange's latest values.
    */
   upsertCandles(candles: readonly Candle[], serverTime: number): UpsertResult {
-    const result: UpsertResult = { stored: 0, newestStored: null, open: 0, rejected: [] };
-    const sane: Candle[] = [];
-    for (const c of candles) {
-      if (!isClosed(c, serverTime)) { result.open++; continue; }
-      const reason = candleDefect(c);
-      if (reason) result.rejected.push({ candle: c, reason });
-      else sane.push(c);
-    }
+    const { sane, result } = screenCandles(candles, serverTime);
     if (sane.length > 0) {
       this.db.transaction(() => { for (const c of sane) this.upsertStmt.run(c); })();
     }
-    result.stored = sane.length;
-    for (const c of sane) result.newestStored = Math.max(result.newestStored ?? c.openTime, c.openTime);
     return result;
   }
 
