@@ -10,7 +10,6 @@
  * fsync on and synchronous_commit off, which is what SQLite's WAL with synchronous=NORMAL gives:
  * a crash may lose the last commits but never corrupts.
  */
-import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,21 +20,14 @@ import type { CandleStore } from '../src/store/candle-store.js';
 import { MarketStore } from '../src/store/market-db.js';
 import { PgMarketStore } from '../src/store/postgres/market-store.js';
 import { shownUrl } from '../src/store/postgres/pool.js';
-import { postgresBinDir, startPrivatePostgres } from '../test/helpers/private-postgres.js';
+import { postgresBinDir, startPrivatePostgres, withDatabase } from '../test/helpers/private-postgres.js';
+import { runCliSync } from './run-cli-sync.js';
 
-const CLI = path.resolve('dist/src/cli.js');
 const DAY = 86_400_000;
 const M15 = 900_000;
 
 function line(label: string, sqlite: string, postgres: string): void {
   console.log(`${label.padEnd(40)} ${sqlite.padEnd(30)} ${postgres}`);
-}
-
-/** `url` with its database replaced. */
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {
@@ -68,17 +60,6 @@ async function upsertRate(store: CandleStore, all: readonly Candle[][]): Promise
   const t0 = performance.now();
   for (const page of all) await store.upsertCandles(page, Number.MAX_SAFE_INTEGER);
   return n / ((performance.now() - t0) / 1000);
-}
-
-// The simulator lives in this process, so the child must be awaited, never run synchronously.
-async function runSync(dataDir: string, url: string, args: string[]): Promise<{ wallMs: number; summary: Record<string, any> }> {
-  const started = performance.now();
-  const { stdout } = await execa(process.execPath, [CLI, '--data-dir', dataDir, '--exchange-url', url, 'sync', '--json', ...args], {
-    env: { CFA_CONFIG: path.join(dataDir, 'bench-config.json') },
-  });
-  const wallMs = performance.now() - started;
-  const summary = stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'summary');
-  return { wallMs, summary };
 }
 
 async function main(): Promise<void> {
@@ -123,9 +104,9 @@ async function main(): Promise<void> {
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'bench-config.json'), JSON.stringify(backend === 'postgres' ? { store: { backend, url: syncPgUrl } } : {}));
       offset = -DAY;
-      await runSync(dir, sim.url, ['--backfill-days', '3', '--weight-budget', '2400']);
+      await runCliSync(dir, sim.url, ['--backfill-days', '3', '--weight-budget', '2400']);
       offset = 0;
-      results.push(await runSync(dir, sim.url, []));
+      results.push(await runCliSync(dir, sim.url, []));
     }
     const daily = (r: { wallMs: number; summary: Record<string, any> }) => `${(r.wallMs / 1000).toFixed(2)} s, ${r.summary.candlesStored} candles, ${r.summary.status}`;
     line(`daily sync 60x4 (${latencyMs} ms/request)`, daily(results[0]!), daily(results[1]!));

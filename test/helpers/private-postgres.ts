@@ -55,3 +55,10 @@ export function startPrivatePostgres(bin: string, options: { durable?: boolean }
     },
   };
 }
+
+/** `url` with its database replaced. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
