@@ -3,13 +3,16 @@
  *  1. upsert throughput: 60 symbols x 3000 15m candles in pages of 1500 (the sync's page), one
  *     page per transaction, first as new rows, then the same pages again (every row an update);
  *  2. the daily sync increment, 60 symbols x 4 intervals against the simulator with 50 ms per
- *     request, run as the real binary (as bench/sync.ts does), into market.db and into PostgreSQL.
+ *     request, run as the real binary (as bench/sync.ts does), into market.db and into PostgreSQL;
+ *  3. `store migrate --to postgres` of a market.db of 60 x 4 over BENCH_MIGRATE_DAYS (default 90;
+ *     365 is the year of about 2.8 million candles): the copy and its verification.
  *
  * PostgreSQL: CFA_BENCH_PG_URL (a server you name, e.g. on another host: then the figures include
  * the network), or else a private server started from Debian's binaries on a Unix socket with
  * fsync on and synchronous_commit off, which is what SQLite's WAL with synchronous=NORMAL gives:
  * a crash may lose the last commits but never corrupts.
  */
+import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +24,8 @@ import { MarketStore } from '../src/store/market-db.js';
 import { PgMarketStore } from '../src/store/postgres/market-store.js';
 import { shownUrl } from '../src/store/postgres/pool.js';
 import { postgresBinDir, startPrivatePostgres, withDatabase } from '../test/helpers/private-postgres.js';
-import { runCliSync } from './run-cli-sync.js';
+import { CLI, runCliSync } from './run-cli-sync.js';
+import { generateStore } from './year-store.js';
 
 const DAY = 86_400_000;
 const M15 = 900_000;
@@ -111,6 +115,20 @@ async function main(): Promise<void> {
     const daily = (r: { wallMs: number; summary: Record<string, any> }) => `${(r.wallMs / 1000).toFixed(2)} s, ${r.summary.candlesStored} candles, ${r.summary.status}`;
     line(`daily sync 60x4 (${latencyMs} ms/request)`, daily(results[0]!), daily(results[1]!));
     line('  requests', String(results[0]!.summary.requests), String(results[1]!.summary.requests));
+
+    // 3. store migrate of a generated store.
+    const days = Number(process.env.BENCH_MIGRATE_DAYS ?? 90);
+    const migrateDir = path.join(root, 'migrate');
+    fs.mkdirSync(migrateDir);
+    const candles = generateStore(migrateDir, Date.now(), days);
+    const target = await createDatabase(adminUrl, 'cfa_bench_migrate');
+    const t0 = performance.now();
+    const { stdout } = await execa(process.execPath, [CLI, '--data-dir', migrateDir, 'store', 'migrate', '--to', 'postgres', '--yes', '--json'], {
+      env: { CFA_STORE_URL: target, CFA_CONFIG: path.join(migrateDir, 'none.json') },
+    });
+    const wallS = (performance.now() - t0) / 1000;
+    const summary = stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'summary');
+    console.log(`store migrate, 60x4 over ${days} days: ${candles} candles in ${wallS.toFixed(1)} s (${Math.round(candles / wallS).toLocaleString('en-US')} candles/s copied and verified), ${summary.series} series ${summary.status}`);
   } finally {
     await sim.close();
     fs.rmSync(root, { recursive: true, force: true });
