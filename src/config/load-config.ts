@@ -63,6 +63,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (exchangeUrl) merged.exchange = { ...(merged.exchange as object | undefined), url: exchangeUrl };
   const storeUrl = env.CFA_STORE_URL;
   if (storeUrl) merged.store = { ...(merged.store as object | undefined), url: storeUrl };
+  const host = env.CFA_HOST;
+  if (host) merged.engine = { ...(merged.engine as object | undefined), host };
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, merged, store.path));

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load-config.js';
-import { AlertService, daemonFactsFromStatus } from '../alerts/index.js';
+import { AlertService, daemonFactsFromStatus, type AlertServiceOptions } from '../alerts/index.js';
 import { HealthRefresher } from '../health/health-refresher.js';
 import { IntegrityVerdictStore } from '../health/integrity-verdict-store.js';
 import { saveHealthSnapshot } from '../health/snapshot-store.js';
@@ -31,12 +31,15 @@ export class Monitor {
     private readonly me: Pick<Candidate, 'pid' | 'host'>,
     /** Told of the alerts that became firing in an evaluation (the automatic runbooks: src/ops/auto-runbooks.ts). */
     private readonly onFired?: (alerts: AlertRecord[]) => void,
+    /** Asked before each alert delivery: the leader's fence across hosts (pg-leadership.ts). */
+    admitDelivery?: AlertServiceOptions['admitDelivery'],
   ) {
     // Its verdicts outlive it: a restarted leader, or a `health` run meanwhile, reuses the last one for an unchanged file.
     this.health = new HealthRefresher(config, undefined, { verdicts: IntegrityVerdictStore.over(db) });
     this.alerts = new AlertService({
       db, config, logger,
       daemonFacts: () => daemonFactsFromStatus(this.daemonStatus(), Boolean(config.daemon.command)),
+      ...(admitDelivery ? { admitDelivery } : {}),
     });
   }
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hostName } from '../../src/common/host-name.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { getConfigValue, setConfigValue } from '../../src/config/config-values.js';
 import { DEFAULT_SYMBOLS } from '../../src/config/default-symbols.js';
@@ -114,5 +116,20 @@ describe('store settings', () => {
     try { loadConfig({ configPath: configFile({ store: { url: 'mysql://cfa:s3cretpass@db/cfa' } }) }, {}); } catch (e) { message = (e as Error).message; }
     expect(message).toMatch(/store\.url = "mysql:\/\/cfa:••••••@db\/cfa": store\.url is a PostgreSQL URL/);
     expect(() => loadConfig({ configPath: configFile({ store: { backend: 'mongo' } }) }, {})).toThrow(/store\.backend = "mongo": store\.backend is 'sqlite' \(the default\) or 'postgres'/);
+  });
+});
+
+describe('the host name (engine.host, CFA_HOST)', () => {
+  it('takes CFA_HOST over the file, and refuses a name with spaces, naming the key', () => {
+    expect(loadConfig({ configPath: configFile({}) }, {}).config.engine.host).toBeUndefined();
+    expect(loadConfig({ configPath: configFile({ engine: { host: 'cfa-a' } }) }, {}).config.engine.host).toBe('cfa-a');
+    expect(loadConfig({ configPath: configFile({ engine: { host: 'cfa-a' } }) }, { CFA_HOST: 'cfa-b' }).config.engine.host).toBe('cfa-b');
+    expect(() => loadConfig({ configPath: configFile({}) }, { CFA_HOST: 'two words' })).toThrow(/engine\.host = "two words": engine\.host is a host name such as/);
+  });
+
+  it('resolves to the configured name, else CFA_HOST, else the machine name', () => {
+    expect(hostName('cfa-a', { CFA_HOST: 'cfa-b' })).toBe('cfa-a');
+    expect(hostName(undefined, { CFA_HOST: 'cfa-b' })).toBe('cfa-b');
+    expect(hostName(undefined, {})).toBe(os.hostname());
   });
 });
