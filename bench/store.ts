@@ -24,6 +24,7 @@ import { MarketStore } from '../src/store/market-db.js';
 import { PgMarketStore } from '../src/store/postgres/market-store.js';
 import { shownUrl } from '../src/store/postgres/pool.js';
 import { postgresBinDir, startPrivatePostgres, withDatabase } from '../test/helpers/private-postgres.js';
+import { shebangNodeFlags } from './proc-stats.js';
 import { CLI, runCliSync } from './run-cli-sync.js';
 import { generateStore } from './year-store.js';
 
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
     const candles = generateStore(migrateDir, Date.now(), days);
     const target = await createDatabase(adminUrl, 'cfa_bench_migrate');
     const t0 = performance.now();
-    const { stdout } = await execa(process.execPath, [CLI, '--data-dir', migrateDir, 'store', 'migrate', '--to', 'postgres', '--yes', '--json'], {
+    const { stdout } = await execa(process.execPath, [...shebangNodeFlags(CLI), CLI, '--data-dir', migrateDir, 'store', 'migrate', '--to', 'postgres', '--yes', '--json'], {
       env: { CFA_STORE_URL: target, CFA_CONFIG: path.join(migrateDir, 'none.json') },
     });
     const wallS = (performance.now() - t0) / 1000;
