@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import { ConfigError } from '../config/config-error.js';
 import { storeMigrate, type StoreMigrateSummary } from '../ops/store-migrate.js';
 import type { OpEvent } from '../ops/context.js';
 import { runContext } from '../ops/context.js';
 import { confirmOnTerminal } from './confirm.js';
-import { prepareDataDir, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { printJsonLine } from './progress.js';
 
@@ -30,7 +32,9 @@ function humanProgress(ctx: CliContext): (event: OpEvent) => void {
 
 /** `cfa-console store migrate --to postgres [--url URL] [--yes] [--json]`: exit 0 verified, 1 not, 2 refused. */
 export async function storeMigrateCommand(o: { to: string; url?: string; yes?: boolean }, ctx: CliContext): Promise<number> {
-  prepareDataDir(ctx);
+  // Only read from: neither created nor stamped with data-dir.json as commands that write are.
+  const { dataDir } = ctx.loaded.config;
+  if (!fs.existsSync(dataDir)) throw new ConfigError(`data dir ${dataDir} does not exist: nothing to migrate (--data-dir or CFA_DATA_DIR names the synced one)`);
   const run = runContext(ctx.loaded, {
     emit: ctx.json ? (event) => printJsonLine(ctx.stdout, event) : humanProgress(ctx),
     confirm: (plan) => confirmOnTerminal(plan, { yes: !!o.yes }),

@@ -132,6 +132,12 @@ describe.skipIf(pgMissing)(`cfa-console store migrate --to postgres${pgMissing ?
     expect(sqlite.exitCode).toBe(2);
     expect(sqlite.stderr).toMatch(/--to "sqlite" is not a backend to migrate to: the only one is postgres/);
 
+    const nowhere = path.join(dir, 'no-such-dir');
+    const missing = await runCli(['--data-dir', nowhere, '--config', path.join(dir, 'config.json'), 'store', 'migrate', '--to', 'postgres', '--url', db.url, '--yes']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(`data dir ${nowhere} does not exist: nothing to migrate`);
+    expect(fs.existsSync(nowhere)).toBe(false);
+
     const unreachable = await runCli(migrateArgs(dir, ['--url', 'postgresql://cfa:hunter2secret@127.0.0.1:1/cfa', '--yes']));
     expect(unreachable.exitCode).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach PostgreSQL at postgresql:\/\/cfa:••••••@127\.0\.0\.1:1\/cfa/);
