@@ -120,6 +120,37 @@ describe.skipIf(pgMissing)(`backups of the postgres store${pgMissing ? ` (skippe
     expect(await scratchDatabases()).toEqual([]);
   });
 
+  it('reads the counts in the dump\'s own snapshot: writers carry on during the backup and it still verifies exactly', async () => {
+    const db = await freshDb();
+    await fixture(db, ['BTCUSDT', 'ETHUSDT'], 20_000);
+    const env = backupEnv({ store: { backend: 'postgres', url: db.url } });
+    const writer = new pg.Client({ connectionString: db.url });
+    await writer.connect();
+    let stop = false;
+    let writes = 0;
+    const writing = (async () => {
+      for (let i = 20_000; !stop; i++) {
+        // New candles in one series, and changed values in the other: counts and checksums move.
+        await writer.query("INSERT INTO candles SELECT 'BTCUSDT', '1h', $1::bigint, 1, 2, 0.5, 1.5, 10, $1::bigint + 1, 15, 3, 4, 6", [T0 + i * HOUR]);
+        await writer.query("UPDATE candles SET close = close + 1 WHERE symbol = 'ETHUSDT' AND open_time = $1", [T0 + (i % 20_000) * HOUR]);
+        writes++;
+      }
+    })();
+    try {
+      const run = await env.run(['backup', '--tier', 'hot', '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(0);
+    } finally {
+      stop = true;
+      await writing;
+      await writer.end();
+    }
+    expect(writes).toBeGreaterThan(10);
+    const entry = catalog(env.dataDir).backups[0]!;
+    expect(entry.pgFacts!.series['BTCUSDT 1h']!.count).toBeGreaterThan(20_000);
+    expect(await seriesCount(db.url, 'BTCUSDT')).toBeGreaterThan(entry.pgFacts!.series['BTCUSDT 1h']!.count);
+  });
+
   it('a dump with flipped bytes fails verification and says why: the hash, and the scratch restore without it', async () => {
     const db = await freshDb();
     await fixture(db, ['BTCUSDT'], 20_000);
