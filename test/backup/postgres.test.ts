@@ -3,10 +3,12 @@ import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertVerifiedBackup } from '../../src/backup/catalog.js';
 import { verifyPgDump } from '../../src/backup/postgres/dump.js';
 import { opsTableNames } from '../../src/backup/postgres/facts.js';
 import which from 'which';
 import { hashFile } from '../../src/backup/files.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { freshPgDatabase, pgBin, pgMissing, pgServerUrl, withDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { backupEnv, catalog, corruptMiddle, filesIn, summaryOf } from './helpers.js';
@@ -114,10 +116,39 @@ describe.skipIf(pgMissing)(`backups of the postgres store${pgMissing ? ` (skippe
     expect(toc.stdout).not.toMatch(/\blease\b|cfa_schema_versions/);
     expect(await scratchDatabases()).toEqual([]);
 
+    const list = await env.run(['backups']);
+    expect(list.exitCode).toBe(0);
+    expect(list.stdout).toMatch(/#1\s+hot\s+\d+s ago/);
+
     const verify = await env.run(['backup', 'verify', '--json']);
     expect(verify.exitCode).toBe(0);
     expect(summaryOf(verify)).toMatchObject({ checked: 2, verified: 2, failed: 0 });
     expect(await scratchDatabases()).toEqual([]);
+  });
+
+  it('skips a database nobody has synced into yet; an unreachable server fails every tier, naming it without its password', async () => {
+    const db = await freshDb();
+    const fresh = backupEnv({ store: { backend: 'postgres', url: db.url } });
+    const skipped = await fresh.run(['backup', '--json']);
+    expect(skipped.exitCode).toBe(0);
+    expect(summaryOf(skipped)).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/has no candles table yet: nothing to back up before the first sync/) });
+
+    const warm = path.join(tempDir(), 'warm');
+    fs.mkdirSync(warm);
+    const gone = `postgresql://cfa:hunter2secret@localhost/cfa?host=${path.join(tempDir(), 'no-server')}`;
+    const env = backupEnv({ store: { backend: 'postgres' }, backup: { warmDir: warm } });
+    // A store that has been backed up before: a failure now is loud, not a skip.
+    const ops = openOpsDb(env.dataDir);
+    insertVerifiedBackup(ops, { tier: 'hot', backend: 'postgres', location: '/gone.dump', sizeBytes: 1, sha256: 'c'.repeat(64), md5: null, createdAt: 1, newestCandle: null, schemaVersion: 1, rowCounts: {}, verifiedAt: 1 });
+    ops.close();
+    const run = await env.run(['backup', '--json'], { env: { CFA_STORE_URL: gone } });
+    expect(run.exitCode).toBe(1);
+    const tiers = run.events.filter((e) => e.event === 'tier') as Record<string, any>[];
+    expect(tiers.map((t) => [t.tier, t.status])).toEqual([['hot', 'failed'], ['warm', 'failed'], ['offsite', 'not-configured']]);
+    expect(tiers[0]!.error).toMatch(/cannot reach the PostgreSQL store at postgresql:\/\/cfa:••••••@localhost\/cfa/);
+    expect(tiers[1]!.error).toBe(tiers[0]!.error);
+    expect(run.stdout + run.stderr).not.toContain('hunter2secret');
+    expect(JSON.stringify(catalog(env.dataDir))).not.toContain('hunter2secret');
   });
 
   it('reads the counts in the dump\'s own snapshot: writers carry on during the backup and it still verifies exactly', async () => {
