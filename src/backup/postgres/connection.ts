@@ -71,13 +71,6 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** The database a URL names (libpq's default is the user name). */
-export function databaseOf(url: string): string {
-  const u = new URL(url);
-  const name = decodeURIComponent(u.pathname.replace(/^\//, '')) || u.searchParams.get('dbname') || decodeURIComponent(u.username) || process.env.PGDATABASE || os.userInfo().username;
-  return name;
-}
-
 /** One connection of our own (not the pool: a dump holds its snapshot on exactly this one). */
 export async function connect(url: string, applicationName = 'cfa-console backup'): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
