@@ -37,6 +37,16 @@ export interface PgDumpInfo {
  * goes into the facts, and so into the catalog.
  */
 export async function takePgDump(url: string, dest: string, search?: ToolSearch): Promise<PgDumpInfo> {
+  const info = await dumpStore(url, dest, true, search);
+  return { ...info, facts: info.facts! };
+}
+
+/** The same dump without the facts (the old data kept in quarantine before a restore: nothing compares it). */
+export async function dumpForQuarantine(url: string, dest: string): Promise<void> {
+  await dumpStore(url, dest, false);
+}
+
+async function dumpStore(url: string, dest: string, withFacts: boolean, search?: ToolSearch): Promise<Omit<PgDumpInfo, 'facts'> & { facts: PgFacts | null }> {
   let client: pg.Client;
   try {
     client = await connect(url);
@@ -59,9 +69,9 @@ export async function takePgDump(url: string, dest: string, search?: ToolSearch)
       ...dumpScopeExclusions().map((t) => `--exclude-table=${t}`),
       `--dbname=${conn.argUrl}`,
     ], { reject: false, env: conn.env, extendEnv: false, stdin: 'ignore', timeout: TOOL_TIMEOUT_MS, forceKillAfterDelay: 5000 });
-    let facts: PgFacts;
+    let facts: PgFacts | null = null;
     try {
-      facts = await readPgFacts(client);
+      if (withFacts) facts = await readPgFacts(client);
     } catch (error) {
       dumping.kill();
       await dumping;

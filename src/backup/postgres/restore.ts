@@ -7,7 +7,7 @@ import { removeWithSideFiles } from '../files.js';
 import { pgRestorePlan } from '../plans.js';
 import { describeEntry, newQuarantineDir, recoveryFrame, selectForRestore, writeNote, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../restore.js';
 import { stageCopy } from '../stage.js';
-import { checkRestorable, restorePgInPlace, takePgDump } from './dump.js';
+import { checkRestorable, dumpForQuarantine, restorePgInPlace } from './dump.js';
 
 /**
  * `cfa-console restore` with `store.backend: postgres`. The same frame and consent as for
@@ -61,7 +61,7 @@ export async function runPgRestore(env: RecoveryEnv, dataDir: string, selection:
         const dir = newQuarantineDir(dataDir, 'restore');
         const dump = path.join(dir, 'before-restore.dump');
         try {
-          await takePgDump(url, dump);
+          await dumpForQuarantine(url, dump);
           writeNote(dir, { kind: 'restore', selection, restoredBackup: entry.id, store, dumped: path.basename(dump) });
           return { dir, error: null };
         } catch (error) {
