@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertVerifiedBackup } from '../../src/backup/catalog.js';
+import { scratchPrefix } from '../../src/backup/postgres/connection.js';
 import { verifyPgDump } from '../../src/backup/postgres/dump.js';
 import { opsTableNames } from '../../src/backup/postgres/facts.js';
 import which from 'which';
@@ -180,6 +181,52 @@ describe.skipIf(pgMissing)(`backups of the postgres store${pgMissing ? ` (skippe
     const entry = catalog(env.dataDir).backups[0]!;
     expect(entry.pgFacts!.series['BTCUSDT 1h']!.count).toBeGreaterThan(20_000);
     expect(await seriesCount(db.url, 'BTCUSDT')).toBeGreaterThan(entry.pgFacts!.series['BTCUSDT 1h']!.count);
+  });
+
+  it('a restore that cannot finish rolls back whole: the store is as it was', async () => {
+    const db = await freshDb();
+    await fixture(db, ['BTCUSDT', 'ETHUSDT'], 1000);
+    const env = backupEnv({ store: { backend: 'postgres', url: db.url }, backup: { writerWait: '2s' } });
+    expect((await env.run(['backup', '--tier', 'hot'])).exitCode).toBe(0);
+    await withClient(db.url, (c) => c.query("DELETE FROM candles WHERE symbol = 'ETHUSDT'"));
+    // A reader on another host in a long transaction: the restore cannot take its table lock in time.
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM candles');
+      const run = await env.run(['restore', '--latest', '--yes', '--json'], { timeout: 30_000 });
+      expect(run.exitCode).toBe(1);
+      const summary = summaryOf(run);
+      expect(summary.status).toBe('failed');
+      const swap = (summary.steps as { step: string; status: string; detail: string }[]).find((s) => s.step === 'swap');
+      expect(swap).toMatchObject({ status: 'failed', detail: expect.stringMatching(/rolled back, the store is as it was.*lock timeout: waited more than 2 s \(backup\.writerWait\) for a table lock held by PID \d+/) });
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    expect(await seriesCount(db.url, 'ETHUSDT')).toBe(0);
+    expect(await seriesCount(db.url, 'BTCUSDT')).toBe(1000);
+  });
+
+  it('drops the scratch databases of killed processes of this host, not those of live ones', async () => {
+    const db = await freshDb();
+    await fixture(db, ['BTCUSDT'], 100);
+    const dead = execa('true');
+    await dead;
+    const stale = `${scratchPrefix()}${dead.pid}_0_deadbeef`;
+    const live = `${scratchPrefix()}${process.pid}_0_cafebabe`;
+    await withClient(pgServerUrl, async (c) => {
+      await c.query(`CREATE DATABASE ${stale}`);
+      await c.query(`CREATE DATABASE ${live}`);
+    });
+    try {
+      const env = backupEnv({ store: { backend: 'postgres', url: db.url } });
+      expect((await env.run(['backup', '--tier', 'hot'])).exitCode).toBe(0);
+      expect(await scratchDatabases()).toEqual([live]);
+    } finally {
+      await withClient(pgServerUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${stale}`).then(() => c.query(`DROP DATABASE IF EXISTS ${live}`)));
+    }
   });
 
   it('a dump with flipped bytes fails verification and says why: the hash, and the scratch restore without it', async () => {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { redactUrlPasswords } from '../../config/redact.js';
+import { currentProcess, isAlive } from '../../engine/process-identity.js';
 import { shownUrl } from '../../store/postgres/pool.js';
 
 /**
@@ -87,15 +88,45 @@ export function cleanMessage(text: string, lines = 4): string {
 
 export const SCRATCH_PREFIX = 'cfa_scratch_';
 
+/** How this host's scratch databases begin (`cfa_scratch_<host hash>_`): several hosts share one server. */
+export function scratchPrefix(): string {
+  return `${SCRATCH_PREFIX}${createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)}_`;
+}
+
+/**
+ * Drops the scratch databases this host's processes left when they were killed mid-check (the
+ * name carries host, PID and start time, as temp files do); those of live processes and of other
+ * hosts are left alone. Returns the names dropped.
+ */
+async function dropStaleScratch(client: pg.Client): Promise<string[]> {
+  const prefix = scratchPrefix();
+  const names = (await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix])).rows.map((r) => r.datname);
+  const dropped: string[] = [];
+  for (const name of names) {
+    const m = /^(\d+)_(\d+)_[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (!m || isAlive({ pid: Number(m[1]), startTicks: m[2] === '0' ? null : Number(m[2]) })) continue;
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name}`);
+      dropped.push(name);
+    } catch {
+      // Someone is connected to it after all: left for next time.
+    }
+  }
+  return dropped;
+}
+
 /**
  * A scratch database on the store's server, under a unique name, for restoring a dump into it to
- * check it; dropped again with `drop()` (also when the check failed). Needs CREATEDB: when the
- * store's role lacks it, the error says so.
+ * check it; dropped again with `drop()` (also when the check failed), and by the next check on
+ * this host when the process was killed first. Needs CREATEDB: when the store's role lacks it,
+ * the error says so.
  */
 export async function createScratchDatabase(url: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `${SCRATCH_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
+  const me = currentProcess();
+  const name = `${scratchPrefix()}${me.pid}_${me.startTicks ?? 0}_${randomBytes(4).toString('hex')}`;
   const client = await connect(url);
   try {
+    await dropStaleScratch(client).catch(() => []);
     await client.query(`CREATE DATABASE ${name} TEMPLATE template0`);
   } catch (error) {
     const e = error as { code?: string; message?: string };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import type pg from 'pg';
 import { shownUrl } from '../../store/postgres/pool.js';
@@ -161,6 +162,34 @@ export async function verifyPgDump(file: string, url: string, expected: PgFacts,
   }
 }
 
+/**
+ * `lock_timeout` for pg_restore: its script sets `lock_timeout = 0` itself, so a PGOPTIONS value
+ * would be overridden. Instead this watches the restore's session (by its application name) and
+ * cancels the statement that has waited on a lock longer than `timeoutMs` (a reader on another
+ * host in a long transaction): pg_restore stops on the error and the whole transaction rolls
+ * back. `cancelled()` then names who held the lock.
+ */
+function watchLockWaits(client: pg.Client, applicationName: string, timeoutMs: number): { stop(): void; cancelled(): string | null } {
+  let cancelled: string | null = null;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || cancelled) return;
+    busy = true;
+    void (async () => {
+      const waiting = (await client.query<{ pid: number; blockers: number[] }>(`
+        SELECT pid, pg_blocking_pids(pid) AS blockers FROM pg_stat_activity
+        WHERE application_name = $1 AND wait_event_type = 'Lock' AND now() - query_start > $2 * interval '1 millisecond'`, [applicationName, timeoutMs])).rows[0];
+      if (!waiting) return;
+      const holders = (await client.query<{ pid: number; application_name: string; client_addr: string | null; xact_start: Date | null }>(
+        'SELECT pid, application_name, client_addr::text, xact_start FROM pg_stat_activity WHERE pid = ANY($1)', [waiting.blockers])).rows;
+      const who = holders.map((h) => `PID ${h.pid}${h.application_name ? ` (${h.application_name})` : ''}${h.client_addr ? ` from ${h.client_addr}` : ''}${h.xact_start ? `, in a transaction since ${h.xact_start.toISOString()}` : ''}`).join('; ');
+      cancelled = `lock timeout: waited more than ${Math.round(timeoutMs / 1000)} s (backup.writerWait) for a table lock held by ${who || 'another session'}; try again when it has finished`;
+      await client.query('SELECT pg_cancel_backend($1)', [waiting.pid]);
+    })().catch(() => {}).finally(() => { busy = false; });
+  }, 250);
+  return { stop: () => clearInterval(timer), cancelled: () => cancelled };
+}
+
 /** The market schema's version in the live store (0 when it has none: a fresh or wrecked database). */
 async function liveMarketVersion(client: pg.Client): Promise<number> {
   const exists = (await client.query<{ c: string | null }>(`SELECT to_regclass('${VERSIONS_TABLE}')::text AS c`)).rows[0]!.c !== null;
@@ -192,7 +221,7 @@ export async function checkRestorable(url: string, backupVersion: number): Promi
  * `pg_restore --single-transaction --clean --if-exists --exit-on-error` drops and recreates every
  * object the dump holds and loads its rows; any error rolls all of it back, so the store holds the
  * old data or the backup's, never a mix, and readers on other hosts see one or the other (they
- * wait on the table locks meanwhile; `lock_timeout` bounds how long we wait for theirs). Only
+ * wait on the table locks meanwhile; watchLockWaits bounds how long we wait for theirs). Only
  * what the dump holds is touched: the ops tables (the lease and its epoch included) are not in
  * it. Then the rows are counted again in the live store and compared with the backup's facts.
  */
@@ -202,12 +231,16 @@ export async function restorePgInPlace(file: string, url: string, expected: PgFa
   const conn = toolConnection(url);
   try {
     const tools = await toolsFor(client);
-    const r = await execa(tools.pgRestore, ['--single-transaction', '--clean', '--if-exists', '--exit-on-error', '--no-owner', '--no-password', `--dbname=${conn.argUrl}`, file], {
-      reject: false, env: { ...conn.env, PGOPTIONS: `-c lock_timeout=${Math.max(1000, Math.round(options.lockTimeoutMs))}` }, extendEnv: false,
+    const applicationName = `cfa-console restore ${randomBytes(4).toString('hex')}`;
+    const restoring = execa(tools.pgRestore, ['--single-transaction', '--clean', '--if-exists', '--exit-on-error', '--no-owner', '--no-password', `--dbname=${conn.argUrl}`, file], {
+      reject: false, env: { ...conn.env, PGAPPNAME: applicationName }, extendEnv: false,
       stdin: 'ignore', timeout: TOOL_TIMEOUT_MS, forceKillAfterDelay: 5000,
     });
+    const watchdog = watchLockWaits(client, applicationName, Math.max(1000, options.lockTimeoutMs));
+    const r = await restoring.finally(() => watchdog.stop());
     if (r.exitCode !== 0 || r.timedOut) {
-      throw new Error(`pg_restore into ${conn.shown} failed and was rolled back, the store is as it was (${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}): ${cleanMessage(String(r.stderr ?? ''))}`);
+      const why = watchdog.cancelled() ?? cleanMessage(String(r.stderr ?? ''));
+      throw new Error(`pg_restore into ${conn.shown} failed and was rolled back, the store is as it was (${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}): ${why}`);
     }
     if (options.liveVersion === 0 && expected.schemaVersion > 0) {
       // The same table migratePg keeps (src/store/postgres/migrate.ts).
