@@ -306,6 +306,9 @@ describe.skipIf(pgMissing)(`backups of the postgres store${pgMissing ? ` (skippe
     const recover = await env.run(['recover', '--yes']);
     expect(recover.exitCode).toBe(2);
     expect(recover.stderr).toMatch(/store\.backend postgres/);
+    const drill = await env.run(['backup', 'drill']);
+    expect(drill.exitCode).toBe(2);
+    expect(drill.stderr).toMatch(/backup drill works on copies of market\.db .*backup verify/);
   });
 
   it.skipIf(!rclone)('offsite through rclone: the dump uploaded and checked by hash, and a restore downloads it', async () => {
