@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertVerifiedBackup } from '../../src/backup/catalog.js';
 import { scratchPrefix } from '../../src/backup/postgres/connection.js';
 import { verifyPgDump } from '../../src/backup/postgres/dump.js';
-import { opsTableNames } from '../../src/backup/postgres/facts.js';
+import { opsTableNames, dumpScopeExclusions } from '../../src/backup/postgres/facts.js';
 import which from 'which';
 import { hashFile } from '../../src/backup/files.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
@@ -419,5 +419,7 @@ describe.skipIf(pgMissing)(`backups of the postgres store${pgMissing ? ` (skippe
 
   it('leaves the ops tables out of the dump by the ops schema description', () => {
     expect(opsTableNames()).toEqual(expect.arrayContaining(['lease', 'locks', 'job_runs', 'backups', 'alerts', 'incidents']));
+    // The fenced lease's tables in PostgreSQL: a restore must never roll the epoch back.
+    expect(dumpScopeExclusions()).toEqual(expect.arrayContaining(['cfa_lease', 'cfa_slot_claims', 'cfa_leader_actions', 'cfa_schema_versions']));
   });
 });

@@ -10,6 +10,8 @@ export type { PgFacts };
 /** The versions table holds the ops schema's row too; the dump leaves it out (see dumpScopeExclusions). */
 export const VERSIONS_TABLE = 'cfa_schema_versions';
 
+import { LEASE_MIGRATIONS } from '../../store/postgres/lease.js';
+
 let opsTables: string[] | null = null;
 
 /**
@@ -32,9 +34,18 @@ export function opsTableNames(): string[] {
   return opsTables;
 }
 
-/** Tables a dump of the store leaves out (pg_dump --exclude-table takes each; unquoted names match in any schema). */
+/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps). */
+export function pgOpsTableNames(): string[] {
+  return [...new Set(LEASE_MIGRATIONS.flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
+}
+
+/**
+ * Tables a dump of the store leaves out (pg_dump --exclude-table takes each; unquoted names match
+ * in any schema): restoring candles must never roll the lease's epoch back, or a stale leader's
+ * token would be accepted again.
+ */
 export function dumpScopeExclusions(): string[] {
-  return [...opsTableNames(), VERSIONS_TABLE];
+  return [...opsTableNames(), ...pgOpsTableNames(), VERSIONS_TABLE];
 }
 
 const SYSTEM_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";

@@ -117,6 +117,37 @@ export class PgMarketStore implements CandleStore {
     );
   }
 
+  /**
+   * The newest open time of each given series in one round trip: a primary-key seek per series,
+   * as the SQLite probe does, never a scan of the candles.
+   */
+  async newestOfSeries(series: readonly { symbol: string; interval: Interval }[]): Promise<{ symbol: string; interval: Interval; lastOpenTime: number | null }[]> {
+    const rows = await this.query<{ symbol: string; interval: Interval; t: number | null }>(
+      `SELECT s.symbol, s.interval, (SELECT max(c.open_time) FROM candles c WHERE c.symbol = s.symbol AND c.interval = s.interval) AS t
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(symbol, interval, n) ORDER BY s.n`,
+      [series.map((x) => x.symbol), series.map((x) => x.interval)], 'cfa_newest_of_series',
+    );
+    return rows.map((r) => ({ symbol: r.symbol, interval: r.interval, lastOpenTime: r.t ?? null }));
+  }
+
+  /** Count, first and last open time of each given series (index range scans, one round trip). */
+  async countsOfSeries(series: readonly { symbol: string; interval: Interval }[]): Promise<{ symbol: string; interval: Interval; count: number; first: number | null; last: number | null }[]> {
+    return this.query(
+      `SELECT s.symbol, s.interval, x.count, x.first, x.last
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(symbol, interval, n)
+         CROSS JOIN LATERAL (SELECT count(*) AS count, min(c.open_time) AS first, max(c.open_time) AS last
+                               FROM candles c WHERE c.symbol = s.symbol AND c.interval = s.interval) x
+        ORDER BY s.n`,
+      [series.map((x) => x.symbol), series.map((x) => x.interval)], 'cfa_counts_of_series',
+    );
+  }
+
+  /** What the database takes on disk (all its tables and indexes). */
+  async databaseBytes(): Promise<number> {
+    const rows = await this.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes', []);
+    return rows[0]?.bytes ?? 0;
+  }
+
   async deleteCandlesFrom(symbol: string, interval: Interval, fromOpenTime: number): Promise<number> {
     try {
       const r = await this.pool.query('DELETE FROM candles WHERE symbol = $1 AND interval = $2 AND open_time >= $3', [symbol, interval, fromOpenTime]);
