@@ -34,7 +34,8 @@ describe('cfa-console drill', () => {
     const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
     const run = await runCli(['drill', '--all', '--yes', '--json'], { env, timeout: 1_200_000 });
     const results = run.events.filter((e) => e.event === 'drill');
-    expect(results.map((r) => r.scenario)).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption', 'missing-symbols', 'backup-stale', 'disk-low', 'sentiment-stale']));
+    // A run that ends early says why: its exit code and the end of its stderr.
+    expect(results.map((r) => r.scenario), `exit ${run.exitCode}: ${run.stderr.slice(-3000)}`).toEqual(expect.arrayContaining(['daemon-dead', 'stale-data', 'db-corruption', 'missing-symbols', 'backup-stale', 'disk-low', 'sentiment-stale']));
     expect(results.filter((r) => r.expected === 'resolved').length).toBeGreaterThanOrEqual(3);
     for (const r of results) {
       // Not root (or a container that refuses mounts): the small-disk drill says so and is skipped.
