@@ -125,7 +125,7 @@ export function restorePreview(options: { selection: RestoreSelection }, ctx: Ru
   try {
     const backend = ctx.loaded.config.store.backend;
     const candidates = selectForRestore(ops, options.selection, Date.now(), backend);
-    if (backend === 'postgres') return pgRestorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, now: Date.now(), store: shownUrl(ctx.loaded.config.store.url ?? '') });
+    if (backend === 'postgres') return pgRestorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, series: ctx.loaded.config, now: Date.now(), store: shownUrl(ctx.loaded.config.store.url ?? '') });
     return restorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, series: ctx.loaded.config, now: Date.now() });
   } finally {
     ops.close();

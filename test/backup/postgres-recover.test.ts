@@ -1,0 +1,100 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PgMarketStore } from '../../src/store/postgres/market-store.js';
+import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { candleStoreDifferences } from '../helpers/simulated-exchange.js';
+import { ALL, backupEnv, catalog, clockedSimulator, DAY, summaryOf } from './helpers.js';
+
+const BACKFILL = 5;
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function differences(url: string, sim: Parameters<typeof candleStoreDifferences>[1], symbols: string[]): Promise<string[]> {
+  const store = await PgMarketStore.open(url, { poolSize: 2 });
+  try {
+    return await candleStoreDifferences(store, sim, symbols, ALL, BACKFILL);
+  } finally {
+    await store.close();
+  }
+}
+
+async function count(url: string, where = 'true'): Promise<number> {
+  return withClient(url, async (c) => Number((await c.query(`SELECT count(*) AS n FROM candles WHERE ${where}`)).rows[0].n));
+}
+
+type Step = { step: string; status: string; detail: string };
+const stepsOf = (summary: Record<string, any>) => Object.fromEntries((summary.steps as Step[]).map((s) => [s.step, s]));
+
+/**
+ * The postgres store end to end with the real schema: synced from the simulator through the sync
+ * engine, backed up with pg_dump, then the simulator's clock moved on so the live store is newer
+ * than the backup.
+ */
+describe.skipIf(pgMissing)(`restore, recover and the drill of the postgres store${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
+  const dbs: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const db of dbs) await db.drop().catch(() => {});
+  });
+
+  async function syncedAndBackedUp() {
+    const db = await freshPgDatabase('cfa_rc');
+    dbs.push(db);
+    const { sim, advance } = await clockedSimulator(3);
+    const symbols = sim.symbols.slice(0, 3);
+    const env = backupEnv({ symbols, sync: { backfillDays: BACKFILL }, store: { backend: 'postgres', url: db.url } }, sim.url);
+    const first = await env.run(['sync', '--json']);
+    expect(first.stderr).toBe('');
+    expect(first.exitCode).toBe(0);
+    expect((await env.run(['backup', '--tier', 'hot', '--json'])).exitCode).toBe(0);
+    advance(DAY);
+    expect((await env.run(['sync', '--json'])).exitCode).toBe(0);
+    expect(await differences(db.url, sim, symbols)).toEqual([]);
+    return { db, sim, advance, symbols, env, backup: catalog(env.dataDir).backups[0]! };
+  }
+
+  it('restore ends ok: the backup in place, then the candles since it fetched again through the sync engine', async () => {
+    const { db, sim, advance, symbols, env, backup } = await syncedAndBackedUp();
+    advance(DAY / 2);
+    const newestAtBackup = backup.newestCandle!;
+    const since = await count(db.url, `open_time > ${newestAtBackup}`);
+    expect(since).toBeGreaterThan(0);
+    await withClient(db.url, (c) => c.query('DELETE FROM candles WHERE symbol = $1', [symbols[0]]));
+
+    const run = await env.run(['restore', '--latest', '--yes', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ kind: 'restore', status: 'ok', backupId: backup.id });
+    const steps = stepsOf(summary);
+    expect((summary.steps as Step[]).map((s) => s.step)).toEqual(['select', 'stop-writers', `stage #${backup.id}`, 'quarantine', 'swap', 'verify', 'resync', 'resume']);
+    expect(steps.resync).toMatchObject({ status: 'ok', detail: expect.stringMatching(/candles fetched again over 12 series \(12 ok/) });
+    // Everything after the backup, the deleted series included, came back from the exchange.
+    expect(summary.resync.candlesStored).toBeGreaterThan(since);
+    expect(summary.rtoExcludingResyncMs).toBeLessThanOrEqual(summary.rtoMs);
+    expect(await differences(db.url, sim, symbols)).toEqual([]);
+    expect(catalog(env.dataDir).recoveries[0]).toMatchObject({ kind: 'restore', result: 'ok', backupId: backup.id });
+  });
+
+  it('restore with the exchange unreachable is partial: the backup\'s data whole, and it says to run sync', async () => {
+    const { db, env, backup } = await syncedAndBackedUp();
+    await withClient(db.url, (c) => c.query('DELETE FROM candles'));
+    const run = await env.run(['--exchange-url', 'http://127.0.0.1:9', 'restore', '--latest', '--yes', '--json']);
+    expect(run.exitCode).toBe(1);
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ status: 'partial', backupId: backup.id });
+    const steps = stepsOf(summary);
+    // The sync engine could not reach the exchange at all: the step failed, the restore did not.
+    expect(steps.resync?.status).toBe('failed');
+    expect(steps.validate).toMatchObject({ status: 'warn', detail: expect.stringMatching(/run `cfa-console sync`/) });
+    expect(await count(db.url)).toBe(Object.values(backup.pgFacts!.series).reduce((n, s) => n + s.count, 0));
+  });
+});
+
