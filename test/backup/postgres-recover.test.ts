@@ -1,9 +1,12 @@
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { markFailed } from '../../src/backup/catalog.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 import { PgMarketStore } from '../../src/store/postgres/market-store.js';
 import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
 import { candleStoreDifferences } from '../helpers/simulated-exchange.js';
-import { ALL, backupEnv, catalog, clockedSimulator, DAY, summaryOf } from './helpers.js';
+import { ALL, backupEnv, catalog, clockedSimulator, DAY, filesIn, summaryOf } from './helpers.js';
 
 const BACKFILL = 5;
 
@@ -95,6 +98,71 @@ describe.skipIf(pgMissing)(`restore, recover and the drill of the postgres store
     expect(steps.resync?.status).toBe('failed');
     expect(steps.validate).toMatchObject({ status: 'warn', detail: expect.stringMatching(/run `cfa-console sync`/) });
     expect(await count(db.url)).toBe(Object.values(backup.pgFacts!.series).reduce((n, s) => n + s.count, 0));
+  });
+
+  it('recover leaves a healthy store alone; a dropped candles table is cured by the newest dump and the resync, with consent', async () => {
+    const { db, sim, advance, symbols, env, backup } = await syncedAndBackedUp();
+    const healthy = await env.run(['recover']);
+    expect(healthy.stderr).toBe('');
+    expect(healthy.exitCode).toBe(0);
+    expect(healthy.stdout).toMatch(/the PostgreSQL store is healthy: nothing to recover/);
+    expect(catalog(env.dataDir).recoveries[0]).toMatchObject({ kind: 'recover', result: 'not-needed' });
+
+    advance(DAY / 2);
+    await withClient(db.url, (c) => c.query('DROP TABLE candles CASCADE'));
+    // The consent rules of restore: off a terminal, no --yes is a refusal, and nothing changes.
+    const refused = await env.run(['recover']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+    expect(await withClient(db.url, async (c) => (await c.query("SELECT to_regclass('candles') AS t")).rows[0].t)).toBeNull();
+
+    const run = await env.run(['recover', '--yes', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ kind: 'recover', status: 'ok', backupId: backup.id, backupTier: 'hot' });
+    expect((summary.steps as Step[]).map((s) => s.step)).toEqual(['detect', 'candidates', 'stop-writers', `stage #${backup.id}`, 'quarantine', 'swap', 'verify', 'resync', 'resume']);
+    const steps = stepsOf(summary);
+    expect(steps.detect).toMatchObject({ status: 'warn', detail: expect.stringMatching(/has no candles table/) });
+    expect(steps.resync?.status).toBe('ok');
+    expect(summary.resync.candlesStored).toBeGreaterThan(0);
+    expect(await differences(db.url, sim, symbols)).toEqual([]);
+    expect(path.basename(summary.quarantine)).toMatch(/-recover$/);
+    expect(filesIn(summary.quarantine)).toEqual(['before-recover.dump', 'reason.json']);
+    expect(catalog(env.dataDir).recoveries[0]).toMatchObject({ kind: 'recover', result: 'ok', backupId: backup.id });
+  });
+
+  it('recover: whole series gone count as damage and come back; with no verified dump it fails and touches nothing; no server is exit 1', async () => {
+    const { db, sim, symbols, env, backup } = await syncedAndBackedUp();
+    await withClient(db.url, (c) => c.query('DELETE FROM candles WHERE symbol = $1', [symbols[1]]));
+    const run = await env.run(['recover', '--yes', '--json']);
+    expect(run.exitCode).toBe(0);
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ kind: 'recover', status: 'ok', backupId: backup.id });
+    expect(stepsOf(summary).detect).toMatchObject({ status: 'warn', detail: expect.stringMatching(new RegExp(`4 series of the newest verified backup are gone from the store \\(${symbols[1]} `)) });
+    expect(await differences(db.url, sim, symbols)).toEqual([]);
+
+    // The only dump failed a check since: nothing to restore, the store is left as it is.
+    const ops = openOpsDb(env.dataDir);
+    try {
+      markFailed(ops, backup.id, Date.now(), 'failed a check (test)');
+    } finally {
+      ops.close();
+    }
+    await withClient(db.url, (c) => c.query('DROP TABLE candles CASCADE'));
+    const failed = await env.run(['recover', '--yes', '--json']);
+    expect(failed.exitCode).toBe(1);
+    const failedSummary = summaryOf(failed);
+    expect(failedSummary).toMatchObject({ kind: 'recover', status: 'failed', backupId: null });
+    expect((failedSummary.steps as Step[]).map((s) => [s.step, s.status])).toEqual([['detect', 'warn'], ['candidates', 'failed']]);
+    expect(await withClient(db.url, async (c) => (await c.query("SELECT to_regclass('candles') AS t")).rows[0].t)).toBeNull();
+
+    const elsewhere = backupEnv({ store: { backend: 'postgres' } });
+    const gone = `postgresql://cfa:hunter2secret@localhost/cfa?host=${path.join(elsewhere.dir, 'no-server')}`;
+    const unreachable = await elsewhere.run(['recover', '--yes'], { env: { CFA_STORE_URL: gone } });
+    expect(unreachable.exitCode).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach the PostgreSQL store at postgresql:\/\/cfa:••••••@localhost\/cfa.*must be up/);
+    expect(unreachable.stdout + unreachable.stderr).not.toContain('hunter2secret');
   });
 });
 
