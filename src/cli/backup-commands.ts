@@ -29,7 +29,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
       const json = !!command.optsWithGlobals<{ json?: boolean }>().json;
       result.exitCode = await (await commands()).verifyCommand(id, await createContext(globals(), json));
     });
-  backup.command('drill').description('restore drill: the newest backup of each tier restored into a scratch dir and verified; recorded for the SLA audit (also the monthly job backup-drill)')
+  backup.command('drill').description('restore drill: the newest backup of each tier restored into a scratch dir (postgres: a scratch database) and verified; recorded for the SLA audit (also the monthly job backup-drill)')
     .option('--json', 'JSON lines: one per tier, then a summary')
     .action(async (_o: unknown, command: Command) => {
       const json = !!command.optsWithGlobals<{ json?: boolean }>().json;

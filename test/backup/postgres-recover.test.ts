@@ -1,12 +1,15 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { markFailed } from '../../src/backup/catalog.js';
+import { readPgFacts } from '../../src/backup/postgres/facts.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { PgMarketStore } from '../../src/store/postgres/market-store.js';
-import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { freshPgDatabase, leftoverScratchDatabases, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { candleStoreDifferences } from '../helpers/simulated-exchange.js';
-import { ALL, backupEnv, catalog, clockedSimulator, DAY, filesIn, summaryOf } from './helpers.js';
+import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, DAY, filesIn, summaryOf } from './helpers.js';
 
 const BACKFILL = 5;
 
@@ -31,6 +34,14 @@ async function differences(url: string, sim: Parameters<typeof candleStoreDiffer
 
 async function count(url: string, where = 'true'): Promise<number> {
   return withClient(url, async (c) => Number((await c.query(`SELECT count(*) AS n FROM candles WHERE ${where}`)).rows[0].n));
+}
+
+/** Everything the drill could change in the live store: the facts a backup is compared by, the schema versions, the database list. */
+async function liveState(url: string) {
+  return withClient(url, async (c) => ({
+    facts: await readPgFacts(c),
+    versions: (await c.query('SELECT schema, version, migrated_at FROM cfa_schema_versions ORDER BY schema')).rows,
+  }));
 }
 
 type Step = { step: string; status: string; detail: string };
@@ -163,6 +174,51 @@ describe.skipIf(pgMissing)(`restore, recover and the drill of the postgres store
     expect(unreachable.exitCode).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach the PostgreSQL store at postgresql:\/\/cfa:••••••@localhost\/cfa.*must be up/);
     expect(unreachable.stdout + unreachable.stderr).not.toContain('hunter2secret');
+  });
+
+  it('backup drill restores the newest dump of each tier into a scratch database, checks and opens it there, records it for the SLA audit, and never touches the store', async () => {
+    const db = await freshPgDatabase('cfa_dr');
+    dbs.push(db);
+    const { sim } = await clockedSimulator(2);
+    const warm = path.join(tempDir(), 'warm');
+    fs.mkdirSync(warm);
+    const env = backupEnv({ symbols: sim.symbols.slice(0, 2), sync: { backfillDays: BACKFILL }, store: { backend: 'postgres', url: db.url }, backup: { warmDir: warm } }, sim.url);
+    expect((await env.run(['sync', '--json'])).exitCode).toBe(0);
+    expect((await env.run(['backup', '--json'])).exitCode).toBe(0);
+    const [hot, warmCopy] = catalog(env.dataDir).backups;
+    // The live store moves on after the backup: the drill must neither see nor change that.
+    await withClient(db.url, (c) => c.query("UPDATE candles SET close = close + 1 WHERE interval = '1d'"));
+    const before = await liveState(db.url);
+
+    const run = await env.run(['backup', 'drill', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const drills = run.events.filter((e) => e.event === 'drill') as Record<string, any>[];
+    expect(drills.map((d) => [d.tier, d.result, d.backupId])).toEqual([['hot', 'ok', hot!.id], ['warm', 'ok', warmCopy!.id]]);
+    const candles = Object.values(hot!.pgFacts!.series).reduce((n, s) => n + s.count, 0);
+    expect(drills[0]!.detail).toMatch(new RegExp(`restored into a scratch database .*opened as a store by this build: 8 series, ${candles} candles; the scratch database is dropped`));
+    expect(drills[0]!.durationMs).toBeGreaterThan(0);
+    const recorded = catalog(env.dataDir).drills;
+    expect(recorded.map((d) => [d.tier, d.result, d.backupId])).toEqual([['warm', 'ok', warmCopy!.id], ['hot', 'ok', hot!.id]]);
+    expect(recorded.every((d) => (d.durationMs ?? 0) > 0)).toBe(true);
+    expect(await liveState(db.url)).toEqual(before);
+    expect(await leftoverScratchDatabases()).toEqual([]);
+
+    const text = await env.run(['backups']);
+    expect(text.stdout).toMatch(/^hot .*; last drill \d+s ago: ok$/m);
+    expect(text.stdout).toMatch(/^warm .*; last drill \d+s ago: ok$/m);
+
+    // The monthly job's command: a dump that no longer restores fails its drill (marked in the
+    // catalog), the next tier still passes: exit 1.
+    corruptMiddle(hot!.location, 4096);
+    const bad = await env.run(['backup-drill', '--json']);
+    expect(bad.exitCode).toBe(1);
+    const badDrills = bad.events.filter((e) => e.event === 'drill') as Record<string, any>[];
+    expect(badDrills.map((d) => [d.tier, d.result])).toEqual([['hot', 'failed'], ['warm', 'ok']]);
+    expect(badDrills[0]!.detail).toMatch(/sha256/);
+    expect(catalog(env.dataDir).backups.find((b) => b.id === hot!.id)).toMatchObject({ result: 'failed' });
+    expect(await liveState(db.url)).toEqual(before);
+    expect(await leftoverScratchDatabases()).toEqual([]);
   });
 });
 

@@ -21,8 +21,8 @@ import { restorePgFirstGood, storeUrl } from './restore.js';
  *     first that verifies in a scratch database replaces the market data in one transaction
  *     (restorePgFirstGood: stage, quarantine dump, swap, verify, resync), bad copies marked failed.
  *
- * Unlike market.db there is no REINDEX path: a restore rebuilds every index anyway, and a store
- * whose indexes alone are damaged reads fine here (the scan does not use them).
+ * Unlike market.db there is no REINDEX path: a restore rebuilds every index anyway (an index the
+ * scan does not read is not checked; README says so).
  */
 export async function runPgRecover(env: RecoveryEnv, dataDir: string): Promise<RecoveryOutcome> {
   const url = storeUrl(env);
