@@ -1,27 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { markFailed } from '../../src/backup/catalog.js';
 import { readPgFacts } from '../../src/backup/postgres/facts.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { PgMarketStore } from '../../src/store/postgres/market-store.js';
-import { freshPgDatabase, leftoverScratchDatabases, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { freshPgDatabase, leftoverScratchDatabases, withClient, pgMissing, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { candleStoreDifferences } from '../helpers/simulated-exchange.js';
 import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, DAY, filesIn, summaryOf } from './helpers.js';
 
 const BACKFILL = 5;
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function differences(url: string, sim: Parameters<typeof candleStoreDifferences>[1], symbols: string[]): Promise<string[]> {
   const store = await PgMarketStore.open(url, { poolSize: 2 });

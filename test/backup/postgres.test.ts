@@ -11,7 +11,7 @@ import which from 'which';
 import { hashFile } from '../../src/backup/files.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { freshPgDatabase, leftoverScratchDatabases, pgBin, pgMissing, pgServerUrl, withDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { freshPgDatabase, leftoverScratchDatabases, withClient, pgBin, pgMissing, pgServerUrl, withDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { backupEnv, catalog, corruptMiddle, filesIn, summaryOf } from './helpers.js';
 
 /**
@@ -47,16 +47,6 @@ async function fillCandles(client: pg.Client, symbols: string[], count: number):
     SELECT s, '1h', $1::bigint + i::bigint * ${HOUR}, 100 + i % 17 + 0.125, 120 + i % 13, 90 - i % 11, 101 + (i * 7919) % 997 / 7.0,
            i * 1.5, $1::bigint + i::bigint * ${HOUR} + ${HOUR - 1}, i * 151.25, i, i * 0.75, i * 75.5
     FROM unnest($2::text[]) s, generate_series(0, $3::int - 1) i`, [T0, symbols, count]);
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 async function seriesCount(url: string, symbol: string): Promise<number> {

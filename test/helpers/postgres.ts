@@ -51,14 +51,21 @@ export async function freshPgDatabase(prefix = 'cfa_t'): Promise<TestDatabase> {
  * backups on the same server at once do not see each other's work in progress.
  */
 export async function leftoverScratchDatabases(): Promise<string[]> {
-  const c = new pg.Client({ connectionString: pgServerUrl });
-  await c.connect();
-  try {
+  return withClient(pgServerUrl, async (c) => {
     const names = (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'cfa\\_scratch\\_%' ORDER BY 1")).rows.map((r) => r.datname);
     return names.filter((name) => {
       const m = /_(\d+)_(\d+)_[0-9a-f]+$/.exec(name);
       return !m || !isAlive({ pid: Number(m[1]), startTicks: m[2] === '0' ? null : Number(m[2]) });
     });
+  });
+}
+
+/** One connection for `fn`, closed afterwards. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
   } finally {
     await c.end();
   }
