@@ -49,7 +49,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
       result.exitCode = await (await restoreCommands()).restoreCommand(id, o, await createContext(globals(), !!o.json));
     });
 
-  program.command('recover').description('detect corruption of market.db and repair it: REINDEX when only indexes are damaged, else restore the newest backup that verifies, then resync and validate; prints each step and the RTO')
+  program.command('recover').description('detect corruption of market.db and repair it: REINDEX when only indexes are damaged, else restore the newest backup that verifies, then resync and validate (store.backend postgres: every candle read, a damaged store restored from the newest pg_dump that verifies, then resynced); prints each step and the RTO')
     .option('-y, --yes', 'do not ask (required when not at a terminal)')
     .option('--json', 'JSON lines: one per step, then a summary with the RTO')
     .action(async (o: { yes?: boolean; json?: boolean }) => {
