@@ -22,11 +22,14 @@ function candleValues(c: Candle): unknown[] {
  */
 export const UPSERT_CHUNK = 1000;
 
-/** `INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE` for `rows` rows of `columns`. */
-export function multiRowUpsert(table: string, columns: readonly string[], key: readonly string[], rows: number): string {
+/**
+ * `INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE` for `rows` rows of `columns`: every
+ * other column overwritten, unless `set` says what to update instead.
+ */
+export function multiRowUpsert(table: string, columns: readonly string[], key: readonly string[], rows: number, set?: string): string {
   const values = Array.from({ length: rows }, (_, r) => `(${columns.map((_, i) => `$${r * columns.length + i + 1}`).join(', ')})`);
   const rest = columns.filter((c) => !key.includes(c));
-  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'DO NOTHING';
+  const update = set ? `DO UPDATE SET ${set}` : rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'DO NOTHING';
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (${key.join(', ')}) ${update}`;
 }
 
