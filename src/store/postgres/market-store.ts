@@ -145,6 +145,23 @@ export class PgMarketStore implements CandleStore {
     );
   }
 
+  /**
+   * Where each given series lacks candles between its first and last: every run of missing open
+   * times, as the first and last missing one (inclusive), in series then time order. One pass
+   * over each series' keys (lag() over open_time), as the SQLite full scan reads them.
+   */
+  async holesOfSeries(series: readonly { symbol: string; interval: Interval; stepMs: number }[]): Promise<{ symbol: string; interval: Interval; fromOpenTime: number; toOpenTime: number }[]> {
+    return this.query(
+      `SELECT symbol, interval, prev + step AS "fromOpenTime", open_time - step AS "toOpenTime" FROM (
+         SELECT s.n, s.symbol, s.interval, s.step, c.open_time,
+                lag(c.open_time) OVER (PARTITION BY s.n ORDER BY c.open_time) AS prev
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS s(symbol, interval, step, n)
+           JOIN candles c ON c.symbol = s.symbol AND c.interval = s.interval
+       ) t WHERE open_time - prev > step ORDER BY n, open_time`,
+      [series.map((x) => x.symbol), series.map((x) => x.interval), series.map((x) => x.stepMs)], 'cfa_holes_of_series',
+    );
+  }
+
   /** What the database takes on disk (all its tables and indexes). */
   async databaseBytes(): Promise<number> {
     const rows = await this.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes', []);
