@@ -1,9 +1,8 @@
 import { upsertRows } from '../store/postgres/copy-market.js';
-import { migratePg } from '../store/postgres/migrate.js';
-import { describePgError, inTransaction, openPgPool, type PgClient, type PgPool } from '../store/postgres/pool.js';
-import { MARKET_PG_MIGRATIONS, MARKET_TABLES } from '../store/schema/market.js';
+import { migrateMarket, openMarketPool } from '../store/postgres/market-store.js';
+import { describePgError, inTransaction, type PgClient, type PgPool } from '../store/postgres/pool.js';
+import { MARKET_TABLES } from '../store/schema/market.js';
 import type { Table } from '../store/schema/describe.js';
-import { StoreError } from '../store/store-error.js';
 import { mergeVintages, OPEN_END, type Vintage } from './fred-vintages.js';
 import {
   fundingBySymbol, fundingSettlements, premiumHour, roundFundingTime,
@@ -46,23 +45,12 @@ export class PgSentimentStore implements SentimentJobStore {
   private constructor(private readonly pool: PgPool, private readonly url: string, private readonly ownsPool: boolean) {}
 
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PgSentimentStore> {
-    const pool = openPgPool(url, { size: options.poolSize });
-    try {
-      return await PgSentimentStore.over(pool, url, true);
-    } catch (error) {
-      await pool.end().catch(() => {});
-      throw error;
-    }
+    return new PgSentimentStore(await openMarketPool(url, options.poolSize), url, true);
   }
 
   /** Over a pool someone else opened (and ends, unless `ownsPool`). */
   static async over(pool: PgPool, url: string, ownsPool = false): Promise<PgSentimentStore> {
-    try {
-      await migratePg(pool, 'market', MARKET_PG_MIGRATIONS);
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw describePgError(url, error);
-    }
+    await migrateMarket(pool, url);
     return new PgSentimentStore(pool, url, ownsPool);
   }
 

@@ -9,16 +9,10 @@ import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { HOUR, MIN } from './helpers.js';
+import { HOUR, MIN, summaryOf } from './helpers.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const INTERVALS: Interval[] = ['15m', '1h', '4h'];
-
-function summaryOf(events: Record<string, unknown>[]): Record<string, any> {
-  const summary = events.find((e) => e.event === 'summary');
-  expect(summary, 'a summary line').toBeDefined();
-  return summary as Record<string, any>;
-}
 
 /** What differs between PostgreSQL's candles and the simulator's closed ones over each series' stored span. */
 async function pgStoreDifferences(url: string, sim: SimulatorHandle, series: readonly (readonly [string, Interval])[]): Promise<string[]> {

@@ -40,6 +40,28 @@ function lastPerKey(candles: readonly Candle[]): Candle[] {
   return byKey.size === candles.length ? [...candles] : [...byKey.values()];
 }
 
+/** Brings the market schema in PostgreSQL up to date; a failure names the server (masked). */
+export async function migrateMarket(pool: PgPool, url: string): Promise<void> {
+  try {
+    await migratePg(pool, 'market', MARKET_PG_MIGRATIONS);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw describePgError(url, error);
+  }
+}
+
+/** A pool of `poolSize` connections with the market schema up to date (ended again when that fails), for a store that owns it. */
+export async function openMarketPool(url: string, poolSize?: number): Promise<PgPool> {
+  const pool = openPgPool(url, { size: poolSize });
+  try {
+    await migrateMarket(pool, url);
+    return pool;
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+}
+
 /**
  * The candles in PostgreSQL: the same contract, rules and answers as MarketStore over market.db
  * (src/store/market-db.ts), for a team that shares one store between hosts. Owns the candles
@@ -50,23 +72,12 @@ export class PgMarketStore implements CandleStore {
 
   /** Opens a pool of `poolSize` connections and brings the market schema up to date. */
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PgMarketStore> {
-    const pool = openPgPool(url, { size: options.poolSize });
-    try {
-      return await PgMarketStore.over(pool, url, true);
-    } catch (error) {
-      await pool.end().catch(() => {});
-      throw error;
-    }
+    return new PgMarketStore(await openMarketPool(url, options.poolSize), url, true);
   }
 
   /** Over a pool someone else opened (and ends, unless `ownsPool`). */
   static async over(pool: PgPool, url: string, ownsPool = false): Promise<PgMarketStore> {
-    try {
-      await migratePg(pool, 'market', MARKET_PG_MIGRATIONS);
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw describePgError(url, error);
-    }
+    await migrateMarket(pool, url);
     return new PgMarketStore(pool, url, ownsPool);
   }
 
