@@ -229,7 +229,7 @@ const RUNNERS: Record<ProbeId, Runner> = {
     const pg = pgMarketOf(run);
     if (pg) {
       const reason = pgUnreadable(pg, 'the sentiment tables');
-      if (reason || pg.state !== 'read') return probeFailed('sentiment', reason ?? 'not read');
+      if (reason || pg.state !== 'read' || pg.sentiment === undefined) return probeFailed('sentiment', reason ?? pgUnreadable({ state: 'not-read' }, 'the sentiment tables')!);
       stored = pg.sentiment ?? { funding: [], futuresData: [], fearGreedDay: null, fred: [] };
     } else {
       const market = run.sources.market();

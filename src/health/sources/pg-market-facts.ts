@@ -14,8 +14,11 @@ import { durationMs } from '../../config/duration-ms.js';
 export type PgMarketFacts =
   | {
     state: 'read'; url: string; newest: SeriesNewest[]; bytes: number; counts: { at: number; series: SeriesCount[] } | null;
-    /** The sentiment tables' newest points (they live beside the candles); null when no source is configured. */
-    sentiment: SentimentFreshnessFacts | null;
+    /**
+     * The sentiment tables' newest points (they live beside the candles); null when no source is
+     * configured, absent when they were not read.
+     */
+    sentiment?: SentimentFreshnessFacts | null;
   }
   | { state: 'unreachable'; url: string; reason: string };
 
