@@ -16,7 +16,6 @@ import { runRestore, selectForRestore, type RecoveryEnv, type RecoveryOutcome, t
 import { runPgRestore } from '../backup/postgres/restore.js';
 import { runPgRecover } from '../backup/postgres/recover.js';
 import { storeBackend, tierSettings } from '../backup/tiers.js';
-import { ConfigError } from '../config/config-error.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
@@ -97,13 +96,6 @@ export async function restoreReplica(options: { selection: ReplicaRestoreSelecti
 /** Detects corruption and applies the least drastic cure that works, after `ctx.confirm(plan)`. */
 export function recover(_options: Record<string, never>, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
   return withEnv(ctx, onStep, (env) => storeBackend(env.settings) === 'postgres' ? runPgRecover(env, ctx.dataDir) : runRecover(env, ctx.dataDir));
-}
-
-/** Operations that know only market.db so far refuse the postgres store rather than act on a file it does not use. */
-export function refuseOnPostgres(ctx: RunContext, command: string, instead: string): void {
-  if (ctx.loaded.config.store.backend === 'postgres') {
-    throw new ConfigError(`${command} works on market.db (store.backend sqlite) only so far; with store.backend postgres: ${instead}`);
-  }
 }
 
 /** A recovery outcome as its JSON summary line. */

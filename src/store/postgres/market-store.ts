@@ -173,6 +173,20 @@ export class PgMarketStore implements CandleStore {
     );
   }
 
+  /**
+   * VACUUM (ANALYZE) of the market tables: what `compact` does for PostgreSQL, whose autovacuum
+   * usually has done it already. Outside a transaction, as VACUUM must be.
+   */
+  async vacuumAnalyze(tables: readonly string[]): Promise<void> {
+    for (const table of tables) {
+      try {
+        await this.pool.query(`VACUUM (ANALYZE) ${table}`);
+      } catch (error) {
+        throw describePgError(this.url, error, `VACUUM of ${table} failed in PostgreSQL`);
+      }
+    }
+  }
+
   /** What the database takes on disk (all its tables and indexes). */
   async databaseBytes(): Promise<number> {
     const rows = await this.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes', []);
