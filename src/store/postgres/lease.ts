@@ -22,9 +22,9 @@ import type { PgPool } from './pool.js';
 
 const NAME = 'leader';
 /** The database's clock, in epoch milliseconds. clock_timestamp(), not now(): a statement may wait for a lock. */
-const DB_NOW = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
-/** $1 epoch, $2 holder id: one row when that holder's lease of that epoch holds now. */
-const FENCE = `fence AS (SELECT epoch FROM cfa_lease WHERE name = '${NAME}' AND epoch = $1 AND holder_id = $2 AND expires_at > ${DB_NOW} FOR SHARE)`;
+export const DB_NOW = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/** $1 epoch, $2 holder id: one row when that holder's lease of that epoch holds now. Other modules' fenced writes start with it too. */
+export const FENCE = `fence AS (SELECT epoch FROM cfa_lease WHERE name = '${NAME}' AND epoch = $1 AND holder_id = $2 AND expires_at > ${DB_NOW} FOR SHARE)`;
 
 export const LEASE_SCHEMA = 'ops';
 
