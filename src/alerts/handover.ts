@@ -6,7 +6,7 @@ import { openPgPool, type PgPool } from '../store/postgres/pool.js';
 import type { Db } from '../store/sqlite.js';
 import { AlertStore, type RemoteAlertCommand } from './alert-state.js';
 import { silentLogger, type AlertLogger } from './clock.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type ChannelQueueStats } from './outbox.js';
 import type { AlertRecord, ChannelName, Notification, NotificationKind, Silence } from './types.js';
 
 /**
@@ -43,6 +43,18 @@ export interface HandoverState {
   alerts: AlertRecord[];
   silences: Silence[];
   outbox: HandoverMessage[];
+}
+
+/** The delivery queue per channel as a leader mirrored it (what waits; what it gave up on is not handed over). */
+export function handedQueueStats(state: HandoverState): ChannelQueueStats[] {
+  const byChannel = new Map<ChannelName, ChannelQueueStats>();
+  for (const m of state.outbox) {
+    const q = byChannel.get(m.channel) ?? { channel: m.channel, pending: 0, failed: 0, oldestPendingAt: null, lastError: null };
+    q.pending += 1;
+    q.oldestPendingAt = Math.min(q.oldestPendingAt ?? m.createdAt, m.createdAt);
+    byChannel.set(m.channel, q);
+  }
+  return [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel));
 }
 
 /** Reads what this ops.db would hand over now. */

@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { hostName } from '../common/host-name.js';
 import { durationMs, type Config } from '../config/schema.js';
 import { RULE_IDS, type RuleId } from '../config/sections/alerts.js';
 
@@ -75,8 +75,9 @@ export function ruleSettings(config: Config): RuleSettings {
   };
 }
 
+/** Names the sender in messages: `alerts.instance`, else this host's name as in the lease (`engine.host`, `CFA_HOST`, the machine's). */
 export function instanceName(config: Config): string {
-  return config.alerts.instance ?? os.hostname();
+  return config.alerts.instance ?? hostName(config.engine.host);
 }
 
 /**
