@@ -6,8 +6,8 @@ import { openPgPool, type PgPool } from '../store/postgres/pool.js';
 import type { Db } from '../store/sqlite.js';
 import { AlertStore, type RemoteAlertCommand } from './alert-state.js';
 import { silentLogger, type AlertLogger } from './clock.js';
-import { Outbox, type ChannelQueueStats } from './outbox.js';
-import type { AlertRecord, ChannelName, Notification, NotificationKind, Silence } from './types.js';
+import { Outbox, type ChannelQueueStats, type OutboxRow } from './outbox.js';
+import type { AlertRecord, ChannelName, Silence } from './types.js';
 
 /**
  * Alerting across hosts (store.backend postgres) as a handover, not a shared live store: the
@@ -27,17 +27,10 @@ import type { AlertRecord, ChannelName, Notification, NotificationKind, Silence 
  * firing (delayed by the rule's `for`, not lost).
  */
 
-export interface HandoverMessage {
-  channel: ChannelName;
-  kind: NotificationKind;
-  dedupKey: string | null;
-  payload: Notification;
-  createdAt: number;
-  attempts: number;
-  nextAttemptAt: number;
-  /** The alert it announces, by fingerprint (ids are per ops.db). */
+/** An undelivered outbox row as it travels: no id, no claim, the alert by fingerprint (ids are per ops.db). */
+export type HandoverMessage = Pick<OutboxRow, 'channel' | 'kind' | 'dedupKey' | 'payload' | 'createdAt' | 'attempts' | 'nextAttemptAt'> & {
   fingerprint: string | null;
-}
+};
 
 export interface HandoverState {
   alerts: AlertRecord[];
@@ -156,6 +149,12 @@ export class AlertHandover {
       this.applied.add(c.id);
     }
     return changed;
+  }
+
+  /** Forgets commands applied longer ago than `olderThanMs`, under this leader's fence. */
+  async prune(olderThanMs: number): Promise<number> {
+    const fence = this.options.fence();
+    return fence ? this.options.store.prune(fence, olderThanMs) : 0;
   }
 
   /**

@@ -397,6 +397,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       pruneRequests(this.db, Date.now() - config.engine.retentionDays * DAY_MS);
       void this.pg?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning leader actions in PostgreSQL failed'));
+      void this.alertHandover?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning applied alert commands in PostgreSQL failed'));
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
     } catch (error) {

@@ -139,6 +139,7 @@ export class PgAlertHandover {
 
   /** Forgets applied commands older than `olderThanMs` (database clock), under `fence`. */
   async prune(fence: Fence, olderThanMs: number): Promise<number> {
+    await this.migrate();
     const { rowCount } = await this.pool.query(
       `WITH ${FENCE} DELETE FROM cfa_alert_commands WHERE EXISTS (SELECT 1 FROM fence) AND applied_epoch IS NOT NULL AND created_at < ${DB_NOW} - $3`,
       [fence.epoch, fence.holderId, olderThanMs]);
