@@ -112,8 +112,12 @@ export class AlertHandover {
     return this.seeded;
   }
 
-  /** Leadership lost: the next leadership seeds again (another host may have led meanwhile). */
+  /** Counts leaderships: a seeding that finishes after its leadership ended does not count for the next. */
+  private generation = 0;
+
+  /** A new leadership: it seeds again (another host may have led meanwhile). */
   reset(): void {
+    this.generation += 1;
     this.seeded = false;
     this.applied.clear();
   }
@@ -124,12 +128,14 @@ export class AlertHandover {
    */
   async seed(now = Date.now()): Promise<void> {
     if (this.seeded) return;
+    const generation = this.generation;
     const from = await this.options.store.read<HandoverState>();
     if (from && from.host !== this.options.host) {
       const taken = adoptHandover(this.options.db, from, now);
       this.logger.info({ fromHost: from.host, fromEpoch: from.epoch, ...taken }, 'alert state taken over from the previous leader');
     }
     if (!(await this.mirror())) throw new Error('the alert state could not be mirrored into PostgreSQL under this epoch: another host leads, or the lease lapsed');
+    if (generation !== this.generation) throw new Error('leadership changed while the alert state was taken over; it is taken over again');
     this.seeded = true;
   }
 

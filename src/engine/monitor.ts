@@ -82,7 +82,8 @@ export class Monitor {
       if (!this.timer) return;
       this.evaluate(now, gathered);
       if (this.handover) await this.mirror();
-    })().finally(() => { this.ticking = false; });
+    })().catch((error: unknown) => this.logger.error({ err: error }, 'health and alert evaluation failed'))
+      .finally(() => { this.ticking = false; });
   }
 
   /**

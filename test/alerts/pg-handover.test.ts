@@ -129,7 +129,7 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     return { url, pagerduty, webhook, a: host('host-a'), b: host('host-b') };
   }
 
-  it('a firing, notified alert is not paged again after kill -9 of its leader; the next host sends the resolve once, under the same dedup key', async () => {
+  it('a firing, notified alert is not paged again after kill -9 of its leader; the next host sends the resolve once, under the same dedup key; the first host, back as leader, sends nothing again', async () => {
     const { url, pagerduty, webhook, a, b } = await twoHosts();
     const leaderA = a.start();
     await leaderA.waitFor((l) => l.msg === 'became leader');
@@ -161,6 +161,20 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     expect(hooked(webhook, 'resolved')).toHaveLength(1);
     expect(accepted(pagerduty, 'resolve')[0]!.dedup_key).toBe(accepted(pagerduty, 'trigger')[0]!.dedup_key);
     expect(accepted(pagerduty, 'trigger')).toHaveLength(1);
+
+    // host-a comes back and leads again after kill -9 of host-b: its ops.db still says firing
+    // (epoch 1); host-b's mirror says it ended, and nothing is sent again.
+    const againA = a.start();
+    await againA.waitFor((l) => l.msg === 'following the current leader');
+    followerB.child.kill('SIGKILL');
+    await followerB.child.catch(() => {});
+    expect(await againA.waitFor((l) => l.msg === 'became leader')).toMatchObject({ host: 'host-a', epoch: 3 });
+    await until('host-a mirroring under epoch 3', async () => (await mirror(url))?.epoch === 3);
+    await sleep(3000);
+    expect(accepted(pagerduty, 'trigger')).toHaveLength(1);
+    expect(accepted(pagerduty, 'resolve')).toHaveLength(1);
+    expect(hooked(webhook, 'resolved')).toHaveLength(1);
+    expect((await mirror(url))?.state.alerts.filter((x) => x.rule === 'data-stale')).toEqual([]);
   });
 
   it('a page queued while PagerDuty is down is delivered once by the next host after kill -9 of the leader, though the data is fresh again by then', async () => {
