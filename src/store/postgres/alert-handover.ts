@@ -1,6 +1,6 @@
 import type { Migration } from '../sqlite.js';
 import { DB_NOW, FENCE, type Fence } from './lease.js';
-import { migratePg } from './migrate.js';
+import { migrateOnce } from './migrate.js';
 import type { PgPool } from './pool.js';
 
 /**
@@ -69,17 +69,11 @@ export interface AlertCommandRow<D> {
 }
 
 export class PgAlertHandover {
-  private ready: Promise<unknown> | null = null;
-
-  constructor(private readonly pool: PgPool) {}
-
   /** Applies the migrations once per process (hosts are serialised by migratePg's lock). */
-  migrate(): Promise<unknown> {
-    this.ready ??= migratePg(this.pool, ALERTS_SCHEMA, ALERT_HANDOVER_MIGRATIONS).catch((error: unknown) => {
-      this.ready = null;
-      throw error;
-    });
-    return this.ready;
+  readonly migrate: () => Promise<unknown>;
+
+  constructor(private readonly pool: PgPool) {
+    this.migrate = migrateOnce(pool, ALERTS_SCHEMA, ALERT_HANDOVER_MIGRATIONS);
   }
 
   /** The last leader's mirrored state; null before any leader wrote one. */

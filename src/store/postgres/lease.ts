@@ -1,5 +1,5 @@
 import type { Migration } from '../sqlite.js';
-import { migratePg } from './migrate.js';
+import { migrateOnce } from './migrate.js';
 import type { PgPool } from './pool.js';
 
 /**
@@ -129,17 +129,11 @@ export interface AcquireResult {
 }
 
 export class PgLease {
-  private ready: Promise<unknown> | null = null;
-
-  constructor(private readonly pool: PgPool) {}
-
   /** Applies the migrations once per process (all hosts are serialised by migratePg's lock). */
-  migrate(): Promise<unknown> {
-    this.ready ??= migratePg(this.pool, LEASE_SCHEMA, LEASE_MIGRATIONS).catch((error: unknown) => {
-      this.ready = null;
-      throw error;
-    });
-    return this.ready;
+  readonly migrate: () => Promise<unknown>;
+
+  constructor(private readonly pool: PgPool) {
+    this.migrate = migrateOnce(pool, LEASE_SCHEMA, LEASE_MIGRATIONS);
   }
 
   /** The lease with the database's clock; the holder is null while the lease is vacant. */
