@@ -37,7 +37,7 @@ async function putCandle(url: string, openTime: number): Promise<void> {
   }
 }
 
-interface Mirror { epoch: number; host: string; state: { alerts: { id: number; rule: string; state: string; lastNotifiedAt: number | null; ackedAt: number | null }[]; outbox: { kind: string; attempts: number }[] } }
+interface Mirror { epoch: number; host: string; state: { alerts: { id: number; rule: string; state: string; lastNotifiedAt: number | null; ackedAt: number | null }[]; outbox: { kind: string; attempts: number }[]; silences: { id: number; rule: string; createdBy: string }[] } }
 
 async function mirror(url: string): Promise<Mirror | null> {
   const client = new pg.Client({ connectionString: url });
@@ -205,7 +205,7 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     expect(accepted202).toEqual(['trigger', 'resolve']);
   });
 
-  it('an ack on host-b\'s CLI stops the repeats of leader host-a', async () => {
+  it('an ack on host-b\'s CLI stops the repeats of leader host-a; a silence and its end given there reach host-a', async () => {
     const { url, webhook, a, b } = await twoHosts({ repeatCritical: '1s' });
     const leaderA = a.start();
     await leaderA.waitFor((l) => l.msg === 'became leader');
@@ -229,6 +229,15 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     await sleep(3000);
     expect(hooked(webhook, 'repeat')).toHaveLength(repeats);
     expect(hooked(webhook, 'firing')).toHaveLength(1);
+
+    // A silence and its end, given on host-b, reach host-a's ops.db (and so its mirror).
+    const silenced = await b.cli(['alerts', 'silence', 'backup-stale', '--for', '1h', '--reason', 'restoring', '--by', 'tester']);
+    expect(silenced.exitCode, silenced.stderr).toBe(0);
+    await until('the silence mirrored by host-a', async () => Boolean((await mirror(url))?.state.silences.some((x) => x.rule === 'backup-stale' && x.createdBy === 'tester')));
+    const silences = (JSON.parse((await b.cli(['alerts', '--json'])).stdout) as { silences: { id: number; rule: string }[] }).silences;
+    const ended = await b.cli(['alerts', 'unsilence', String(silences.find((x) => x.rule === 'backup-stale')!.id)]);
+    expect(ended.exitCode, ended.stderr).toBe(0);
+    await until('the end of the silence mirrored by host-a', async () => (await mirror(url))?.state.silences.length === 0);
 
     // An unknown id names the leader and exits 2.
     const wrong = await b.cli(['alerts', 'ack', '9999']);
