@@ -20,6 +20,8 @@ export interface ApplyOptions {
   routeFor(severity: Severity): ChannelName[];
   repeatCriticalMs: number;
   instance: string;
+  /** The instance part of dedup keys, when it must be the same whichever host sends (default: `instance`). */
+  dedupInstance?: string;
   /**
    * Rules that could not be judged this time (their inputs were unknown, or they threw): their
    * open alerts are left exactly as they are, neither resolved nor refreshed.
@@ -65,6 +67,12 @@ export function dedupKey(instance: string, rule: string, fingerprint: string): s
   return `cfa-console/${instance}/${rule}/${fingerprint}`;
 }
 
+/** What a person did on some host's CLI, carried to the leader through PostgreSQL (src/alerts/handover.ts). */
+export type RemoteAlertCommand =
+  | { kind: 'ack'; fingerprint: string; rule: RuleId; by: string | null; at: number }
+  | { kind: 'silence'; rule: RuleId; until: number; reason: string; by: string | null; at: number }
+  | { kind: 'unsilence'; rule: RuleId; createdAt: number; createdBy: string | null; at: number };
+
 /** An error a person caused (no such alert, no such silence): exit 2 from the CLI. */
 export class AlertUsageError extends Error {
   readonly exitCode = 2;
@@ -107,7 +115,7 @@ export class AlertStore {
     const announce = (record: AlertRecord, kind: AlertNotification['kind'], channels: readonly ChannelName[]) => {
       const payload: AlertNotification = {
         kind, alertId: record.id, rule: record.rule, severity: record.severity, labels: record.labels,
-        summary: record.summary, runbook: record.runbook, dedupKey: dedupKey(options.instance, record.rule, record.fingerprint),
+        summary: record.summary, runbook: record.runbook, dedupKey: dedupKey(options.dedupInstance ?? options.instance, record.rule, record.fingerprint),
         firedAt: record.firedAt, resolvedAt: record.resolvedAt, at: now, instance: options.instance,
       };
       for (const channel of channels) {
@@ -226,6 +234,78 @@ export class AlertStore {
 
   activeSilences(now: number): Silence[] {
     return (this.db.prepare('SELECT * FROM silences WHERE until > ? ORDER BY until').all(now) as SilenceRow[]).map(toSilence);
+  }
+
+  /**
+   * Takes over the open alerts and active silences another host's leader handed over
+   * (src/alerts/handover.ts): they replace what this ops.db holds open. An alert open here but not
+   * there ended under that leader (its resolve was its business): pending ones are dropped, firing
+   * ones closed without a notification. A silence is known across hosts by its rule, start and
+   * author. Returns this ops.db's id of each adopted alert by fingerprint.
+   */
+  adopt(alerts: readonly AlertRecord[], silences: readonly Silence[], now: number): Map<string, number> {
+    return this.db.transaction(() => {
+      const local = new Map(this.openRows().map((r) => [r.fingerprint, r]));
+      const handed = new Set(alerts.map((a) => a.fingerprint));
+      for (const row of local.values()) {
+        if (handed.has(row.fingerprint)) continue;
+        if (row.state === 'pending') this.db.prepare('DELETE FROM alerts WHERE id = ?').run(row.id);
+        else this.db.prepare("UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?").run(now, now, row.id);
+      }
+      const ids = new Map<string, number>();
+      const values = (a: AlertRecord) => [a.rule, a.severity, a.state, JSON.stringify(a.labels), a.summary, a.runbook, a.pendingSince, a.firedAt,
+        a.lastNotifiedAt, JSON.stringify(a.notifiedChannels), a.ackedAt, a.ackedBy, now];
+      for (const a of alerts) {
+        const row = local.get(a.fingerprint);
+        if (row) {
+          this.db.prepare(`UPDATE alerts SET rule = ?, severity = ?, state = ?, labels = ?, summary = ?, runbook = ?, pending_since = ?, fired_at = ?,
+            last_notified_at = ?, notified_channels = ?, acked_at = ?, acked_by = ?, updated_at = ? WHERE id = ?`).run(...values(a), row.id);
+          ids.set(a.fingerprint, row.id);
+        } else {
+          ids.set(a.fingerprint, Number(this.db.prepare(`INSERT INTO alerts (rule, severity, state, labels, summary, runbook, pending_since, fired_at,
+            last_notified_at, notified_channels, acked_at, acked_by, updated_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+            .run(...values(a), a.fingerprint).lastInsertRowid));
+        }
+      }
+      const key = (s: Pick<Silence, 'rule' | 'createdAt' | 'createdBy'>) => `${s.rule}|${s.createdAt}|${s.createdBy ?? ''}`;
+      const handedSilences = new Set(silences.map(key));
+      for (const s of this.activeSilences(now)) if (!handedSilences.has(key(s))) this.endSilence(s, now);
+      for (const s of silences) this.addSilence(s);
+      return ids;
+    }).immediate();
+  }
+
+  /**
+   * Applies a person's command from any host (src/alerts/handover.ts). Idempotent: a command
+   * applied twice (a leader that died before recording it as applied) changes nothing the second
+   * time. Returns whether anything changed.
+   */
+  applyRemote(command: RemoteAlertCommand, now: number): boolean {
+    switch (command.kind) {
+      case 'ack':
+        return this.db.prepare(`UPDATE alerts SET acked_at = ?, acked_by = ?, updated_at = ?
+          WHERE fingerprint = ? AND state != 'resolved' AND acked_at IS NULL`).run(command.at, command.by, now, command.fingerprint).changes > 0;
+      case 'silence':
+        return this.addSilence({ rule: command.rule, until: command.until, reason: command.reason, createdAt: command.at, createdBy: command.by });
+      case 'unsilence': {
+        const row = this.db.prepare('SELECT * FROM silences WHERE rule = ? AND created_at = ? AND created_by IS ? AND until > ?')
+          .get(command.rule, command.createdAt, command.createdBy, command.at) as SilenceRow | undefined;
+        if (row) this.endSilence(toSilence(row), command.at);
+        return Boolean(row);
+      }
+    }
+  }
+
+  /** Adds a silence unless one of the same rule, start and author exists (a command seen twice). */
+  private addSilence(s: Omit<Silence, 'id'>): boolean {
+    const exists = this.db.prepare('SELECT 1 FROM silences WHERE rule = ? AND created_at = ? AND created_by IS ?').get(s.rule, s.createdAt, s.createdBy);
+    if (exists) return false;
+    this.db.prepare('INSERT INTO silences (rule, until, reason, created_at, created_by) VALUES (?, ?, ?, ?, ?)').run(s.rule, s.until, s.reason, s.createdAt, s.createdBy);
+    return true;
+  }
+
+  private endSilence(s: Silence, now: number): void {
+    this.db.prepare('UPDATE silences SET until = ? WHERE id = ? AND until > ?').run(now, s.id, now);
   }
 
   /** Deletes resolved alerts and expired silences older than `olderThan`. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { exponentialBackoffMs } from '../common/backoff.js';
 import { isAlive, processStartTicks } from '../engine/process-identity.js';
 import type { Db } from '../store/sqlite.js';
-import type { Channel } from './channels/channel.js';
+import type { Channel, SendResult } from './channels/channel.js';
 import type { Channels } from './channels/resolve.js';
 import { silentLogger, systemClock, type AlertLogger, type Clock } from './clock.js';
 import { Outbox, type OutboxRow } from './outbox.js';
@@ -38,6 +38,8 @@ export interface DeliveryWorkerOptions {
    * whoever leads. Absent: no question.
    */
   admit?: (channel: ChannelName, outbox: number[]) => Promise<boolean>;
+  /** Told after every attempt was recorded in the outbox, delivered or not (the leader mirrors its queue: handover.ts). */
+  afterAttempt?: () => void;
 }
 
 export interface DrainResult {
@@ -179,13 +181,23 @@ export class DeliveryWorker {
     }
     // The attempt counts against the limit whatever its outcome: the service saw it.
     this.sent.get(channel.name)!.push(now);
-    let result;
+    let result: SendResult;
     try {
       result = await channel.send(batch.map((r) => r.payload));
     } catch (error) {
       result = { ok: false as const, error: scrub((error as Error).message ?? 'send failed', channel.secrets) };
     }
     const after = this.clock.now();
+    try {
+      return this.settle(channel, batch, result, after);
+    } finally {
+      this.options.afterAttempt?.();
+    }
+  }
+
+  private settle(channel: Channel, batch: OutboxRow[], result: SendResult, after: number): number {
+    const ids = batch.map((r) => r.id);
+    const head = batch[0]!;
     if (result.ok) {
       this.outbox.markDelivered(ids, after);
       this.totals.delivered += ids.length;

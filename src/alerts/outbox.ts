@@ -153,6 +153,29 @@ export class Outbox {
     this.db.transaction(() => { for (const id of ids) update.run(id, claimer); })();
   }
 
+  /** Every row still waiting (claimed or not), oldest first: what a leader hands over to the next (src/alerts/handover.ts). */
+  undelivered(): OutboxRow[] {
+    return (this.db.prepare('SELECT * FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL ORDER BY id').all() as Row[]).map(toRow);
+  }
+
+  /**
+   * Takes over the undelivered rows another host's leader handed over: this ops.db's own waiting
+   * rows are stale (they were handed over when this host led, or died with it) and are closed as
+   * given up with `supersededBy` as their error, so they are never sent; the handed-over rows are
+   * queued with their attempts and retry times. Returns the new ids.
+   */
+  adopt(messages: readonly (NewOutboxMessage & { attempts: number; nextAttemptAt: number })[], supersededBy: string, now: number): number[] {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE outbox SET failed_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL
+        WHERE delivered_at IS NULL AND failed_at IS NULL`).run(now, supersededBy.slice(0, 500));
+      const insert = this.db.prepare(`INSERT INTO outbox (channel, alert_id, kind, dedup_key, payload, created_at, attempts, next_attempt_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+      return messages.map((m) => Number(insert.run(
+        m.channel, m.alertId ?? null, m.kind, m.dedupKey ?? null, JSON.stringify(m.payload), m.at, m.attempts, m.nextAttemptAt,
+      ).lastInsertRowid));
+    })();
+  }
+
   /** Per channel: what waits, what was given up on, and the last error seen. */
   stats(): ChannelQueueStats[] {
     const rows = this.db.prepare(`SELECT channel,

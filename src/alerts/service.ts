@@ -7,7 +7,7 @@ import { silentLogger, systemClock, type AlertLogger, type Clock } from './clock
 import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker.js';
 import { Outbox } from './outbox.js';
 import { evaluateRules, type RuleEvaluation } from './rules.js';
-import { instanceName, ruleSettings, type RuleSettings } from './settings.js';
+import { dedupInstance, instanceName, ruleSettings, type RuleSettings } from './settings.js';
 import { readDaemonFacts, recentRuns } from './sources.js';
 import type { AlertRecord, DaemonFacts, RunRecord } from './types.js';
 
@@ -35,6 +35,8 @@ export interface AlertServiceOptions {
   collect?: (now: number) => HealthSnapshot;
   /** Asked before each delivery (the leader's fence across hosts); see DeliveryWorkerOptions.admit. */
   admitDelivery?: DeliveryWorkerOptions['admit'];
+  /** Told after each delivery attempt (the leader mirrors its queue across hosts); see DeliveryWorkerOptions.afterAttempt. */
+  afterDelivery?: DeliveryWorkerOptions['afterAttempt'];
 }
 
 export interface EvaluationReport extends Omit<ApplyResult, 'enqueued'> {
@@ -85,6 +87,7 @@ export class AlertService {
       backoffMaxMs: durationMs(delivery.backoffMax),
       claimTtlMs: 2 * durationMs(delivery.requestTimeout) + 30_000,
       ...(options.admitDelivery ? { admit: options.admitDelivery } : {}),
+      ...(options.afterDelivery ? { afterAttempt: options.afterDelivery } : {}),
     });
   }
 
@@ -135,6 +138,7 @@ export class AlertService {
       routeFor: (severity) => routeFor(config.alerts, this.channels, severity),
       repeatCriticalMs: durationMs(config.alerts.repeatCritical),
       instance: instanceName(config),
+      dedupInstance: dedupInstance(config),
       undetermined: evaluation.undetermined,
     });
     for (const a of applied.fired) this.logger.warn({ alert: a.id, rule: a.rule, severity: a.severity, labels: a.labels, summary: a.summary, runbook: a.runbook }, 'alert firing');

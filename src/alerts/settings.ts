@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { hostName } from '../common/host-name.js';
 import { durationMs, type Config } from '../config/schema.js';
 import { RULE_IDS, type RuleId } from '../config/sections/alerts.js';
 
@@ -75,6 +75,23 @@ export function ruleSettings(config: Config): RuleSettings {
   };
 }
 
+/** Names the sender in messages: `alerts.instance`, else this host's name as in the lease (`engine.host`, `CFA_HOST`, the machine's). */
 export function instanceName(config: Config): string {
-  return config.alerts.instance ?? os.hostname();
+  return config.alerts.instance ?? hostName(config.engine.host);
+}
+
+/**
+ * The instance part of PagerDuty's dedup key. Hosts sharing a PostgreSQL store hand their alerts
+ * over to each other (src/alerts/handover.ts): the resolve one host sends must carry the key of
+ * the trigger another host sent, so without `alerts.instance` the key names the database, not the
+ * host. On SQLite it is `instanceName`.
+ */
+export function dedupInstance(config: Config): string {
+  if (config.alerts.instance || config.store.backend !== 'postgres' || !config.store.url) return instanceName(config);
+  try {
+    const url = new URL(config.store.url);
+    return `postgres:${url.hostname || 'local'}${url.port ? `:${url.port}` : ''}${url.pathname}`;
+  } catch {
+    return instanceName(config);
+  }
 }

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import type { Channel } from '../alerts/channels/channel.js';
 import { SECRET_ENV } from '../alerts/channels/secret-env.js';
 import type { AlertService } from '../alerts/service.js';
-import type { MessageNotification, Notification } from '../alerts/types.js';
+import type { HandoverState, SharedAlerts } from '../alerts/handover.js';
+import type { HandoverRow } from '../store/postgres/alert-handover.js';
+import type { AlertRecord, MessageNotification, Notification, Silence } from '../alerts/types.js';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/duration-ms.js';
 import { CHANNEL_NAMES, RULE_IDS, type ChannelName, type RuleId } from '../config/names.js';
@@ -38,14 +40,15 @@ const DAY_MS = 86_400_000;
  * alerts command runs: registering the commands costs the console's start-up nothing.
  */
 async function alerting() {
-  const [service, logger, ops, rules, secrets, settings, health] = await Promise.all([
+  const [service, logger, ops, rules, secrets, settings, health, handover, state] = await Promise.all([
     import('../alerts/service.js'), import('../engine/logger.js'), import('../store/ops-db.js'), import('../alerts/rules.js'),
-    import('../alerts/secrets.js'), import('../alerts/settings.js'), import('../health/collect-health.js'),
+    import('../alerts/secrets.js'), import('../alerts/settings.js'), import('../health/collect-health.js'), import('../alerts/handover.js'),
+    import('../alerts/alert-state.js'),
   ]);
   return {
     AlertService: service.AlertService, createEngineLogger: logger.createEngineLogger, openOpsDb: ops.openOpsDb,
     alertName: rules.alertName, scrub: secrets.scrub, instanceName: settings.instanceName,
-    collectHealth: health.collectHealth,
+    collectHealth: health.collectHealth, openSharedAlerts: handover.openSharedAlerts, handedQueueStats: handover.handedQueueStats, AlertUsageError: state.AlertUsageError,
   };
 }
 
@@ -66,6 +69,34 @@ interface Opened {
   service: AlertService;
   lib: Alerting;
   close(): void;
+}
+
+/**
+ * store.backend postgres: the alert state as the leader mirrored it when another host leads
+ * (this host's ops.db is then out of date), with the way to send that leader a command; null on
+ * SQLite, or when this host leads or nobody led yet (this ops.db is the truth, and a command is
+ * still recorded for whichever host leads next).
+ */
+interface Shared {
+  shared: SharedAlerts;
+  /** Set when another host leads: its mirror, which the ids on the command line refer to. */
+  remote: HandoverRow<HandoverState> | null;
+}
+
+async function openShared(opened: Opened): Promise<Shared | null> {
+  const shared = opened.lib.openSharedAlerts(opened.ctx.loaded.config);
+  if (!shared) return null;
+  try {
+    const mirror = await shared.leaderState();
+    return { shared, remote: mirror && mirror.host !== shared.host ? mirror : null };
+  } catch (error) {
+    await shared.close();
+    throw error;
+  }
+}
+
+function leaderNote(remote: HandoverRow<HandoverState>): string {
+  return `${remote.host} leads (epoch ${remote.epoch}): it applies this at its next evaluation`;
 }
 
 async function openAlerts(globals: GlobalOptions, json: boolean): Promise<Opened> {
@@ -169,15 +200,21 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .option('--all', 'resolved alerts of the last 7 days too')
     .option('--json', 'JSON instead of tables')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const { ctx, service, lib, close } = await openAlerts(globals(), !!o.json);
+      const opened = await openAlerts(globals(), !!o.json);
+      const { ctx, service, lib, close } = opened;
+      const shared = await openShared(opened).catch((error: unknown) => { close(); throw error; });
       try {
         const now = Date.now();
-        const recent = service.store.since(now - (o.all ? 7 : 1) * DAY_MS);
-        const silences = service.store.activeSilences(now);
-        const outbox = service.outbox.stats();
+        const remote = shared?.remote;
+        // Another host leads: its mirror is the truth (open alerts and silences only; this ops.db's are stale).
+        const recent = remote ? remote.state.alerts : service.store.since(now - (o.all ? 7 : 1) * DAY_MS);
+        const silences = remote ? remote.state.silences.filter((x) => x.until > now) : service.store.activeSilences(now);
+        const outbox = remote ? lib.handedQueueStats(remote.state) : service.outbox.stats();
+        if (remote && !o.json) process.stdout.write(`${remote.host} leads (epoch ${remote.epoch}); its open alerts as mirrored ${relative(remote.writtenAt, now)}\n`);
         const channels = Object.fromEntries([...service.channels].map(([name, c]) => [name, c.describe()]));
         if (o.json) {
-          process.stdout.write(`${JSON.stringify({ alerts: recent, silences, outbox, channels, incomplete: service.incomplete })}\n`);
+          process.stdout.write(`${JSON.stringify({ alerts: recent, silences, outbox, channels, incomplete: service.incomplete,
+            ...(remote ? { leader: { host: remote.host, epoch: remote.epoch, mirroredAt: remote.writtenAt } } : {}) })}\n`);
           return;
         }
         const rows = [...recent].sort((a, b) => (a.state === 'resolved' ? 1 : 0) - (b.state === 'resolved' ? 1 : 0) || b.id - a.id);
@@ -205,6 +242,7 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
         for (const c of service.incomplete) process.stdout.write(`\n▲ ${c.channel} is configured but incomplete (missing ${c.missing.join(', ')}): it gets nothing\n`);
       } finally {
         close();
+        await shared?.shared.close();
       }
     });
 
@@ -214,13 +252,27 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .option('--json', 'the alert as JSON')
     .action(async (raw: string, o: { by?: string; json?: boolean }) => {
       const id = parsePositiveId(raw, 'the alert id');
-      const { service, lib, close } = await openAlerts(globals(), !!o.json);
+      const opened = await openAlerts(globals(), !!o.json);
+      const { service, lib, close } = opened;
+      const shared = await openShared(opened).catch((error: unknown) => { close(); throw error; });
       try {
-        const alert = service.store.ack(id, operator(o.by), Date.now());
+        const now = Date.now();
+        const by = operator(o.by);
+        let alert: AlertRecord;
+        if (shared?.remote) {
+          const found = shared.remote.state.alerts.find((a) => a.id === id);
+          if (!found) throw new lib.AlertUsageError(`no open alert ${id} on ${shared.remote.host}, which leads (see \`cfa-console alerts\` for the open ones)`);
+          alert = found.ackedAt === null ? { ...found, ackedAt: now, ackedBy: by } : found;
+        } else {
+          alert = service.store.ack(id, by, now);
+        }
+        // Recorded for whichever host leads, even when this ops.db already has it: the leader may be about to hand over.
+        await shared?.shared.record({ kind: 'ack', fingerprint: alert.fingerprint, rule: alert.rule, by, at: now });
         if (o.json) printJsonLine(process.stdout, alert);
-        else process.stdout.write(`✔ alert ${alert.id} (${lib.alertName(alert.rule, alert.labels)}) acknowledged by ${alert.ackedBy ?? '-'}\n`);
+        else process.stdout.write(`✔ alert ${alert.id} (${lib.alertName(alert.rule, alert.labels)}) acknowledged by ${alert.ackedBy ?? '-'}${shared?.remote ? `; ${leaderNote(shared.remote)}` : ''}\n`);
       } finally {
         close();
+        await shared?.shared.close();
       }
     });
 
@@ -236,14 +288,24 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
       try { forMs = durationMs(o.for); } catch { forMs = undefined; }
       if (typeof forMs !== 'number' || !(forMs > 0)) throw usageError(`--for ${JSON.stringify(o.for)}: a duration is a number with a unit, e.g. 30m, 2h`);
       if (!o.reason.trim()) throw usageError('--reason must say why');
-      const { service, close } = await openAlerts(globals(), !!o.json);
+      const opened = await openAlerts(globals(), !!o.json);
+      const { service, close } = opened;
+      const shared = await openShared(opened).catch((error: unknown) => { close(); throw error; });
       try {
         const now = Date.now();
-        const silence = service.store.silence(rule as RuleId, now + forMs, o.reason.trim(), operator(o.by), now);
+        const by = operator(o.by);
+        const reason = o.reason.trim();
+        // Another host leads: the silence is its to record (and number); here it is only sent.
+        const silence: Omit<Silence, 'id'> & { id: number | null } = shared?.remote
+          ? { id: null, rule: rule as RuleId, until: now + forMs, reason, createdAt: now, createdBy: by }
+          : service.store.silence(rule as RuleId, now + forMs, reason, by, now);
+        await shared?.shared.record({ kind: 'silence', rule: rule as RuleId, until: silence.until, reason, by, at: now });
         if (o.json) printJsonLine(process.stdout, silence);
+        else if (shared?.remote) process.stdout.write(`✔ ${rule} silenced until ${isoOrDash(silence.until)}: ${silence.reason}; ${leaderNote(shared.remote)}\n`);
         else process.stdout.write(`✔ ${rule} silenced until ${isoOrDash(silence.until)} (silence ${silence.id}): ${silence.reason}\n`);
       } finally {
         close();
+        await shared?.shared.close();
       }
     });
 
@@ -251,12 +313,24 @@ export function registerAlertCommands(program: Command, globals: () => GlobalOpt
     .argument('<id>', 'the silence id, from `cfa-console alerts`')
     .action(async (raw: string) => {
       const id = parsePositiveId(raw, 'the silence id');
-      const { service, close } = await openAlerts(globals(), false);
+      const opened = await openAlerts(globals(), false);
+      const { service, lib, close } = opened;
+      const shared = await openShared(opened).catch((error: unknown) => { close(); throw error; });
       try {
-        const s = service.store.unsilence(id, Date.now());
-        process.stdout.write(`✔ silence ${s.id} on ${s.rule} ended\n`);
+        const now = Date.now();
+        let s: Silence;
+        if (shared?.remote) {
+          const found = shared.remote.state.silences.find((x) => x.id === id && x.until > now);
+          if (!found) throw new lib.AlertUsageError(`no active silence ${id} on ${shared.remote.host}, which leads (see \`cfa-console alerts\` for the active ones)`);
+          s = found;
+        } else {
+          s = service.store.unsilence(id, now);
+        }
+        await shared?.shared.record({ kind: 'unsilence', rule: s.rule, createdAt: s.createdAt, createdBy: s.createdBy, at: now });
+        process.stdout.write(`✔ silence ${s.id} on ${s.rule} ended${shared?.remote ? `; ${leaderNote(shared.remote)}` : ''}\n`);
       } finally {
         close();
+        await shared?.shared.close();
       }
     });
 

@@ -14,6 +14,8 @@ import { JobRunner, type RunOutcome, type RunningJob } from './job-runner.js';
 import { Monitor } from './monitor.js';
 import { LeaderElection, readLease, releaseLease, sqliteLease, thisCandidate, tryAcquireLease, type Candidate, type LeaseBackend, type LeaseHolder } from './leadership.js';
 import { PgLeadership } from './pg-leadership.js';
+import { AlertHandover } from '../alerts/handover.js';
+import { PgAlertHandover } from '../store/postgres/alert-handover.js';
 import type { Logger } from './logger.js';
 import { isAlive } from './process-identity.js';
 import { ResourceSampler, type HostSample } from './resource-sampler.js';
@@ -97,6 +99,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** store.backend postgres: the lease and the fenced steps across hosts; null on SQLite. */
   private readonly pg: PgLeadership | null = null;
   private readonly pgPool: PgPool | null = null;
+  /** store.backend postgres: alert state, queue and silences handed over between hosts; null on SQLite. */
+  private readonly alertHandover: AlertHandover | null = null;
   /** Gaining and losing leadership, one after the other (a remote lease may flip quickly). */
   private transition: Promise<void> | null = null;
 
@@ -110,8 +114,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     let lastLeaseError = '';
     if (config.store.backend === 'postgres' && config.store.url) {
       const url = config.store.url;
-      // Two connections: a campaign and a fenced write may be in flight together.
-      this.pgPool = openPgPool(url, { size: 2, applicationName: `cfa-console engine on ${candidate.host}` });
+      // Three connections: a campaign, a fenced step and the alert handover may be in flight together.
+      this.pgPool = openPgPool(url, { size: 3, applicationName: `cfa-console engine on ${candidate.host}` });
       this.pg = new PgLeadership(this.pgPool, {
         onRefused: (r) => options.logger.warn({ action: r.action, subject: r.subject, epoch: r.epoch, byDatabase: r.byDatabase },
           r.byDatabase ? 'fenced write refused: another host leads now, or this lease lapsed' : 'leader step not taken: this engine holds no lease'),
@@ -155,8 +159,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
     });
     const pg = this.pg;
+    this.alertHandover = pg && this.pgPool
+      ? new AlertHandover({ db: this.db, store: new PgAlertHandover(this.pgPool), fence: () => pg.currentFence, host: candidate.host, logger: options.logger })
+      : null;
     this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate, options.onAlertsFired,
-      pg ? (channel, outbox) => pg.act('alert-delivery', channel, { outbox }) : undefined);
+      pg ? (channel, outbox) => pg.act('alert-delivery', channel, { outbox }) : undefined, this.alertHandover ?? undefined);
   }
 
   get role(): Role {
@@ -390,6 +397,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       pruneRequests(this.db, Date.now() - config.engine.retentionDays * DAY_MS);
       void this.pg?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning leader actions in PostgreSQL failed'));
+      void this.alertHandover?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning applied alert commands in PostgreSQL failed'));
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
     } catch (error) {

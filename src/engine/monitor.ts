@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load-config.js';
 import { AlertService, daemonFactsFromStatus, type AlertServiceOptions } from '../alerts/index.js';
+import type { AlertHandover } from '../alerts/handover.js';
 import { HealthRefresher } from '../health/health-refresher.js';
 import { PgMarketFactsSource, type PgMarketFacts } from '../health/sources/pg-market-facts.js';
 import { IntegrityVerdictStore } from '../health/integrity-verdict-store.js';
@@ -34,6 +35,11 @@ export class Monitor {
     private readonly onFired?: (alerts: AlertRecord[]) => void,
     /** Asked before each alert delivery: the leader's fence across hosts (pg-leadership.ts). */
     admitDelivery?: AlertServiceOptions['admitDelivery'],
+    /**
+     * store.backend postgres: the alert state handed over between hosts (src/alerts/handover.ts).
+     * Seeded before the first evaluation and delivery of each leadership, mirrored after each.
+     */
+    private readonly handover?: AlertHandover,
   ) {
     // Its verdicts outlive it: a restarted leader, or a `health` run meanwhile, reuses the last one for an unchanged file.
     this.health = new HealthRefresher(config, undefined, { verdicts: IntegrityVerdictStore.over(db) });
@@ -41,6 +47,7 @@ export class Monitor {
       db, config, logger,
       daemonFacts: () => daemonFactsFromStatus(this.daemonStatus(), Boolean(config.daemon.command)),
       ...(admitDelivery ? { admitDelivery } : {}),
+      ...(handover ? { afterDelivery: () => this.mirror() } : {}),
     });
   }
 
@@ -49,7 +56,9 @@ export class Monitor {
   }
 
   start(everyMs: number): void {
-    this.alerts.start();
+    // Across hosts the worker waits for the seeding: this ops.db's queue may be stale.
+    if (this.handover) this.handover.reset();
+    else this.alerts.start();
     // Not inline: leadership is often gained during start-up, and a first screen should not wait.
     setImmediate(() => { if (this.timer) this.tick(); });
     this.timer = setInterval(() => this.tick(), everyMs);
@@ -66,9 +75,43 @@ export class Monitor {
     if (this.ticking) return;
     this.ticking = true;
     this.pgFacts ??= new PgMarketFactsSource(this.config);
-    void this.pgFacts.gather(now)
-      .then((facts) => { if (this.timer) this.evaluate(now, facts); })
+    const facts = this.pgFacts;
+    void (async () => {
+      if (this.handover && !(await this.takeOver())) return;
+      const gathered = await facts.gather(now);
+      if (!this.timer) return;
+      this.evaluate(now, gathered);
+      if (this.handover) await this.mirror();
+    })().catch((error: unknown) => this.logger.error({ err: error }, 'health and alert evaluation failed'))
       .finally(() => { this.ticking = false; });
+  }
+
+  /**
+   * Before anything is judged or sent: the previous leader's alert state (from another host) is
+   * seeded into ops.db, then the commands people gave on any host are applied. False (and logged)
+   * when PostgreSQL could not be read or written: nothing is evaluated or delivered this tick.
+   */
+  private async takeOver(): Promise<boolean> {
+    const handover = this.handover!;
+    try {
+      if (!handover.isSeeded) {
+        await handover.seed();
+        if (!this.timer) return false;
+        this.alerts.start();
+      }
+      await handover.applyCommands();
+      return true;
+    } catch (error) {
+      this.logger.error({ err: error }, 'the alert state in PostgreSQL could not be taken over; alerts wait for the next tick');
+      return false;
+    }
+  }
+
+  private mirror(): Promise<void> {
+    return this.handover!.mirror().then(
+      (ok) => { if (!ok && this.timer) this.logger.warn({}, 'alert state not mirrored into PostgreSQL: this epoch no longer leads'); },
+      (error: unknown) => this.logger.error({ err: error }, 'the alert state could not be mirrored into PostgreSQL'),
+    );
   }
 
   private pgFacts: PgMarketFactsSource | null = null;

@@ -41,6 +41,11 @@ export class PgLeadership implements LeaseBackend {
     return this.fence?.epoch ?? null;
   }
 
+  /** The fencing token of the leadership held now, for other fenced writes (the alert handover); null while following. */
+  get currentFence(): Fence | null {
+    return this.fence;
+  }
+
   async acquire(me: Candidate, _now: number, ttlMs: number): Promise<LeaseOutcome> {
     // The expiry is judged on the database's clock inside PgLease; here only a dead PID on this host.
     const result = await this.lease.acquire(me, ttlMs, (holder) => holderIsGone({ ...holder, expiresAt: Infinity }, 0, me.host));

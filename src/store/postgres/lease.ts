@@ -1,5 +1,5 @@
 import type { Migration } from '../sqlite.js';
-import { migratePg } from './migrate.js';
+import { migrateOnce } from './migrate.js';
 import type { PgPool } from './pool.js';
 
 /**
@@ -22,9 +22,9 @@ import type { PgPool } from './pool.js';
 
 const NAME = 'leader';
 /** The database's clock, in epoch milliseconds. clock_timestamp(), not now(): a statement may wait for a lock. */
-const DB_NOW = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
-/** $1 epoch, $2 holder id: one row when that holder's lease of that epoch holds now. */
-const FENCE = `fence AS (SELECT epoch FROM cfa_lease WHERE name = '${NAME}' AND epoch = $1 AND holder_id = $2 AND expires_at > ${DB_NOW} FOR SHARE)`;
+export const DB_NOW = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/** $1 epoch, $2 holder id: one row when that holder's lease of that epoch holds now. Other modules' fenced writes start with it too. */
+export const FENCE = `fence AS (SELECT epoch FROM cfa_lease WHERE name = '${NAME}' AND epoch = $1 AND holder_id = $2 AND expires_at > ${DB_NOW} FOR SHARE)`;
 
 export const LEASE_SCHEMA = 'ops';
 
@@ -129,17 +129,11 @@ export interface AcquireResult {
 }
 
 export class PgLease {
-  private ready: Promise<unknown> | null = null;
-
-  constructor(private readonly pool: PgPool) {}
-
   /** Applies the migrations once per process (all hosts are serialised by migratePg's lock). */
-  migrate(): Promise<unknown> {
-    this.ready ??= migratePg(this.pool, LEASE_SCHEMA, LEASE_MIGRATIONS).catch((error: unknown) => {
-      this.ready = null;
-      throw error;
-    });
-    return this.ready;
+  readonly migrate: () => Promise<unknown>;
+
+  constructor(private readonly pool: PgPool) {
+    this.migrate = migrateOnce(pool, LEASE_SCHEMA, LEASE_MIGRATIONS);
   }
 
   /** The lease with the database's clock; the holder is null while the lease is vacant. */

@@ -37,3 +37,18 @@ export async function migratePg(pool: PgPool, schema: string, migrations: readon
     return newest;
   });
 }
+
+/**
+ * `migratePg` once per process for one owner of a schema: every call shares the first run, and a
+ * failed run is tried again by the next call (the server may have been down).
+ */
+export function migrateOnce(pool: PgPool, schema: string, migrations: readonly Migration[]): () => Promise<unknown> {
+  let ready: Promise<unknown> | null = null;
+  return () => {
+    ready ??= migratePg(pool, schema, migrations).catch((error: unknown) => {
+      ready = null;
+      throw error;
+    });
+    return ready;
+  };
+}
