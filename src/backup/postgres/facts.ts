@@ -10,6 +10,7 @@ export type { PgFacts };
 /** The versions table holds the ops schema's row too; the dump leaves it out (see dumpScopeExclusions). */
 export const VERSIONS_TABLE = 'cfa_schema_versions';
 
+import { ALERT_HANDOVER_MIGRATIONS } from '../../store/postgres/alert-handover.js';
 import { LEASE_MIGRATIONS } from '../../store/postgres/lease.js';
 
 let opsTables: string[] | null = null;
@@ -34,9 +35,9 @@ export function opsTableNames(): string[] {
   return opsTables;
 }
 
-/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps). */
+/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps, the alert handover and commands). */
 export function pgOpsTableNames(): string[] {
-  return [...new Set(LEASE_MIGRATIONS.flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
+  return [...new Set([...LEASE_MIGRATIONS, ...ALERT_HANDOVER_MIGRATIONS].flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
 }
 
 /**
