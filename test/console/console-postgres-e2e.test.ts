@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture } from '../helpers/daemon.js';
-import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { hasTmux, TmuxTerminal } from '../helpers/tmux.js';
@@ -75,16 +74,12 @@ describe.skipIf(skip)(`the console on a data dir whose candles live in PostgreSQ
     expect(screen).toMatch(/ETHUSDT\s+1d\s+✔ stored\s+\d{4}-\d\d-\d\d \d\d:\d\d/);
 
     // A hole in the middle of one series, in PostgreSQL: ten 15m candles of ETHUSDT.
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
+    await withClient(db.url, async (client) => {
       const { rows } = await client.query<{ t: string }>("SELECT open_time AS t FROM candles WHERE symbol = 'ETHUSDT' AND interval = '15m' ORDER BY open_time");
       const middle = Number(rows[Math.floor(rows.length / 2)]!.t);
       const deleted = await client.query("DELETE FROM candles WHERE symbol = 'ETHUSDT' AND interval = '15m' AND open_time >= $1 AND open_time < $2", [middle, middle + 10 * 900_000]);
       expect(deleted.rowCount).toBe(10);
-    } finally {
-      await client.end();
-    }
+    });
 
     // A second host's console: its own data dir (no leader in its ops.db), the same PostgreSQL.
     // It follows the leader there and, with no snapshot of a leader at hand, computes health itself.
