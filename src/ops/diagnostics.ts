@@ -36,6 +36,7 @@ import type { ProbeId } from '../health/probe-ids.js';
 import type { HealthSnapshot, HealthStatus, ProbeResult } from '../health/types.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { redactUrlPasswords as shownUrl } from '../config/redact.js';
 import type { Db } from '../store/sqlite.js';
 import { clientFromConfig } from '../sync/exchange-client.js';
 import { unlistedSymbols } from '../sync/run-sync.js';
@@ -186,8 +187,21 @@ export interface IntegrityReport {
   summary: string;
 }
 
-/** `PRAGMA integrity_check` of market.db on a read-only connection: changes nothing. */
-export function storeIntegrity(options: { lines?: number }, ctx: RunContext): IntegrityReport {
+/**
+ * `PRAGMA integrity_check` of market.db on a read-only connection; with `store.backend: postgres`,
+ * every candle read once in a read-only transaction there (damaged pages surface as errors), as
+ * `recover` detects damage. Changes nothing.
+ */
+export async function storeIntegrity(options: { lines?: number }, ctx: RunContext): Promise<IntegrityReport> {
+  const { store } = ctx.loaded.config;
+  if (store.backend === 'postgres') {
+    const { describePgDiagnosis, diagnosePg } = await import('../backup/postgres/diagnose.js');
+    // No backup to compare with: this asks whether the store can be read, not what it lost.
+    const d = await diagnosePg(store.url!, null);
+    const state = d.state === 'healthy' || d.state === 'missing' ? d.state : 'corrupt';
+    const problems = d.state === 'missing' || d.state === 'unreadable' ? [d.detail] : d.state === 'lost' ? d.series : [];
+    return { file: `PostgreSQL ${shownUrl(store.url!)}`, state, problems: problems.slice(0, options.lines ?? 20), summary: describePgDiagnosis(d) };
+  }
   const file = path.join(ctx.dataDir, MARKET_DB_FILE);
   const d = diagnose(file);
   const problems = d.state === 'index-only' || d.state === 'corrupt' ? d.problems : d.state === 'not-a-database' ? [d.detail] : [];

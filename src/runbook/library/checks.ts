@@ -121,10 +121,10 @@ export function daemonLog(options: { lines?: number; errorsOnly?: boolean } = {}
   });
 }
 
-/** `PRAGMA integrity_check` of market.db, read-only: its first lines. ok = healthy. */
+/** `PRAGMA integrity_check` of market.db (or every candle read in PostgreSQL), read-only: its first lines. ok = healthy. */
 export function integrity(options: { lines?: number } = {}): StepCall {
-  return stepCall('checks.integrity', { lines: options.lines ?? 20 }, (ctx) => {
-    const r = storeIntegrity({ lines: options.lines ?? 20 }, ctx);
+  return stepCall('checks.integrity', { lines: options.lines ?? 20 }, async (ctx) => {
+    const r = await storeIntegrity({ lines: options.lines ?? 20 }, ctx);
     return {
       ok: r.state === 'healthy',
       summary: r.summary,

@@ -144,6 +144,11 @@ describe.skipIf(pgMissing)(`step library with the candles in PostgreSQL${pgMissi
       const coverage = await checks.probe('coverage').run(ctx);
       expect(coverage.ok, coverage.summary).toBe(true);
       expect((await checks.symbols().run(ctx)).data.missing).toEqual([]);
+      // The sync-failed and backup-stale runbooks ask whether the store is sound before they act.
+      const sound = await checks.integrity().run(ctx);
+      expect(sound.ok, sound.summary).toBe(true);
+      expect(sound.data).toMatchObject({ state: 'healthy', file: expect.stringMatching(/^PostgreSQL postgresql:\/\//) });
+      expect(sound.summary).toMatch(/every candle readable \(4 series/);
 
       // The fault, in PostgreSQL: the last 12 hours of one series are gone.
       const [symbol] = sim.symbols;
