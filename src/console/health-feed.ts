@@ -103,11 +103,18 @@ export class HealthFeed {
     return this.last;
   }
 
-  private async computeWithPg(now: number): Promise<HealthReading> {
+  /** The computation under way: `close` waits for it, so a connection it opens is not left behind. */
+  private computing: Promise<HealthReading> | null = null;
+
+  private computeWithPg(now: number): Promise<HealthReading> {
     this.pgFacts ??= new PgMarketFactsSource(this.config);
-    const facts = await this.pgFacts.gather(now);
-    this.computed(this.refresher!.refresh(now, undefined, facts));
-    return this.last;
+    const source = this.pgFacts;
+    const computing = source.gather(now).then((facts) => {
+      this.computed(this.refresher!.refresh(now, undefined, facts));
+      return this.last;
+    }).finally(() => { if (this.computing === computing) this.computing = null; });
+    this.computing = computing;
+    return computing;
   }
 
   private computed(snapshot: HealthSnapshot): void {
@@ -117,6 +124,7 @@ export class HealthFeed {
 
   /** Lets go of the PostgreSQL connection a computed snapshot used. */
   async close(): Promise<void> {
+    await this.computing?.catch(() => {});
     await this.pgFacts?.close();
     this.pgFacts = null;
   }
