@@ -30,7 +30,7 @@ export const backupStale: RunbookDecl = {
       ],
     },
     {
-      id: 'integrity', kind: 'probe', title: 'Is market.db sound?',
+      id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
       why: 'Backing up a damaged store would replace good copies with a bad one.',
       call: checks.integrity(),
       causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],

@@ -28,7 +28,7 @@ export const daemonDead: RunbookDecl = {
       publishes: ['lastError'],
     },
     {
-      id: 'integrity', kind: 'probe', title: 'Is market.db sound?',
+      id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
       why: 'A daemon reading a damaged store crashes again: integrity_check first (read-only).',
       call: checks.integrity({ lines: 20 }),
       publishes: ['state', 'problems'],

@@ -55,7 +55,7 @@ export const syncFailed: RunbookDecl = {
       next: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', goto: 'runbook:disk-low' }],
     },
     {
-      id: 'integrity', kind: 'probe', title: 'Is market.db sound?',
+      id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
       why: 'A damaged store fails the sync\'s writes.',
       call: checks.integrity(),
       causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],

@@ -7,7 +7,8 @@ import { sampleProcess } from '../engine/resource-sampler.js';
 
 /**
  * The daily backtest (the 23:30 job): the configured command, an argv run without a shell, with
- * CFA_DATA_DIR and CFA_BACKTEST_RESULT_FILE in its environment. Its exit, duration and result
+ * CFA_DATA_DIR and CFA_BACKTEST_RESULT_FILE in its environment, and where the candles are:
+ * CFA_STORE_BACKEND (`sqlite`: market.db in CFA_DATA_DIR; `postgres`: CFA_STORE_URL). Its exit, duration and result
  * file are what the run records. The job runner's timeout reaches it through the process group;
  * run directly, `timeoutMs` stops it the same way (SIGTERM, SIGKILL after a grace) and says 124.
  */
@@ -20,6 +21,8 @@ export interface DailyBacktestRequest {
   cwd?: string;
   dataDir: string;
   resultFile: string;
+  /** Where the candles are (`store.backend`, `store.url`); default market.db in `dataDir`. */
+  store?: { backend: 'sqlite' | 'postgres'; url?: string | undefined };
   timeoutMs?: number;
   killGraceMs?: number;
   signal?: AbortSignal;
@@ -86,6 +89,12 @@ function mtime(file: string): number | null {
   }
 }
 
+/** The command's own reads go where the sync writes: the backend, and the URL (in the environment, never on a command line). */
+export function storeEnv(store: DailyBacktestRequest['store']): Record<string, string> {
+  if (store?.backend !== 'postgres') return { CFA_STORE_BACKEND: 'sqlite' };
+  return { CFA_STORE_BACKEND: 'postgres', ...(store.url ? { CFA_STORE_URL: store.url } : {}) };
+}
+
 export async function runDailyBacktest(req: DailyBacktestRequest): Promise<DailyBacktestResult> {
   const [file, ...args] = req.command;
   if (file === undefined) throw new RangeError('backtest.command is empty');
@@ -94,7 +103,7 @@ export async function runDailyBacktest(req: DailyBacktestRequest): Promise<Daily
   const started = performance.now();
   const child = execa(file, args, {
     cwd: req.cwd,
-    env: { CFA_DATA_DIR: req.dataDir, [RESULT_FILE_ENV]: req.resultFile },
+    env: { CFA_DATA_DIR: req.dataDir, [RESULT_FILE_ENV]: req.resultFile, ...storeEnv(req.store) },
     stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false,
     timeout: req.timeoutMs, killSignal: 'SIGTERM', forceKillAfterDelay: req.killGraceMs ?? 30_000,
     cancelSignal: req.signal,

@@ -2,13 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeHeartbeat } from '../engine/supervisor/heartbeat.js';
+import type { Config } from '../config/schema.js';
 import type { Interval } from '../exchange/intervals.js';
-import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
+import { MARKET_DB_FILE } from '../store/market-db.js';
+import { openCandleStore } from '../store/open-candle-store.js';
 
 /**
  * A small but real backtest daemon: what `daemon.command` can point at out of the box
  * (`cfa-console example-backtest`), so the supervisor has something true to supervise. It reads
- * closed candles from market.db, runs an SMA crossover per symbol, writes its result file and
+ * closed candles from the store the config names (market.db, or PostgreSQL), runs an SMA crossover per symbol, writes its result file and
  * keeps the heartbeat the supervisor expects, pass after pass, until SIGTERM.
  */
 
@@ -85,6 +87,8 @@ export interface ExampleBacktestResult {
 
 export interface ExampleBacktestOptions {
   dataDir: string;
+  /** Where the candles are (`store.backend`, `store.url`); default market.db in `dataDir`. */
+  store?: Config['store'];
   /** Written with the current epoch ms every `beatEveryMs` (the supervisor passes CFA_HEARTBEAT_FILE). */
   heartbeatFile?: string;
   /** Default `<dataDir>/backtest/example-backtest.json`. */
@@ -126,18 +130,20 @@ async function runPass(options: ExampleBacktestOptions, pass: number, beat: () =
   const fast = options.fast ?? 20;
   const slow = options.slow ?? 50;
   const base = { pass, interval, strategy: { name: 'sma-crossover' as const, fast, slow } };
-  if (!fs.existsSync(path.join(options.dataDir, MARKET_DB_FILE))) {
+  const pg = options.store?.backend === 'postgres';
+  if (!pg && !fs.existsSync(path.join(options.dataDir, MARKET_DB_FILE))) {
     // A fresh install has no candles yet: say so and keep beating rather than crash-loop.
     return { generatedAt: Date.now(), ...base, symbols: [], note: `no ${MARKET_DB_FILE} in ${options.dataDir} yet`, durationMs: Date.now() - started };
   }
   const symbols: SymbolResult[] = [];
-  // Opened per pass and closed at once, so a restore of market.db is never held up by us.
-  const store = MarketStore.open(options.dataDir);
+  // Opened per pass and closed at once, so a restore of the store is never held up by us.
+  // One connection is enough: the candles are read a series at a time.
+  const store = await openCandleStore({ store: { ...options.store ?? { backend: 'sqlite' }, poolSize: 1 } }, options.dataDir);
   try {
-    const series = store.seriesExtents().filter((s) => s.interval === interval);
+    const series = (await store.seriesExtents()).filter((s) => s.interval === interval);
     for (const { symbol } of series) {
       if (options.signal?.aborted) return null;
-      const candles = store.candles(symbol, interval);
+      const candles = await store.candles(symbol, interval);
       symbols.push({
         symbol,
         candles: candles.length,
@@ -150,13 +156,13 @@ async function runPass(options: ExampleBacktestOptions, pass: number, beat: () =
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
-    store.close();
+    await store.close();
   }
   return {
     generatedAt: Date.now(),
     ...base,
     symbols,
-    ...(symbols.length === 0 ? { note: `no ${interval} candles in ${MARKET_DB_FILE}` } : {}),
+    ...(symbols.length === 0 ? { note: `no ${interval} candles in ${pg ? 'PostgreSQL' : MARKET_DB_FILE}` } : {}),
     durationMs: Date.now() - started,
   };
 }
@@ -205,7 +211,7 @@ export async function runExampleBacktest(options: ExampleBacktestOptions): Promi
  * pass fails (the supervisor counts that as a crash and restarts it with backoff).
  */
 export async function exampleBacktestCommand(options: {
-  dataDir: string; once?: boolean; resultFile?: string; intervalMs?: number;
+  dataDir: string; store?: Config['store']; once?: boolean; resultFile?: string; intervalMs?: number;
 }): Promise<number> {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
@@ -215,6 +221,7 @@ export async function exampleBacktestCommand(options: {
   try {
     await runExampleBacktest({
       dataDir: options.dataDir,
+      ...(options.store ? { store: options.store } : {}),
       resultFile,
       heartbeatFile: process.env.CFA_HEARTBEAT_FILE || undefined,
       signal: controller.signal,

@@ -45,10 +45,11 @@ export function startConsoleEngine(loaded: LoadedConfig, jobs: readonly JobDefin
     // start() never rejects: runbooks that cannot be loaded are logged, and the list is empty.
     ready: wizard.start(),
     stop: async (graceMs) => {
-      session.stop();
+      const closed = session.close();
       wizard.stop();
       runbooks.abort(new Error('the console is quitting'));
       await engine.stop(graceMs);
+      await closed;
     },
   };
 }

@@ -36,6 +36,8 @@ export interface ConsoleFeeds {
   daemonEvents?: () => DaemonEvent[];
   alerts?: () => AlertView[];
   ackAlert?: (id: number) => void;
+  /** Lets go of what the feeds hold open (a PostgreSQL connection), once the session stopped. */
+  close?: () => Promise<void>;
 }
 
 /**
@@ -133,6 +135,12 @@ export class ConsoleSession {
     this.engine.off('change', this.onChange);
     this.engine.off('progress', this.onProgress);
     this.store.stop();
+  }
+
+  /** Stops, and closes what the feeds hold open. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.feeds.close?.();
   }
 
   /** Shows a notice on its own line for NOTICE_MS; a newer one replaces it and gets its own time. */

@@ -34,5 +34,6 @@ export function consoleFeeds(engine: Engine, config: Config & { dataDir: string 
       firedAt: a.firedAt, pendingSince: a.pendingSince, acked: a.ackedAt !== null, runbook: a.runbook,
     })),
     ackAlert: (id) => { alerts.ack(id, `${os.userInfo().username}@console`, Date.now()); },
+    close: () => health.close(),
   };
 }

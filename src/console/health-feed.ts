@@ -6,6 +6,7 @@ import type { Logger } from '../engine/logger.js';
 import { humanDuration } from '../health/format-values.js';
 import { HealthRefresher } from '../health/health-refresher.js';
 import { newestHealthSnapshot, newestSnapshotRecord, type StoredSnapshot } from '../health/snapshot-store.js';
+import { PgMarketFactsSource } from '../health/sources/pg-market-facts.js';
 import type { HealthSnapshot } from '../health/types.js';
 
 /** A stored snapshot older than this many monitor intervals is shown with its age. */
@@ -54,6 +55,8 @@ export interface HealthReading {
  */
 export class HealthFeed {
   private refresher: HealthRefresher | null = null;
+  /** store.backend postgres: where a snapshot computed here reads the candles (one pooled connection, closed by `close`). */
+  private pgFacts: PgMarketFactsSource | null = null;
   private computedAt = 0;
   private stored: StoredSnapshot | null = null;
   private last: HealthReading = { snapshot: null, note: null };
@@ -65,7 +68,8 @@ export class HealthFeed {
     private readonly logger: Logger,
   ) {}
 
-  read(now = Date.now()): HealthReading {
+  /** Synchronous but for a snapshot computed here over candles in PostgreSQL. */
+  read(now = Date.now()): HealthReading | Promise<HealthReading> {
     const { db } = this.engine;
     const isLeader = this.engine.role === 'leader';
     const lease = isLeader ? null : readLease(db);
@@ -89,14 +93,40 @@ export class HealthFeed {
         // At the monitor's pace, as a leader would, not at the view's.
         if (this.refresher && now - this.computedAt < this.intervalMs) break;
         this.refresher ??= new HealthRefresher(this.config);
-        const snapshot = this.refresher.refresh(now);
         this.computedAt = now;
-        this.logger.info({ overall: snapshot.overall, durationMs: snapshot.durationMs }, 'health computed here: no live leader');
-        this.last = { snapshot, note: '▲ no live leader: health computed by this console' };
+        // The candles in PostgreSQL are read first, as the leader's monitor reads them.
+        if (this.config.store.backend === 'postgres') return this.computeWithPg(now);
+        this.computed(this.refresher.refresh(now));
         break;
       }
     }
     return this.last;
+  }
+
+  /** The computation under way: `close` waits for it, so a connection it opens is not left behind. */
+  private computing: Promise<HealthReading> | null = null;
+
+  private computeWithPg(now: number): Promise<HealthReading> {
+    this.pgFacts ??= new PgMarketFactsSource(this.config);
+    const source = this.pgFacts;
+    const computing = source.gather(now).then((facts) => {
+      this.computed(this.refresher!.refresh(now, undefined, facts));
+      return this.last;
+    }).finally(() => { if (this.computing === computing) this.computing = null; });
+    this.computing = computing;
+    return computing;
+  }
+
+  private computed(snapshot: HealthSnapshot): void {
+    this.logger.info({ overall: snapshot.overall, durationMs: snapshot.durationMs }, 'health computed here: no live leader');
+    this.last = { snapshot, note: '▲ no live leader: health computed by this console' };
+  }
+
+  /** Lets go of the PostgreSQL connection a computed snapshot used. */
+  async close(): Promise<void> {
+    await this.computing?.catch(() => {});
+    await this.pgFacts?.close();
+    this.pgFacts = null;
   }
 
   /** The stored snapshot `id`, read (and parsed) only when it is not the one read last time. */

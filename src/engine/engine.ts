@@ -177,6 +177,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (this.election.isLeader || this.stopped) return;
       const holder = this.election.currentHolder;
       this.options.logger.info({ leaderPid: holder?.pid, leaderHost: holder?.host, epoch: holder?.epoch }, 'following the current leader');
+      // With the lease in PostgreSQL the first campaign answers after start(): the views learn the leader now.
+      if (first) this.emit('change');
       if (this.pg && holder && holder.host !== this.election.candidate.host) void this.stopStrayDaemon(holder);
     };
     if (first) void first.then(following);

@@ -15,7 +15,7 @@ import { judgeIntegrity, type IntegrityInput } from './probes/integrity.js';
 import { judgeLastSync } from './probes/last-sync.js';
 import { judgeLogs } from './probes/logs.js';
 import { probeFailed, probeResult } from './probes/probe-result.js';
-import { judgePgContinuity } from './probes/pg-continuity.js';
+import { judgePgContinuity, pgGaps } from './probes/pg-continuity.js';
 import type { PgMarketFacts } from './sources/pg-market-facts.js';
 import { judgeDbSize } from './probes/size.js';
 import { judgeSentiment } from './probes/sentiment.js';
@@ -171,6 +171,7 @@ const RUNNERS: Record<ProbeId, Runner> = {
       const reason = pgUnreadable(pg);
       if (reason || pg.state !== 'read') return probeFailed('continuity', reason ?? 'not read');
       if (!pg.counts) return probeFailed('continuity', 'not counted yet in PostgreSQL (counted every health.integrityRecheck)');
+      run.snapshot.gaps = pgGaps(pg.counts.series, run.limits.maxGapCandles);
       return judgePgContinuity(pg.counts.series, run.limits.maxGapCandles, pg.counts.at);
     }
     const market = run.sources.market();

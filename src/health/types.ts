@@ -63,7 +63,10 @@ export interface IntervalCoverage {
   status: MeasuredStatus;
 }
 
-/** A run of missing candles inside a series: open times of the first and last missing candle. */
+/**
+ * A run of missing candles inside a series: open times of the first and last missing candle. In
+ * PostgreSQL, where continuity is judged from counts, the series' first and last candle bound them.
+ */
 export interface ContinuityGap {
   symbol: string;
   interval: Interval;

@@ -37,7 +37,7 @@ export async function backtest(options: BacktestOptions, ctx: RunContext): Promi
     const release = acquireLock(ops, BACKTEST_LOCK);
     try {
       return await runDailyBacktest({
-        command, cwd: config.backtest.cwd, dataDir: ctx.dataDir,
+        command, cwd: config.backtest.cwd, dataDir: ctx.dataDir, store: config.store,
         resultFile: config.backtest.resultFile ?? dailyResultFile(ctx.dataDir),
         timeoutMs: options.timeoutMs, signal: ctx.signal,
         cpuBudgetPercent: config.backtest.cpuBudgetPercent, sampleEveryMs: durationMs(config.backtest.sampleEvery),

@@ -26,7 +26,8 @@ import { isAlive } from '../engine/process-identity.js';
 import { BannedError } from '../exchange/exchange-errors.js';
 import { parseBanUntil } from '../exchange/retry-policy.js';
 import { intervalMs, type Interval } from '../exchange/intervals.js';
-import { collectHealth } from '../health/collect-health.js';
+import { collectHealth, type CollectHealthOptions } from '../health/collect-health.js';
+import { PgMarketFactsSource } from '../health/sources/pg-market-facts.js';
 import { judgeDiskFree } from '../health/probes/disk.js';
 import { diskSpace } from '../health/sources/disk-space.js';
 import { healthThresholds } from '../health/thresholds.js';
@@ -35,6 +36,7 @@ import type { ProbeId } from '../health/probe-ids.js';
 import type { HealthSnapshot, HealthStatus, ProbeResult } from '../health/types.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { redactUrlPasswords as shownUrl } from '../config/redact.js';
 import type { Db } from '../store/sqlite.js';
 import { clientFromConfig } from '../sync/exchange-client.js';
 import { unlistedSymbols } from '../sync/run-sync.js';
@@ -185,8 +187,21 @@ export interface IntegrityReport {
   summary: string;
 }
 
-/** `PRAGMA integrity_check` of market.db on a read-only connection: changes nothing. */
-export function storeIntegrity(options: { lines?: number }, ctx: RunContext): IntegrityReport {
+/**
+ * `PRAGMA integrity_check` of market.db on a read-only connection; with `store.backend: postgres`,
+ * every candle read once in a read-only transaction there (damaged pages surface as errors), as
+ * `recover` detects damage. Changes nothing.
+ */
+export async function storeIntegrity(options: { lines?: number }, ctx: RunContext): Promise<IntegrityReport> {
+  const { store } = ctx.loaded.config;
+  if (store.backend === 'postgres') {
+    const { describePgDiagnosis, diagnosePg } = await import('../backup/postgres/diagnose.js');
+    // No backup to compare with: this asks whether the store can be read, not what it lost.
+    const d = await diagnosePg(store.url!, null);
+    const state = d.state === 'healthy' || d.state === 'missing' ? d.state : 'corrupt';
+    const problems = d.state === 'missing' || d.state === 'unreadable' ? [d.detail] : d.state === 'lost' ? d.series : [];
+    return { file: `PostgreSQL ${shownUrl(store.url!)}`, state, problems: problems.slice(0, options.lines ?? 20), summary: describePgDiagnosis(d) };
+  }
   const file = path.join(ctx.dataDir, MARKET_DB_FILE);
   const d = diagnose(file);
   const problems = d.state === 'index-only' || d.state === 'corrupt' ? d.problems : d.state === 'not-a-database' ? [d.detail] : [];
@@ -194,6 +209,24 @@ export function storeIntegrity(options: { lines?: number }, ctx: RunContext): In
 }
 
 // --- health and the alert rules ----------------------------------------------------------------
+
+/**
+ * The probes `only` now. With `store.backend: postgres` the candles' facts are read from
+ * PostgreSQL first, as the leader's monitor reads them: without them the candle probes could not tell.
+ */
+async function healthNow(ctx: RunContext, only: CollectHealthOptions['only'], now = Date.now()): Promise<HealthSnapshot> {
+  const { config } = ctx.loaded;
+  let pgMarket: CollectHealthOptions['pgMarket'];
+  if (config.store.backend === 'postgres') {
+    const source = new PgMarketFactsSource(config);
+    try {
+      pgMarket = await source.gather(now);
+    } finally {
+      await source.close();
+    }
+  }
+  return collectHealth({ config, dataDir: ctx.dataDir, now, only, ...(pgMarket ? { pgMarket } : {}) });
+}
 
 /** The probes each rule judges from the snapshot (the rest read runs or the daemon's facts). */
 const RULE_PROBES: Partial<Record<RuleId, ProbeId[]>> = {
@@ -226,13 +259,13 @@ export interface RuleCheck {
  * Judges the given alert rules now, with their configured thresholds, on the probes they read,
  * the run history and the daemon's facts: "fixed" in the alert's own terms.
  */
-export function checkRules(options: { rules: readonly RuleId[] }, ctx: RunContext): RuleCheck {
+export async function checkRules(options: { rules: readonly RuleId[] }, ctx: RunContext): Promise<RuleCheck> {
   const { config } = ctx.loaded;
   const now = Date.now();
   const rules = RULES.filter((r) => options.rules.includes(r.id));
   const probes = [...new Set(rules.flatMap((r) => RULE_PROBES[r.id] ?? []))];
   const snapshot: HealthSnapshot = probes.length
-    ? collectHealth({ config, dataDir: ctx.dataDir, now, only: probes })
+    ? await healthNow(ctx, probes, now)
     : { at: now, overall: 'ok', probes: [], freshness: [], coverage: [] };
   const { runs, daemon } = withOps(ctx, (ops) => ({ runs: recentRuns(ops, now), daemon: readDaemonFacts(ops, config, now) as DaemonFacts | null }));
   const evaluation = evaluateRules({ now, snapshot, runs, daemon }, ruleSettings(config), rules);
@@ -247,8 +280,8 @@ export function checkRules(options: { rules: readonly RuleId[] }, ctx: RunContex
 }
 
 /** One health probe now (disk, backup, coverage...). */
-export function probeNow(options: { probe: ProbeId }, ctx: RunContext): ProbeResult {
-  const snapshot = collectHealth({ config: ctx.loaded.config, dataDir: ctx.dataDir, only: [options.probe] });
+export async function probeNow(options: { probe: ProbeId }, ctx: RunContext): Promise<ProbeResult> {
+  const snapshot = await healthNow(ctx, [options.probe]);
   return snapshot.probes[0]!;
 }
 
@@ -262,10 +295,10 @@ export interface StaleSeries {
 }
 
 /** The configured series older than the stale-data alerts' limits, stalest first. */
-export function staleSeries(_options: Record<string, never>, ctx: RunContext): { stale: StaleSeries[]; series: number; at: number } {
+export async function staleSeries(_options: Record<string, never>, ctx: RunContext): Promise<{ stale: StaleSeries[]; series: number; at: number }> {
   const { config } = ctx.loaded;
   const now = Date.now();
-  const snapshot = collectHealth({ config, dataDir: ctx.dataDir, now, only: ['freshness'] });
+  const snapshot = await healthNow(ctx, ['freshness'], now);
   const probe = snapshot.probes[0];
   if (probe && probe.status === 'unknown') throw new Error(`freshness could not be measured: ${probe.detail}`);
   const t = ruleSettings(config).thresholds;
@@ -373,7 +406,7 @@ export interface SymbolListing {
 /** Which configured symbols have no candles, and which of the configured the exchange no longer lists. */
 export async function symbolListing(_options: Record<string, never>, ctx: RunContext): Promise<SymbolListing> {
   const { config } = ctx.loaded;
-  const snapshot = collectHealth({ config, dataDir: ctx.dataDir, only: ['coverage'] });
+  const snapshot = await healthNow(ctx, ['coverage']);
   const missing = [...new Set(snapshot.coverage.flatMap((c) => c.missing))].sort();
   const client = clientFromConfig(config);
   try {

@@ -8,9 +8,12 @@ import {
 import { readHeartbeat } from '../../src/engine/supervisor/heartbeat.js';
 import type { Candle } from '../../src/exchange/candle.js';
 import type { Interval } from '../../src/exchange/intervals.js';
+import type { CandleStore } from '../../src/store/candle-store.js';
 import { MARKET_DB_FILE, MarketStore } from '../../src/store/market-db.js';
+import { PgMarketStore } from '../../src/store/postgres/market-store.js';
 import { daemonConfig, harness, killAfterTest, waitFor } from '../engine/supervisor/helpers.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli, writeTestConfig } from '../helpers/cli.js';
+import { freshPgDatabase, pgMissing } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const HOUR = 3_600_000;
@@ -23,16 +26,21 @@ function candle(symbol: string, interval: Interval, openTime: number, close: num
   };
 }
 
-/** A market.db with two symbols of 1h candles (waves, so the SMAs cross) and some 4h candles to ignore. */
-function marketDb(dataDir: string, count = 300): void {
+/** Two symbols of 1h candles (waves, so the SMAs cross) and a 4h candle to ignore, into `store` (either backend). */
+async function fillStore(store: CandleStore, count = 300): Promise<void> {
+  for (const [symbol, base] of [['BTCUSDT', 60_000], ['ETHUSDT', 3_000]] as const) {
+    const rows = Array.from({ length: count }, (_, i) =>
+      candle(symbol, '1h', START + i * HOUR, base * (1 + 0.1 * Math.sin(i / 15) + i / 3000), HOUR));
+    expect((await store.upsertCandles(rows, Date.now())).stored).toBe(count);
+  }
+  await store.upsertCandles([candle('BTCUSDT', '4h', START, 60_000, 4 * HOUR)], Date.now());
+}
+
+/** A market.db filled by fillStore. */
+async function marketDb(dataDir: string, count = 300): Promise<void> {
   const store = MarketStore.open(dataDir);
   try {
-    for (const [symbol, base] of [['BTCUSDT', 60_000], ['ETHUSDT', 3_000]] as const) {
-      const rows = Array.from({ length: count }, (_, i) =>
-        candle(symbol, '1h', START + i * HOUR, base * (1 + 0.1 * Math.sin(i / 15) + i / 3000), HOUR));
-      expect(store.upsertCandles(rows, Date.now()).stored).toBe(count);
-    }
-    store.upsertCandles([candle('BTCUSDT', '4h', START, 60_000, 4 * HOUR)], Date.now());
+    await fillStore(store, count);
   } finally {
     store.close();
   }
@@ -79,7 +87,7 @@ describe('smaCrossover', () => {
 describe('runExampleBacktest', () => {
   it('backtests every symbol of the 1h candles, writes the result atomically and beats', async () => {
     const dataDir = tempDir();
-    marketDb(dataDir);
+    await marketDb(dataDir);
     const heartbeatFile = path.join(dataDir, 'hb');
     const before = Date.now();
     const summary = await runExampleBacktest({ dataDir, heartbeatFile, once: true });
@@ -100,7 +108,7 @@ describe('runExampleBacktest', () => {
 
   it('loops until aborted, beating while it waits, and writes nothing for an aborted pass', async () => {
     const dataDir = tempDir();
-    marketDb(dataDir, 120);
+    await marketDb(dataDir, 120);
     const heartbeatFile = path.join(dataDir, 'hb');
     const resultFile = path.join(dataDir, 'out', 'r.json');
     const controller = new AbortController();
@@ -129,7 +137,7 @@ describe('runExampleBacktest', () => {
 
   it('exampleBacktestCommand returns 0 after one pass with --once and uses CFA_HEARTBEAT_FILE', async () => {
     const dataDir = tempDir();
-    marketDb(dataDir, 60);
+    await marketDb(dataDir, 60);
     const heartbeatFile = path.join(dataDir, 'beat');
     const previous = process.env.CFA_HEARTBEAT_FILE;
     process.env.CFA_HEARTBEAT_FILE = heartbeatFile;
@@ -155,7 +163,7 @@ describe('example backtest as a real process', () => {
 
   it('keeps the heartbeat, writes results and exits 0 on SIGTERM', async () => {
     const dataDir = tempDir();
-    marketDb(dataDir, 100);
+    await marketDb(dataDir, 100);
     const heartbeatFile = path.join(dataDir, 'hb');
     const resultFile = path.join(dataDir, 'result.json');
     const child = execa(process.execPath, command(dataDir, resultFile), {
@@ -184,5 +192,66 @@ describe('example backtest as a real process', () => {
     expect(h.events(['exit'])[0]?.detail).toMatchObject({ code: 0, signal: null, reason: 'stopped' });
     expect(h.events(['stop'])[0]?.detail).toMatchObject({ killed: false });
     expect(h.events(['crash', 'hang'])).toEqual([]);
+  });
+});
+
+describe.skipIf(pgMissing)(`the backtests with the candles in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
+  it('example-backtest reads them through the store the data dir\'s config names, with the result the same candles give in market.db', async () => {
+    const db = await freshPgDatabase();
+    try {
+      const pg = await PgMarketStore.open(db.url);
+      try {
+        await fillStore(pg);
+      } finally {
+        await pg.close();
+      }
+      const dir = tempDir();
+      const config = writeTestConfig(dir, { store: { backend: 'postgres' } });
+      const dataDir = path.join(dir, 'data');
+      const resultFile = path.join(dir, 'result.json');
+      const run = await runCli(['--data-dir', dataDir, '--config', config, 'example-backtest', '--once', '--result-file', resultFile], { env: { CFA_STORE_URL: db.url } });
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(0);
+      expect(fs.existsSync(path.join(dataDir, MARKET_DB_FILE))).toBe(false);
+      const fromPg = readResult(resultFile);
+      expect(fromPg.note).toBeUndefined();
+      expect(fromPg.symbols.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+
+      // The same candles in market.db: the same trades and returns.
+      const sqliteDir = tempDir();
+      await marketDb(sqliteDir);
+      const fromSqlite = (await runExampleBacktest({ dataDir: sqliteDir, once: true })).last!;
+      expect(fromPg.symbols).toEqual(fromSqlite.symbols);
+      for (const s of fromPg.symbols) expect(s.trades).toBeGreaterThan(0);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('example-backtest on an empty PostgreSQL store says so and does not create market.db', async () => {
+    const db = await freshPgDatabase();
+    try {
+      const dataDir = tempDir();
+      const summary = await runExampleBacktest({ dataDir, once: true, store: { backend: 'postgres', url: db.url, poolSize: 1 } });
+      expect(summary.last).toMatchObject({ symbols: [], note: 'no 1h candles in PostgreSQL' });
+      expect(fs.existsSync(path.join(dataDir, MARKET_DB_FILE))).toBe(false);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('the daily backtest command is told where the candles are: the backend and the URL, even when the URL is only in the config file', async () => {
+    const db = await freshPgDatabase();
+    try {
+      const dir = tempDir();
+      const resultFile = path.join(dir, 'out', 'result.json');
+      const tells = "require('fs').writeFileSync(process.env.CFA_BACKTEST_RESULT_FILE, JSON.stringify({ backend: process.env.CFA_STORE_BACKEND, url: process.env.CFA_STORE_URL }))";
+      const config = writeTestConfig(dir, { store: { backend: 'postgres', url: db.url }, backtest: { command: [process.execPath, '-e', tells], resultFile } });
+      const run = await runCli(['--data-dir', path.join(dir, 'data'), '--config', config, 'backtest', '--json'], { env: { CFA_STORE_URL: '' } });
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.events.at(-1)).toMatchObject({ status: 'success', result: { backend: 'postgres', url: db.url } });
+    } finally {
+      await db.drop();
+    }
   });
 });

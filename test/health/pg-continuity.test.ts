@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgePgContinuity, missingCandles } from '../../src/health/probes/pg-continuity.js';
+import { judgePgContinuity, missingCandles, pgGaps } from '../../src/health/probes/pg-continuity.js';
 
 const H = 3_600_000;
 
@@ -20,5 +20,19 @@ describe('continuity from counts (PostgreSQL)', () => {
     expect(warned.offenders).toEqual([{ name: 'BTCUSDT 1h', value: 4, detail: '4 candles missing between its first and last' }]);
     expect(warned.detail).toMatch(/1 series miss more than 2 candles \(4 in all\).*counted in PostgreSQL at 12:05 UTC; holes are not located/);
     expect(judgePgContinuity(series, 4, 0).status).toBe('ok');
+  });
+
+  it('lists the short series as gaps bounded by their first and last candle, most missing first', () => {
+    const series = [
+      { symbol: 'ETHUSDT', interval: '1h' as const, count: 18, first: 0, last: 23 * H },
+      { symbol: 'BTCUSDT', interval: '1h' as const, count: 20, first: H, last: 24 * H },
+      { symbol: 'SOLUSDT', interval: '1h' as const, count: 23, first: 0, last: 23 * H },
+      { symbol: 'XRPUSDT', interval: '1h' as const, count: 0, first: null, last: null },
+    ];
+    expect(pgGaps(series, 2)).toEqual([
+      { symbol: 'ETHUSDT', interval: '1h', fromOpenTime: 0, toOpenTime: 23 * H, missing: 6 },
+      { symbol: 'BTCUSDT', interval: '1h', fromOpenTime: H, toOpenTime: 24 * H, missing: 4 },
+    ]);
+    expect(pgGaps(series, 6)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { intervalMs, type Interval } from '../../exchange/intervals.js';
-import type { ProbeResult } from '../types.js';
+import type { ContinuityGap, ProbeResult } from '../types.js';
 import { probeResult } from './probe-result.js';
 
 export interface SeriesCount {
@@ -16,13 +16,29 @@ export function missingCandles(s: SeriesCount): number {
   return Math.max(0, Math.floor((s.last - s.first) / intervalMs(s.interval)) + 1 - s.count);
 }
 
+/** The series missing more than `maxGapCandles` candles, with how many. */
+function shortSeries(series: readonly SeriesCount[], maxGapCandles: number): { s: SeriesCount; missing: number }[] {
+  return series.map((s) => ({ s, missing: missingCandles(s) })).filter((x) => x.missing > maxGapCandles);
+}
+
+/**
+ * The snapshot's gaps from counts, for the views that list them (the console's Coverage detail):
+ * one per series short of candles, bounded by its first and last candle since the holes are not
+ * located there; the most candles missing first.
+ */
+export function pgGaps(series: readonly SeriesCount[], maxGapCandles: number): ContinuityGap[] {
+  return shortSeries(series, maxGapCandles)
+    .map(({ s, missing }) => ({ symbol: s.symbol, interval: s.interval, fromOpenTime: s.first!, toOpenTime: s.last!, missing }))
+    .sort((a, b) => b.missing - a.missing);
+}
+
 /**
  * Continuity of a store in PostgreSQL, from counts: a series that misses more than
  * `maxGapCandles` candles between its first and last is a warning. Unlike the SQLite scan it does
  * not locate the holes nor exclude known exchange gaps; the detail says so.
  */
 export function judgePgContinuity(series: readonly SeriesCount[], maxGapCandles: number, countedAt: number): ProbeResult {
-  const short = series.map((s) => ({ s, missing: missingCandles(s) })).filter((x) => x.missing > maxGapCandles);
+  const short = shortSeries(series, maxGapCandles);
   const missing = short.reduce((n, x) => n + x.missing, 0);
   const how = `counted in PostgreSQL at ${new Date(countedAt).toISOString().slice(11, 16)} UTC; holes are not located and known exchange gaps not excluded there`;
   return probeResult('continuity', {

@@ -56,7 +56,7 @@ export function resumeDaemon(options: { reason?: string; timeoutMs?: number } = 
   return daemonAction('resumeDaemon', askResume, 'resume', ['the leader starts the paused daemon'], options.reason, options.timeoutMs ?? 60_000);
 }
 
-function seriesToSync(ctx: StepContext, options: SyncSeriesOptions): { symbols: string[]; intervals: Interval[] } {
+async function seriesToSync(ctx: StepContext, options: SyncSeriesOptions): Promise<{ symbols: string[]; intervals: Interval[] }> {
   if (options.all) return { symbols: [...ctx.loaded.config.symbols], intervals: [...ctx.loaded.config.intervals] };
   if (options.symbolsFact) {
     const named = fact<string[]>(ctx, options.symbolsFact) ?? [];
@@ -65,7 +65,7 @@ function seriesToSync(ctx: StepContext, options: SyncSeriesOptions): { symbols: 
   if (options.symbols || options.intervals) {
     return { symbols: [...(options.symbols ?? ctx.loaded.config.symbols)], intervals: [...(options.intervals ?? ctx.loaded.config.intervals)] };
   }
-  const stale = fact<StaleSeries[]>(ctx, options.fact ?? 'stale') ?? findStale({}, ctx).stale;
+  const stale = fact<StaleSeries[]>(ctx, options.fact ?? 'stale') ?? (await findStale({}, ctx)).stale;
   return { symbols: [...new Set(stale.map((s) => s.symbol))], intervals: [...new Set(stale.map((s) => s.interval))] };
 }
 
@@ -92,7 +92,7 @@ export interface SyncSeriesOptions {
 export function syncSeries(options: SyncSeriesOptions = {}): StepCall {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   return stepCall('actions.syncSeries', { ...options, timeoutMs }, async (ctx) => {
-    const { symbols, intervals } = seriesToSync(ctx, options);
+    const { symbols, intervals } = await seriesToSync(ctx, options);
     if (symbols.length === 0) return { ok: true, summary: 'no series to sync', data: { symbols, intervals } };
     const weightBudget = budgetOf(ctx, options);
     const r = await runJobAnywhere(ctx, 'sync', 'sync', { symbols, intervals, weightBudget, timeoutMs }, timeoutMs);
@@ -104,8 +104,8 @@ export function syncSeries(options: SyncSeriesOptions = {}): StepCall {
       data: { where: r.where, runId: r.runId, status: r.status, symbols, intervals, candlesStored: s.candlesStored ?? null, weightUsed: s.weightUsed ?? null, rateLimited429: s.rateLimited429 ?? null, banned418: s.banned418 ?? null, failures: s.failures ?? [] },
       output: Array.isArray(s.failures) ? (s.failures as { symbol: string; interval: string; error: string }[]).slice(0, 10).map((f) => `${f.symbol} ${f.interval}: ${f.error}`) : undefined,
     };
-  }, (ctx) => {
-    const { symbols, intervals } = seriesToSync(ctx, options);
+  }, async (ctx) => {
+    const { symbols, intervals } = await seriesToSync(ctx, options);
     return plan('sync', `sync ${symbols.length} symbol(s) x ${intervals.length} interval(s) from the exchange`, [
       ['symbols', symbols.slice(0, 8).join(', ') + (symbols.length > 8 ? ` and ${symbols.length - 8} more` : '')],
       ['intervals', intervals.join(', ')],

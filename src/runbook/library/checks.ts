@@ -18,8 +18,8 @@ import type { StepCall } from '../types.js';
 
 /** The alert rules judged now: the steady state of a runbook is "these rules find nothing". */
 export function rulesClear(rules: readonly RuleId[]): StepCall {
-  return stepCall('checks.rulesClear', { rules }, (ctx) => {
-    const r = checkRules({ rules }, ctx);
+  return stepCall('checks.rulesClear', { rules }, async (ctx) => {
+    const r = await checkRules({ rules }, ctx);
     const summary = r.clear
       ? `${rules.join(', ')}: nothing wrong`
       : r.findings.length
@@ -121,10 +121,10 @@ export function daemonLog(options: { lines?: number; errorsOnly?: boolean } = {}
   });
 }
 
-/** `PRAGMA integrity_check` of market.db, read-only: its first lines. ok = healthy. */
+/** `PRAGMA integrity_check` of market.db (or every candle read in PostgreSQL), read-only: its first lines. ok = healthy. */
 export function integrity(options: { lines?: number } = {}): StepCall {
-  return stepCall('checks.integrity', { lines: options.lines ?? 20 }, (ctx) => {
-    const r = storeIntegrity({ lines: options.lines ?? 20 }, ctx);
+  return stepCall('checks.integrity', { lines: options.lines ?? 20 }, async (ctx) => {
+    const r = await storeIntegrity({ lines: options.lines ?? 20 }, ctx);
     return {
       ok: r.state === 'healthy',
       summary: r.summary,
@@ -163,8 +163,8 @@ export function hangDiagnostics(options: { historyMs?: number; logLines?: number
 
 /** The configured series older than the stale-data alerts' limits, with their ages. ok = none. Publishes `stale`. */
 export function staleSeries(): StepCall {
-  return stepCall('checks.staleSeries', {}, (ctx) => {
-    const r = findStale({}, ctx);
+  return stepCall('checks.staleSeries', {}, async (ctx) => {
+    const r = await findStale({}, ctx);
     const show = (s: StaleSeries) => `${s.symbol} ${s.interval}: ${human(s.ageMs)} old (limit ${human(s.limitMs)})`;
     return {
       ok: r.stale.length === 0,
@@ -181,9 +181,9 @@ export function staleSeries(): StepCall {
  */
 export function seriesFresh(options: { fact?: string } = {}): StepCall {
   const key = options.fact ?? 'stale';
-  return stepCall('checks.seriesFresh', { fact: key }, (ctx) => {
+  return stepCall('checks.seriesFresh', { fact: key }, async (ctx) => {
     const wanted = fact<StaleSeries[]>(ctx, key);
-    const r = findStale({}, ctx);
+    const r = await findStale({}, ctx);
     const still = wanted ? r.stale.filter((s) => wanted.some((w) => w.symbol === s.symbol && w.interval === s.interval)) : r.stale;
     return {
       ok: still.length === 0,
@@ -238,8 +238,8 @@ export function banLifted(): StepCall {
 
 /** One health probe's verdict (disk, backup, coverage, ...). ok = the probe says ok. */
 export function probe(id: 'disk' | 'backup' | 'coverage' | 'continuity' | 'integrity' | 'last-sync' | 'size' | 'sentiment'): StepCall {
-  return stepCall(`checks.probe`, { probe: id }, (ctx) => {
-    const p = probeNow({ probe: id }, ctx);
+  return stepCall(`checks.probe`, { probe: id }, async (ctx) => {
+    const p = await probeNow({ probe: id }, ctx);
     return {
       ok: p.status === 'ok',
       summary: `${p.title}: ${p.status}: ${p.detail}`,
@@ -276,9 +276,9 @@ export function backupDisk(): StepCall {
  * probe's own verdict is unknown while a tier is not configured). ok = the alert finds nothing.
  */
 export function backupAge(): StepCall {
-  return stepCall('checks.backupAge', {}, (ctx) => {
-    const p = probeNow({ probe: 'backup' }, ctx);
-    const rule = checkRules({ rules: ['backup-stale'] }, ctx);
+  return stepCall('checks.backupAge', {}, async (ctx) => {
+    const p = await probeNow({ probe: 'backup' }, ctx);
+    const rule = await checkRules({ rules: ['backup-stale'] }, ctx);
     return {
       ok: rule.clear,
       summary: rule.clear ? `within the limit: ${p.detail}` : rule.findings[0]?.summary ?? `cannot tell: ${p.detail}`,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from '../../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,8 @@ import { simulator } from '../../helpers/simulated-exchange.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { engineFixture, startDaemon } from '../../helpers/daemon.js';
 import { stepContext, until, withFacts } from './helpers.js';
+import { PgMarketStore } from '../../../src/store/postgres/market-store.js';
+import { freshPgDatabase, pgMissing } from '../../helpers/postgres.js';
 
 const HOUR = 3_600_000;
 
@@ -124,6 +127,57 @@ describe('step library: the exchange (stale series, sync of those only, reachabi
     } finally {
       engine.child.kill('SIGTERM');
       await engine.child.catch(() => {});
+    }
+  }, 60_000);
+});
+
+describe.skipIf(pgMissing)(`step library with the candles in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
+  it('finds the stale series there, syncs only those, and judges the rules and probes from PostgreSQL', async () => {
+    const db = await freshPgDatabase();
+    try {
+      const { sim, ctx, dataDir } = await fixture({ store: { backend: 'postgres', url: db.url }, health: { dbMinSizeMb: 1 } });
+      const first = await actions.syncSeries({ all: true }).run(ctx);
+      expect(first.ok, first.summary).toBe(true);
+      const fresh = await checks.staleSeries().run(ctx);
+      expect(fresh.ok, fresh.summary).toBe(true);
+      expect(fresh.summary).toBe('all 4 series are fresh');
+      const coverage = await checks.probe('coverage').run(ctx);
+      expect(coverage.ok, coverage.summary).toBe(true);
+      expect((await checks.symbols().run(ctx)).data.missing).toEqual([]);
+      // The sync-failed and backup-stale runbooks ask whether the store is sound before they act.
+      const sound = await checks.integrity().run(ctx);
+      expect(sound.ok, sound.summary).toBe(true);
+      expect(sound.data).toMatchObject({ state: 'healthy', file: expect.stringMatching(/^PostgreSQL postgresql:\/\//) });
+      expect(sound.summary).toMatch(/every candle readable \(4 series/);
+
+      // The fault, in PostgreSQL: the last 12 hours of one series are gone.
+      const [symbol] = sim.symbols;
+      const pg = await PgMarketStore.open(db.url);
+      let deleted: number;
+      try {
+        deleted = await pg.deleteCandlesFrom(symbol!, '1h', Date.now() - 12 * HOUR);
+      } finally {
+        await pg.close();
+      }
+      expect(deleted).toBeGreaterThanOrEqual(11);
+      const stale = await checks.staleSeries().run(ctx);
+      expect(stale.ok).toBe(false);
+      expect(stale.data.stale).toEqual([expect.objectContaining({ symbol, interval: '1h' })]);
+      const rules = await checks.rulesClear(['data-stale', 'data-stale-early']).run(ctx);
+      expect(rules.ok).toBe(false);
+      expect(rules.data.undetermined).toEqual([]);
+
+      const after = withFacts(ctx, 'stale-series', stale.data);
+      expect((await actions.syncSeries({ fact: 'stale' }).plan!(after)).data).toEqual({ symbols: [symbol], intervals: ['1h'] });
+      const synced = await actions.syncSeries({ fact: 'stale' }).run(after);
+      expect(synced.ok, synced.summary).toBe(true);
+      expect(synced.data.candlesStored).toBe(deleted);
+      expect((await checks.seriesFresh().run(after)).ok).toBe(true);
+      expect((await checks.rulesClear(['data-stale', 'data-stale-early']).run(after)).ok).toBe(true);
+      // Nothing of it went through a market.db.
+      expect(fs.existsSync(path.join(dataDir, 'market.db'))).toBe(false);
+    } finally {
+      await db.drop();
     }
   }, 60_000);
 });
