@@ -1,6 +1,6 @@
 import path from 'node:path';
 import Database from '../../../src/store/sqlite-driver.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { actions, checks, waits } from '../../../src/runbook/library/index.js';
 import { writeTestConfig } from '../../helpers/cli.js';
 import { simulator } from '../../helpers/simulated-exchange.js';
@@ -126,4 +126,40 @@ describe('step library: the exchange (stale series, sync of those only, reachabi
       await engine.child.catch(() => {});
     }
   }, 60_000);
+
+  it('a sync already running on the leader (the schedule\'s) does not fail the runbook\'s: it waits for that run to end, then syncs', async () => {
+    const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
+    const dir = tempDir('cfa-rb-busy-');
+    const args = engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] });
+    const engine = startDaemon(args);
+    try {
+      await engine.waitFor((l) => l.msg === 'became leader');
+      const ctx = stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url });
+      // A slow exchange keeps the first sync running while the runbook's asks.
+      sim.setFaults({ latencyMs: 600 });
+      const { runJobAnywhere } = await import('../../../src/ops/run-job.js');
+      const first = runJobAnywhere(ctx, 'sync', 'sync', {} as never, 60_000);
+      const db = new Database(path.join(dir, 'data', 'ops.db'), { readonly: true });
+      const running = () => db.prepare("SELECT id FROM job_runs WHERE job = 'sync' AND status = 'running'").get() as { id: number } | undefined;
+      try {
+        await vi.waitFor(() => expect(running()).toBeDefined(), { timeout: 20_000, interval: 50 });
+        const held = running()!.id;
+        const r = await actions.syncSeries({ all: true }).run(ctx);
+        expect(r.ok, r.summary).toBe(true);
+        expect(r.data).toMatchObject({ where: 'leader', status: 'success' });
+        expect(r.data.runId).toBeGreaterThan(held);
+        // It met the running sync (recorded as skipped), waited for it to end, then ran.
+        const runs = db.prepare("SELECT id, status, started_at, ended_at FROM job_runs WHERE job = 'sync' AND id >= ? ORDER BY id").all(held) as { id: number; status: string; started_at: number; ended_at: number | null }[];
+        expect(runs.map((x) => x.status)).toEqual(['success', 'skipped', 'success']);
+        expect(runs[2]!.started_at).toBeGreaterThanOrEqual(runs[0]!.ended_at!);
+        expect((await first).status).toBe('success');
+      } finally {
+        db.close();
+        sim.setFaults({ latencyMs: 0 });
+      }
+    } finally {
+      engine.child.kill('SIGTERM');
+      await engine.child.catch(() => {});
+    }
+  }, 120_000);
 });
