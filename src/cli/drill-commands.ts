@@ -52,6 +52,7 @@ function chaosLines(r: ChaosResult): string {
   const rows: string[][] = [
     ['faults injected', String(r.faultsInjected), r.engineKills ? `${r.engineKills} of them kill -9 of the engine` : ''],
     ['alerts raised', String(r.alertsRaised), r.alertsLost.length ? `${r.alertsLost.length} fault(s) raised no alert: ${r.alertsLost.map((l) => `${l.fault} (${l.expects})`).join(', ')}` : 'every fault raised its alert'],
+    ...(r.healedBeforeAlert.length ? [['healed before seen', String(r.healedBeforeAlert.length), `no alert due: ${r.healedBeforeAlert.map((h) => `${h.fault} by ${h.by}`).join(', ')}`]] : []),
     ['incidents resolved automatically', String(i.resolvedAutomatically), `of ${i.opened} opened`],
     ['escalated', String(i.escalated), i.aborted ? `${i.aborted} aborted` : ''],
     ['left open', String(i.open), 'goal 0'],
@@ -127,7 +128,7 @@ async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
       const head = { id: d.id, kind: d.kind, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason };
       if (d.kind === 'chaos') {
         const r = d.result;
-        printJsonLine(ctx.stdout, { ...head, seed: r.seed, durationMs: r.durationMs, faultsInjected: r.faultsInjected, engineKills: r.engineKills, alertsRaised: r.alertsRaised, alertsLost: r.alertsLost, incidents: r.incidents, candles: r.candles });
+        printJsonLine(ctx.stdout, { ...head, seed: r.seed, durationMs: r.durationMs, faultsInjected: r.faultsInjected, engineKills: r.engineKills, alertsRaised: r.alertsRaised, alertsLost: r.alertsLost, healedBeforeAlert: r.healedBeforeAlert ?? [], incidents: r.incidents, candles: r.candles });
       } else {
         printJsonLine(ctx.stdout, { ...head, toAlertMs: d.result.score?.toAlertMs ?? null, toAckMs: d.result.score?.toAckMs ?? null, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
       }

@@ -18,7 +18,7 @@ const T0 = Date.UTC(2026, 10, 30, 21, 0);
 function soak(overrides: Partial<ChaosResult> = {}): ChaosResult {
   return {
     event: 'chaos', seed: 1_234_567_890, durationMs: 600_000, startedAt: T0, endedAt: T0 + 660_000, passed: true, reasons: [], aborted: false,
-    drills: ['daemon-dead', 'stale-data'], excluded: [], faultsInjected: 15, engineKills: 1, alertsRaised: 28, alertsLost: [],
+    drills: ['daemon-dead', 'stale-data'], excluded: [], faultsInjected: 15, engineKills: 1, alertsRaised: 28, alertsLost: [], healedBeforeAlert: [],
     incidents: { opened: 28, resolvedAutomatically: 25, resolvedByHand: 0, escalated: 3, aborted: 0, open: 0 },
     candles: { series: 8, missing: 0, wrong: 0 }, episodes: [], alertList: [], incidentList: [],
     ...overrides,
@@ -62,7 +62,7 @@ describe('drill history: the chaos soaks', () => {
     expect(json.events).toHaveLength(3);
     expect(json.events[1]).toEqual({
       id: 2, kind: 'chaos', scenario: 'chaos', mode: 'headless', startedAt: T0, endedAt: T0 + 660_000, passed: true, reason: null,
-      seed: 1_234_567_890, durationMs: 600_000, faultsInjected: 15, engineKills: 1, alertsRaised: 28, alertsLost: [],
+      seed: 1_234_567_890, durationMs: 600_000, faultsInjected: 15, engineKills: 1, alertsRaised: 28, alertsLost: [], healedBeforeAlert: [],
       incidents: { opened: 28, resolvedAutomatically: 25, resolvedByHand: 0, escalated: 3, aborted: 0, open: 0 },
       candles: { series: 8, missing: 0, wrong: 0 },
     });
