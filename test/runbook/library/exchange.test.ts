@@ -20,6 +20,20 @@ async function fixture(settings: Record<string, unknown> = {}, sim: Record<strin
   return { sim: exchange, dataDir, configFile, ctx };
 }
 
+/** An engine leading a data dir of 2 symbols x 4h against a simulator, and a step context on it. */
+async function withLeader(test: (f: { sim: Awaited<ReturnType<typeof simulator>>; ctx: ReturnType<typeof stepContext>; dir: string }) => Promise<void>) {
+  const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
+  const dir = tempDir('cfa-rb-leader-');
+  const engine = startDaemon(engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] }));
+  try {
+    await engine.waitFor((l) => l.msg === 'became leader');
+    await test({ sim, ctx: stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url }), dir });
+  } finally {
+    engine.child.kill('SIGTERM');
+    await engine.child.catch(() => {});
+  }
+}
+
 describe('step library: the exchange (stale series, sync of those only, reachability, rate limits, a 418 ban)', () => {
   it('finds the series whose recent candles were deleted, syncs only those, and they are fresh again', async () => {
     const { sim, ctx, dataDir } = await fixture();
@@ -108,33 +122,18 @@ describe('step library: the exchange (stale series, sync of those only, reachabi
   }, 60_000);
 
   it('with an engine leading, the sync of the stale series runs on the leader, as its job, under its history', async () => {
-    const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
-    const dir = tempDir('cfa-rb-leader-');
-    const args = engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] });
-    const engine = startDaemon(args);
-    try {
-      await engine.waitFor((l) => l.msg === 'became leader');
-      const ctx = stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url });
+    await withLeader(async ({ sim, ctx }) => {
       const r = await actions.syncSeries({ symbols: [sim.symbols[0]!], intervals: ['4h'] }).run(ctx);
       expect(r.ok, r.summary).toBe(true);
       expect(r.data).toMatchObject({ where: 'leader', status: 'success', symbols: [sim.symbols[0]], intervals: ['4h'] });
       expect(r.data.runId).toEqual(expect.any(Number));
       const last = await checks.lastSync().run(ctx);
       expect(last.data.runId).toBe(r.data.runId);
-    } finally {
-      engine.child.kill('SIGTERM');
-      await engine.child.catch(() => {});
-    }
+    });
   }, 60_000);
 
   it('a sync already running on the leader (the schedule\'s) does not fail the runbook\'s: it waits for that run to end, then syncs', async () => {
-    const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
-    const dir = tempDir('cfa-rb-busy-');
-    const args = engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] });
-    const engine = startDaemon(args);
-    try {
-      await engine.waitFor((l) => l.msg === 'became leader');
-      const ctx = stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url });
+    await withLeader(async ({ sim, ctx, dir }) => {
       // A slow exchange keeps the first sync running while the runbook's asks.
       sim.setFaults({ latencyMs: 600 });
       const { runJobAnywhere } = await import('../../../src/ops/run-job.js');
@@ -157,9 +156,6 @@ describe('step library: the exchange (stale series, sync of those only, reachabi
         db.close();
         sim.setFaults({ latencyMs: 0 });
       }
-    } finally {
-      engine.child.kill('SIGTERM');
-      await engine.child.catch(() => {});
-    }
+    });
   }, 120_000);
 });
