@@ -128,7 +128,7 @@ async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
       const head = { id: d.id, kind: d.kind, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason };
       if (d.kind === 'chaos') {
         const r = d.result;
-        printJsonLine(ctx.stdout, { ...head, seed: r.seed, durationMs: r.durationMs, faultsInjected: r.faultsInjected, engineKills: r.engineKills, alertsRaised: r.alertsRaised, alertsLost: r.alertsLost, healedBeforeAlert: r.healedBeforeAlert ?? [], incidents: r.incidents, candles: r.candles });
+        printJsonLine(ctx.stdout, { ...head, seed: r.seed, durationMs: r.durationMs, faultsInjected: r.faultsInjected, engineKills: r.engineKills, alertsRaised: r.alertsRaised, alertsLost: r.alertsLost, healedBeforeAlert: r.healedBeforeAlert, incidents: r.incidents, candles: r.candles });
       } else {
         printJsonLine(ctx.stdout, { ...head, toAlertMs: d.result.score?.toAlertMs ?? null, toAckMs: d.result.score?.toAckMs ?? null, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
       }
@@ -220,12 +220,14 @@ or the runbook opened), to steady state, against the runbook's target. A drill
 that needs what this machine refuses (disk-low mounts a small tmpfs: root
 only) is skipped and says why. Exit 0 when no drill failed.
 
-\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine in
-automatic mode, random faults of every drill (several at once, and kill -9 of the
-engine, restarted as systemd would) for the duration; then it checks the store
-against the exchange's closed candles, that every fault raised its alert and that
-no incident is left open. Exit 0 only when all three hold. Its table (seed,
-duration, faults, alerts, incidents, candles) is kept in \`drill history\`.
+\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine
+in automatic mode, random faults of every drill (several at once, and kill -9
+of the engine, restarted as systemd would) for the duration. Then it checks,
+after the next scheduled sync, the store against the exchange's closed candles;
+that every fault raised its alert (or was undone by the system before the
+leader looked, shown by the run that undid it); and that no incident is left
+open. Exit 0 only when all three hold. Its table (seed, duration, faults,
+alerts, incidents, candles) is kept in \`drill history\`.
 Ctrl-C or SIGTERM stops it, removes its sandbox and keeps nothing.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {

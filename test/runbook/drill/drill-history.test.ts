@@ -41,8 +41,9 @@ describe('drill history: the chaos soaks', () => {
       recordGameDayDrill(db, drill('daemon-dead', T0 - 60_000), 'headless');
       const failed = soak({
         startedAt: T0 + 3_600_000, endedAt: T0 + 3_800_000, seed: 7, durationMs: 120_000, passed: false,
-        reasons: ['stale-data\'s data-stale-early alert never fired', 'the store differs from the exchange: 3 candle(s) missing, 1 wrong'],
-        alertsRaised: 6, alertsLost: [{ fault: 'stale-data', expects: 'data-stale-early', injectedAtMs: 37_000 }], candles: { series: 8, missing: 3, wrong: 1 },
+        reasons: ['daemon-dead\'s daemon-dead alert never fired', 'the store differs from the exchange: 3 candle(s) missing, 1 wrong'],
+        alertsRaised: 6, alertsLost: [{ fault: 'daemon-dead', expects: 'daemon-dead', injectedAtMs: 37_000 }], candles: { series: 8, missing: 3, wrong: 1 },
+        healedBeforeAlert: [{ fault: 'stale-data', injectedAtMs: 50_000, by: 'sync run 5 (runbook)' }],
       });
       recordChaosSoak(db, soak());
       recordChaosSoak(db, failed);
@@ -66,7 +67,7 @@ describe('drill history: the chaos soaks', () => {
       incidents: { opened: 28, resolvedAutomatically: 25, resolvedByHand: 0, escalated: 3, aborted: 0, open: 0 },
       candles: { series: 8, missing: 0, wrong: 0 },
     });
-    expect(json.events[0]).toMatchObject({ kind: 'chaos', seed: 7, passed: false, alertsLost: [{ fault: 'stale-data' }], candles: { missing: 3, wrong: 1 } });
+    expect(json.events[0]).toMatchObject({ kind: 'chaos', seed: 7, passed: false, alertsLost: [{ fault: 'daemon-dead' }], healedBeforeAlert: [{ fault: 'stale-data', by: 'sync run 5 (runbook)' }], candles: { missing: 3, wrong: 1 } });
     expect(json.events[2]).toMatchObject({ kind: 'drill', scenario: 'daemon-dead', toAlertMs: 1_000, toSteadyMs: 4_000 });
 
     const text = await runCli(['drill', 'history'], { env });
