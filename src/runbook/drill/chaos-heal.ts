@@ -29,7 +29,7 @@ export interface HealFacts {
 }
 
 export interface HealProof {
-  /** The run that undid the fault: it started after the fault, so it read the damaged store. */
+  /** The run that undid the fault: it was going when the fault was made, or began after it, and stored what was missing. */
   run: { id: number; job: string; trigger: string; startedAt: number; endedAt: number | null; stored: number };
   /** The leader's first look after the fault: its rule found nothing. */
   firstLookAt: number;
@@ -39,8 +39,11 @@ export interface HealProof {
  * The proof that the fault was healed before the leader saw it, or null (then the alert that did
  * not fire is lost): the fault's damage is gone; the leader's first snapshot after the fault,
  * judged by the fault's own rule, finds nothing (a rule that cannot tell from it proves nothing);
- * and a successful run of the healing job started after the fault and no later than that
- * snapshot, and stored something.
+ * and a successful run of the healing job that stored something began no later than that
+ * snapshot and ended after the fault. It may have begun a little before the fault: a job's run
+ * is recorded when its process is started, and it reads the store a moment later. A run that read
+ * the store before the delete cannot bring the deleted candles back (a sync fetches only after
+ * the newest it finds): that every one is back is what shows the store was read after it.
  */
 export function healedBeforeSeen(f: HealFacts): HealProof | null {
   if (!f.healedBy || f.undone !== true || !f.firstLook || f.firstLook.at < f.faultAt) return null;
@@ -49,7 +52,7 @@ export function healedBeforeSeen(f: HealFacts): HealProof | null {
   const judged = evaluateRules({ now: f.firstLook.at, snapshot: f.firstLook, runs: [], daemon: null }, f.settings, rules);
   if (judged.undetermined.length > 0 || judged.alerts.length > 0) return null;
   const run = f.runs
-    .filter((r) => r.job === f.healedBy && r.status === 'success' && r.startedAt >= f.faultAt && r.startedAt <= f.firstLook!.at && stored(r) > 0)
+    .filter((r) => r.job === f.healedBy && r.status === 'success' && r.startedAt <= f.firstLook!.at && (r.endedAt ?? 0) >= f.faultAt && stored(r) > 0)
     .sort((a, b) => a.startedAt - b.startedAt)[0];
   if (!run) return null;
   return { run: { id: run.id, job: run.job, trigger: run.trigger, startedAt: run.startedAt, endedAt: run.endedAt, stored: stored(run) }, firstLookAt: f.firstLook.at };

@@ -59,7 +59,7 @@ export interface ChaosEpisode {
    * No alert, because the system undid the fault before its leader looked (chaos-heal.ts): the
    * run that did it, and the leader's first look after the fault (times from the soak's start).
    */
-  healed: { runId: number; job: string; trigger: string; runStartedAtMs: number; stored: number; firstLookAtMs: number } | null;
+  healed: { runId: number; job: string; trigger: string; runStartedAtMs: number; runEndedAtMs: number | null; stored: number; firstLookAtMs: number } | null;
   reverted: string | null;
   error: string | null;
 }
@@ -242,8 +242,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           });
           if (fired.healed) {
             const { run, firstLookAt } = fired.healed;
-            episode.healed = { runId: run.id, job: run.job, trigger: run.trigger, runStartedAtMs: run.startedAt - soakStart, stored: run.stored, firstLookAtMs: firstLookAt - soakStart };
-            emit({ event: 'chaos-step', stage: 'healed', at: at(), fault: decl.id, what: `no ${drill.expects} alert due: ${run.job} run ${run.id} (${run.trigger}) started ${run.startedAt - faultAt} ms after the fault and stored ${run.stored} candle(s); the leader's first look, ${firstLookAt - faultAt} ms after the fault, found nothing` });
+            episode.healed = {
+              runId: run.id, job: run.job, trigger: run.trigger, runStartedAtMs: run.startedAt - soakStart,
+              runEndedAtMs: run.endedAt === null ? null : run.endedAt - soakStart, stored: run.stored, firstLookAtMs: firstLookAt - soakStart,
+            };
+            const began = run.startedAt - faultAt;
+            emit({ event: 'chaos-step', stage: 'healed', at: at(), fault: decl.id, what: `no ${drill.expects} alert due: ${run.job} run ${run.id} (${run.trigger}), begun ${Math.abs(began)} ms ${began < 0 ? 'before' : 'after'} the fault, stored ${run.stored} candle(s), every deleted one back; the leader's first look, ${firstLookAt - faultAt} ms after the fault, found nothing` });
             return;
           }
           episode.alert = { id: fired.alert.id, rule: fired.alert.rule, firedAt: fired.alert.firedAt!, alreadyFiring: fired.alert.id === before?.id, via: fired.via };

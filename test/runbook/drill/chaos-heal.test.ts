@@ -31,6 +31,8 @@ describe('healedBeforeSeen', () => {
     });
     // The earliest such run is named.
     expect(healedBeforeSeen(facts({ runs: [run({ id: 7, startedAt: FAULT + 900 }), run()] }))?.run.id).toBe(5);
+    // Recorded as started a moment before the fault, its process read the store after it (every deleted candle is back).
+    expect(healedBeforeSeen(facts({ runs: [run({ startedAt: FAULT - 300 })] }))?.run.startedAt).toBe(FAULT - 300);
   });
 
   it('is no proof when the leader saw the damage: the alert is lost', () => {
@@ -50,9 +52,10 @@ describe('healedBeforeSeen', () => {
     expect(healedBeforeSeen(facts({ healedBy: undefined }))).toBeNull();
   });
 
-  it('is no proof without a run that could have healed it: one from before the fault (it read the store whole), after the first look, failed, another job, or one that stored nothing', () => {
+  it('is no proof without a run that could have healed it: one over before the fault, begun after the first look, failed, another job, or one that stored nothing', () => {
     expect(healedBeforeSeen(facts({ runs: [] }))).toBeNull();
-    expect(healedBeforeSeen(facts({ runs: [run({ startedAt: FAULT - 10 })] }))).toBeNull();
+    expect(healedBeforeSeen(facts({ runs: [run({ startedAt: FAULT - 900, endedAt: FAULT - 10 })] }))).toBeNull();
+    expect(healedBeforeSeen(facts({ runs: [run({ status: 'running', endedAt: null })] }))).toBeNull();
     expect(healedBeforeSeen(facts({ runs: [run({ startedAt: T0 + 1 })] }))).toBeNull();
     expect(healedBeforeSeen(facts({ runs: [run({ status: 'failed' })] }))).toBeNull();
     expect(healedBeforeSeen(facts({ runs: [run({ job: 'backup' })] }))).toBeNull();

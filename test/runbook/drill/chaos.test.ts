@@ -12,7 +12,7 @@ import fs from 'node:fs';
 
 interface Episode {
   fault: string; expects: string | null; injected: string | null; injectedAtMs: number | null; alert: { rule: string; via: string | null } | null; error: string | null;
-  healed: { job: string; runId: number; runStartedAtMs: number; stored: number; firstLookAtMs: number } | null;
+  healed: { job: string; runId: number; runStartedAtMs: number; runEndedAtMs: number | null; stored: number; firstLookAtMs: number } | null;
 }
 
 let killed: number[] = [];
@@ -43,12 +43,13 @@ describe('cfa-console drill chaos', () => {
     for (const e of drillFaults) {
       expect(e.error, e.fault).toBeNull();
       if (e.healed) {
-        // No alert was due: a sync that started after the fault refilled the store before the
-        // leader's first look after it (the candles deleted by stale-data; see chaos-heal.ts).
+        // No alert was due: a sync refilled the store before the leader's first look after the
+        // fault (the candles deleted by stale-data; see chaos-heal.ts).
         expect(e.alert, e.fault).toBeNull();
         expect(e.healed).toMatchObject({ job: 'sync', stored: expect.any(Number) });
         expect(e.healed.stored).toBeGreaterThan(0);
-        expect(e.healed.runStartedAtMs).toBeGreaterThanOrEqual(e.injectedAtMs!);
+        expect(e.healed.runEndedAtMs).toBeGreaterThanOrEqual(e.injectedAtMs!);
+        expect(e.healed.firstLookAtMs).toBeGreaterThanOrEqual(e.injectedAtMs!);
         expect(e.healed.firstLookAtMs).toBeGreaterThanOrEqual(e.healed.runStartedAtMs);
         expect(r.healedBeforeAlert).toContainEqual(expect.objectContaining({ fault: e.fault, by: expect.stringMatching(new RegExp(`^sync run ${e.healed.runId} `)) }));
         continue;
