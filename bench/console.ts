@@ -14,7 +14,7 @@ import Database from '../src/store/sqlite-driver.js';
 import { execa } from 'execa';
 import { JOBS } from '../jobs/index.js';
 import { startSimulator } from '../src/exchange/simulator/index.js';
-import { cpuTicks, rssBytes, TICKS_PER_SECOND } from './proc-stats.js';
+import { cpuTicks, rssBytes, shebangNodeFlags, TICKS_PER_SECOND } from './proc-stats.js';
 
 const BIN = path.resolve('dist/components/main.js');
 const CLI = path.resolve('dist/src/cli.js');
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 
     const bytesFile = path.join(root, 'pane-bytes');
     const started = performance.now();
-    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'c', '-x', '120', '-y', '40', `${process.execPath} ${BIN} ${args.join(' ')}`);
+    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'c', '-x', '120', '-y', '40', `${[process.execPath, ...shebangNodeFlags(BIN), BIN, ...args].join(' ')}`);
     let firstFrameMs = -1;
     while (performance.now() - started < 10_000) {
       const screen = tmux('capture-pane', '-p', '-t', 'c');
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length) / 2 ** 20;
     const minute = Math.min(60, Math.floor(rss.length / 2));
+    // BENCH_RSS_TRACE=<file>: one line per second (seconds, RSS in MB), to see a peak's moment.
+    if (process.env.BENCH_RSS_TRACE) fs.writeFileSync(process.env.BENCH_RSS_TRACE, `${rss.map((r, i) => `${i} ${(r / 2 ** 20).toFixed(1)}`).join('\n')}\n`);
     console.log(`${`RSS over ${rssSeconds} s (1 Hz clock)`.padEnd(44)} first minute ${mean(rss.slice(0, minute)).toFixed(1)} MB, last minute ${mean(rss.slice(-minute)).toFixed(1)} MB, max ${(Math.max(...rss) / 2 ** 20).toFixed(1)} MB (goal < 150 MB, not growing)`);
     tmux('send-keys', '-t', 'c', 'q');
     await sleep(2000);

@@ -24,15 +24,17 @@ import { newestSnapshotRecord } from '../src/health/snapshot-store.js';
 import { MarketStore } from '../src/store/market-db.js';
 import { OPS_DB_FILE } from '../src/store/ops-db.js';
 import { openSqlite } from '../src/store/sqlite.js';
-import { cpuTicks, rssBytes, TICKS_PER_SECOND } from './proc-stats.js';
+import { cpuTicks, rssBytes, shebangNodeFlags, TICKS_PER_SECOND } from './proc-stats.js';
 import { generateStore } from './year-store.js';
 
 const CLI = path.resolve('dist/src/cli.js');
+/** `cfa-console`, as systemd's unit runs it (README): its own node flags included. */
+const BIN = path.resolve('dist/components/main.js');
 
 
 
 function startDaemon(args: string[], nodeFlags: string[] = []): { child: ResultPromise; leaderAt: Promise<number> } {
-  const child = execa(process.execPath, [...nodeFlags, CLI, ...args, '--daemon'], { buffer: false, stdin: 'ignore' });
+  const child = execa(process.execPath, [...shebangNodeFlags(BIN), ...nodeFlags, BIN, ...args, '--daemon'], { buffer: false, stdin: 'ignore' });
   let text = '';
   const leaderAt = new Promise<number>((resolve) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -98,13 +100,18 @@ async function main(): Promise<void> {
     let rssMax = 0;
     let rssSum = 0;
     let samples = 0;
+    // BENCH_RSS_TRACE=<file>: one line per second (seconds since the start, RSS in MB), to find
+    // what a peak coincides with.
+    const trace: string[] = [];
     while (performance.now() - t0 < seconds * 1000) {
       await sleep(1000);
       const r = rssBytes(pid);
       rssMax = Math.max(rssMax, r);
       rssSum += r;
       samples++;
+      trace.push(`${((performance.now() - t0) / 1000).toFixed(0)} ${(r / 2 ** 20).toFixed(1)}`);
     }
+    if (process.env.BENCH_RSS_TRACE) fs.writeFileSync(process.env.BENCH_RSS_TRACE, `${trace.join('\n')}\n`);
     const elapsedS = (performance.now() - t0) / 1000;
     const cpuPct = ((cpuTicks(pid) - c0) / TICKS_PER_SECOND / elapsedS) * 100;
     console.log(`${'idle --daemon CPU'.padEnd(40)} ${cpuPct.toFixed(2)}% of a core over ${elapsedS.toFixed(0)} s (goal < 1%)`);

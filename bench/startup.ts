@@ -23,6 +23,7 @@ import { isAlive } from '../src/engine/process-identity.js';
 import type { HealthSnapshot } from '../src/health/types.js';
 import { openOpsDb } from '../src/store/ops-db.js';
 import { generateStore, warmContinuity } from './year-store.js';
+import { shebangNodeFlags } from './proc-stats.js';
 
 const BIN = path.resolve('dist/components/main.js');
 const VS = process.env.BENCH_VS ? path.resolve(process.env.BENCH_VS) : null;
@@ -41,7 +42,9 @@ function timed(args: string[], beforeEach?: () => void): { ms: number; rssMb: nu
   for (let i = 0; i < RUNS; i++) {
     beforeEach?.();
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' });
+    // A built entry runs with its shebang's node flags, as the installed binary does.
+    const flags = args[0] && fs.existsSync(args[0]) ? shebangNodeFlags(args[0]) : [];
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...flags, ...args], { encoding: 'utf8' });
     times.push(performance.now() - t0);
     rss = Math.max(rss, Number(r.stderr.trim().split('\n').at(-1)) / 1024 || 0);
   }
@@ -70,7 +73,7 @@ async function firstFrame(bin: string, args: string[]): Promise<number> {
   try {
     for (let i = 0; i < Math.min(RUNS, 5); i++) {
       const t0 = performance.now();
-      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'c', '-x', '100', '-y', '30', `${process.execPath} ${bin} ${args.join(' ')}`);
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'c', '-x', '100', '-y', '30', `${[process.execPath, ...shebangNodeFlags(bin), bin, ...args].join(' ')}`);
       for (;;) {
         const screen = tmux('capture-pane', '-p', '-t', 'c');
         if (screen.includes('Freshness') && screen.includes('Jobs') && screen.includes('? help')) break;

@@ -6,25 +6,13 @@
  *     time the weight budget allows, with zero 429s);
  *  3. the same backfill at the same rate in short windows, where the budget sets the pace.
  */
-import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runCliSync } from './run-cli-sync.js';
 import { startSimulator } from '../src/exchange/simulator/index.js';
 
-const CLI = path.resolve('dist/src/cli.js');
 const DAY = 86_400_000;
-
-// The simulator lives in this process, so the child must be awaited, never run synchronously.
-async function runSync(dataDir: string, url: string, args: string[]): Promise<{ wallMs: number; summary: Record<string, any> }> {
-  const started = performance.now();
-  const { stdout } = await execa(process.execPath, [CLI, '--data-dir', dataDir, '--exchange-url', url, 'sync', '--json', ...args], {
-    env: { CFA_CONFIG: path.join(dataDir, 'bench-config.json') },
-  });
-  const wallMs = performance.now() - started;
-  const summary = stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'summary');
-  return { wallMs, summary };
-}
 
 function line(label: string, value: string): void {
   console.log(`${label.padEnd(44)} ${value}`);
@@ -43,16 +31,16 @@ async function main(): Promise<void> {
     fs.mkdirSync(daily);
     fs.writeFileSync(path.join(daily, 'bench-config.json'), '{}');
     offset = -DAY;
-    await runSync(daily, sim.url, ['--backfill-days', '3', '--weight-budget', '2400']);
+    await runCliSync(daily, sim.url, ['--backfill-days', '3', '--weight-budget', '2400']);
     offset = 0;
-    const inc = await runSync(daily, sim.url, []);
+    const inc = await runCliSync(daily, sim.url, []);
     line('daily increment 60x4 (default budget 480)', `${(inc.wallMs / 1000).toFixed(2)} s wall, ${inc.summary.requests} requests, weight ${inc.summary.weightUsed}, ${inc.summary.candlesStored} candles, status ${inc.summary.status}`);
 
     // 2. Backfill 30 days with the budget at 2400 per minute.
     const backfill = path.join(root, 'backfill');
     fs.mkdirSync(backfill);
     fs.writeFileSync(path.join(backfill, 'bench-config.json'), '{}');
-    const bf = await runSync(backfill, sim.url, ['--backfill-days', '30', '--weight-budget', '2400']);
+    const bf = await runCliSync(backfill, sim.url, ['--backfill-days', '30', '--weight-budget', '2400']);
     const allowedMs = (bf.summary.weightUsed / 2400) * 60_000;
     line('backfill 60x4x30d (budget 2400/min)', `${(bf.wallMs / 1000).toFixed(2)} s wall, ${bf.summary.requests} requests, weight ${bf.summary.weightUsed}, ${bf.summary.candlesStored} candles, 429s ${bf.summary.rateLimited429}, status ${bf.summary.status}`);
     line('  time the budget allows (weight/2400 min)', `${(allowedMs / 1000).toFixed(2)} s`);
@@ -66,7 +54,7 @@ async function main(): Promise<void> {
     const paced = path.join(root, 'paced');
     fs.mkdirSync(paced);
     fs.writeFileSync(path.join(paced, 'bench-config.json'), JSON.stringify({ exchange: { weightWindowMs: 6000 } }));
-    const pc = await runSync(paced, pacedSim.url, ['--backfill-days', '30', '--weight-budget', '240']);
+    const pc = await runCliSync(paced, pacedSim.url, ['--backfill-days', '30', '--weight-budget', '240']);
     await pacedSim.close();
     const pacedAllowedMs = (pc.summary.weightUsed / 240) * 6000;
     line('backfill 60x4x30d (budget 240 per 6 s window)', `${(pc.wallMs / 1000).toFixed(2)} s wall, weight ${pc.summary.weightUsed}, 429s ${pc.summary.rateLimited429}, status ${pc.summary.status}`);

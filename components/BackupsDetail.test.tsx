@@ -6,7 +6,7 @@ import { BackupsDetail } from './BackupsDetail.js';
 
 const HOUR = 3_600_000;
 const entry = (patch: Partial<BackupEntry>): BackupEntry => ({
-  id: 1, tier: 'hot', location: '/srv/cfa/backups/hot/a.db', sizeBytes: 300 * 2 ** 20, sha256: 'f'.repeat(64), md5: null,
+  id: 1, tier: 'hot', backend: 'sqlite', pgFacts: null, location: '/srv/cfa/backups/hot/a.db', sizeBytes: 300 * 2 ** 20, sha256: 'f'.repeat(64), md5: null,
   createdAt: Date.now() - 2 * HOUR, newestCandle: null, schemaVersion: 3, rowCounts: { klines: 10 }, verifiedAt: Date.now() - HOUR,
   result: 'verified', detail: null, deletedAt: null, ...patch,
 });

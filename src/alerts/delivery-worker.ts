@@ -32,6 +32,12 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** How long a claim holds; a dead claimer on this host is taken over at once. */
   claimTtlMs?: number;
+  /**
+   * Asked right before a message is sent, with its outbox rows (the engine's leader records the
+   * delivery under its epoch in PostgreSQL); false: nothing is sent, the rows are released for
+   * whoever leads. Absent: no question.
+   */
+  admit?: (channel: ChannelName, outbox: number[]) => Promise<boolean>;
 }
 
 export interface DrainResult {
@@ -166,9 +172,13 @@ export class DeliveryWorker {
     if (notBatched.length) this.outbox.release(notBatched, this.id);
     if (batch.length === 0) return now + this.pollMs;
 
+    const ids = batch.map((r) => r.id);
+    if (this.options.admit && !(await this.options.admit(channel.name, ids).catch(() => false))) {
+      this.outbox.release(ids, this.id);
+      return now + this.pollMs;
+    }
     // The attempt counts against the limit whatever its outcome: the service saw it.
     this.sent.get(channel.name)!.push(now);
-    const ids = batch.map((r) => r.id);
     let result;
     try {
       result = await channel.send(batch.map((r) => r.payload));

@@ -4,7 +4,7 @@ import type { Db } from '../store/sqlite.js';
 import { AlertStore, type ApplyResult } from './alert-state.js';
 import { createChannels, routeFor, type Channels } from './channels/resolve.js';
 import { silentLogger, systemClock, type AlertLogger, type Clock } from './clock.js';
-import { DeliveryWorker } from './delivery-worker.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker.js';
 import { Outbox } from './outbox.js';
 import { evaluateRules, type RuleEvaluation } from './rules.js';
 import { instanceName, ruleSettings, type RuleSettings } from './settings.js';
@@ -33,6 +33,8 @@ export interface AlertServiceOptions {
    * dataDir, now })`). Not needed when the engine hands its own snapshots to `evaluate`.
    */
   collect?: (now: number) => HealthSnapshot;
+  /** Asked before each delivery (the leader's fence across hosts); see DeliveryWorkerOptions.admit. */
+  admitDelivery?: DeliveryWorkerOptions['admit'];
 }
 
 export interface EvaluationReport extends Omit<ApplyResult, 'enqueued'> {
@@ -82,6 +84,7 @@ export class AlertService {
       backoffBaseMs: durationMs(delivery.backoffBase),
       backoffMaxMs: durationMs(delivery.backoffMax),
       claimTtlMs: 2 * durationMs(delivery.requestTimeout) + 30_000,
+      ...(options.admitDelivery ? { admit: options.admitDelivery } : {}),
     });
   }
 

@@ -3,15 +3,18 @@ import path from 'node:path';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import { jobStates } from '../engine/run-history.js';
-import { insertVerifiedBackup, listBackups, recordBackupRun, type BackupEntry } from './catalog.js';
+import { insertVerifiedBackup, listBackups, recordBackupRun, type BackupBackend, type BackupEntry } from './catalog.js';
 import {
   backupFileName, copyWithHashes, describeFailure, errorCode, publish, removeStaleTemps, removeWithSideFiles,
   tempPathFor, type FileHashes,
 } from './files.js';
 import { deleteRemote, findRclone, remoteFile, remotePath, upload, type Rclone } from './offsite.js';
 import { applyRetention, type PruneOutcome } from './prune.js';
+import { pgStoreState, takeVerifiedPgDump } from './postgres/backup.js';
+import { PgSourceProblem } from './postgres/dump.js';
+import type { PgFacts } from './postgres/facts.js';
 import { takeSnapshot } from './snapshot.js';
-import { notConfiguredReason, TIERS, type LocalTier, type Tier, type TierSettings } from './tiers.js';
+import { notConfiguredReason, storeBackend, TIERS, type LocalTier, type Tier, type TierSettings } from './tiers.js';
 import { inspectWhileHashing, type DbFacts } from './verify.js';
 
 export interface TierOutcome {
@@ -49,13 +52,13 @@ export interface BackupRequest {
   onTier?: (outcome: TierOutcome) => void;
 }
 
-/** The source itself is bad (corrupt, not a database): another destination would not help. */
+/** The source itself is bad (corrupt, not a database, unreachable): another destination would not help. */
 class SourceProblem extends Error {}
 
 const SOURCE_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
 /** One verified local copy of a snapshot, which the other tiers copy or upload. */
-interface Made {
+export interface Made {
   file: string;
   name: string;
   createdAt: number;
@@ -63,7 +66,13 @@ interface Made {
   hashes: FileHashes;
   /** A staging copy made only for the upload: removed at the end. */
   temporary: boolean;
+  backend: BackupBackend;
+  /** A pg_dump's facts (series and tables), for its later verifications. */
+  pgFacts?: PgFacts;
 }
+
+/** Takes a verified snapshot into a temp file in `dir` and renames it into place (unless temporary). */
+type SnapshotMaker = (dir: string, timings: Record<string, number>, options: { md5: boolean; temporary?: boolean }) => Promise<Made>;
 
 const now = () => Date.now();
 
@@ -82,7 +91,11 @@ const SYNC_JOB = 'sync';
  */
 export async function runBackup(request: BackupRequest): Promise<BackupRunResult> {
   const { ops, settings } = request;
+  const postgresUrl = storeBackend(settings) === 'postgres' ? settings.store?.url ?? null : null;
   const source = path.join(request.dataDir, MARKET_DB_FILE);
+  const snapshot: SnapshotMaker = postgresUrl
+    ? (dir, timings, options) => takeVerifiedPgDump(postgresUrl, dir, timings, options)
+    : (dir, timings, options) => makeSnapshot(source, dir, timings, options);
   const outcomes: TierOutcome[] = [];
   const report = (o: TierOutcome, startedAt: number) => {
     outcomes.push(o);
@@ -105,10 +118,12 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
     .filter((d): d is string => d !== undefined)
     .flatMap((d) => removeStaleTemps(d).map((n) => path.join(d, n)));
 
-  if (!fs.existsSync(source) && !hasHistory(ops)) {
+  // A new store has nothing to back up before its first sync; a lost one fails loudly below.
+  const missing = postgresUrl ? await pgStoreState(postgresUrl) : fs.existsSync(source) ? null : `${source} does not exist yet`;
+  if (missing !== null && !hasHistory(ops)) {
     return {
       status: 'skipped', tiers: [], retention: [], staleTempsRemoved,
-      reason: `${source} does not exist yet: nothing to back up before the first sync`,
+      reason: `${missing}: nothing to back up before the first sync`,
     };
   }
 
@@ -129,14 +144,14 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
     }
     try {
       if (tier === 'offsite') {
-        const entry = await backupOffsite(request, source, made, timings);
+        const entry = await backupOffsite(request, snapshot, made, timings);
         finish('verified', entry, null);
       } else {
         const dir = settings[tier]!.dir;
         prepareDir(tier, dir);
         let entry: BackupEntry;
         if (!made) {
-          made = await makeSnapshot(source, dir, timings, { md5: settings.offsite !== null });
+          made = await snapshot(dir, timings, { md5: settings.offsite !== null });
           entry = catalog(ops, tier, made.file, made);
         } else {
           entry = await copyVerified(made, dir, tier, ops, timings);
@@ -144,8 +159,9 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
         finish('verified', entry, null);
       }
     } catch (error) {
-      if (error instanceof SourceProblem) sourceProblem = error.message;
-      finish('failed', null, error instanceof SourceProblem ? error.message : describeFailure(error));
+      const fromSource = error instanceof SourceProblem || error instanceof PgSourceProblem;
+      if (fromSource) sourceProblem = (error as Error).message;
+      finish('failed', null, fromSource ? (error as Error).message : describeFailure(error));
     }
   }
   const madeFinal = made as Made | null;
@@ -213,9 +229,9 @@ async function makeSnapshot(source: string, dir: string, timings: Record<string,
       throw new SourceProblem(`the snapshot failed verification, so market.db itself is damaged: ${verdict.problems.slice(0, 3).join('; ')} (run \`cfa-console recover\`)`);
     }
     const facts = verdict.facts;
-    if (temporary) return { file: temp, name, createdAt: info.createdAt, facts, hashes, temporary };
+    if (temporary) return { file: temp, name, createdAt: info.createdAt, facts, hashes, temporary, backend: 'sqlite' };
     publish(temp, dest);
-    return { file: dest, name, createdAt: info.createdAt, facts, hashes, temporary };
+    return { file: dest, name, createdAt: info.createdAt, facts, hashes, temporary, backend: 'sqlite' };
   } catch (error) {
     removeWithSideFiles(temp);
     throw error;
@@ -230,7 +246,7 @@ async function makeSnapshot(source: string, dir: string, timings: Record<string,
 function catalog(ops: Db, tier: Tier, location: string, made: Made): BackupEntry {
   try {
     return insertVerifiedBackup(ops, {
-      tier, location, sizeBytes: made.hashes.size, sha256: made.hashes.sha256, md5: made.hashes.md5, createdAt: made.createdAt,
+      tier, backend: made.backend, pgFacts: made.pgFacts ?? null, location, sizeBytes: made.hashes.size, sha256: made.hashes.sha256, md5: made.hashes.md5, createdAt: made.createdAt,
       newestCandle: made.facts.newestCandle, schemaVersion: made.facts.schemaVersion, rowCounts: made.facts.rowCounts, verifiedAt: now(),
     });
   } catch (error) {
@@ -254,7 +270,7 @@ async function copyVerified(made: Made, dir: string, tier: LocalTier, ops: Db, t
   return catalog(ops, tier, dest, made);
 }
 
-async function backupOffsite(request: BackupRequest, source: string, made: Made | null, timings: Record<string, number>): Promise<BackupEntry> {
+async function backupOffsite(request: BackupRequest, snapshot: SnapshotMaker, made: Made | null, timings: Record<string, number>): Promise<BackupEntry> {
   const offsite = request.settings.offsite!;
   const lookup = findRclone(offsite);
   if (!lookup.ok) throw new Error(lookup.reason);
@@ -262,7 +278,7 @@ async function backupOffsite(request: BackupRequest, source: string, made: Made 
   if (!local) {
     // Only offsite was asked for, or no local tier could take a snapshot: stage one in the hot dir.
     fs.mkdirSync(request.settings.hot.dir, { recursive: true });
-    local = await makeSnapshot(source, request.settings.hot.dir, timings, { md5: true, temporary: true });
+    local = await snapshot(request.settings.hot.dir, timings, { md5: true, temporary: true });
   }
   try {
     return await uploadVerified(lookup.rclone, local, offsite.remote, request.ops, timings);

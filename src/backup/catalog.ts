@@ -1,4 +1,5 @@
 import type { Db } from '../store/sqlite.js';
+import type { PgFacts } from './postgres/types.js';
 import { TIERS, type Tier, type TierSettings } from './tiers.js';
 
 /**
@@ -9,9 +10,13 @@ import { TIERS, type Tier, type TierSettings } from './tiers.js';
 
 export type BackupResult = 'verified' | 'failed';
 
+/** What a copy is of: market.db (a SQLite file) or the PostgreSQL store (a pg_dump, custom format). */
+export type BackupBackend = 'sqlite' | 'postgres';
+
 export interface BackupEntry {
   id: number;
   tier: Tier;
+  backend: BackupBackend;
   /** An absolute path (hot, warm) or an rclone `remote:path` (offsite). */
   location: string;
   sizeBytes: number;
@@ -22,6 +27,8 @@ export interface BackupEntry {
   newestCandle: number | null;
   schemaVersion: number | null;
   rowCounts: Record<string, number> | null;
+  /** A pg_dump's facts (candles and checksum per series, rows per table); null for SQLite copies. */
+  pgFacts: PgFacts | null;
   verifiedAt: number | null;
   /** What the latest verification found. */
   result: BackupResult;
@@ -30,29 +37,35 @@ export interface BackupEntry {
 }
 
 interface BackupRow {
-  id: number; tier: Tier; location: string; size_bytes: number; sha256: string; md5: string | null;
+  id: number; tier: Tier; backend: BackupBackend; facts: string | null; location: string; size_bytes: number; sha256: string; md5: string | null;
   created_at: number; newest_candle: number | null; schema_version: number | null; row_counts: string | null;
   verified_at: number | null; result: BackupResult; detail: string | null; deleted_at: number | null;
 }
 
 function fromRow(r: BackupRow): BackupEntry {
   return {
-    id: r.id, tier: r.tier, location: r.location, sizeBytes: r.size_bytes, sha256: r.sha256, md5: r.md5,
+    id: r.id, tier: r.tier, backend: r.backend, location: r.location, sizeBytes: r.size_bytes, sha256: r.sha256, md5: r.md5,
     createdAt: r.created_at, newestCandle: r.newest_candle, schemaVersion: r.schema_version,
     rowCounts: r.row_counts ? JSON.parse(r.row_counts) as Record<string, number> : null,
+    pgFacts: r.facts ? JSON.parse(r.facts) as PgFacts : null,
     verifiedAt: r.verified_at, result: r.result, detail: r.detail, deletedAt: r.deleted_at,
   };
 }
 
-export type NewBackup = Omit<BackupEntry, 'id' | 'result' | 'detail' | 'deletedAt' | 'verifiedAt'> & { verifiedAt: number };
+export type NewBackup = Omit<BackupEntry, 'id' | 'result' | 'detail' | 'deletedAt' | 'verifiedAt' | 'backend' | 'pgFacts'> & {
+  verifiedAt: number;
+  /** Default sqlite. */
+  backend?: BackupBackend;
+  pgFacts?: PgFacts | null;
+};
 
 /** Enters a copy that has just passed verification: nothing unverified is ever inserted. */
 export function insertVerifiedBackup(db: Db, b: NewBackup): BackupEntry {
   const info = db.prepare(`
-    INSERT INTO backups (tier, location, size_bytes, sha256, md5, created_at, newest_candle, schema_version, row_counts, verified_at, result)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'verified')`).run(
-    b.tier, b.location, b.sizeBytes, b.sha256, b.md5, b.createdAt, b.newestCandle, b.schemaVersion,
-    b.rowCounts ? JSON.stringify(b.rowCounts) : null, b.verifiedAt,
+    INSERT INTO backups (tier, backend, location, size_bytes, sha256, md5, created_at, newest_candle, schema_version, row_counts, facts, verified_at, result)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'verified')`).run(
+    b.tier, b.backend ?? 'sqlite', b.location, b.sizeBytes, b.sha256, b.md5, b.createdAt, b.newestCandle, b.schemaVersion,
+    b.rowCounts ? JSON.stringify(b.rowCounts) : null, b.pgFacts ? JSON.stringify(b.pgFacts) : null, b.verifiedAt,
   );
   return getBackup(db, Number(info.lastInsertRowid))!;
 }
@@ -62,14 +75,21 @@ export function getBackup(db: Db, id: number): BackupEntry | null {
   return row ? fromRow(row) : null;
 }
 
-/** Newest first (ties: hot, warm, offsite); without `includeDeleted`, only copies that still exist. */
-export function listBackups(db: Db, options: { includeDeleted?: boolean; tier?: Tier } = {}): BackupEntry[] {
+/**
+ * Newest first (ties: hot, warm, offsite); without `includeDeleted`, only copies that still exist;
+ * with `backend`, only copies of that store (what a restore, recover or drill may use).
+ */
+export function listBackups(db: Db, options: { includeDeleted?: boolean; tier?: Tier; backend?: BackupBackend } = {}): BackupEntry[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (!options.includeDeleted) where.push('deleted_at IS NULL');
   if (options.tier) {
     where.push('tier = ?');
     args.push(options.tier);
+  }
+  if (options.backend) {
+    where.push('backend = ?');
+    args.push(options.backend);
   }
   const rows = db.prepare(`
     SELECT * FROM backups ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

@@ -9,10 +9,13 @@ import { currentProcess, isAlive } from '../engine/process-identity.js';
  * them, fsync of files and directories, hashing.
  */
 
-/** `market-20260701T020000123Z-3fa9c1.db`: sortable by time, unique; informational only (the catalog is the truth). */
-export function backupFileName(createdAt: number): string {
+/**
+ * `market-20260701T020000123Z-3fa9c1.db` (a pg_dump: `.dump`): sortable by time, unique;
+ * informational only (the catalog is the truth).
+ */
+export function backupFileName(createdAt: number, extension: 'db' | 'dump' = 'db'): string {
   const stamp = new Date(createdAt).toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `market-${stamp}-${randomBytes(3).toString('hex')}.db`;
+  return `market-${stamp}-${randomBytes(3).toString('hex')}.${extension}`;
 }
 
 const TEMP_PREFIX = '.tmp-';

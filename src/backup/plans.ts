@@ -64,6 +64,31 @@ export function restorePlan({ chosen, fallbacks, series, now }: PlanInput): Acti
   };
 }
 
+/**
+ * `restore` with the postgres store: the same consent as for market.db (a restore replaces data),
+ * with what happens to the live database instead of its files.
+ */
+export function pgRestorePlan({ chosen, fallbacks, now, store }: Omit<PlanInput, 'series'> & { store: string }): ActionPlan {
+  return {
+    action: 'restore',
+    title: `Replace the market data in the PostgreSQL store ${store} with backup #${chosen.id} (${chosen.tier}, taken ${ageText(now - chosen.createdAt)} ago)?`,
+    risk: 'destructive',
+    facts: [
+      ...backupFacts(chosen, null, now).filter((f) => f.label !== 'resync'),
+      { label: 'resync', value: 'not run for the postgres store yet: run `cfa-console sync` afterwards' },
+    ],
+    effects: [
+      'pause the sync, backups and the backtest daemon on this host',
+      `restore the backup into a scratch database and verify it${fallbacks ? ` (${fallbacks} other cop${fallbacks > 1 ? 'ies' : 'y'} of the same snapshot as fallback)` : ''}`,
+      `dump the current market data to ${QUARANTINE} (kept, never deleted automatically)`,
+      'replace the market tables in one transaction (pg_restore --single-transaction --clean): all or nothing; the ops tables and the lease are not touched',
+      'count the candles again in the store, then resume',
+    ],
+    confirmWord: 'restore',
+    data: { ...backupData(chosen, null, now), fallbacks, store },
+  };
+}
+
 /** `recover`: the diagnosis, then the cure it leads to, with the first copy it would restore. */
 export function recoverPlan(x: { diagnosis: string; indexOnly: boolean; first: BackupEntry | null; candidates: number; series: PlanInput['series']; now: number }): ActionPlan {
   const estimate = x.first ? resyncEstimate(x.first.newestCandle, x.series, x.now) : null;

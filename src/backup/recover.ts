@@ -50,7 +50,7 @@ export async function runRecover(env: RecoveryEnv, dataDir: string): Promise<Rec
   }
   const why = { kind: 'recover', diagnosis };
   return recoveryFrame(env, 'recover', dataDir, async (pause, progress) => {
-    const known = recoveryCandidates(listBackups(env.ops));
+    const known = recoveryCandidates(listBackups(env.ops, { backend: 'sqlite' }));
     progress.promptMs = await env.confirm(recoverPlan({
       diagnosis: describeDiagnosis(diagnosis), indexOnly: diagnosis.state === 'index-only', first: known[0] ?? null,
       candidates: known.length, series: env.config, now: Date.now(),
@@ -74,7 +74,7 @@ export async function runRecover(env: RecoveryEnv, dataDir: string): Promise<Rec
       progress.resync = up.resync;
       return up.result;
     }
-    const candidates = recoveryCandidates(listBackups(env.ops));
+    const candidates = recoveryCandidates(listBackups(env.ops, { backend: 'sqlite' }));
     log.add('candidates', candidates.length ? 'ok' : 'failed', candidates.length
       ? `${candidates.length} verified cop${candidates.length > 1 ? 'ies' : 'y'} to try, in order: ${candidates.slice(0, 8).map((c) => `#${c.id} ${c.tier}`).join(', ')}${candidates.length > 8 ? ', …' : ''}`
       : 'no verified backup in the catalog: escalate (the damaged file is untouched; the exchange still has the candles: move market.db aside and run a full `cfa-console sync`)');

@@ -9,7 +9,7 @@ import type { Db } from '../store/sqlite.js';
 import type { SyncSummary } from '../sync/run-sync.js';
 import type { ActionPlan } from '../common/plan.js';
 import {
-  getBackup, listBackups, markFailed, recordRecovery, type BackupEntry, type RecoveryKind, type RecoveryResult,
+  getBackup, listBackups, markFailed, recordRecovery, type BackupBackend, type BackupEntry, type RecoveryKind, type RecoveryResult,
 } from './catalog.js';
 import { fsyncDir, removeStaleTemps } from './files.js';
 import { resyncStore } from './resync.js';
@@ -69,7 +69,7 @@ export function newQuarantineDir(dataDir: string, kind: string): string {
 
 const LIVE_FILES = [MARKET_DB_FILE, `${MARKET_DB_FILE}-wal`, `${MARKET_DB_FILE}-shm`, `${MARKET_DB_FILE}-journal`];
 
-function writeNote(dir: string, note: Record<string, unknown>): void {
+export function writeNote(dir: string, note: Record<string, unknown>): void {
   try {
     fs.writeFileSync(path.join(dir, 'reason.json'), `${JSON.stringify({ ...note, at: new Date().toISOString(), pid: process.pid }, null, 2)}\n`);
   } catch {
@@ -198,17 +198,24 @@ export interface RestoreSelection {
   beforeMs?: number;
 }
 
-/** Which copies a restore will try, or a usage error naming what is wrong. */
-export function selectForRestore(ops: Db, selection: RestoreSelection, now = Date.now()): BackupEntry[] {
+const BACKEND_WORDS: Record<BackupBackend, string> = { sqlite: 'a copy of market.db (SQLite)', postgres: 'a pg_dump of the PostgreSQL store' };
+
+/**
+ * Which copies a restore will try, or a usage error naming what is wrong. Only copies of the
+ * configured store's backend (`store.backend`) qualify: a pg_dump never replaces market.db, nor
+ * the other way round.
+ */
+export function selectForRestore(ops: Db, selection: RestoreSelection, now = Date.now(), backend: BackupBackend = 'sqlite'): BackupEntry[] {
   if (selection.id !== undefined) {
     const entry = getBackup(ops, selection.id);
     if (!entry) throw new ConfigError(`no backup #${selection.id} in the catalog (see \`cfa-console backups\`)`);
+    if (entry.backend !== backend) throw new ConfigError(`backup #${entry.id} is ${BACKEND_WORDS[entry.backend]}, but store.backend is ${backend}: pick ${BACKEND_WORDS[backend]} (\`cfa-console backups\`)`);
     if (entry.deletedAt !== null) throw new ConfigError(`backup #${entry.id} was removed by retention on ${new Date(entry.deletedAt).toISOString()}; pick another (\`cfa-console backups\`)`);
     if (entry.result !== 'verified') throw new ConfigError(`backup #${entry.id} failed its last verification (${entry.detail ?? 'no detail'}); pick another (\`cfa-console backups\`)`);
     return [entry];
   }
   const cutoff = selection.beforeMs !== undefined ? now - selection.beforeMs : undefined;
-  const candidates = restoreCandidates(listBackups(ops), cutoff);
+  const candidates = restoreCandidates(listBackups(ops, { backend }), cutoff);
   if (!candidates.length) {
     throw Object.assign(new Error(cutoff === undefined
       ? 'no verified backup in the catalog: nothing to restore (run `cfa-console backup` while the store is good)'

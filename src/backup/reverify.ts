@@ -1,6 +1,7 @@
 import type { Db } from '../store/sqlite.js';
 import { getBackup, listBackups, markFailed, markVerified, type BackupEntry } from './catalog.js';
 import { findRclone } from './offsite.js';
+import { verifyPgDump } from './postgres/dump.js';
 import type { TierSettings } from './tiers.js';
 import { verifyLocalCopy, verifyOffsiteCopy, type Verdict } from './verify.js';
 
@@ -12,7 +13,20 @@ export interface ReverifyOutcome {
   durationMs: number;
 }
 
+/** A pg_dump is checked by restoring it into a scratch database on the store's server. */
+export function pgDumpCheck(entry: BackupEntry, settings: TierSettings): ((file: string) => Promise<Verdict>) | Verdict {
+  const url = settings.store?.url;
+  if (!url) return { ok: false, contentBad: false, facts: null, problems: ['a pg_dump backup is verified by restoring it into a scratch database: set store.url (or CFA_STORE_URL) to the PostgreSQL server'] };
+  if (!entry.pgFacts) return { ok: false, contentBad: true, facts: null, problems: ['the catalog holds no facts for this pg_dump to compare with'] };
+  const expected = entry.pgFacts;
+  return (file) => verifyPgDump(file, url, expected);
+}
+
 async function check(entry: BackupEntry, settings: TierSettings): Promise<Verdict> {
+  if (entry.tier !== 'offsite' && entry.backend === 'postgres') {
+    const pg = pgDumpCheck(entry, settings);
+    return typeof pg === 'function' ? verifyLocalCopy(entry.location, entry, pg) : pg;
+  }
   if (entry.tier !== 'offsite') return verifyLocalCopy(entry.location, entry);
   if (!settings.offsite) return { ok: false, contentBad: false, facts: null, problems: ['the offsite tier is not configured (backup.offsiteRemote)'] };
   const lookup = findRclone(settings.offsite);

@@ -31,6 +31,17 @@ export interface TierSettings {
   } | null;
   /** How long restore/recover/compact wait for a running sync or backup. */
   writerWaitMs: number;
+  /**
+   * The store that is backed up: market.db (default, also when absent) or the PostgreSQL database
+   * at `url` (secret: printed only through shownUrl). `url` is also where a pg_dump copy is
+   * restored into a scratch database to verify it.
+   */
+  store?: { backend: 'sqlite' | 'postgres'; url: string | null };
+}
+
+/** The backend whose copies backups make and restores use. */
+export function storeBackend(settings: Pick<TierSettings, 'store'>): 'sqlite' | 'postgres' {
+  return settings.store?.backend ?? 'sqlite';
 }
 
 export function tierSettings(config: Config & { dataDir: string }): TierSettings {
@@ -49,6 +60,7 @@ export function tierSettings(config: Config & { dataDir: string }): TierSettings
       }
       : null,
     writerWaitMs: durationMs(b.writerWait),
+    store: { backend: config.store.backend, url: config.store.url ?? null },
   };
 }
 

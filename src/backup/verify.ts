@@ -101,9 +101,10 @@ export function expectedFacts(entry: BackupEntry): DbFacts {
 
 /**
  * A local copy of a catalogued backup (the file itself, or a staged copy of it): its hash (on a
- * worker thread) and the database checks at once; a wrong hash is reported first.
+ * worker thread) and the database checks at once; a wrong hash is reported first. `check` replaces
+ * the SQLite checks (a pg_dump is checked by restoring it into a scratch database).
  */
-export async function verifyLocalCopy(file: string, entry: BackupEntry): Promise<Verdict> {
+export async function verifyLocalCopy(file: string, entry: BackupEntry, check?: (file: string) => Promise<Verdict>): Promise<Verdict> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -114,11 +115,18 @@ export async function verifyLocalCopy(file: string, entry: BackupEntry): Promise
   if (stat.size !== entry.sizeBytes) {
     return { ok: false, contentBad: true, facts: null, problems: [`size ${stat.size} bytes, catalogued ${entry.sizeBytes}`] };
   }
-  const { hashes, verdict } = await inspectWhileHashing(file, expectedFacts(entry));
+  const { hashes, verdict } = check ? await checkWhileHashing(file, check) : await inspectWhileHashing(file, expectedFacts(entry));
   if (hashes.sha256 !== entry.sha256) {
     return { ok: false, contentBad: true, facts: null, problems: [`sha256 ${hashes.sha256.slice(0, 16)}… does not match the catalogued ${entry.sha256.slice(0, 16)}…`] };
   }
   return verdict;
+}
+
+async function checkWhileHashing(file: string, check: (file: string) => Promise<Verdict>): Promise<{ verdict: Verdict; hashes: FileHashes }> {
+  const hashing = hashFile(file);
+  hashing.catch(() => {});
+  const verdict = await check(file);
+  return { verdict, hashes: await hashing };
 }
 
 /**

@@ -36,7 +36,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
       result.exitCode = await (await commands()).drillCommand(await createContext(globals(), json));
     });
 
-  program.command('restore').description('replace market.db with a backup, or market.db and ops.db with the Litestream replica (--replica): stop writers, quarantine the current files, verify, resync to now, validate, resume')
+  program.command('restore').description('replace market.db with a backup (with store.backend postgres: the market tables of the store, from a pg_dump, in one transaction), or market.db and ops.db with the Litestream replica (--replica): stop writers, quarantine the current files, verify, resync to now, validate, resume')
     .argument('[id]', 'the backup to restore (see `cfa-console backups`)')
     .option('--latest', 'the newest verified backup')
     .option('--before <age>', 'the newest verified backup taken at least this long ago, e.g. 48h; with --replica: the state as of that long ago')

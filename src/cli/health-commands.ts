@@ -20,7 +20,7 @@ export function registerHealthCommands(program: Command, globals: () => GlobalOp
       selectProbes(only);
       const { config } = (await createContext(globals(), !!o.json)).loaded;
       const { healthCommand } = await import('../health/health-command.js');
-      result.exitCode = healthCommand(config, { json: !!o.json, only }, process.stdout);
+      result.exitCode = await healthCommand(config, { json: !!o.json, only }, process.stdout);
     });
 
   program.command('sla-audit')

@@ -15,6 +15,7 @@ import { registerRunbookCommands } from './runbook-commands.js';
 import { registerDrillCommands } from './drill-commands.js';
 import { registerExampleBacktestCommand } from './example-backtest-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
+import { registerStoreCommands } from './store-commands.js';
 
 export type { ProgramResult } from './context.js';
 
@@ -105,6 +106,7 @@ export function buildProgram(result: ProgramResult, modes: CliModes = {}): Comma
   registerRunbookCommands(program, globals, result);
   registerDrillCommands(program, globals, result);
   registerExampleBacktestCommand(program, globals, result);
+  registerStoreCommands(program, globals, result);
   registerSimulatorCommand(program);
   registerConfigCommand(program, globals);
   return program;

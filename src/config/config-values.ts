@@ -1,6 +1,6 @@
 import type Conf from 'conf';
 import { ConfigError, describeIssues } from './config-error.js';
-import { fileSettings } from './load-config.js';
+import { fileSettings, withSecretsFromEnvironment } from './load-config.js';
 import { configSchema, type ConfigInput } from './schema.js';
 
 function getPath(node: unknown, key: string): unknown {
@@ -42,12 +42,13 @@ export function getConfigValue(effective: object, key: string): unknown {
 }
 
 /** Validates the file's settings with the change applied and only then writes the file. */
-export function setConfigValue(store: Conf<ConfigInput>, effective: object, key: string, raw: string): unknown {
+export function setConfigValue(store: Conf<ConfigInput>, effective: object, key: string, raw: string, env: NodeJS.ProcessEnv = process.env): unknown {
   const current = getPath(effective, key);
   const value = parseCliValue(raw, current);
   const next = fileSettings(store);
   setPath(next, key, value);
-  const parsed = configSchema.safeParse(next);
+  // Judged with the secrets the environment supplies (CFA_STORE_URL), which are not written to the file.
+  const parsed = configSchema.safeParse(withSecretsFromEnvironment(structuredClone(next), env));
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, next, store.path));
   store.set(key as keyof ConfigInput, value as never);
   return value;

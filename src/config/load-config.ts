@@ -61,8 +61,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (dataDir) merged.dataDir = dataDir;
   const exchangeUrl = overrides.exchangeUrl ?? env.CFA_EXCHANGE_URL;
   if (exchangeUrl) merged.exchange = { ...(merged.exchange as object | undefined), url: exchangeUrl };
-  const storeUrl = env.CFA_STORE_URL;
-  if (storeUrl) merged.store = { ...(merged.store as object | undefined), url: storeUrl };
+  withSecretsFromEnvironment(merged, env);
+  const host = env.CFA_HOST;
+  if (host) merged.engine = { ...(merged.engine as object | undefined), host };
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, merged, store.path));
@@ -74,10 +75,23 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   };
 }
 
-/** Validates the file alone (no flags, no environment), as `config validate` reports it. */
+/**
+ * The settings that are kept out of the file on purpose (`CFA_STORE_URL`, whose password does not
+ * belong in a config file) put into `settings`: a file that relies on them is valid with them.
+ */
+export function withSecretsFromEnvironment(settings: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const storeUrl = env.CFA_STORE_URL;
+  if (storeUrl) settings.store = { ...(settings.store as object | undefined), url: storeUrl };
+  return settings;
+}
+
+/**
+ * Validates the file as `config validate` reports it: without flags or the environment's
+ * overrides, but with the secrets the environment holds for it (CFA_STORE_URL).
+ */
 export function validateConfigFile(configPath?: string, env: NodeJS.ProcessEnv = process.env): string {
   const store = openConfigFile(configPath ?? env.CFA_CONFIG);
-  const fromFile = fileSettings(store);
+  const fromFile = withSecretsFromEnvironment(fileSettings(store), env);
   const parsed = configSchema.safeParse(fromFile);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, fromFile, store.path));
   return store.path;

@@ -87,6 +87,11 @@ export const configSchema = z.object({
     retentionDays: z.int().min(1).max(3650).default(90),
     /** How long a graceful stop waits for running jobs before killing them. */
     stopGrace: duration.default('30s'),
+    /**
+     * This host's name among hosts sharing a PostgreSQL store (also `CFA_HOST`); default the
+     * machine's name. A dead holder of the lease is recognised by its PID only on the same host name.
+     */
+    host: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, 'engine.host is a host name such as db-1 or node-b.example.com (letters, digits, dots, dashes, underscores)').optional(),
   }).strict().prefault({}),
   daemon: z.object({
     /** The backtest daemon: argv, run without a shell. Absent: nothing is supervised. */

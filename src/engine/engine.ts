@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { CLI_PATH } from '../common/entry-points.js';
+import { hostName } from '../common/host-name.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import { SeriesFollower } from '../config/series-follow.js';
@@ -7,10 +8,12 @@ import type { AlertRecord } from '../alerts/types.js';
 import type { HealthSnapshot } from '../health/types.js';
 import type { Db } from '../store/sqlite.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { describePgError, openPgPool, type PgPool } from '../store/postgres/pool.js';
 import type { JobDefinition } from './job-definition.js';
 import { JobRunner, type RunOutcome, type RunningJob } from './job-runner.js';
 import { Monitor } from './monitor.js';
-import { LeaderElection, readLease, type Candidate, type LeaseHolder } from './leadership.js';
+import { LeaderElection, readLease, releaseLease, sqliteLease, thisCandidate, tryAcquireLease, type Candidate, type LeaseBackend, type LeaseHolder } from './leadership.js';
+import { PgLeadership } from './pg-leadership.js';
 import type { Logger } from './logger.js';
 import { isAlive } from './process-identity.js';
 import { ResourceSampler, type HostSample } from './resource-sampler.js';
@@ -91,6 +94,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   private seriesFollow: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly inFlight = new Set<Promise<RunOutcome>>();
+  /** store.backend postgres: the lease and the fenced steps across hosts; null on SQLite. */
+  private readonly pg: PgLeadership | null = null;
+  private readonly pgPool: PgPool | null = null;
+  /** Gaining and losing leadership, one after the other (a remote lease may flip quickly). */
+  private transition: Promise<void> | null = null;
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -98,10 +106,29 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.jobs = resolveSchedule(options.jobs, config.jobs);
     this.db = openOpsDb(config.dataDir);
     this.daemonStore = new DaemonStore(this.db);
+    const candidate = thisCandidate(hostName(config.engine.host));
+    let lastLeaseError = '';
+    if (config.store.backend === 'postgres' && config.store.url) {
+      const url = config.store.url;
+      // Two connections: a campaign and a fenced write may be in flight together.
+      this.pgPool = openPgPool(url, { size: 2, applicationName: `cfa-console engine on ${candidate.host}` });
+      this.pg = new PgLeadership(this.pgPool, {
+        onRefused: (r) => options.logger.warn({ action: r.action, subject: r.subject, epoch: r.epoch, byDatabase: r.byDatabase },
+          r.byDatabase ? 'fenced write refused: another host leads now, or this lease lapsed' : 'leader step not taken: this engine holds no lease'),
+      });
+    }
+    const leaseError = (error: unknown) => {
+      const shown = this.pg && this.pgPool ? describePgError(config.store.url ?? '', error, 'the lease in PostgreSQL failed') : error;
+      // Once per distinct failure: a server that is down would otherwise log every renewal.
+      const key = (shown as Error)?.message ?? String(shown);
+      if (key !== lastLeaseError) options.logger.error({ err: shown }, 'lease renewal failed; acting as follower');
+      lastLeaseError = key;
+    };
     const cliCommand = options.cliCommand ?? [process.execPath, CLI_PATH];
     this.runner = new JobRunner({
       db: this.db,
       dataDir: config.dataDir,
+      ...(this.pg ? { admit: (request) => this.admitRun(request) } : {}),
       // The children see exactly this engine's settings, whatever flags or env produced them.
       cliCommand: [...cliCommand, '--data-dir', config.dataDir, '--config', options.loaded.path, '--exchange-url', config.exchange.url],
       onProgress: (runId, event) => {
@@ -115,14 +142,21 @@ export class Engine extends EventEmitter<EngineEvents> {
       sampleEvery: durationMs(config.engine.sampleEvery),
       onError: (error) => options.logger.warn({ err: error }, 'resource sampling failed'),
     });
+    const ttlMs = durationMs(config.engine.leaseTtl);
     this.election = new LeaderElection({
-      db: this.db,
-      ttlMs: durationMs(config.engine.leaseTtl),
+      backend: this.pg ? this.mirrored(this.pg, ttlMs) : sqliteLease(this.db),
+      candidate,
+      ttlMs,
       renewEveryMs: durationMs(config.engine.leaseRenewEvery),
-      onChange: (leader, holder) => void this.onLeadership(leader, holder),
-      onError: (error) => options.logger.error({ err: error }, 'lease renewal failed; acting as follower'),
+      onChange: (leader, holder) => this.changeLeadership(leader, holder),
+      onError: (error) => {
+        if (this.pg) leaseError(error);
+        else options.logger.error({ err: error }, 'lease renewal failed; acting as follower');
+      },
     });
-    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate, options.onAlertsFired);
+    const pg = this.pg;
+    this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate, options.onAlertsFired,
+      pg ? (channel, outbox) => pg.act('alert-delivery', channel, { outbox }) : undefined);
   }
 
   get role(): Role {
@@ -130,26 +164,78 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   start(): void {
-    this.options.logger.info({ dataDir: this.options.loaded.config.dataDir, holderId: this.election.candidate.holderId }, 'engine starting');
-    this.election.start();
-    if (!this.election.isLeader) {
+    this.options.logger.info({ dataDir: this.options.loaded.config.dataDir, holderId: this.election.candidate.holderId, host: this.election.candidate.host, lease: this.pg ? 'postgres' : 'ops.db' }, 'engine starting');
+    const first = this.election.start();
+    const following = (): void => {
+      if (this.election.isLeader || this.stopped) return;
       const holder = this.election.currentHolder;
-      this.options.logger.info({ leaderPid: holder?.pid, leaderHost: holder?.host }, 'following the current leader');
-    }
+      this.options.logger.info({ leaderPid: holder?.pid, leaderHost: holder?.host, epoch: holder?.epoch }, 'following the current leader');
+      if (this.pg && holder && holder.host !== this.election.candidate.host) void this.stopStrayDaemon(holder);
+    };
+    if (first) void first.then(following);
+    else following();
+  }
+
+  /**
+   * The lease in PostgreSQL, mirrored into this host's ops.db while this engine leads: the CLI and
+   * consoles of this host find their leader there (requests, status) as they do on SQLite.
+   */
+  private mirrored(pg: PgLeadership, ttlMs: number): LeaseBackend {
+    return {
+      remote: true,
+      acquire: async (me, now, ttl) => {
+        const outcome = await pg.acquire(me, now, ttl);
+        if (outcome.leader) {
+          try {
+            tryAcquireLease(this.db, me, Date.now(), ttlMs);
+          } catch (error) {
+            this.options.logger.warn({ err: error }, 'the lease could not be mirrored into ops.db: local requests may not find this leader');
+          }
+        }
+        return outcome;
+      },
+      release: async (me) => {
+        try {
+          releaseLease(this.db, me);
+        } finally {
+          await pg.release(me);
+        }
+      },
+    };
+  }
+
+  /** Runs leadership changes in order; the first runs at once, as it always did. */
+  private changeLeadership(leader: boolean, holder: LeaseHolder | null): void {
+    const run = () => this.onLeadership(leader, holder);
+    const next = this.transition ? this.transition.then(run, run) : run();
+    this.transition = next;
+    void next.finally(() => { if (this.transition === next) this.transition = null; });
+  }
+
+  /** store.backend postgres: a run the leader starts is recorded under its epoch first, or refused. */
+  private async admitRun(request: { job: string; trigger: RunTrigger; slot?: number | null }): Promise<string | null> {
+    // A follower's run by hand (console, CLI) is no leader step: it goes by the job lock alone.
+    // A scheduled run always is, even if the lease was lost while it was on its way.
+    const leaderStep = request.trigger === 'schedule' || request.trigger === 'catch-up' || this.election.isLeader;
+    if (!this.pg || !leaderStep) return null;
+    const ok = await this.pg.act('job-start', request.job, { trigger: request.trigger, slot: request.slot ?? null });
+    return ok ? null : `refused: epoch ${this.pg.epoch ?? 'none'} no longer holds the lease`;
   }
 
   private async onLeadership(leader: boolean, holder: LeaseHolder | null): Promise<void> {
     const { logger, loaded } = this.options;
     const { config } = loaded;
     if (leader) {
-      logger.info({ holderId: holder?.holderId }, 'became leader');
+      logger.info({ holderId: holder?.holderId, host: holder?.host, epoch: holder?.epoch }, 'became leader');
       const abandoned = markAbandonedRuns(this.db, isAlive);
       if (abandoned.length) logger.warn({ runs: abandoned }, 'runs of a dead leader marked failed');
       this.sampler.watch('engine', process.pid);
       this.sampler.start();
+      const pg = this.pg;
       this.scheduler = new Scheduler({
         jobs: this.jobs,
         db: this.db,
+        ...(pg ? { claims: { lastSlot: (job: string) => pg.lastSlot(job), claim: (job: string, slot: number) => pg.claimSlot(job, slot) } } : {}),
         onDue: (job, slot, trigger) => void this.runNow(job, trigger, undefined, slot),
         onHeld: (job, waitingFor) => logger.info({ job, waitingFor }, 'job due, waiting for the first success of the jobs it follows'),
         onError: (job, error) => logger.error({ job, err: error }, 'scheduling failed'),
@@ -159,6 +245,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         let lastDaemonKey = '';
         this.supervisor = new Supervisor({
           db: this.db, dataDir: config.dataDir, name: DAEMON_NAME, config: config.daemon, sampler: this.sampler,
+          ...(pg ? { admit: () => pg.act('daemon-start', DAEMON_NAME) } : {}),
           onChange: (status) => {
             // Sampling refreshes the status often; the log only wants what changed.
             const key = `${status.state}/${status.pid}`;
@@ -187,15 +274,19 @@ export class Engine extends EventEmitter<EngineEvents> {
         logger.error({ err: error }, 'the handler of leadership gained failed');
       }
     } else {
-      if (!this.stopped) logger.warn({ leaderPid: holder?.pid, leaderHost: holder?.host }, 'lost the lease: scheduler and supervisor stopped');
+      if (!this.stopped) logger.warn({ leaderPid: holder?.pid, leaderHost: holder?.host, epoch: holder?.epoch }, 'lost the lease: scheduler and supervisor stopped');
       this.scheduler?.stop();
       this.scheduler = null;
       void this.requests?.stop();
       this.requests = null;
-      // Another leader adopts the daemon from its PID file; it must not be killed here.
-      this.supervisor?.release();
+      if (this.pg && !this.stopped) {
+        this.stepDownAcrossHosts(holder);
+      } else {
+        // Another leader adopts the daemon from its PID file; it must not be killed here.
+        this.supervisor?.release();
+        this.replicator?.release();
+      }
       this.supervisor = null;
-      this.replicator?.release();
       this.replicator = null;
       await this.monitor.stop();
       this.sampler.stop();
@@ -203,6 +294,51 @@ export class Engine extends EventEmitter<EngineEvents> {
       clearInterval(this.seriesFollow);
     }
     this.emit('change');
+  }
+
+  /**
+   * store.backend postgres, leadership lost while running: a leader on another host cannot adopt
+   * this host's daemon from its PID file, so it is stopped here (the new leader starts its own);
+   * only a new leader on this very host (same name) adopts it. The runs this leader started are
+   * cancelled: the new leader runs the next slots. The mirror of the lease in ops.db goes.
+   */
+  private stepDownAcrossHosts(holder: LeaseHolder | null): void {
+    const { logger, loaded } = this.options;
+    const grace = durationMs(loaded.config.engine.stopGrace);
+    const adoptedHere = holder !== null && holder.host === this.election.candidate.host;
+    for (const supervised of [this.supervisor, this.replicator]) {
+      if (!supervised) continue;
+      if (adoptedHere) supervised.release();
+      else void supervised.stop(undefined, 'lost the lease to another host').catch((error: unknown) => logger.error({ err: error }, 'stopping the daemon after losing the lease failed'));
+    }
+    const running = this.runner.running();
+    if (running.length) {
+      logger.warn({ runs: running.map((r) => r.runId), jobs: running.map((r) => r.job) }, 'lost the lease: cancelling the runs this leader started');
+      void this.runner.stopAll(grace);
+    }
+    try {
+      releaseLease(this.db, this.election.candidate);
+    } catch (error) {
+      logger.warn({ err: error }, 'the mirror of the lease in ops.db could not be removed');
+    }
+  }
+
+  /**
+   * store.backend postgres, starting as a follower of a leader on another host: a backtest daemon
+   * this host's previous engine left running (it was killed while it led) is stopped, since the
+   * leader runs its own. Under systemd the unit's cgroup usually ended it already.
+   */
+  private async stopStrayDaemon(holder: LeaseHolder): Promise<void> {
+    const { logger, loaded } = this.options;
+    const { config } = loaded;
+    if (!config.daemon.command) return;
+    try {
+      const stray = new Supervisor({ db: this.db, dataDir: config.dataDir, name: DAEMON_NAME, config: config.daemon });
+      const pid = await stray.stopStray(`${holder.host} leads (epoch ${holder.epoch ?? '?'}) and runs its own`);
+      if (pid !== null) logger.warn({ pid, leaderHost: holder.host, epoch: holder.epoch }, 'stopped the backtest daemon a previous engine on this host left running: another host leads');
+    } catch (error) {
+      logger.error({ err: error }, 'a backtest daemon left running on this host could not be stopped');
+    }
   }
 
   /**
@@ -253,6 +389,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { config } = this.options.loaded;
     try {
       pruneRequests(this.db, Date.now() - config.engine.retentionDays * DAY_MS);
+      void this.pg?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning leader actions in PostgreSQL failed'));
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
     } catch (error) {
@@ -352,7 +489,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Whatever is still running after the grace is stopped: SIGTERM, then SIGKILL.
     await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.replicator?.stop(), this.monitor.stop(), requestsDone]);
     this.sampler.stop();
-    this.election.stop();
+    await this.election.stop();
+    await this.transition;
+    await this.pgPool?.end().catch(() => {});
     this.db.close();
     logger.info('engine stopped');
   }

@@ -33,6 +33,11 @@ export interface RunnerDeps {
   onProgress?(runId: number, event: Record<string, unknown>): void;
   /** Aborting cancels the run; a reason with a numeric `killGraceMs` overrides the request's grace. */
   signal?: AbortSignal;
+  /**
+   * Asked last before a run starts (the leader's fenced write in PostgreSQL: pg-leadership.ts):
+   * a reason refuses it, and the run is recorded skipped with that reason. Absent: no question.
+   */
+  admit?(request: RunRequest): Promise<string | null>;
 }
 
 export interface RunOutcome {
@@ -62,6 +67,11 @@ export async function runJob(request: RunRequest, deps: RunnerDeps): Promise<Run
     return skip(`already running: PID ${holder.pid}${holder.host === os.hostname() ? '' : ` on ${holder.host}`}`);
   }
   if (deps.signal?.aborted) return skip('engine stopping');
+  if (deps.admit) {
+    const refused = await deps.admit(request).catch((error: unknown) => `not admitted: ${(error as Error).message}`);
+    if (refused !== null) return skip(refused);
+    if (deps.signal?.aborted) return skip('engine stopping');
+  }
 
   const startedAt = Date.now();
   const runId = startRun(db, { job, trigger: request.trigger, slot: request.slot ?? null, startedAt });

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load-config.js';
-import { AlertService, daemonFactsFromStatus } from '../alerts/index.js';
+import { AlertService, daemonFactsFromStatus, type AlertServiceOptions } from '../alerts/index.js';
 import { HealthRefresher } from '../health/health-refresher.js';
+import { PgMarketFactsSource, type PgMarketFacts } from '../health/sources/pg-market-facts.js';
 import { IntegrityVerdictStore } from '../health/integrity-verdict-store.js';
 import { saveHealthSnapshot } from '../health/snapshot-store.js';
 import type { HealthSnapshot } from '../health/types.js';
@@ -31,12 +32,15 @@ export class Monitor {
     private readonly me: Pick<Candidate, 'pid' | 'host'>,
     /** Told of the alerts that became firing in an evaluation (the automatic runbooks: src/ops/auto-runbooks.ts). */
     private readonly onFired?: (alerts: AlertRecord[]) => void,
+    /** Asked before each alert delivery: the leader's fence across hosts (pg-leadership.ts). */
+    admitDelivery?: AlertServiceOptions['admitDelivery'],
   ) {
     // Its verdicts outlive it: a restarted leader, or a `health` run meanwhile, reuses the last one for an unchanged file.
     this.health = new HealthRefresher(config, undefined, { verdicts: IntegrityVerdictStore.over(db) });
     this.alerts = new AlertService({
       db, config, logger,
       daemonFacts: () => daemonFactsFromStatus(this.daemonStatus(), Boolean(config.daemon.command)),
+      ...(admitDelivery ? { admitDelivery } : {}),
     });
   }
 
@@ -51,9 +55,27 @@ export class Monitor {
     this.timer = setInterval(() => this.tick(), everyMs);
   }
 
+  /** A tick in progress: the next one waits its turn instead of overlapping (PostgreSQL answers asynchronously). */
+  private ticking = false;
+
   tick(now = Date.now()): void {
+    if (this.config.store.backend !== 'postgres') {
+      this.evaluate(now);
+      return;
+    }
+    if (this.ticking) return;
+    this.ticking = true;
+    this.pgFacts ??= new PgMarketFactsSource(this.config);
+    void this.pgFacts.gather(now)
+      .then((facts) => { if (this.timer) this.evaluate(now, facts); })
+      .finally(() => { this.ticking = false; });
+  }
+
+  private pgFacts: PgMarketFactsSource | null = null;
+
+  private evaluate(now: number, pgMarket?: PgMarketFacts): void {
     try {
-      const snapshot = this.health.refresh(now);
+      const snapshot = this.health.refresh(now, undefined, pgMarket);
       this.last = snapshot;
       this.logger.debug({ overall: snapshot.overall, durationMs: snapshot.durationMs }, 'health computed');
       try {
@@ -81,6 +103,8 @@ export class Monitor {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.pgFacts?.close();
+    this.pgFacts = null;
     this.last = null;
     await this.alerts.stop();
   }

@@ -35,6 +35,18 @@ export interface SchedulerOptions {
   onHeld?(job: string, waitingFor: string[]): void;
   /** Whether a job has ever succeeded; default: job_state of `db` (run-history.ts). */
   hasSucceeded?(job: string): boolean;
+  /**
+   * Where slots are claimed when it is not `db`'s job_state: the fenced claims in PostgreSQL
+   * shared by hosts (pg-leadership.ts). Asynchronous; a claim the database refuses runs nothing.
+   */
+  claims?: SlotClaims;
+}
+
+/** Schedule slots claimed in a store shared by leaders on several hosts. */
+export interface SlotClaims {
+  lastSlot(job: string): Promise<number | null>;
+  /** True only for the one leader that claimed the slot. */
+  claim(job: string, slot: number): Promise<boolean>;
 }
 
 /** A due run held back until the jobs it follows have succeeded once. */
@@ -173,6 +185,16 @@ export class Scheduler {
   }
 
   private catchUp(job: Armed): void {
+    const { claims } = this.options;
+    if (claims) {
+      // Asynchronous: a fire that claims a newer slot first makes this claim lose, as it should.
+      claims.lastSlot(job.name).then((last) => {
+        if (!this.#started) return;
+        const slot = catchUpSlot({ cron: job.cron, lastSlot: last, now: this.#now(), windowMs: job.catchUpWindowMs });
+        if (slot !== null) this.claimAndRun(job, slot, 'catch-up');
+      }, (error: unknown) => this.reportError(job.name, error));
+      return;
+    }
     const slot = catchUpSlot({ cron: job.cron, lastSlot: lastSlot(this.options.db, job.name), now: this.#now(), windowMs: job.catchUpWindowMs });
     if (slot !== null) this.claimAndRun(job, slot, 'catch-up');
   }
@@ -213,14 +235,30 @@ export class Scheduler {
       return;
     }
     this.#claimed.set(job.name, slot);
+    const { claims } = this.options;
+    if (claims) {
+      claims.claim(job.name, slot).then((claimed) => {
+        // Stopped meanwhile (leadership lost): the claim, if it was granted, is this epoch's last.
+        if (claimed && this.#started) this.due(job.name, slot, trigger);
+      }, (error: unknown) => this.reportError(job.name, error));
+      return;
+    }
     // False: another leader claimed this slot or a newer one.
     if (!claimSlot(this.options.db, job.name, slot)) return;
+    this.due(job.name, slot, trigger);
+  }
+
+  private due(job: string, slot: number, trigger: DueTrigger): void {
     try {
-      this.options.onDue(job.name, slot, trigger);
+      this.options.onDue(job, slot, trigger);
     } catch (error) {
-      if (this.options.onError) this.options.onError(job.name, error);
-      else process.emitWarning(`scheduler: onDue for ${job.name} threw: ${(error as Error).message}`);
+      this.reportError(job, error);
     }
+  }
+
+  private reportError(job: string, error: unknown): void {
+    if (this.options.onError) this.options.onError(job, error);
+    else process.emitWarning(`scheduler: ${job}: ${(error as Error).message}`);
   }
 
   private nextAt(job: Armed): number | null {

@@ -14,7 +14,9 @@ import { judgeFreshness } from './probes/freshness.js';
 import { judgeIntegrity, type IntegrityInput } from './probes/integrity.js';
 import { judgeLastSync } from './probes/last-sync.js';
 import { judgeLogs } from './probes/logs.js';
-import { probeFailed } from './probes/probe-result.js';
+import { probeFailed, probeResult } from './probes/probe-result.js';
+import { judgePgContinuity } from './probes/pg-continuity.js';
+import type { PgMarketFacts } from './sources/pg-market-facts.js';
 import { judgeDbSize } from './probes/size.js';
 import { judgeSentiment } from './probes/sentiment.js';
 import { SentimentStore } from '../sentiment/sentiment-store.js';
@@ -46,6 +48,11 @@ export interface CollectHealthOptions {
   full?: boolean;
   /** Candles an incremental continuity scan may read in this snapshot (default 250 000). */
   continuityBudget?: number;
+  /**
+   * With `store.backend: postgres`: the candles' facts read from PostgreSQL before the snapshot
+   * (PgMarketFactsSource). Without them the candle probes there say they were not read.
+   */
+  pgMarket?: PgMarketFacts;
 }
 
 /** What one snapshot's probes share: the options, the thresholds, the stores, and the snapshot being built. */
@@ -61,7 +68,21 @@ interface Run {
 
 type Runner = (run: Run) => ProbeResult;
 
+/** The PostgreSQL facts when the candles live there; null on the SQLite backend. */
+function pgMarketOf(run: Run): PgMarketFacts | { state: 'not-read' } | null {
+  if (run.options.config.store.backend !== 'postgres') return null;
+  return run.options.pgMarket ?? { state: 'not-read' };
+}
+
+function pgUnreadable(pg: PgMarketFacts | { state: 'not-read' }): string | null {
+  if (pg.state === 'unreachable') return `cannot read the candles in PostgreSQL at ${pg.url}: ${pg.reason}`;
+  if (pg.state === 'not-read') return 'the candles live in PostgreSQL (store.backend) and this check did not read them';
+  return null;
+}
+
 const unreadableReason = (run: Run): string | null => {
+  const pg = pgMarketOf(run);
+  if (pg) return pgUnreadable(pg);
   const m = run.sources.market();
   return m.state === 'unreadable' ? `cannot read market.db: ${m.reason}` : null;
 };
@@ -88,6 +109,15 @@ const RUNNERS: Record<ProbeId, Runner> = {
   },
 
   integrity(run) {
+    const pg = pgMarketOf(run);
+    if (pg) {
+      const reason = pgUnreadable(pg);
+      run.integrity = reason ? probeFailed('integrity', reason) : probeResult('integrity', {
+        status: 'ok', value: null, threshold: null, unit: 'none',
+        detail: `the candles are in PostgreSQL at ${(pg as { url: string }).url}, which answers; its pages are the server's to check (data_checksums, amcheck)`,
+      });
+      return run.integrity;
+    }
     const market = run.sources.market();
     let input: IntegrityInput;
     if (market.state !== 'open') {
@@ -106,6 +136,11 @@ const RUNNERS: Record<ProbeId, Runner> = {
   },
 
   size(run) {
+    const pg = pgMarketOf(run);
+    if (pg) {
+      const reason = pgUnreadable(pg);
+      return reason || pg.state !== 'read' ? probeFailed('size', reason ?? 'not read') : judgeDbSize({ file: `PostgreSQL ${pg.url}`, name: 'the store in PostgreSQL', bytes: pg.bytes, minBytes: run.limits.dbMinSizeBytes });
+    }
     const market = run.sources.market();
     return judgeDbSize({ file: market.file, bytes: marketFileBytes(market.file), minBytes: run.limits.dbMinSizeBytes });
   },
@@ -130,6 +165,13 @@ const RUNNERS: Record<ProbeId, Runner> = {
   },
 
   continuity(run) {
+    const pg = pgMarketOf(run);
+    if (pg) {
+      const reason = pgUnreadable(pg);
+      if (reason || pg.state !== 'read') return probeFailed('continuity', reason ?? 'not read');
+      if (!pg.counts) return probeFailed('continuity', 'not counted yet in PostgreSQL (counted every health.integrityRecheck)');
+      return judgePgContinuity(pg.counts.series, run.limits.maxGapCandles, pg.counts.at);
+    }
     const market = run.sources.market();
     if (market.state === 'missing') return probeFailed('continuity', `${market.file} does not exist`);
     if (market.state === 'unreadable') return probeFailed('continuity', `cannot read market.db: ${market.reason}`);
@@ -207,7 +249,8 @@ export function collectHealth(options: CollectHealthOptions): HealthSnapshot {
   const ids = selectProbes(options.only);
   const now = options.now ?? Date.now();
   const snapshot: HealthSnapshot = { at: now, overall: 'ok', probes: [], freshness: [], coverage: [] };
-  const sources = new HealthSources(options.dataDir, options.config.symbols, options.config.intervals);
+  const pgNewest = options.config.store.backend === 'postgres' && options.pgMarket?.state === 'read' ? options.pgMarket.newest : undefined;
+  const sources = new HealthSources(options.dataDir, options.config.symbols, options.config.intervals, pgNewest);
   const run: Run = { options, now, limits: healthThresholds(options.config), sources, snapshot, integrity: null };
   try {
     for (const id of ids) {
@@ -220,7 +263,7 @@ export function collectHealth(options: CollectHealthOptions): HealthSnapshot {
     }
     snapshot.overall = worstStatus(snapshot.probes.map((p) => p.status));
     // A healthy snapshot needs no second look; only one with findings may be a new data dir.
-    const history = snapshot.overall === 'ok' ? null : storeHistory(sources);
+    const history = snapshot.overall === 'ok' ? null : storeHistory(sources, options);
     const judged = history ? markNeverSynced(snapshot, history) : snapshot;
     judged.durationMs = Math.round(performance.now() - started);
     return judged;
@@ -233,15 +276,25 @@ export function collectHealth(options: CollectHealthOptions): HealthSnapshot {
  * Whether this data dir is new (see never-synced.ts); null when that cannot be told (a store that
  * cannot be read, ops.db that cannot be opened): then every probe stands as measured.
  */
-function storeHistory(sources: HealthSources): StoreHistory | null {
+function storeHistory(sources: HealthSources, options: CollectHealthOptions): StoreHistory | null {
   try {
-    const market = sources.market();
-    if (market.state === 'unreadable') return null;
-    const storeEmpty = market.state === 'missing' || sources.newestCandles().every((s) => s.lastOpenTime === null);
+    let marketMissing: boolean;
+    let storeEmpty: boolean;
+    if (options.config.store.backend === 'postgres') {
+      // The candles are in PostgreSQL: market.db is not where a new install shows.
+      if (options.pgMarket?.state !== 'read') return null;
+      marketMissing = false;
+      storeEmpty = options.pgMarket.newest.every((s) => s.lastOpenTime === null);
+    } else {
+      const market = sources.market();
+      if (market.state === 'unreadable') return null;
+      marketMissing = market.state === 'missing';
+      storeEmpty = marketMissing || sources.newestCandles().every((s) => s.lastOpenTime === null);
+    }
     const ops = sources.ops();
     const sync = gatherSyncFacts(ops);
     return {
-      marketMissing: market.state === 'missing', storeEmpty, lastSyncSuccessAt: sync.lastSuccessAt,
+      marketMissing, storeEmpty, lastSyncSuccessAt: sync.lastSuccessAt,
       verifiedBackups: verifiedBackupsSince(ops, 0).length, syncRunning: sync.running !== null,
     };
   } catch {

@@ -14,11 +14,18 @@ import { healthExitCode } from './status.js';
  * probe then says when it was taken. A written file, an old verdict or one that was not ok is
  * checked again (no minimum gap: each run may be the only one).
  */
-export function healthCommand(config: Config & { dataDir: string }, options: { json: boolean; only?: string[] }, out: NodeJS.WritableStream): number {
+export async function healthCommand(config: Config & { dataDir: string }, options: { json: boolean; only?: string[] }, out: NodeJS.WritableStream): Promise<number> {
   const verdicts = new IntegrityVerdictStore(() => openOpsDb(config.dataDir));
   let snapshot;
   try {
-    snapshot = new HealthRefresher(config, 0, { verdicts, continuityBudget: DEFAULT_SCAN_BUDGET }).refresh(Date.now(), options.only);
+    let pgMarket;
+    if (config.store.backend === 'postgres') {
+      const { PgMarketFactsSource } = await import('./sources/pg-market-facts.js');
+      const source = new PgMarketFactsSource(config);
+      pgMarket = await source.gather();
+      await source.close();
+    }
+    snapshot = new HealthRefresher(config, 0, { verdicts, continuityBudget: DEFAULT_SCAN_BUDGET }).refresh(Date.now(), options.only, pgMarket);
   } finally {
     verdicts.close();
   }

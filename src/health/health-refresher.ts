@@ -7,6 +7,7 @@ import type { IntegrityMemory, IntegrityVerdicts } from './integrity-verdict-sto
 import { PROBE_IDS, selectProbes } from './probe-ids.js';
 import { marketFileSignature } from './sources/market-access.js';
 import { worstStatus } from './status.js';
+import type { PgMarketFacts } from './sources/pg-market-facts.js';
 import type { HealthSnapshot, ProbeResult } from './types.js';
 
 export type { IntegrityMemory } from './integrity-verdict-store.js';
@@ -65,11 +66,14 @@ export class HealthRefresher {
   }
 
   /** One snapshot of the probes `only` names (default: all), reusing the last integrity verdict when integrityDue says so. */
-  refresh(now = Date.now(), only?: readonly string[]): HealthSnapshot {
+  refresh(now = Date.now(), only?: readonly string[], pgMarket?: PgMarketFacts): HealthSnapshot {
     const { config, options } = this;
     const ids = selectProbes(only);
     const continuityBudget = options.continuityBudget ?? CONTINUITY_BUDGET;
-    if (!ids.includes('integrity')) return collectHealth({ config, dataDir: config.dataDir, now, only: ids, continuityBudget });
+    // In PostgreSQL the integrity probe is the server answering: nothing to spare by reusing it.
+    if (!ids.includes('integrity') || config.store.backend === 'postgres') {
+      return collectHealth({ config, dataDir: config.dataDir, now, only: ids, continuityBudget, pgMarket });
+    }
     if (!this.loaded) {
       this.integrity ??= options.verdicts?.load() ?? null;
       this.loaded = true;

@@ -59,6 +59,9 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
 
 /** Restores the newest copy of each configured tier into a scratch dir and checks it (the monthly drill). */
 export async function backupDrill(_options: Record<string, never>, ctx: RunContext, onTier?: (o: DrillOutcome) => void): Promise<DrillOutcome[]> {
+  if (ctx.loaded.config.store.backend === 'postgres') {
+    throw new ConfigError('backup drill works on copies of market.db (store.backend sqlite) only so far; with store.backend postgres, `cfa-console backup verify` restores each pg_dump into a scratch database and checks it');
+  }
   const settings = tierSettings(ctx.loaded.config);
   return withOps(ctx, async (ops) => {
     const release = acquireLock(ops, DRILL_LOCK);

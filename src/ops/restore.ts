@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { listBackups, listRecoveries, type Recovery } from '../backup/catalog.js';
 import { describeDiagnosis, diagnose } from '../backup/diagnose.js';
-import { recoverPlan, restorePlan } from '../backup/plans.js';
+import { pgRestorePlan, recoverPlan, restorePlan } from '../backup/plans.js';
+import { shownUrl } from '../store/postgres/pool.js';
 import { recoveryCandidates } from '../backup/selection.js';
 import type { ActionPlan } from '../common/plan.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
@@ -12,7 +13,9 @@ import {
 import { runRecover } from '../backup/recover.js';
 import { replicationEnabled } from '../replication/litestream.js';
 import { runRestore, selectForRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
-import { tierSettings } from '../backup/tiers.js';
+import { runPgRestore } from '../backup/postgres/restore.js';
+import { storeBackend, tierSettings } from '../backup/tiers.js';
+import { ConfigError } from '../config/config-error.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
@@ -41,6 +44,7 @@ async function withEnv(ctx: RunContext, onStep: ((s: StepRecord) => void) | unde
 export function restore(options: { selection: RestoreSelection }, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
   const { selection } = options;
   return withEnv(ctx, onStep, async (env) => {
+    if (storeBackend(env.settings) === 'postgres') return runPgRestore(env, ctx.dataDir, selection);
     // The rollback (`--before 48h`): the replica's point in time, exact to the second, when it
     // reaches back that far; else the newest snapshot taken before it.
     if (selection.beforeMs !== undefined && replicationEnabled(env.config)) {
@@ -91,7 +95,15 @@ export async function restoreReplica(options: { selection: ReplicaRestoreSelecti
 
 /** Detects corruption and applies the least drastic cure that works, after `ctx.confirm(plan)`. */
 export function recover(_options: Record<string, never>, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
+  refuseOnPostgres(ctx, 'recover', 'restore a verified pg_dump with `cfa-console restore --latest`');
   return withEnv(ctx, onStep, (env) => runRecover(env, ctx.dataDir));
+}
+
+/** Operations that know only market.db so far refuse the postgres store rather than act on a file it does not use. */
+export function refuseOnPostgres(ctx: RunContext, command: string, instead: string): void {
+  if (ctx.loaded.config.store.backend === 'postgres') {
+    throw new ConfigError(`${command} works on market.db (store.backend sqlite) only so far; with store.backend postgres: ${instead}`);
+  }
 }
 
 /** A recovery outcome as its JSON summary line. */
@@ -111,7 +123,9 @@ export function recoverySummaryJson(o: RecoveryOutcome) {
 export function restorePreview(options: { selection: RestoreSelection }, ctx: RunContext): ActionPlan {
   const ops = openOpsDb(ctx.dataDir);
   try {
-    const candidates = selectForRestore(ops, options.selection);
+    const backend = ctx.loaded.config.store.backend;
+    const candidates = selectForRestore(ops, options.selection, Date.now(), backend);
+    if (backend === 'postgres') return pgRestorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, now: Date.now(), store: shownUrl(ctx.loaded.config.store.url ?? '') });
     return restorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, series: ctx.loaded.config, now: Date.now() });
   } finally {
     ops.close();
@@ -124,7 +138,7 @@ export function recoverPreview(_options: Record<string, never>, ctx: RunContext)
   if (d.state === 'healthy') return null;
   const ops = openOpsDb(ctx.dataDir);
   try {
-    const known = recoveryCandidates(listBackups(ops));
+    const known = recoveryCandidates(listBackups(ops, { backend: 'sqlite' }));
     return recoverPlan({ diagnosis: describeDiagnosis(d), indexOnly: d.state === 'index-only', first: known[0] ?? null, candidates: known.length, series: ctx.loaded.config, now: Date.now() });
   } finally {
     ops.close();

@@ -1,5 +1,6 @@
 import { acquireLock } from '../engine/job-lock.js';
-import { MarketStore } from '../store/market-db.js';
+import type { CandleStore } from '../store/candle-store.js';
+import { openCandleStore } from '../store/open-candle-store.js';
 import { openOpsDb } from '../store/ops-db.js';
 import { clientFromConfig, syncCounters } from '../sync/exchange-client.js';
 import { runSync, SYNC_LOCK, type SeriesOutcome, type SyncSummary } from '../sync/run-sync.js';
@@ -23,12 +24,12 @@ export async function sync(requested: SyncOpOptions, ctx: RunContext, listener: 
   const options = completeSyncOptions(requested, config);
   const ops = openOpsDb(ctx.dataDir);
   let release: (() => void) | null = null;
-  let store: MarketStore | null = null;
+  let store: CandleStore | null = null;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
     release = acquireLock(ops, SYNC_LOCK);
-    store = MarketStore.open(ctx.dataDir);
+    store = await openCandleStore(config, ctx.dataDir);
     const client = clientFromConfig(config, options.weightBudget);
     return await runSync(
       { symbols: options.symbols, intervals: options.intervals, backfillDays: options.backfillDays, lookback: options.lookback, concurrency: config.sync.concurrency, refuseUnlisted: options.explicitSymbols },
@@ -49,7 +50,7 @@ export async function sync(requested: SyncOpOptions, ctx: RunContext, listener: 
     );
   } finally {
     release?.();
-    store?.close();
+    await store?.close();
     ops.close();
   }
 }

@@ -1,50 +1,20 @@
 import path from 'node:path';
 import type { Candle } from '../exchange/candle.js';
 import type { Interval } from '../exchange/intervals.js';
-import { candleDefect, isClosed } from './candle-rules.js';
-import { marketV2Health } from './migrations/market-v2-health.js';
-import { marketV3Sentiment } from './migrations/market-v3-sentiment.js';
-import { openMigrated, type Db, type Migration } from './sqlite.js';
+import { candleFromRow as fromRow, screenCandles, type CandleRow, type CandleStore, type SeriesExtent, type UpsertResult } from './candle-store.js';
+import { MARKET_SCHEMA_VERSION, MARKET_SQLITE_MIGRATIONS as MIGRATIONS } from './schema/market.js';
+import { openMigrated, type Db } from './sqlite.js';
+
+export type { RejectedCandle, SeriesExtent, UpsertResult } from './candle-store.js';
 
 export const MARKET_DB_FILE = 'market.db';
-
-/** The schema other programs read: keep it stable, change it only by a new migration. */
-const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    up: `
-      CREATE TABLE candles (
-        symbol TEXT NOT NULL,
-        interval TEXT NOT NULL,
-        open_time INTEGER NOT NULL,
-        open REAL NOT NULL,
-        high REAL NOT NULL,
-        low REAL NOT NULL,
-        close REAL NOT NULL,
-        volume REAL NOT NULL,
-        close_time INTEGER NOT NULL,
-        quote_volume REAL NOT NULL,
-        trades INTEGER NOT NULL,
-        taker_buy_base REAL NOT NULL,
-        taker_buy_quote REAL NOT NULL,
-        PRIMARY KEY (symbol, interval, open_time)
-      ) WITHOUT ROWID;
-      CREATE VIEW ohlcv_15m AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '15m';
-      CREATE VIEW ohlcv_h1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1h';
-      CREATE VIEW ohlcv_h4 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '4h';
-      CREATE VIEW ohlcv_d1 AS SELECT symbol, open_time AS timestamp, open, high, low, close, volume FROM candles WHERE interval = '1d';
-    `,
-  },
-  marketV2Health,
-  marketV3Sentiment,
-];
 
 /** market.db with its schema up to date, for the modules that own its other tables (src/sentiment). */
 export function openMarketDb(dataDir: string): Db {
   return openMigrated(path.join(dataDir, MARKET_DB_FILE), MIGRATIONS);
 }
 
-export const MARKET_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+export { MARKET_SCHEMA_VERSION };
 
 /**
  * Every series in a market database (also a read-only one, such as a backup copy) with its count
@@ -71,43 +41,8 @@ export function seriesExtentsOf(db: Db): SeriesExtent[] {
   return extents;
 }
 
-export interface RejectedCandle {
-  candle: Candle;
-  reason: string;
-}
-
-export interface UpsertResult {
-  stored: number;
-  /** Open time of the newest candle stored, or null when none was. */
-  newestStored: number | null;
-  /** Still-open candles dropped: normal, not an error. */
-  open: number;
-  rejected: RejectedCandle[];
-}
-
-export interface SeriesExtent {
-  symbol: string;
-  interval: Interval;
-  count: number;
-  firstOpenTime: number;
-  lastOpenTime: number;
-}
-
-interface CandleRow {
-  symbol: string; interval: Interval; open_time: number; open: number; high: number; low: number; close: number;
-  volume: number; close_time: number; quote_volume: number; trades: number; taker_buy_base: number; taker_buy_quote: number;
-}
-
-function fromRow(r: CandleRow): Candle {
-  return {
-    symbol: r.symbol, interval: r.interval, openTime: r.open_time, open: r.open, high: r.high, low: r.low,
-    close: r.close, volume: r.volume, closeTime: r.close_time, quoteVolume: r.quote_volume, trades: r.trades,
-    takerBuyBase: r.taker_buy_base, takerBuyQuote: r.taker_buy_quote,
-  };
-}
-
 /** Owns `market.db`: the candles table, its views and every query on them. */
-export class MarketStore {
+export class MarketStore implements CandleStore {
   private readonly upsertStmt;
   private readonly lastOpenStmt;
 
@@ -137,19 +72,10 @@ export class MarketStore {
    * or nothing. Re-storing a candle overwrites it with the exchange's latest values.
    */
   upsertCandles(candles: readonly Candle[], serverTime: number): UpsertResult {
-    const result: UpsertResult = { stored: 0, newestStored: null, open: 0, rejected: [] };
-    const sane: Candle[] = [];
-    for (const c of candles) {
-      if (!isClosed(c, serverTime)) { result.open++; continue; }
-      const reason = candleDefect(c);
-      if (reason) result.rejected.push({ candle: c, reason });
-      else sane.push(c);
-    }
+    const { sane, result } = screenCandles(candles, serverTime);
     if (sane.length > 0) {
       this.db.transaction(() => { for (const c of sane) this.upsertStmt.run(c); })();
     }
-    result.stored = sane.length;
-    for (const c of sane) result.newestStored = Math.max(result.newestStored ?? c.openTime, c.openTime);
     return result;
   }
 

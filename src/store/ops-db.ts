@@ -6,6 +6,7 @@ import { opsV6Health } from './migrations/ops-v6-health.js';
 import { opsV7Incidents } from './migrations/ops-v7-incidents.js';
 import { opsV8Drills } from './migrations/ops-v8-drills.js';
 import { opsV9Integrity } from './migrations/ops-v9-integrity.js';
+import { opsV10BackupBackend } from './migrations/ops-v10-backup-backend.js';
 import { openMigrated, type Db, type Migration } from './sqlite.js';
 
 export const OPS_DB_FILE = 'ops.db';
@@ -108,6 +109,7 @@ export const OPS_MIGRATIONS: readonly Migration[] = [
   opsV7Incidents,
   opsV8Drills,
   opsV9Integrity,
+  opsV10BackupBackend,
 ];
 
 export function openOpsDb(dataDir: string): Db {

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { ConfigError } from '../config/config-error.js';
 import type { Interval } from '../exchange/intervals.js';
-import type { MarketStore } from '../store/market-db.js';
+import type { CandleStore } from '../store/candle-store.js';
 import { syncSeries, type KlineSource, type SeriesProgress } from './sync-series.js';
 
 /** The per-job lock of the candle sync in ops.db: restores and compaction pause it by this name. */
@@ -67,7 +67,8 @@ export interface SyncSummary {
 }
 
 export interface SyncDeps {
-  store: MarketStore;
+  /** market.db or PostgreSQL (src/store/open-candle-store.ts). */
+  store: Pick<CandleStore, 'lastOpenTime' | 'upsertCandles'>;
   exchange: SyncExchange;
   counters: () => ExchangeCounters;
   signal?: AbortSignal;
@@ -116,7 +117,7 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   const jobs = request.symbols.flatMap((symbol) => request.intervals.map((interval) => ({ symbol, interval })));
   deps.onStart?.(jobs.length);
 
-  const newestOf = (symbol: string, interval: Interval): string | null => isoOrNull(deps.store.lastOpenTime(symbol, interval));
+  const newestOf = async (symbol: string, interval: Interval): Promise<string | null> => isoOrNull(await deps.store.lastOpenTime(symbol, interval));
   let reported = false;
   const finish = (outcome: SeriesOutcome) => {
     // A page still in flight when the timeout struck may end after the summary: not counted.
@@ -128,11 +129,11 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   const work = jobs.map(({ symbol, interval }) => limit(async () => {
     const base = { symbol, interval, pages: 0, stored: 0, rejected: 0 };
     if (cancelled()) {
-      finish({ ...base, status: 'cancelled', newest: newestOf(symbol, interval) });
+      finish({ ...base, status: 'cancelled', newest: await newestOf(symbol, interval) });
       return;
     }
     if (unlisted.has(symbol)) {
-      finish({ ...base, status: 'failed', newest: newestOf(symbol, interval), error: `${symbol} is not listed on the exchange as a trading USDT perpetual` });
+      finish({ ...base, status: 'failed', newest: await newestOf(symbol, interval), error: `${symbol} is not listed on the exchange as a trading USDT perpetual` });
       return;
     }
     try {
@@ -140,12 +141,12 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
         { symbol, interval, backfillDays: request.backfillDays, lookback: request.lookback },
         { store: deps.store, source: deps.exchange, serverNow, cancelled },
       );
-      const newest = newestOf(symbol, interval);
+      const newest = await newestOf(symbol, interval);
       const counts = { symbol, interval, pages: p.pages, stored: p.stored, rejected: p.rejected.length, newest };
       if (p.rejected.length > 0) finish({ ...counts, status: 'failed', error: describeRejected(p) });
       else finish({ ...counts, status: cancelled() ? 'cancelled' : 'ok' });
     } catch (error) {
-      finish({ ...base, status: cancelled() ? 'cancelled' : 'failed', newest: newestOf(symbol, interval), error: (error as Error).message });
+      finish({ ...base, status: cancelled() ? 'cancelled' : 'failed', newest: await newestOf(symbol, interval).catch(() => null), error: (error as Error).message });
     }
   }));
 
@@ -159,9 +160,11 @@ export async function runSync(request: SyncRequest, deps: SyncDeps): Promise<Syn
   if (cancelled()) {
     const done = new Set(outcomes.map((o) => `${o.symbol}/${o.interval}`));
     for (const { symbol, interval } of jobs) {
-      if (!done.has(`${symbol}/${interval}`)) {
-        finish({ symbol, interval, status: 'cancelled', pages: 0, stored: 0, rejected: 0, newest: newestOf(symbol, interval) });
-      }
+      if (done.has(`${symbol}/${interval}`)) continue;
+      const newest = await newestOf(symbol, interval).catch(() => null);
+      // A series in flight may have finished while the store answered (PostgreSQL answers later).
+      if (outcomes.some((o) => o.symbol === symbol && o.interval === interval)) continue;
+      finish({ symbol, interval, status: 'cancelled', pages: 0, stored: 0, rejected: 0, newest });
     }
   }
 

@@ -2,7 +2,7 @@ import type { Candle } from '../exchange/candle.js';
 import { intervalMs, type Interval } from '../exchange/intervals.js';
 import { chooseKlineLimit } from '../exchange/kline-weight.js';
 import { isClosed } from '../store/candle-rules.js';
-import type { MarketStore, RejectedCandle } from '../store/market-db.js';
+import type { CandleStore, RejectedCandle } from '../store/candle-store.js';
 import { candlesUntilNow, firstOpenTimeToFetch } from './series-plan.js';
 
 export interface KlineSource {
@@ -33,13 +33,13 @@ export interface SeriesJob {
  */
 export async function syncSeries(
   job: SeriesJob,
-  deps: { store: MarketStore; source: KlineSource; serverNow: () => number; cancelled: () => boolean },
+  deps: { store: Pick<CandleStore, 'lastOpenTime' | 'upsertCandles'>; source: KlineSource; serverNow: () => number; cancelled: () => boolean },
 ): Promise<SeriesProgress> {
   const { symbol, interval } = job;
   const step = intervalMs(interval);
   const progress: SeriesProgress = { symbol, interval, pages: 0, stored: 0, rejected: [], firstFetched: null, lastStored: null };
   let startTime = firstOpenTimeToFetch({
-    interval, lastOpenTime: deps.store.lastOpenTime(symbol, interval), serverTime: deps.serverNow(),
+    interval, lastOpenTime: await deps.store.lastOpenTime(symbol, interval), serverTime: deps.serverNow(),
     backfillDays: job.backfillDays, lookback: job.lookback,
   });
   progress.firstFetched = startTime;
@@ -52,7 +52,7 @@ export async function syncSeries(
     if (deps.cancelled()) break;
     progress.pages++;
     const serverTime = deps.serverNow();
-    const result = deps.store.upsertCandles(page, serverTime);
+    const result = await deps.store.upsertCandles(page, serverTime);
     progress.stored += result.stored;
     progress.rejected.push(...result.rejected);
     const last = page.at(-1);

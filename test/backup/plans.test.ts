@@ -13,7 +13,7 @@ const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 
 function entry(over: Partial<BackupEntry> = {}): BackupEntry {
   return {
-    id: 7, tier: 'hot', location: '/data/backups/hot/market-7.db', sizeBytes: 3 * 1024 * 1024, sha256: 'ab'.repeat(32), md5: null,
+    id: 7, tier: 'hot', backend: 'sqlite', pgFacts: null, location: '/data/backups/hot/market-7.db', sizeBytes: 3 * 1024 * 1024, sha256: 'ab'.repeat(32), md5: null,
     createdAt: NOW - 5 * HOUR, newestCandle: NOW - 6 * HOUR, schemaVersion: 2, rowCounts: { candles: 100 }, verifiedAt: NOW - 5 * HOUR,
     result: 'verified', detail: null, deletedAt: null, ...over,
   };

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hostName } from '../../src/common/host-name.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { getConfigValue, setConfigValue } from '../../src/config/config-values.js';
 import { DEFAULT_SYMBOLS } from '../../src/config/default-symbols.js';
@@ -72,6 +74,17 @@ describe('config values', () => {
     expect(() => getConfigValue(reloaded, 'sync.nope')).toThrow(/unknown config key "sync.nope"/);
   });
 
+  it('sets store.backend postgres when CFA_STORE_URL holds the URL, and keeps the URL out of the file', () => {
+    const file = configFile({});
+    const loaded = loadConfig({ configPath: file }, {});
+    expect(() => setConfigValue(loaded.store, loaded.config, 'store.backend', 'postgres', {})).toThrow(/no store\.url is set \(or CFA_STORE_URL\)/);
+    const env = { CFA_STORE_URL: 'postgresql://cfa:s3cretpass@db:5432/cfa' };
+    setConfigValue(loaded.store, loaded.config, 'store.backend', 'postgres', env);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ store: { backend: 'postgres' } });
+    expect(validateConfigFile(file, env)).toBe(file);
+    expect(() => validateConfigFile(file, {})).toThrow(/no store\.url is set/);
+  });
+
   it('validates a file alone', () => {
     expect(validateConfigFile(configFile({ sync: { concurrency: 4 } }), {})).toMatch(/cfa\.json$/);
     expect(() => validateConfigFile(configFile({ sync: { timeout: 'soon' } }), {})).toThrow(/sync\.timeout = "soon": a duration/);
@@ -114,5 +127,20 @@ describe('store settings', () => {
     try { loadConfig({ configPath: configFile({ store: { url: 'mysql://cfa:s3cretpass@db/cfa' } }) }, {}); } catch (e) { message = (e as Error).message; }
     expect(message).toMatch(/store\.url = "mysql:\/\/cfa:••••••@db\/cfa": store\.url is a PostgreSQL URL/);
     expect(() => loadConfig({ configPath: configFile({ store: { backend: 'mongo' } }) }, {})).toThrow(/store\.backend = "mongo": store\.backend is 'sqlite' \(the default\) or 'postgres'/);
+  });
+});
+
+describe('the host name (engine.host, CFA_HOST)', () => {
+  it('takes CFA_HOST over the file, and refuses a name with spaces, naming the key', () => {
+    expect(loadConfig({ configPath: configFile({}) }, {}).config.engine.host).toBeUndefined();
+    expect(loadConfig({ configPath: configFile({ engine: { host: 'cfa-a' } }) }, {}).config.engine.host).toBe('cfa-a');
+    expect(loadConfig({ configPath: configFile({ engine: { host: 'cfa-a' } }) }, { CFA_HOST: 'cfa-b' }).config.engine.host).toBe('cfa-b');
+    expect(() => loadConfig({ configPath: configFile({}) }, { CFA_HOST: 'two words' })).toThrow(/engine\.host = "two words": engine\.host is a host name such as/);
+  });
+
+  it('resolves to the configured name, else CFA_HOST, else the machine name', () => {
+    expect(hostName('cfa-a', { CFA_HOST: 'cfa-b' })).toBe('cfa-a');
+    expect(hostName(undefined, { CFA_HOST: 'cfa-b' })).toBe('cfa-b');
+    expect(hostName(undefined, {})).toBe(os.hostname());
   });
 });

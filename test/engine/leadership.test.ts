@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaderElection, readLease, releaseLease, tryAcquireLease, type Candidate } from '../../src/engine/leadership.js';
+import { holderIsGone, LeaderElection, readLease, releaseLease, tryAcquireLease, type Candidate } from '../../src/engine/leadership.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -49,5 +49,12 @@ describe('the leadership lease', () => {
     expect([one.isLeader, two.isLeader]).toEqual([false, true]);
     expect(changes).toEqual(['a:true', 'a:false', 'b:true']);
     two.stop();
+  });
+
+  it("probes a holder's PID only under the same host name: two hosts on one machine never judge each other by PID", () => {
+    const dead = { holderId: 'dead', pid: 2 ** 22 + 7, startTicks: 1, host: 'host-a', acquiredAt: 0, renewedAt: 0, expiresAt: 10_000 };
+    expect(holderIsGone(dead, 5_000, 'host-a')).toBe(true);
+    expect(holderIsGone(dead, 5_000, 'host-b')).toBe(false);
+    expect(holderIsGone(dead, 10_000, 'host-b')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { withDatabase } from './private-postgres.js';
 
 /** The test server's admin URL (`test/helpers/postgres-server.ts`), or '' when there is none. */
 export const pgServerUrl: string = inject('pgUrl');
@@ -9,12 +10,7 @@ export const pgMissing: string = inject('pgMissing');
 /** The server's binaries (pg_dump, pg_restore, psql) of the same major. */
 export const pgBin: string = inject('pgBin');
 
-/** `url` with its database replaced. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
+export { withDatabase };
 
 export interface TestDatabase {
   name: string;

@@ -2,14 +2,17 @@ import path from 'node:path';
 import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { DaemonStore } from '../../src/engine/supervisor/daemon-store.js';
+import { opsV3Backup } from '../../src/store/migrations/ops-v3-backup.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('ops.db version 5', () => {
   it('keeps the daemon history of a version 4 file and lets it record paused, pause and resume', () => {
     const dir = tempDir();
-    // The two supervisor tables as versions 2-4 made them (the other tables play no part here).
+    // The two supervisor tables as versions 2-4 made them, and the backup catalog of version 3
+    // (ops-v10 alters it); the other tables play no part here.
     const old = new Database(path.join(dir, 'ops.db'));
+    old.exec(opsV3Backup.up);
     old.exec(`
       CREATE TABLE daemon_state (
         name TEXT PRIMARY KEY,

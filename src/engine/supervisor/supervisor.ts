@@ -53,6 +53,11 @@ export interface SupervisorOptions {
   heartbeat?: boolean;
   /** Errors caught in timers (they never escape); default: noted in the daemon's log. */
   onError?: (error: unknown) => void;
+  /**
+   * Asked before each start or restart (the leader's fenced write in PostgreSQL:
+   * src/engine/pg-leadership.ts); false: nothing is started. Absent: no question.
+   */
+  admit?: () => Promise<boolean>;
 }
 
 export interface SupervisorStatus {
@@ -270,9 +275,24 @@ export class Supervisor {
    * until the group is gone, removes the PID file. A daemon in crash-loop stays in crash-loop
    * (nothing runs; the mark must survive an engine restart), otherwise the state is `stopped`.
    */
-  stop(graceMs = this.killGraceMs): Promise<void> {
-    this.stopping ??= this.doStop(graceMs).finally(() => { this.stopping = null; });
+  stop(graceMs = this.killGraceMs, reason = 'engine stop'): Promise<void> {
+    this.stopping ??= this.doStop(graceMs, reason).finally(() => { this.stopping = null; });
     return this.stopping;
+  }
+
+  /**
+   * Ends a live copy named by the PID file that nobody supervises here, without starting anything
+   * (store.backend postgres: this host follows a leader on another host, which runs its own
+   * copy, and this one was left by an engine killed while it led). Returns its PID, or null.
+   */
+  async stopStray(reason: string, graceMs = this.killGraceMs): Promise<number | null> {
+    if (this.active || this.current) return null;
+    const live = liveProcessFromPidFile(this.pidFile);
+    if (!live) return null;
+    this.adopt(live);
+    await this.endCurrent(graceMs, reason);
+    if (!this.paused) this.setState('stopped');
+    return live.pid;
   }
 
   /**
@@ -386,7 +406,19 @@ export class Supervisor {
     this.spawning = true;
     try {
       await this.cleanup;
-      if (this.active && !this.current) await this.spawnNow();
+      if (!this.active || this.current) return;
+      if (this.options.admit) {
+        const admitted = await this.options.admit().catch((error: unknown) => {
+          this.reportError(error);
+          return false;
+        });
+        if (!admitted) {
+          this.note('not starting: this engine does not hold the lease any more (its write was refused)');
+          return;
+        }
+        if (!this.active || this.current) return;
+      }
+      await this.spawnNow();
     } finally {
       this.spawning = false;
     }
@@ -653,10 +685,10 @@ export class Supervisor {
     }, decision.delayMs);
   }
 
-  private async doStop(graceMs: number): Promise<void> {
+  private async doStop(graceMs: number, reason: string): Promise<void> {
     this.active = false;
     this.clearTimers();
-    const run = await this.endCurrent(graceMs, 'engine stop');
+    const run = await this.endCurrent(graceMs, reason);
     if (this.ownSampler) this.sampler.stop();
     this.sampler.watch(this.name, null);
     // A pause outlives the engine: the next leader must not start the daemon either.

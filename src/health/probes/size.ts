@@ -4,6 +4,8 @@ import { probeResult } from './probe-result.js';
 
 export interface DbSizeInput {
   file: string;
+  /** What the detail calls it (default market.db). */
+  name?: string;
   /** The database and its WAL, or null when the file is missing. */
   bytes: number | null;
   minBytes: number;
@@ -18,8 +20,8 @@ export function judgeDbSize(input: DbSizeInput): ProbeResult {
   if (input.bytes < input.minBytes) {
     return probeResult('size', {
       status: 'warn', value: input.bytes, threshold, unit: 'bytes',
-      detail: `market.db is ${humanBytes(input.bytes)}, under the ${humanBytes(input.minBytes)} a full store has: possible data loss (compare coverage and continuity)`,
+      detail: `${input.name ?? 'market.db'} is ${humanBytes(input.bytes)}, under the ${humanBytes(input.minBytes)} a full store has: possible data loss (compare coverage and continuity)`,
     });
   }
-  return probeResult('size', { status: 'ok', value: input.bytes, threshold, unit: 'bytes', detail: `market.db is ${humanBytes(input.bytes)}` });
+  return probeResult('size', { status: 'ok', value: input.bytes, threshold, unit: 'bytes', detail: `${input.name ?? 'market.db'} is ${humanBytes(input.bytes)}` });
 }

@@ -13,7 +13,10 @@ export class HealthSources {
   #ops: Db | null = null;
   #newest: SeriesNewest[] | null = null;
 
-  constructor(readonly dataDir: string, private readonly symbols: readonly string[], private readonly intervals: readonly Interval[]) {}
+  /** `newest`: the newest candles when they were read elsewhere (from PostgreSQL). */
+  constructor(readonly dataDir: string, private readonly symbols: readonly string[], private readonly intervals: readonly Interval[], newest?: SeriesNewest[]) {
+    this.#newest = newest ?? null;
+  }
 
   market(): MarketAccess {
     this.#market ??= openMarketForHealth(this.dataDir);
