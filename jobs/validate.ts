@@ -6,7 +6,7 @@ import { defineJob } from '../src/ops/define-job.js';
  */
 export const validateJob = defineJob({
   name: 'validate',
-  summary: 'check market.db fully (gaps, coverage, integrity_check) and backfill what the exchange has',
+  summary: 'check the candle store fully (gaps, coverage, integrity) and backfill what the exchange has',
   schedule: '0 1 * * *',
   timeout: '20m',
   catchUpWindow: '6h',

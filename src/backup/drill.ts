@@ -10,7 +10,8 @@ import type { Db } from '../store/sqlite.js';
 import { listBackups, markFailed, markVerified, recordDrill, type BackupEntry, type DrillResult } from './catalog.js';
 import { byRecency, usable } from './selection.js';
 import { stageCopy } from './stage.js';
-import { TIERS, type Tier, type TierSettings } from './tiers.js';
+import { storeBackend, TIERS, type Tier, type TierSettings } from './tiers.js';
+import { drillPgDump } from './postgres/drill.js';
 
 export interface DrillOutcome {
   /** `replica`: the Litestream replica (not recorded in restore_drills, whose tiers are the snapshot ones). */
@@ -25,9 +26,10 @@ export interface DrillOutcome {
  * The monthly restore drill (the original design's backup_test.sh, done properly): for every
  * configured tier, its newest usable backup is fetched into a scratch dir exactly as a restore
  * would fetch it (downloaded for offsite), verified (SHA-256, integrity, schema, candle counts),
- * and opened as a live store by this build (migrations applied, every series readable). The
- * result goes to restore_drills, which the SLA audit reads, and the copy's verification to the
- * catalog. Nothing touches the live market.db.
+ * and opened as a live store by this build (migrations applied, every series readable). With
+ * `store.backend: postgres` the newest pg_dump is restored into a scratch database instead and
+ * checked there (postgres/drill.ts). The result goes to restore_drills, which the SLA audit reads,
+ * and the copy's verification to the catalog. Nothing touches the live market.db or database.
  */
 export async function runDrill(options: {
   ops: Db; settings: TierSettings; scratchRoot?: string; onTier?: (o: DrillOutcome) => void;
@@ -35,12 +37,13 @@ export async function runDrill(options: {
   replica?: { dataDir: string; config: Config };
 }): Promise<DrillOutcome[]> {
   const { ops, settings } = options;
+  const backend = storeBackend(settings);
   const outcomes: DrillOutcome[] = [];
   for (const tier of TIERS.filter((t) => settings[t] !== null)) {
     const t0 = performance.now();
     const at = Date.now();
-    // Copies of market.db only: the drill of pg_dumps is not built yet (ops/backup.ts refuses it).
-    const entry = byRecency(usable(listBackups(ops, { tier, backend: 'sqlite' })))[0] ?? null;
+    // Copies of the configured store only: a pg_dump never stands in for market.db, nor the other way round.
+    const entry = byRecency(usable(listBackups(ops, { tier, backend })))[0] ?? null;
     let result: DrillResult;
     let detail: string;
     if (!entry) {
@@ -49,7 +52,7 @@ export async function runDrill(options: {
     } else {
       const scratch = fs.mkdtempSync(path.join(options.scratchRoot ?? os.tmpdir(), 'cfa-drill-'));
       try {
-        ({ result, detail } = await drillOne(ops, entry, scratch, settings));
+        ({ result, detail } = await (backend === 'postgres' ? drillPgDump : drillOne)(ops, entry, scratch, settings));
       } finally {
         fs.rmSync(scratch, { recursive: true, force: true });
       }

@@ -68,24 +68,48 @@ export function restorePlan({ chosen, fallbacks, series, now }: PlanInput): Acti
  * `restore` with the postgres store: the same consent as for market.db (a restore replaces data),
  * with what happens to the live database instead of its files.
  */
-export function pgRestorePlan({ chosen, fallbacks, now, store }: Omit<PlanInput, 'series'> & { store: string }): ActionPlan {
+export function pgRestorePlan({ chosen, fallbacks, series, now, store }: PlanInput & { store: string }): ActionPlan {
+  const estimate = resyncEstimate(chosen.newestCandle, series, now);
   return {
     action: 'restore',
     title: `Replace the market data in the PostgreSQL store ${store} with backup #${chosen.id} (${chosen.tier}, taken ${ageText(now - chosen.createdAt)} ago)?`,
     risk: 'destructive',
-    facts: [
-      ...backupFacts(chosen, null, now).filter((f) => f.label !== 'resync'),
-      { label: 'resync', value: 'not run for the postgres store yet: run `cfa-console sync` afterwards' },
-    ],
-    effects: [
-      'pause the sync, backups and the backtest daemon on this host',
-      `restore the backup into a scratch database and verify it${fallbacks ? ` (${fallbacks} other cop${fallbacks > 1 ? 'ies' : 'y'} of the same snapshot as fallback)` : ''}`,
-      `dump the current market data to ${QUARANTINE} (kept, never deleted automatically)`,
-      'replace the market tables in one transaction (pg_restore --single-transaction --clean): all or nothing; the ops tables and the lease are not touched',
-      'count the candles again in the store, then resume',
-    ],
+    facts: backupFacts(chosen, estimate, now),
+    effects: pgEffects(fallbacks ? ` (${fallbacks} other cop${fallbacks > 1 ? 'ies' : 'y'} of the same snapshot as fallback)` : ''),
     confirmWord: 'restore',
-    data: { ...backupData(chosen, null, now), fallbacks, store },
+    data: { ...backupData(chosen, estimate, now), fallbacks, store },
+  };
+}
+
+/** What a restore of a pg_dump does to the live database, for restore and recover alike. */
+function pgEffects(fallbackNote: string): string[] {
+  return [
+    'pause the sync, backups and the backtest daemon on this host',
+    `restore the backup into a scratch database and verify it${fallbackNote}`,
+    `dump the current market data to ${QUARANTINE} (kept, never deleted automatically)`,
+    'replace the market tables in one transaction (pg_restore --single-transaction --clean): all or nothing; the ops tables and the lease are not touched',
+    'count the candles again in the store, resync from the backup\'s newest candle to now, then resume',
+  ];
+}
+
+/**
+ * `recover` with the postgres store: what the check found, and the cure (the newest dump that
+ * verifies, older copies and other tiers as fallbacks, then the resync).
+ */
+export function pgRecoverPlan(x: { diagnosis: string; first: BackupEntry | null; candidates: number; series: PlanInput['series']; now: number; store: string }): ActionPlan {
+  const estimate = x.first ? resyncEstimate(x.first.newestCandle, x.series, x.now) : null;
+  return {
+    action: 'recover',
+    title: `The PostgreSQL store ${x.store}: ${x.diagnosis}. Recover: restore the newest pg_dump that verifies and resync?`,
+    risk: 'destructive',
+    facts: [
+      { label: 'diagnosis', value: x.diagnosis },
+      ...(x.first ? backupFacts(x.first, estimate, x.now) : [{ label: 'backup', value: 'no verified pg_dump in the catalog' }]),
+      { label: 'candidates', value: `${x.candidates} verified cop${x.candidates === 1 ? 'y' : 'ies'} to try` },
+    ],
+    effects: pgEffects(' (older copies and other tiers as fallbacks)'),
+    confirmWord: 'recover',
+    data: { diagnosis: x.diagnosis, candidates: x.candidates, store: x.store, ...(x.first ? backupData(x.first, estimate, x.now) : {}) },
   };
 }
 

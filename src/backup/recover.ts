@@ -21,6 +21,18 @@ function reindex(file: string): string[] {
   }
 }
 
+/** A healthy store is left alone: recorded as `not-needed`, with the detection's steps. */
+export function notNeeded(env: Pick<RecoveryEnv, 'ops' | 'log'>, since: { startedAt: number; t0: number }): RecoveryOutcome {
+  const rtoMs = Math.round(performance.now() - since.t0);
+  let recoveryId: number | null = null;
+  try {
+    recoveryId = recordRecovery(env.ops, { startedAt: since.startedAt, endedAt: Date.now(), kind: 'recover', result: 'not-needed', backupId: null, quarantine: null, steps: env.log.steps, rtoMs, detail: null });
+  } catch {
+    // Nothing was done; not being able to say so is no failure.
+  }
+  return { kind: 'recover', result: 'not-needed', recoveryId, backup: null, quarantine: null, rtoMs, rtoExcludingResyncMs: rtoMs, resync: null, steps: env.log.steps, error: null };
+}
+
 /**
  * `cfa-console recover`: detect, then the least drastic cure that works.
  *  1. detect: integrity_check on a read-only connection ("file is not a database" counts too);
@@ -37,17 +49,7 @@ export async function runRecover(env: RecoveryEnv, dataDir: string): Promise<Rec
   const since = { startedAt: Date.now(), t0: performance.now() };
   const diagnosis = await log.run('detect', () => diagnose(file), (d: Diagnosis) =>
     d.state === 'healthy' ? describeDiagnosis(d) : { status: 'warn', detail: describeDiagnosis(d) });
-  if (diagnosis.state === 'healthy') {
-    const rtoMs = Math.round(performance.now() - since.t0);
-    const startedAt = since.startedAt;
-    let recoveryId: number | null = null;
-    try {
-      recoveryId = recordRecovery(env.ops, { startedAt, endedAt: Date.now(), kind: 'recover', result: 'not-needed', backupId: null, quarantine: null, steps: log.steps, rtoMs, detail: null });
-    } catch {
-      // Nothing was done; not being able to say so is no failure.
-    }
-    return { kind: 'recover', result: 'not-needed', recoveryId, backup: null, quarantine: null, rtoMs, rtoExcludingResyncMs: rtoMs, resync: null, steps: log.steps, error: null };
-  }
+  if (diagnosis.state === 'healthy') return notNeeded(env, since);
   const why = { kind: 'recover', diagnosis };
   return recoveryFrame(env, 'recover', dataDir, async (pause, progress) => {
     const known = recoveryCandidates(listBackups(env.ops, { backend: 'sqlite' }));

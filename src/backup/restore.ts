@@ -7,6 +7,7 @@ import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
 import { litestreamMetaDir, replicationEnabled } from '../replication/litestream.js';
 import type { Db } from '../store/sqlite.js';
 import type { SyncSummary } from '../sync/run-sync.js';
+import type { CandleStore } from '../store/candle-store.js';
 import type { ActionPlan } from '../common/plan.js';
 import {
   getBackup, listBackups, markFailed, recordRecovery, type BackupBackend, type BackupEntry, type RecoveryKind, type RecoveryResult,
@@ -140,6 +141,18 @@ export async function restoreFirstGood(env: RecoveryEnv, dataDir: string, candid
 }
 
 /**
+ * The `resync` step of a restore or recovery, on either backend: the candles since the backup
+ * fetched again through the sync engine. Null when it could not run at all (the exchange may be
+ * down: the restored store is whole, only not caught up); the step log says what happened.
+ */
+export async function resyncStep(env: Pick<RecoveryEnv, 'log' | 'config'>, store: CandleStore): Promise<SyncSummary | null> {
+  return env.log.run('resync', () => resyncStore(store, env.config), (s) => {
+    const detail = `${s.candlesStored} candles fetched again over ${s.series.total} series (${s.series.ok} ok, ${s.series.failed} failed, ${s.series.cancelled} unfinished), ${s.requests} requests`;
+    return s.status === 'success' ? detail : { status: 'warn', detail: `${detail}; failures: ${s.failures.slice(0, 3).map((f) => `${f.symbol} ${f.interval}: ${f.error}`).join('; ') || s.status}` };
+  }).catch(() => null);
+}
+
+/**
  * After the swap: open (migrating an older schema), verify, resync from the backup's newest candle
  * to now, validate (integrity + the resync's result), and fold the WAL into the file.
  */
@@ -157,14 +170,7 @@ export async function bringUp(env: RecoveryEnv, dataDir: string): Promise<{ resu
     return s;
   }, () => 'opened as the live store; quick_check: ok; schema up to date');
   try {
-    const resync = await log.run('resync', () => resyncStore(store, env.config), (s) => {
-      const detail = `${s.candlesStored} candles fetched again over ${s.series.total} series (${s.series.ok} ok, ${s.series.failed} failed, ${s.series.cancelled} unfinished), ${s.requests} requests`;
-      return s.status === 'success' ? detail : { status: 'warn', detail: `${detail}; failures: ${s.failures.slice(0, 3).map((f) => `${f.symbol} ${f.interval}: ${f.error}`).join('; ') || s.status}` };
-    }).catch((error: unknown) => {
-      // The exchange may be down: the restored store is whole, only not caught up.
-      void error;
-      return null;
-    });
+    const resync = await resyncStep(env, store);
     const problems = await log.run('validate', () => {
       const p = store.integrityCheck();
       store.db.pragma('wal_checkpoint(TRUNCATE)');

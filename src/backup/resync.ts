@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import { isInterval, type Interval } from '../exchange/intervals.js';
 import { clientFromConfig, syncCounters } from '../sync/exchange-client.js';
-import type { MarketStore } from '../store/market-db.js';
+import type { CandleStore } from '../store/candle-store.js';
 import { runSync, type SyncSummary } from '../sync/run-sync.js';
 
 /**
@@ -13,10 +13,11 @@ import { runSync, type SyncSummary } from '../sync/run-sync.js';
  * than calling `syncCommand`, which would take (and then release) that lock itself.
  *
  * Series: the configured ones plus every series the restored store holds (a symbol synced by
- * hand with --symbols is brought up to date too).
+ * hand with --symbols is brought up to date too). Either backend: market.db after a restore of a
+ * copy of it, PostgreSQL after a restore of a pg_dump.
  */
-export async function resyncStore(store: MarketStore, config: LoadedConfig['config']): Promise<SyncSummary> {
-  const extents = store.seriesExtents();
+export async function resyncStore(store: CandleStore, config: LoadedConfig['config']): Promise<SyncSummary> {
+  const extents = await store.seriesExtents();
   const symbols = [...new Set([...config.symbols, ...extents.map((e) => e.symbol)])];
   const intervals = [...new Set<Interval>([...config.intervals, ...extents.map((e) => e.interval).filter(isInterval)])];
   const client = clientFromConfig(config);

@@ -1,7 +1,7 @@
 import type { Db } from '../store/sqlite.js';
 import { getBackup, listBackups, markFailed, markVerified, type BackupEntry } from './catalog.js';
 import { findRclone } from './offsite.js';
-import { verifyPgDump } from './postgres/dump.js';
+import { verifyPgDump, type VerifyPgOptions } from './postgres/dump.js';
 import type { TierSettings } from './tiers.js';
 import { verifyLocalCopy, verifyOffsiteCopy, type Verdict } from './verify.js';
 
@@ -14,12 +14,12 @@ export interface ReverifyOutcome {
 }
 
 /** A pg_dump is checked by restoring it into a scratch database on the store's server. */
-export function pgDumpCheck(entry: BackupEntry, settings: TierSettings): ((file: string) => Promise<Verdict>) | Verdict {
+export function pgDumpCheck(entry: BackupEntry, settings: TierSettings, opened?: VerifyPgOptions['opened']): ((file: string) => Promise<Verdict>) | Verdict {
   const url = settings.store?.url;
   if (!url) return { ok: false, contentBad: false, facts: null, problems: ['a pg_dump backup is verified by restoring it into a scratch database: set store.url (or CFA_STORE_URL) to the PostgreSQL server'] };
   if (!entry.pgFacts) return { ok: false, contentBad: true, facts: null, problems: ['the catalog holds no facts for this pg_dump to compare with'] };
   const expected = entry.pgFacts;
-  return (file) => verifyPgDump(file, url, expected);
+  return (file) => verifyPgDump(file, url, expected, { opened });
 }
 
 async function check(entry: BackupEntry, settings: TierSettings): Promise<Verdict> {

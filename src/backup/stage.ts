@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BackupEntry } from './catalog.js';
 import { copyWithHashes, describeFailure, fsyncFile, hashFile, removeWithSideFiles, tempPathFor, type FileHashes } from './files.js';
 import { download, findRclone } from './offsite.js';
+import type { VerifyPgOptions } from './postgres/dump.js';
 import { pgDumpCheck } from './reverify.js';
 import type { TierSettings } from './tiers.js';
 import { expectedFacts, inspectDatabase, type Verdict } from './verify.js';
@@ -15,9 +16,11 @@ export type Staged =
  * Brings a catalogued copy next to where it will be used (a temp file in `dir`: the data dir for a
  * restore, so the final rename is atomic; a scratch dir for the drill) and verifies the staged
  * bytes themselves: size and SHA-256 against the catalog, then integrity, schema and the candle
- * counts (a pg_dump: restored into a scratch database and compared with its catalogued facts). A copy that fails here never replaces anything; the temp file is removed.
+ * counts (a pg_dump: restored into a scratch database and compared with its catalogued facts;
+ * `pgOpened` runs there before it is dropped). A copy that fails here never replaces anything; the
+ * temp file is removed.
  */
-export async function stageCopy(entry: BackupEntry, dir: string, settings: TierSettings): Promise<Staged> {
+export async function stageCopy(entry: BackupEntry, dir: string, settings: TierSettings, pgOpened?: VerifyPgOptions['opened']): Promise<Staged> {
   const temp = tempPathFor(dir, entry.backend === 'postgres' ? 'market.dump' : 'market.db');
   const t0 = performance.now();
   let hashes: FileHashes;
@@ -43,7 +46,7 @@ export async function stageCopy(entry: BackupEntry, dir: string, settings: TierS
   } else if (hashes.sha256 !== entry.sha256) {
     verdict = { ok: false, contentBad: true, facts: null, problems: [`sha256 ${hashes.sha256.slice(0, 16)}… does not match the catalogued ${entry.sha256.slice(0, 16)}…`] };
   } else if (entry.backend === 'postgres') {
-    const check = pgDumpCheck(entry, settings);
+    const check = pgDumpCheck(entry, settings, pgOpened);
     verdict = typeof check === 'function' ? await check(temp) : check;
   } else {
     verdict = inspectDatabase(temp, expectedFacts(entry));

@@ -29,7 +29,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
       const json = !!command.optsWithGlobals<{ json?: boolean }>().json;
       result.exitCode = await (await commands()).verifyCommand(id, await createContext(globals(), json));
     });
-  backup.command('drill').description('restore drill: the newest backup of each tier restored into a scratch dir and verified; recorded for the SLA audit (also the monthly job backup-drill)')
+  backup.command('drill').description('restore drill: the newest backup of each tier restored into a scratch dir (postgres: a scratch database) and verified; recorded for the SLA audit (also the monthly job backup-drill)')
     .option('--json', 'JSON lines: one per tier, then a summary')
     .action(async (_o: unknown, command: Command) => {
       const json = !!command.optsWithGlobals<{ json?: boolean }>().json;
@@ -49,7 +49,7 @@ export function registerBackupCommands(program: Command, globals: () => GlobalOp
       result.exitCode = await (await restoreCommands()).restoreCommand(id, o, await createContext(globals(), !!o.json));
     });
 
-  program.command('recover').description('detect corruption of market.db and repair it: REINDEX when only indexes are damaged, else restore the newest backup that verifies, then resync and validate; prints each step and the RTO')
+  program.command('recover').description('detect corruption of market.db and repair it: REINDEX when only indexes are damaged, else restore the newest backup that verifies, then resync and validate (store.backend postgres: every candle read, a damaged store restored from the newest pg_dump that verifies, then resynced); prints each step and the RTO')
     .option('-y, --yes', 'do not ask (required when not at a terminal)')
     .option('--json', 'JSON lines: one per step, then a summary with the RTO')
     .action(async (o: { yes?: boolean; json?: boolean }) => {

@@ -35,7 +35,7 @@ export const OPERATION_COMMANDS: OperationCommands = {
   validate: {
     flags: (c) => c
       .option('--heal', 'refetch gaps and backfill missing series from the exchange (the default)')
-      .option('--no-heal', 'only report; write nothing to market.db but the scan checkpoints'),
+      .option('--no-heal', 'only report; write nothing to the store (market.db: but the scan checkpoints)'),
     run: async (o, ctx) => (await import('./validate-command.js')).validateCommand(o, ctx),
   },
   backup: {

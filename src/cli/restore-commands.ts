@@ -76,7 +76,7 @@ function report(ctx: CliContext, o: RecoveryOutcome): void {
   }
   const lines: string[] = [];
   if (o.result === 'not-needed') {
-    lines.push(`${mark('ok')} market.db is healthy: nothing to recover`);
+    lines.push(`${mark('ok')} ${ctx.loaded.config.store.backend === 'postgres' ? 'the PostgreSQL store' : 'market.db'} is healthy: nothing to recover`);
   } else {
     const fromReplica = o.steps.some((st) => st.step.startsWith('stage ') && (st.step === 'stage market' || st.step === 'stage ops'));
     const what = o.backup ? `backup #${o.backup.id} (${o.backup.tier}, ${bytes(o.backup.sizeBytes)}) restored` : fromReplica ? `${o.steps.filter((st) => st.step === 'stage market' || st.step === 'stage ops').map((st) => st.step.slice(6) + '.db').join(' and ')} restored from the replica` : o.kind === 'recover' && o.result !== 'failed' ? 'repaired in place' : 'nothing restored';

@@ -20,6 +20,7 @@ import type { PgMarketFacts } from './sources/pg-market-facts.js';
 import { judgeDbSize } from './probes/size.js';
 import { judgeSentiment } from './probes/sentiment.js';
 import { SentimentStore } from '../sentiment/sentiment-store.js';
+import type { SentimentFreshnessFacts } from '../sentiment/sentiment-job-store.js';
 import { periodMs } from '../sentiment/windows.js';
 import { judgeReplication } from './probes/replication.js';
 import { gatherReplicationFacts } from '../replication/status.js';
@@ -74,9 +75,9 @@ function pgMarketOf(run: Run): PgMarketFacts | { state: 'not-read' } | null {
   return run.options.pgMarket ?? { state: 'not-read' };
 }
 
-function pgUnreadable(pg: PgMarketFacts | { state: 'not-read' }): string | null {
-  if (pg.state === 'unreachable') return `cannot read the candles in PostgreSQL at ${pg.url}: ${pg.reason}`;
-  if (pg.state === 'not-read') return 'the candles live in PostgreSQL (store.backend) and this check did not read them';
+function pgUnreadable(pg: PgMarketFacts | { state: 'not-read' }, what = 'the candles'): string | null {
+  if (pg.state === 'unreachable') return `cannot read ${what} in PostgreSQL at ${pg.url}: ${pg.reason}`;
+  if (pg.state === 'not-read') return `${what} live in PostgreSQL (store.backend) and this check did not read them`;
   return null;
 }
 
@@ -223,15 +224,23 @@ const RUNNERS: Record<ProbeId, Runner> = {
   },
 
   sentiment(run) {
-    const market = run.sources.market();
-    if (market.state === 'missing') return probeFailed('sentiment', `${market.file} does not exist`);
-    if (market.state === 'unreadable') return probeFailed('sentiment', `cannot read market.db: ${market.reason}`);
     const s = run.options.config.sentiment;
-    const store = SentimentStore.over(market.store.db);
+    let stored: SentimentFreshnessFacts;
+    const pg = pgMarketOf(run);
+    if (pg) {
+      const reason = pgUnreadable(pg, 'the sentiment tables');
+      if (reason || pg.state !== 'read' || pg.sentiment === undefined) return probeFailed('sentiment', reason ?? pgUnreadable({ state: 'not-read' }, 'the sentiment tables')!);
+      stored = pg.sentiment ?? { funding: [], futuresData: [], fearGreedDay: null, fred: [] };
+    } else {
+      const market = run.sources.market();
+      if (market.state === 'missing') return probeFailed('sentiment', `${market.file} does not exist`);
+      if (market.state === 'unreadable') return probeFailed('sentiment', `cannot read market.db: ${market.reason}`);
+      const store = SentimentStore.over(market.store.db);
+      stored = { funding: store.fundingLatest(), futuresData: store.futuresDataNewest(s.binance.period), fearGreedDay: store.lastFearGreedDay(), fred: store.fredSeries() };
+    }
     const { probe, sources } = judgeSentiment({
       sources: s.sources, symbols: run.options.config.symbols, period: s.binance.period, periodMs: periodMs(s.binance.period),
-      funding: store.fundingLatest(), futuresData: store.futuresDataNewest(s.binance.period), fearGreedDay: store.lastFearGreedDay(),
-      fred: store.fredSeries(), fredSeries: s.fred.series, now: run.now,
+      ...stored, fredSeries: s.fred.series, now: run.now,
     });
     run.snapshot.sentiment = sources;
     return probe;

@@ -57,11 +57,8 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
   });
 }
 
-/** Restores the newest copy of each configured tier into a scratch dir and checks it (the monthly drill). */
+/** Restores the newest copy of each configured tier into a scratch dir (a pg_dump: a scratch database) and checks it (the monthly drill). */
 export async function backupDrill(_options: Record<string, never>, ctx: RunContext, onTier?: (o: DrillOutcome) => void): Promise<DrillOutcome[]> {
-  if (ctx.loaded.config.store.backend === 'postgres') {
-    throw new ConfigError('backup drill works on copies of market.db (store.backend sqlite) only so far; with store.backend postgres, `cfa-console backup verify` restores each pg_dump into a scratch database and checks it');
-  }
   const settings = tierSettings(ctx.loaded.config);
   return withOps(ctx, async (ops) => {
     const release = acquireLock(ops, DRILL_LOCK);
@@ -82,6 +79,7 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
 /** VACUUM, ANALYZE and a truncating checkpoint with writers paused. */
 export async function compact(_options: Record<string, never>, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<CompactResult & { durationMs: number }> {
   const settings = tierSettings(ctx.loaded.config);
+  if (ctx.loaded.config.store.backend === 'postgres') return compactPostgres(ctx, onStep);
   return withOps(ctx, async (ops) => {
     const log = new StepLog((s) => {
       ctx.emit({ event: 'step', ...s });
@@ -93,6 +91,37 @@ export async function compact(_options: Record<string, never>, ctx: RunContext, 
     });
     return { ...r, durationMs: log.totalMs() };
   });
+}
+
+/**
+ * `compact` with the candles in PostgreSQL: VACUUM (ANALYZE) of the candle and sentiment tables
+ * there (no writer pause: VACUUM does not block them), its size before and after. market.db is
+ * not the store then, so it is not looked for.
+ */
+async function compactPostgres(ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<CompactResult & { durationMs: number }> {
+  const log = new StepLog((s) => {
+    ctx.emit({ event: 'step', ...s });
+    onStep?.(s);
+  });
+  const { PgMarketStore } = await import('../store/postgres/market-store.js');
+  const { MARKET_TABLES } = await import('../store/schema/market.js');
+  const { humanBytes } = await import('../health/format-values.js');
+  let bytesBefore = 0;
+  let bytesAfter = 0;
+  try {
+    const store = await log.run('connect', () => PgMarketStore.open(ctx.loaded.config.store.url ?? '', { poolSize: 1 }), () => 'PostgreSQL answers');
+    try {
+      bytesBefore = await store.databaseBytes();
+      await log.run('vacuum', () => store.vacuumAnalyze(MARKET_TABLES.map((t) => t.name)), () => `VACUUM (ANALYZE) of ${MARKET_TABLES.length} tables`);
+      bytesAfter = await store.databaseBytes();
+      log.add('size', 'ok', `${humanBytes(bytesBefore)} before, ${humanBytes(bytesAfter)} after`);
+    } finally {
+      await store.close();
+    }
+    return { status: 'success', bytesBefore, bytesAfter, checkpoint: null, error: null, durationMs: log.totalMs() };
+  } catch (error) {
+    return { status: 'failed', bytesBefore, bytesAfter, checkpoint: null, error: (error as Error).message, durationMs: log.totalMs() };
+  }
 }
 
 /** Verifies catalogued copies again: one by ID, or every copy that still exists. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { listBackups, listRecoveries, type Recovery } from '../backup/catalog.js';
 import { describeDiagnosis, diagnose } from '../backup/diagnose.js';
-import { pgRestorePlan, recoverPlan, restorePlan } from '../backup/plans.js';
+import { pgRecoverPlan, pgRestorePlan, recoverPlan, restorePlan } from '../backup/plans.js';
 import { shownUrl } from '../store/postgres/pool.js';
 import { recoveryCandidates } from '../backup/selection.js';
 import type { ActionPlan } from '../common/plan.js';
@@ -14,8 +14,8 @@ import { runRecover } from '../backup/recover.js';
 import { replicationEnabled } from '../replication/litestream.js';
 import { runRestore, selectForRestore, type RecoveryEnv, type RecoveryOutcome, type RestoreSelection } from '../backup/restore.js';
 import { runPgRestore } from '../backup/postgres/restore.js';
+import { runPgRecover } from '../backup/postgres/recover.js';
 import { storeBackend, tierSettings } from '../backup/tiers.js';
-import { ConfigError } from '../config/config-error.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
@@ -95,15 +95,7 @@ export async function restoreReplica(options: { selection: ReplicaRestoreSelecti
 
 /** Detects corruption and applies the least drastic cure that works, after `ctx.confirm(plan)`. */
 export function recover(_options: Record<string, never>, ctx: RunContext, onStep?: (s: StepRecord) => void): Promise<RecoveryOutcome> {
-  refuseOnPostgres(ctx, 'recover', 'restore a verified pg_dump with `cfa-console restore --latest`');
-  return withEnv(ctx, onStep, (env) => runRecover(env, ctx.dataDir));
-}
-
-/** Operations that know only market.db so far refuse the postgres store rather than act on a file it does not use. */
-export function refuseOnPostgres(ctx: RunContext, command: string, instead: string): void {
-  if (ctx.loaded.config.store.backend === 'postgres') {
-    throw new ConfigError(`${command} works on market.db (store.backend sqlite) only so far; with store.backend postgres: ${instead}`);
-  }
+  return withEnv(ctx, onStep, (env) => storeBackend(env.settings) === 'postgres' ? runPgRecover(env, ctx.dataDir) : runRecover(env, ctx.dataDir));
 }
 
 /** A recovery outcome as its JSON summary line. */
@@ -125,7 +117,7 @@ export function restorePreview(options: { selection: RestoreSelection }, ctx: Ru
   try {
     const backend = ctx.loaded.config.store.backend;
     const candidates = selectForRestore(ops, options.selection, Date.now(), backend);
-    if (backend === 'postgres') return pgRestorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, now: Date.now(), store: shownUrl(ctx.loaded.config.store.url ?? '') });
+    if (backend === 'postgres') return pgRestorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, series: ctx.loaded.config, now: Date.now(), store: shownUrl(ctx.loaded.config.store.url ?? '') });
     return restorePlan({ chosen: candidates[0]!, fallbacks: candidates.length - 1, series: ctx.loaded.config, now: Date.now() });
   } finally {
     ops.close();
@@ -134,6 +126,19 @@ export function restorePreview(options: { selection: RestoreSelection }, ctx: Ru
 
 /** The plan a recovery would ask consent for, or null when the store is healthy (nothing to do). */
 export function recoverPreview(_options: Record<string, never>, ctx: RunContext): ActionPlan | null {
+  if (ctx.loaded.config.store.backend === 'postgres') {
+    // Reading every candle of a shared store is the recovery's own first step, not a preview's.
+    const ops = openOpsDb(ctx.dataDir);
+    try {
+      const known = recoveryCandidates(listBackups(ops, { backend: 'postgres' }));
+      return pgRecoverPlan({
+        diagnosis: 'not checked yet (recover reads every candle first and leaves a healthy store alone)',
+        first: known[0] ?? null, candidates: known.length, series: ctx.loaded.config, now: Date.now(), store: shownUrl(ctx.loaded.config.store.url ?? ''),
+      });
+    } finally {
+      ops.close();
+    }
+  }
   const d = diagnose(path.join(ctx.dataDir, MARKET_DB_FILE));
   if (d.state === 'healthy') return null;
   const ops = openOpsDb(ctx.dataDir);

@@ -3,7 +3,8 @@ import { durationMs } from '../config/duration.js';
 import { acquireLock } from '../engine/job-lock.js';
 import { FRED_KEY_ENV } from '../sentiment/fred.js';
 import { runSentiment, type SentimentSummary } from '../sentiment/run-sentiment.js';
-import { SentimentStore } from '../sentiment/sentiment-store.js';
+import { openSentimentStore } from '../sentiment/open-sentiment-store.js';
+import type { SentimentJobStore } from '../sentiment/sentiment-job-store.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 
@@ -26,13 +27,14 @@ export interface SentimentOptions {
 export async function sentiment(options: SentimentOptions, ctx: RunContext): Promise<SentimentSummary> {
   const { config } = ctx.loaded;
   const ops = openOpsDb(ctx.dataDir);
-  let store: SentimentStore | null = null;
+  let store: SentimentJobStore | null = null;
   let release: (() => void) | null = null;
   const timeout = AbortSignal.timeout(durationMs(config.sentiment.timeout) as number);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
     release = acquireLock(ops, SENTIMENT_LOCK);
-    store = SentimentStore.open(ctx.dataDir);
+    // market.db in the data dir, or PostgreSQL with store.backend postgres.
+    store = await openSentimentStore(config, ctx.dataDir);
     return await runSentiment(
       { sources: options.sources ?? config.sentiment.sources, symbols: options.symbols ?? config.symbols },
       {
@@ -44,7 +46,7 @@ export async function sentiment(options: SentimentOptions, ctx: RunContext): Pro
     );
   } finally {
     release?.();
-    store?.close();
+    await store?.close();
     ops.close();
   }
 }

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { BinanceClient } from '../exchange/binance-client.js';
 import { BadDataError } from '../exchange/exchange-errors.js';
 import type { WeightLimiter } from '../exchange/weight-limiter.js';
-import type { FundingRow, LongShortKind, PremiumRow, SentimentStore } from './sentiment-store.js';
+import type { FundingRow, FuturesDataSource, FuturesDataRows, PremiumRow, SentimentJobStore } from './sentiment-job-store.js';
 import { DAY_MS, FUTURES_DATA_LIMIT, planFuturesData, type Page } from './windows.js';
 import { emptyResult, finish, num, type SourceResult } from './source-result.js';
 
@@ -11,7 +11,7 @@ import { emptyResult, finish, num, type SourceResult } from './source-result.js'
  * taker volume (the `/futures/data` statistics) and the premium index snapshot. Every request
  * goes through the client of src/exchange (weight limiter, 429/418 handling, retry policy); the
  * funding and `/futures/data` endpoints are also held to their own requests per 5 minutes.
- * Each series is written in its own transaction once fully fetched.
+ * Each series is written in its own transaction (one store call) once fully fetched.
  */
 
 export const FUNDING_LIMIT = 1000;
@@ -30,12 +30,12 @@ export interface BinanceSentimentDeps {
   fundingQuota: WeightLimiter;
   /** Our share of 1000 `/futures/data` requests per 5 minutes. */
   dataQuota: WeightLimiter;
-  store: SentimentStore;
+  store: SentimentJobStore;
   signal?: AbortSignal;
   onSeries?(e: { series: string; stored: number; error?: string }): void;
 }
 
-type DataSource = 'open_interest' | 'taker_volume' | LongShortKind;
+type DataSource = FuturesDataSource;
 
 const DATA_PATHS: Record<DataSource, string> = {
   open_interest: '/futures/data/openInterestHist',
@@ -84,7 +84,7 @@ export async function fetchBinanceSentiment(options: BinanceSentimentOptions, de
   };
 
   const funding = async (symbol: string): Promise<number> => {
-    const last = store.lastFundingRaw(symbol);
+    const last = await store.lastFundingRaw(symbol);
     let start = last === null ? now - options.fundingBackfillDays * DAY_MS : last + 1;
     const got: FundingRow[] = [];
     for (;;) {
@@ -101,11 +101,11 @@ export async function fetchBinanceSentiment(options: BinanceSentimentOptions, de
       if (page.length < FUNDING_LIMIT) break;
       start = Math.max(...page.map((r) => r.fundingTimeRaw)) + 1;
     }
-    return got.length === 0 ? 0 : store.transaction(() => store.upsertFunding(got));
+    return got.length === 0 ? 0 : store.storeFunding(got);
   };
 
   const data = async (symbol: string, source: DataSource): Promise<number> => {
-    const plan = planFuturesData(store.lastFuturesDataTs(source, symbol, options.period), now, options.period, options.backfillDays);
+    const plan = planFuturesData(await store.lastFuturesDataTs(source, symbol, options.period), now, options.period, options.backfillDays);
     if (plan.unrecoverable) {
       const u = plan.unrecoverable;
       result.notes.push(`${symbol} ${source} ${options.period}: ${u.points} points from ${iso(u.from)} to ${iso(u.to)} are older than the 30 days Binance keeps and cannot be recovered`);
@@ -118,19 +118,7 @@ export async function fetchBinanceSentiment(options: BinanceSentimentOptions, de
     const all = fetched.flat();
     if (all.length === 0) return 0;
     const p = options.period;
-    return store.transaction(() => {
-      switch (source) {
-        case 'open_interest':
-          return store.upsertOpenInterest(all.map((r) => ({ symbol, period: p, ts: field(r, 'timestamp', url), oiBase: field(r, 'sumOpenInterest', url), oiUsdt: field(r, 'sumOpenInterestValue', url) })));
-        case 'taker_volume':
-          return store.upsertTaker(all.map((r) => ({ symbol, period: p, ts: field(r, 'timestamp', url), buySellRatio: field(r, 'buySellRatio', url), buyVol: field(r, 'buyVol', url), sellVol: field(r, 'sellVol', url) })));
-        default:
-          return store.upsertLongShort(all.map((r) => ({
-            symbol, kind: source, period: p, ts: field(r, 'timestamp', url),
-            ratio: field(r, 'longShortRatio', url), longFrac: field(r, 'longAccount', url), shortFrac: field(r, 'shortAccount', url),
-          })));
-      }
-    });
+    return store.storeFuturesData(futuresDataRows(symbol, source, p, all, url));
   };
 
   const fetchPage = (symbol: string, source: DataSource, page: Page, seen: (url: string) => void): Promise<unknown[]> =>
@@ -163,11 +151,29 @@ export async function fetchBinanceSentiment(options: BinanceSentimentOptions, de
         interestRate: num((r as Record<string, unknown>).interestRate) ?? null,
         nextFundingTime: num((r as Record<string, unknown>).nextFundingTime) ?? null,
       })));
-    return store.transaction(() => store.upsertPremium(snapshot));
+    return store.storePremium(snapshot);
   })));
   await Promise.all(jobs);
   result.requests = client.stats().requests - before;
   return finish(result, items);
+}
+
+/** One `/futures/data` answer as rows of its table; a field that is not a number fails the whole series. */
+function futuresDataRows(symbol: string, source: DataSource, period: string, all: readonly unknown[], url: string): FuturesDataRows {
+  switch (source) {
+    case 'open_interest':
+      return { table: 'open_interest', rows: all.map((r) => ({ symbol, period, ts: field(r, 'timestamp', url), oiBase: field(r, 'sumOpenInterest', url), oiUsdt: field(r, 'sumOpenInterestValue', url) })) };
+    case 'taker_volume':
+      return { table: 'taker_volume', rows: all.map((r) => ({ symbol, period, ts: field(r, 'timestamp', url), buySellRatio: field(r, 'buySellRatio', url), buyVol: field(r, 'buyVol', url), sellVol: field(r, 'sellVol', url) })) };
+    default:
+      return {
+        table: 'long_short_ratios',
+        rows: all.map((r) => ({
+          symbol, kind: source, period, ts: field(r, 'timestamp', url),
+          ratio: field(r, 'longShortRatio', url), longFrac: field(r, 'longAccount', url), shortFrac: field(r, 'shortAccount', url),
+        })),
+      };
+  }
 }
 
 function iso(ms: number): string {

@@ -1,6 +1,6 @@
 import type { BinanceClient } from '../exchange/binance-client.js';
 import { BadDataError } from '../exchange/exchange-errors.js';
-import type { FearGreedRow, SentimentStore } from './sentiment-store.js';
+import type { FearGreedRow, SentimentJobStore } from './sentiment-job-store.js';
 import { emptyResult, finish, num, type SourceResult } from './source-result.js';
 import { DAY_MS, missingDays } from './windows.js';
 
@@ -38,18 +38,18 @@ export function parseFearGreed(body: unknown, url: string): { rows: FearGreedRow
   return { rows: [...byDay.values()].sort((a, b) => a.day - b.day), duplicates };
 }
 
-export async function fetchFearGreed(options: FearGreedOptions, client: BinanceClient, store: SentimentStore): Promise<SourceResult> {
+export async function fetchFearGreed(options: FearGreedOptions, client: BinanceClient, store: SentimentJobStore): Promise<SourceResult> {
   const result = emptyResult('fng');
   const today = Math.floor(options.now / DAY_MS) * DAY_MS;
-  const last = store.lastFearGreedDay();
+  const last = await store.lastFearGreedDay();
   // Two days of overlap: the newest value of yesterday may have been published late.
   const limit = last === null ? options.backfillDays : Math.min(options.backfillDays, Math.max(2, (today - last) / DAY_MS + 2));
   try {
     const { rows, duplicates } = await client.getJson({ path: '/fng/', params: { limit }, weight: 1 }, parseFearGreed);
     result.requests = 1;
-    result.stored = store.transaction(() => store.upsertFearGreed(rows));
+    result.stored = await store.storeFearGreed(rows);
     if (duplicates > 0) result.notes.push(`${duplicates} duplicate day${duplicates === 1 ? '' : 's'} in the answer: kept the newest of each`);
-    const stored = store.fearGreed().map((r) => r.day).filter((d) => d >= today - options.backfillDays * DAY_MS);
+    const stored = await store.fearGreedDays(today - options.backfillDays * DAY_MS);
     const missing = missingDays(stored);
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).map((d) => new Date(d).toISOString().slice(0, 10)).join(', ');

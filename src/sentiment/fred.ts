@@ -2,7 +2,7 @@ import { scrub } from '../alerts/secrets.js';
 import type { BinanceClient } from '../exchange/binance-client.js';
 import { BadDataError } from '../exchange/exchange-errors.js';
 import { OPEN_END, parseFredValue, type Vintage } from './fred-vintages.js';
-import type { FredSeriesInfo, SentimentStore } from './sentiment-store.js';
+import type { FredSeriesInfo, SentimentJobStore } from './sentiment-job-store.js';
 import { emptyResult, finish, type SourceResult } from './source-result.js';
 
 /**
@@ -48,7 +48,7 @@ function parseSeries(id: string) {
   };
 }
 
-export async function fetchFred(options: FredOptions, client: BinanceClient, store: SentimentStore): Promise<SourceResult> {
+export async function fetchFred(options: FredOptions, client: BinanceClient, store: SentimentJobStore): Promise<SourceResult> {
   const result = emptyResult('fred');
   const key = options.apiKey?.trim();
   if (!key) {
@@ -58,7 +58,7 @@ export async function fetchFred(options: FredOptions, client: BinanceClient, sto
   const before = client.stats().requests;
   const today = isoDay(options.now);
   const observationStart = isoDay(options.now - options.backfillDays * 86_400_000);
-  const known = new Map(store.fredSeries().map((s) => [s.seriesId, s]));
+  const known = new Map((await store.fredSeries()).map((s) => [s.seriesId, s]));
   for (const id of options.series) {
     try {
       const info = await client.getJson({ path: '/fred/series', params: { series_id: id, api_key: key, file_type: 'json' }, weight: 1 }, parseSeries(id));
@@ -78,12 +78,7 @@ export async function fetchFred(options: FredOptions, client: BinanceClient, sto
         offset += page.rows.length;
         if (page.rows.length === 0 || offset >= page.count) break;
       }
-      const merged = store.transaction(() => {
-        store.upsertFredSeries(info);
-        const m = store.mergeFred(id, fetched);
-        store.markFredFetched(id, options.now, today);
-        return m;
-      });
+      const merged = await store.storeFred({ info, fetched, fetchedAt: options.now, realtimeThrough: today });
       result.stored += merged.inserted + merged.updated;
       if (merged.updated > 0 && through) result.notes.push(`${id}: ${merged.updated} version${merged.updated === 1 ? '' : 's'} closed or revised`);
     } catch (error) {

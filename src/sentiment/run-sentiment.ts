@@ -6,7 +6,7 @@ import { clientFromConfig } from '../sync/exchange-client.js';
 import { fetchBinanceSentiment } from './binance-sources.js';
 import { fetchFearGreed } from './fear-greed.js';
 import { fetchFred } from './fred.js';
-import type { SentimentStore } from './sentiment-store.js';
+import type { SentimentJobStore } from './sentiment-job-store.js';
 import { emptyResult, type SourceResult } from './source-result.js';
 
 /** One run of the sentiment job: each source on its own, none able to take the others down. */
@@ -30,7 +30,7 @@ export interface SentimentSummary {
 
 export interface SentimentDeps {
   config: Config;
-  store: SentimentStore;
+  store: SentimentJobStore;
   /** CFA_FRED_API_KEY: a secret, never logged. */
   fredApiKey: string | undefined;
   signal?: AbortSignal;

@@ -1,40 +1,23 @@
 import { openMarketDb } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import { mergeVintages, OPEN_END, type Vintage } from './fred-vintages.js';
+import {
+  fundingBySymbol, fundingSettlements, premiumHour, roundFundingTime,
+  type FearGreedRow, type FredFetch, type FredSeriesInfo, type FundingRow, type FuturesDataRows, type FuturesDataSource, type LongShortKind,
+  type LongShortRow, type OpenInterestRow, type PremiumRow, type SentimentJobStore, type StoredFredSeries, type StoredFunding, type TakerRow,
+} from './sentiment-job-store.js';
 
 /**
  * Owns the sentiment and macro tables of market.db (schema: src/store/migrations/
  * market-v3-sentiment.ts) and every query on them. Each upsert is idempotent: storing the same
- * rows again changes no row count and no value.
+ * rows again changes no row count and no value. Its PostgreSQL sibling is PgSentimentStore
+ * (pg-sentiment-store.ts); the job sees either through SentimentJobStore.
  */
 
-export const MINUTE = 60_000;
-export const DAY = 86_400_000;
+export { DAY, MINUTE, roundFundingTime } from './sentiment-job-store.js';
+export type { FearGreedRow, FredSeriesInfo, FundingRow, LongShortKind, LongShortRow, OpenInterestRow, PremiumRow, StoredFunding, TakerRow } from './sentiment-job-store.js';
 
-export interface FundingRow {
-  symbol: string;
-  /** As Binance sent it (a few ms late). */
-  fundingTimeRaw: number;
-  fundingRate: number;
-  markPrice: number | null;
-}
-
-export interface OpenInterestRow { symbol: string; period: string; ts: number; oiBase: number; oiUsdt: number }
-export type LongShortKind = 'global_account' | 'top_account' | 'top_position';
-export interface LongShortRow { symbol: string; kind: LongShortKind; period: string; ts: number; ratio: number; longFrac: number; shortFrac: number }
-export interface TakerRow { symbol: string; period: string; ts: number; buySellRatio: number; buyVol: number; sellVol: number }
-export interface PremiumRow { symbol: string; takenAt: number; markPrice: number; indexPrice: number; lastFundingRate: number; interestRate: number | null; nextFundingTime: number | null }
-export interface FearGreedRow { day: number; value: number; classification: string }
-export interface FredSeriesInfo { seriesId: string; title: string | null; frequency: string | null; frequencyShort: string | null; units: string | null; lastUpdated: string | null }
-
-export interface StoredFunding { symbol: string; fundingTime: number; fundingTimeRaw: number; fundingRate: number; markPrice: number | null; intervalMs: number | null }
-
-/** The settlement a raw funding time belongs to: the nearest minute. */
-export function roundFundingTime(raw: number): number {
-  return Math.round(raw / MINUTE) * MINUTE;
-}
-
-export class SentimentStore {
+export class SentimentStore implements SentimentJobStore {
   private constructor(readonly db: Db) {}
 
   static open(dataDir: string): SentimentStore {
@@ -63,26 +46,19 @@ export class SentimentStore {
 
   /** Stores funding rows with their rounded time and the interval observed since the previous one. */
   upsertFunding(rows: readonly FundingRow[]): number {
-    const bySymbol = new Map<string, FundingRow[]>();
-    for (const r of rows) bySymbol.set(r.symbol, [...(bySymbol.get(r.symbol) ?? []), r]);
     const prevStmt = this.db.prepare('SELECT max(funding_time) FROM funding_rates WHERE symbol = ? AND funding_time < ?').pluck();
     const upsert = this.db.prepare(`
       INSERT INTO funding_rates (symbol, funding_time, funding_time_raw, funding_rate, mark_price, interval_ms)
-      VALUES (?, ?, ?, ?, ?, ?)
+      VALUES (@symbol, @fundingTime, @fundingTimeRaw, @fundingRate, @markPrice, @intervalMs)
       ON CONFLICT (symbol, funding_time) DO UPDATE SET funding_time_raw = excluded.funding_time_raw,
         funding_rate = excluded.funding_rate, mark_price = excluded.mark_price,
         interval_ms = coalesce(excluded.interval_ms, funding_rates.interval_ms)`);
     let n = 0;
-    for (const [symbol, list] of bySymbol) {
-      const sorted = [...list].sort((a, b) => a.fundingTimeRaw - b.fundingTimeRaw);
-      let previous = (prevStmt.get(symbol, roundFundingTime(sorted[0]!.fundingTimeRaw)) as number | null) ?? null;
-      for (const r of sorted) {
-        const t = roundFundingTime(r.fundingTimeRaw);
-        if (previous === t) continue; // a duplicate of the same settlement in one answer
-        upsert.run(symbol, t, r.fundingTimeRaw, r.fundingRate, r.markPrice, previous === null ? null : t - previous);
-        previous = t;
-        n++;
-      }
+    for (const [symbol, sorted] of fundingBySymbol(rows)) {
+      const previous = (prevStmt.get(symbol, roundFundingTime(sorted[0]!.fundingTimeRaw)) as number | null) ?? null;
+      const settlements = fundingSettlements(sorted, previous);
+      for (const s of settlements) upsert.run(s);
+      n += settlements.length;
     }
     return n;
   }
@@ -133,19 +109,19 @@ export class SentimentStore {
       VALUES (@symbol, @ts, @takenAt, @markPrice, @indexPrice, @lastFundingRate, @interestRate, @nextFundingTime)
       ON CONFLICT (symbol, ts) DO UPDATE SET taken_at = excluded.taken_at, mark_price = excluded.mark_price, index_price = excluded.index_price,
         last_funding_rate = excluded.last_funding_rate, interest_rate = excluded.interest_rate, next_funding_time = excluded.next_funding_time`);
-    for (const r of rows) stmt.run({ ...r, ts: Math.floor(r.takenAt / 3_600_000) * 3_600_000 });
+    for (const r of rows) stmt.run({ ...r, ts: premiumHour(r.takenAt) });
     return rows.length;
   }
 
   /** The newest stored timestamp of one `/futures/data` series (table by source). */
-  lastFuturesDataTs(source: 'open_interest' | 'taker_volume' | LongShortKind, symbol: string, period: string): number | null {
+  lastFuturesDataTs(source: FuturesDataSource, symbol: string, period: string): number | null {
     const q = source === 'open_interest' || source === 'taker_volume'
       ? this.db.prepare(`SELECT max(ts) FROM ${source} WHERE symbol = ? AND period = ?`).pluck().get(symbol, period)
       : this.db.prepare('SELECT max(ts) FROM long_short_ratios WHERE symbol = ? AND kind = ? AND period = ?').pluck().get(symbol, source, period);
     return (q as number | null) ?? null;
   }
 
-  futuresDataTimes(source: 'open_interest' | 'taker_volume' | LongShortKind, symbol: string, period: string): number[] {
+  futuresDataTimes(source: FuturesDataSource, symbol: string, period: string): number[] {
     const stmt = source === 'open_interest' || source === 'taker_volume'
       ? this.db.prepare(`SELECT ts FROM ${source} WHERE symbol = ? AND period = ? ORDER BY ts`).pluck()
       : this.db.prepare(`SELECT ts FROM long_short_ratios WHERE symbol = ? AND period = ? AND kind = '${source}' ORDER BY ts`).pluck();
@@ -182,11 +158,11 @@ export class SentimentStore {
     this.db.prepare('UPDATE fred_series SET fetched_at = ?, realtime_through = ? WHERE series_id = ?').run(at, realtimeThrough, seriesId);
   }
 
-  fredSeries(): (FredSeriesInfo & { fetchedAt: number | null; realtimeThrough: string | null; lastObsDate: string | null })[] {
+  fredSeries(): StoredFredSeries[] {
     return this.db.prepare(`SELECT s.series_id AS seriesId, title, frequency, frequency_short AS frequencyShort, units, last_updated AS lastUpdated,
       fetched_at AS fetchedAt, realtime_through AS realtimeThrough,
       (SELECT max(obs_date) FROM fred_observations o WHERE o.series_id = s.series_id AND o.realtime_end = '${OPEN_END}' AND o.value IS NOT NULL) AS lastObsDate
-      FROM fred_series s ORDER BY s.series_id`).all() as (FredSeriesInfo & { fetchedAt: number | null; realtimeThrough: string | null; lastObsDate: string | null })[];
+      FROM fred_series s ORDER BY s.series_id`).all() as StoredFredSeries[];
   }
 
   fredVintages(seriesId: string, fromObsDate = '0000-01-01'): Vintage[] {
@@ -226,6 +202,43 @@ export class SentimentStore {
         UNION ALL SELECT symbol, max(ts) FROM taker_volume WHERE period = @p GROUP BY symbol
         UNION ALL SELECT symbol, max(ts) FROM long_short_ratios WHERE period = @p GROUP BY symbol, kind
       ) GROUP BY symbol ORDER BY symbol`).all({ p: period }) as { symbol: string; newestTs: number }[];
+  }
+
+  fearGreedDays(fromDay: number): number[] {
+    return this.db.prepare('SELECT day FROM fear_greed WHERE day >= ? ORDER BY day').pluck().all(fromDay) as number[];
+  }
+
+  // ---- SentimentJobStore: one transaction per call ----
+
+  storeFunding(rows: readonly FundingRow[]): number {
+    return this.transaction(() => this.upsertFunding(rows));
+  }
+
+  storeFuturesData(series: FuturesDataRows): number {
+    return this.transaction(() => {
+      switch (series.table) {
+        case 'open_interest': return this.upsertOpenInterest(series.rows);
+        case 'taker_volume': return this.upsertTaker(series.rows);
+        case 'long_short_ratios': return this.upsertLongShort(series.rows);
+      }
+    });
+  }
+
+  storePremium(rows: readonly PremiumRow[]): number {
+    return this.transaction(() => this.upsertPremium(rows));
+  }
+
+  storeFearGreed(rows: readonly FearGreedRow[]): number {
+    return this.transaction(() => this.upsertFearGreed(rows));
+  }
+
+  storeFred(fetch: FredFetch): { inserted: number; updated: number } {
+    return this.transaction(() => {
+      this.upsertFredSeries(fetch.info);
+      const merged = this.mergeFred(fetch.info.seriesId, fetch.fetched);
+      this.markFredFetched(fetch.info.seriesId, fetch.fetchedAt, fetch.realtimeThrough);
+      return merged;
+    });
   }
 
   /** Rows per sentiment table: a re-run must leave these unchanged. */

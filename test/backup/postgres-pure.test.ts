@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insertVerifiedBackup } from '../../src/backup/catalog.js';
 import { passfileLine, splitPassword } from '../../src/backup/postgres/connection.js';
+import { isDamageError, lostSeries } from '../../src/backup/postgres/diagnose.js';
 import { comparePgFacts } from '../../src/backup/postgres/facts.js';
 import { checkClientFor, findPgTools, parseClientMajor, serverMajor, type PgTools } from '../../src/backup/postgres/tools.js';
 import { selectForRestore } from '../../src/backup/restore.js';
@@ -89,5 +90,19 @@ describe('postgres backups: the parts without a server', () => {
     } finally {
       ops.close();
     }
+  });
+
+  it('recover counts a whole series of the newest backup gone as damage, not a shorter one, and knows the SQLSTATEs of damaged data', () => {
+    const s = (count: number) => ({ count, newest: 1, checksum: '1' });
+    const backup = { series: { 'BTCUSDT 1h': s(10), 'ETHUSDT 1h': s(10), 'SOLUSDT 1h': s(0) } };
+    expect(lostSeries({ series: { 'BTCUSDT 1h': s(10), 'ETHUSDT 1h': s(10) } }, backup)).toEqual([]);
+    expect(lostSeries({ series: { 'BTCUSDT 1h': s(3), 'ETHUSDT 1h': s(12), 'XRPUSDT 1h': s(1) } }, backup)).toEqual([]);
+    expect(lostSeries({ series: { 'BTCUSDT 1h': s(10) } }, backup)).toEqual(['ETHUSDT 1h']);
+    expect(lostSeries({ series: {} }, backup)).toEqual(['BTCUSDT 1h', 'ETHUSDT 1h']);
+    expect(lostSeries({ series: {} }, null)).toEqual([]);
+    expect(isDamageError(Object.assign(new Error('invalid page in block 7 of relation base/16384/16385'), { code: 'XX001' }))).toBe(true);
+    expect(isDamageError(Object.assign(new Error('could not read block 3'), { code: '58030' }))).toBe(true);
+    expect(isDamageError(Object.assign(new Error('permission denied for table candles'), { code: '42501' }))).toBe(false);
+    expect(isDamageError(new Error('no code'))).toBe(false);
   });
 });

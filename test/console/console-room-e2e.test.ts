@@ -30,7 +30,7 @@ describe.skipIf(!hasTmux())('the console uses its room, and says what it shows',
     const logTitle = lines.findIndex((l) => l.includes('Log: engine'));
     expect(lines[logTitle - 1], screen).toMatch(/^┌─{138}┐$/);
     // A log line is shown whole at this width, not cut at 40 columns.
-    expect(lines.find((l) => l.includes('became leader')), screen).toMatch(/became leader holderId=[0-9a-f-]{36} +│$/);
+    expect(lines.find((l) => l.includes('became leader')), screen).toMatch(/became leader holderId=[0-9a-f-]{36}( host=\S+)? +│$/);
   }, 60_000);
 
   it('shrunk from 140x45 to 80x24, every heatmap row is there (the dropped bottom border gives its row back)', async () => {

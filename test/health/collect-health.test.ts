@@ -103,3 +103,26 @@ describe('collectHealth over a real store', () => {
     expect(fs.existsSync(path.join(dataDir, 'market.db'))).toBe(false);
   });
 });
+
+describe('the sentiment probe with store.backend postgres', () => {
+  const pgConfig = testConfig({ symbols: ['BTCUSDT'], intervals: ['1h'], store: { backend: 'postgres', url: 'postgresql://cfa:secret@127.0.0.1:1/cfa' } });
+  const read = { state: 'read' as const, url: 'postgresql://cfa:••••••@127.0.0.1:1/cfa', newest: [], bytes: 0, counts: null };
+
+  it('judges the facts read from PostgreSQL, never a market.db in the data dir', () => {
+    const dataDir = tempDir();
+    const fresh = collectHealth({
+      config: pgConfig, dataDir, now: NOW, only: ['sentiment'],
+      pgMarket: { ...read, sentiment: { funding: [], futuresData: [], fearGreedDay: Math.floor(NOW / (24 * HOUR)) * 24 * HOUR, fred: [] } },
+    });
+    expect(fresh.sentiment?.find((s) => s.source === 'fng')).toMatchObject({ status: 'ok' });
+    expect(fs.existsSync(path.join(dataDir, 'market.db'))).toBe(false);
+  });
+
+  it('says the sentiment tables were not read, rather than that there is no data, when the facts lack them', () => {
+    for (const pgMarket of [undefined, read]) {
+      const probe = collectHealth({ config: pgConfig, dataDir: tempDir(), now: NOW, only: ['sentiment'], pgMarket }).probes[0]!;
+      expect(probe).toMatchObject({ id: 'sentiment', status: 'unknown' });
+      expect(probe.detail).toBe('the sentiment tables live in PostgreSQL (store.backend) and this check did not read them');
+    }
+  });
+});

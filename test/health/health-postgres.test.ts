@@ -58,6 +58,17 @@ describe.skipIf(pgMissing)(`health with the candles in PostgreSQL${pgMissing ? `
     expect(stale.exitCode).not.toBe(0);
   });
 
+  it('compact vacuums the tables in PostgreSQL and looks for no market.db', async () => {
+    const dir = tempDir();
+    writeTestConfig(dir, { store: { backend: 'postgres' } });
+    const dataDir = path.join(dir, 'data');
+    const run = await runCli(['--data-dir', dataDir, '--config', path.join(dir, 'config.json'), 'compact', '--json'], { env: { CFA_STORE_URL: db.url } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const steps = run.events.filter((e) => e.event === 'step').map((e) => [e.step, e.status]);
+    expect(steps).toEqual([['connect', 'ok'], ['vacuum', 'ok'], ['size', 'ok']]);
+    expect(fs.existsSync(path.join(dataDir, 'market.db'))).toBe(false);
+  });
+
   it('says it cannot read the candles when the server refuses, naming it without the password', async () => {
     const dir = tempDir();
     writeTestConfig(dir, { store: { backend: 'postgres' } });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
 import type { Candle } from '../../src/exchange/candle.js';
 import { intervalMs, type Interval } from '../../src/exchange/intervals.js';
@@ -90,4 +91,11 @@ export function corruptKeepingMtime(file: string): void {
   corruptMiddlePage(file);
   const ns = mtimeNs % 1_000_000_000n;
   execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${ns.toString().padStart(9, '0')}`, file]);
+}
+
+/** The summary line of a `validate --json` run (it must have one). */
+export function summaryOf(events: Record<string, unknown>[]): Record<string, any> {
+  const summary = events.find((e) => e.event === 'summary');
+  expect(summary, 'a summary line').toBeDefined();
+  return summary as Record<string, any>;
 }

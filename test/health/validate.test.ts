@@ -8,16 +8,10 @@ import { runCli, writeTestConfig } from '../helpers/cli.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { closedPort } from '../helpers/recording-exchange.js';
-import { HOUR, MIN, writeSeries } from './helpers.js';
+import { HOUR, MIN, summaryOf, writeSeries } from './helpers.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const INTERVALS: Interval[] = ['15m', '1h', '4h'];
-
-function summaryOf(events: Record<string, unknown>[]): Record<string, any> {
-  const summary = events.find((e) => e.event === 'summary');
-  expect(summary, 'a summary line').toBeDefined();
-  return summary as Record<string, any>;
-}
 
 /** Every stored candle of the series equals the exchange's, up to the newest stored. */
 function matchesExchange(dataDir: string, sim: SimulatorHandle, symbol: string, interval: Interval): void {

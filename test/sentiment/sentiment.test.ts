@@ -1,22 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatorOptions } from '../../src/exchange/simulator/index.js';
-import { configSchema, type Config } from '../../src/config/schema.js';
-import {
-  FRED_OPEN_END, startFearGreedStandIn, startFredStandIn, syntheticFearGreed, syntheticFredSeries,
-  type FearGreedStandIn, type FredStandIn,
-} from '../../src/exchange/simulator/index.js';
+import { FRED_OPEN_END } from '../../src/exchange/simulator/index.js';
 import { runSentiment, type SentimentSummary } from '../../src/sentiment/run-sentiment.js';
 import { SentimentStore } from '../../src/sentiment/sentiment-store.js';
 import { DAY_MS } from '../../src/sentiment/windows.js';
-import { ANCHOR, simulator } from '../helpers/simulated-exchange.js';
+import { ANCHOR } from '../helpers/simulated-exchange.js';
+import { FRED_TEST_KEY, FUNDING_CHANGE, isoDay, startSentimentStandIns, type SentimentStandInOptions } from '../helpers/sentiment-stand-ins.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const H = 3_600_000;
-const KEY = 'test-fred-key-0001';
-/** BTCUSDT moved from 8 h to 4 h funding three days before the anchor. */
-const CHANGE = Math.floor((ANCHOR - 3 * DAY_MS) / (8 * H)) * 8 * H;
+const KEY = FRED_TEST_KEY;
+const CHANGE = FUNDING_CHANGE;
 
 const standIns: { close(): Promise<void> }[] = [];
 const stores: SentimentStore[] = [];
@@ -25,42 +20,9 @@ afterEach(async () => {
   await Promise.all(standIns.splice(0).map((s) => s.close()));
 });
 
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-
-async function setup(options: { symbols?: string[]; fng?: Parameters<typeof startFearGreedStandIn>[0]; sim?: SimulatorOptions; fundingBackfillDays?: number } = {}) {
-  const symbols = options.symbols ?? ['BTCUSDT', 'ETHUSDT'];
-  const sim = await simulator({
-    symbols, windowMs: 1000,
-    fundingSchedule: { BTCUSDT: [{ from: 0, intervalMs: 8 * H }, { from: CHANGE, intervalMs: 4 * H }] },
-    ...options.sim,
-  });
-  const fng = await startFearGreedStandIn(options.fng ?? { days: syntheticFearGreed(ANCHOR, 60) });
-  const fred = await startFredStandIn({
-    apiKey: KEY,
-    series: {
-      DGS10: syntheticFredSeries('DGS10', isoDay(ANCHOR), 40),
-      CPIAUCSL: {
-        frequency: 'Monthly', frequencyShort: 'M', units: 'Index 1982-1984=100',
-        versions: [
-          { date: '2026-03-01', realtimeStart: '2026-04-10', realtimeEnd: FRED_OPEN_END, value: '310.0' },
-          { date: '2026-04-01', realtimeStart: '2026-05-12', realtimeEnd: FRED_OPEN_END, value: '.' },
-        ],
-      },
-    },
-  });
-  standIns.push(fng, fred);
-  const config: Config = configSchema.parse({
-    symbols,
-    exchange: {
-      url: sim.url, weightWindowMs: 1000, requestTimeoutMs: 2000,
-      retry: { transport: { retries: 3, delaysMs: [20, 40, 80] }, rateLimit: { retries: 2, delayMs: 200, jitterMs: 50 }, server: { retries: 2, delaysMs: [20, 40] } },
-    },
-    sentiment: {
-      binance: { fundingBackfillDays: options.fundingBackfillDays ?? 10, quotaWindowMs: 1000 },
-      fearGreed: { url: fng.url, backfillDays: 30 },
-      fred: { url: fred.url, series: ['DGS10', 'CPIAUCSL'], backfillDays: 400, windowMs: 1000 },
-    },
-  });
+async function setup(options: SentimentStandInOptions = {}) {
+  const { symbols, sim, fng, fred, config, close } = await startSentimentStandIns(options);
+  standIns.push({ close });
   const dir = tempDir();
   const store = SentimentStore.open(dir);
   stores.push(store);

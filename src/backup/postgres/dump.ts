@@ -102,6 +102,16 @@ async function dumpStore(url: string, dest: string, withFacts: boolean, search?:
 /** Failures that say nothing about the dump: the server, the network, permissions. */
 const ENVIRONMENT = /could not connect|connection to server|Connection refused|password authentication failed|no pg_hba\.conf entry|permission denied to create database|too many connections|the database system is (starting|shutting)/i;
 
+export interface VerifyPgOptions {
+  search?: ToolSearch;
+  /**
+   * Run on the scratch database once its facts equal the expected ones, before it is dropped (the
+   * drill opens it as a store there). A throw makes the verdict unchecked (contentBad false): the
+   * dump held what it should, this build could not use it.
+   */
+  opened?: (scratchUrl: string) => Promise<void>;
+}
+
 /**
  * Restores a dump into a new scratch database on the store's server and compares what it holds
  * with `expected` (the facts read when it was taken): candles, newest candle and checksum per
@@ -109,7 +119,8 @@ const ENVIRONMENT = /could not connect|connection to server|Connection refused|p
  * without a server. The scratch database is dropped again whatever happened. Never throws: a
  * server that cannot be reached gives an unchecked verdict (contentBad false).
  */
-export async function verifyPgDump(file: string, url: string, expected: PgFacts, search?: ToolSearch): Promise<Verdict & { ms: number }> {
+export async function verifyPgDump(file: string, url: string, expected: PgFacts, options: VerifyPgOptions = {}): Promise<Verdict & { ms: number }> {
+  const { search } = options;
   const t0 = performance.now();
   const done = (v: Verdict) => ({ ...v, ms: Math.round(performance.now() - t0) });
   let client: pg.Client;
@@ -153,6 +164,7 @@ export async function verifyPgDump(file: string, url: string, expected: PgFacts,
       await restored.end().catch(() => {});
     }
     const problems = comparePgFacts(actual, expected);
+    if (!problems.length && options.opened) await options.opened(scratch.url);
     return done({ ok: problems.length === 0, contentBad: problems.length > 0, facts: { ...summarize(actual), schemaVersion: expected.schemaVersion }, problems });
   } catch (error) {
     return done({ ok: false, contentBad: false, facts: null, problems: [`checking the restored copy in ${scratch.name}: ${cleanMessage((error as Error).message)}`] });
@@ -217,6 +229,17 @@ export async function checkRestorable(url: string, backupVersion: number): Promi
 }
 
 /**
+ * A database a dump was restored into, without a market version (the dump leaves the versions
+ * table out), gets the backup's: then migratePg takes it from there rather than from nothing.
+ */
+export async function stampMarketVersion(client: pg.Client, version: number): Promise<void> {
+  if (version <= 0) return;
+  // The same table migratePg keeps (src/store/postgres/migrate.ts).
+  await client.query(`CREATE TABLE IF NOT EXISTS ${VERSIONS_TABLE} (schema TEXT PRIMARY KEY, version INTEGER NOT NULL, migrated_at BIGINT NOT NULL)`);
+  await client.query(`INSERT INTO ${VERSIONS_TABLE} (schema, version, migrated_at) VALUES ('market', $1, $2) ON CONFLICT (schema) DO NOTHING`, [version, Date.now()]);
+}
+
+/**
  * The verified dump replaces the store's market data in place, in ONE transaction:
  * `pg_restore --single-transaction --clean --if-exists --exit-on-error` drops and recreates every
  * object the dump holds and loads its rows; any error rolls all of it back, so the store holds the
@@ -242,11 +265,7 @@ export async function restorePgInPlace(file: string, url: string, expected: PgFa
       const why = watchdog.cancelled() ?? cleanMessage(String(r.stderr ?? ''));
       throw new Error(`pg_restore into ${conn.shown} failed and was rolled back, the store is as it was (${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}): ${why}`);
     }
-    if (options.liveVersion === 0 && expected.schemaVersion > 0) {
-      // The same table migratePg keeps (src/store/postgres/migrate.ts).
-      await client.query(`CREATE TABLE IF NOT EXISTS ${VERSIONS_TABLE} (schema TEXT PRIMARY KEY, version INTEGER NOT NULL, migrated_at BIGINT NOT NULL)`);
-      await client.query(`INSERT INTO ${VERSIONS_TABLE} (schema, version, migrated_at) VALUES ('market', $1, $2) ON CONFLICT (schema) DO NOTHING`, [expected.schemaVersion, Date.now()]);
-    }
+    if (options.liveVersion === 0) await stampMarketVersion(client, expected.schemaVersion);
     const live = await readPgFacts(client);
     // Tables the dump does not hold (made by a later migration) are no concern of this check.
     const tables = Object.fromEntries(Object.entries(live.tables).filter(([t]) => t in expected.tables));

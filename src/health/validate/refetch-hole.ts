@@ -1,9 +1,8 @@
 import type { Candle } from '../../exchange/candle.js';
 import { intervalMs, type Interval } from '../../exchange/intervals.js';
 import { chooseKlineLimit } from '../../exchange/kline-weight.js';
-import type { MarketStore } from '../../store/market-db.js';
+import type { CandleStore } from '../../store/candle-store.js';
 import { candlesBetween, findHoles } from '../continuity/holes.js';
-import { OpenTimesReader } from '../continuity/open-times.js';
 import type { ContinuityGap } from '../types.js';
 
 export interface KlineRangeSource {
@@ -20,23 +19,22 @@ export interface RefetchOutcome {
   error?: string;
 }
 
-/** What of `hole` the store still lacks. */
-function missingParts(reader: OpenTimesReader, hole: ContinuityGap): ContinuityGap[] {
+/** What of `hole` the store still lacks (a hole's candles are few: read whole, on either backend). */
+async function missingParts(store: Pick<CandleStore, 'candles'>, hole: ContinuityGap): Promise<ContinuityGap[]> {
   const step = intervalMs(hole.interval);
-  const inside = reader.within(hole.symbol, hole.interval, hole.fromOpenTime, hole.toOpenTime);
+  const inside = (await store.candles(hole.symbol, hole.interval, hole.fromOpenTime, hole.toOpenTime + 1)).map((c) => c.openTime);
   return findHoles(hole.symbol, hole.interval, [...inside, hole.toOpenTime + step], hole.fromOpenTime - step);
 }
 
 /**
  * Refetches exactly the candles of one hole (startTime..endTime, paged at the cheapest weight)
- * and stores them. Whatever a successful refetch did not return is what the exchange itself
+ * and stores them, in market.db or PostgreSQL. Whatever a successful refetch did not return is what the exchange itself
  * lacks; a failed request or a rejected candle confirms nothing, so that part stays open.
  */
 export async function refetchHole(
-  hole: ContinuityGap, deps: { store: MarketStore; source: KlineRangeSource; serverTime: () => number },
+  hole: ContinuityGap, deps: { store: Pick<CandleStore, 'candles' | 'upsertCandles'>; source: KlineRangeSource; serverTime: () => number },
 ): Promise<RefetchOutcome> {
   const step = intervalMs(hole.interval);
-  const reader = new OpenTimesReader(deps.store.db);
   let stored = 0;
   let rejected = 0;
   let error: string | undefined;
@@ -47,7 +45,7 @@ export async function refetchHole(
       const page = await deps.source.klines({ symbol: hole.symbol, interval: hole.interval, startTime: start, endTime: hole.toOpenTime, limit });
       const inRange = page.filter((c) => c.openTime >= start && c.openTime <= hole.toOpenTime);
       if (inRange.length === 0) break;
-      const result = deps.store.upsertCandles(inRange, deps.serverTime());
+      const result = await deps.store.upsertCandles(inRange, deps.serverTime());
       stored += result.stored;
       rejected += result.rejected.length;
       start = inRange[inRange.length - 1]!.openTime + step;
@@ -56,7 +54,7 @@ export async function refetchHole(
   } catch (e) {
     error = (e as Error).message;
   }
-  const missing = missingParts(reader, hole);
+  const missing = await missingParts(deps.store, hole);
   const confirmed = error === undefined && rejected === 0;
   return {
     hole, stored,

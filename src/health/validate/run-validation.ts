@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { Interval } from '../../exchange/intervals.js';
+import type { CandleStore } from '../../store/candle-store.js';
 import { MarketStore } from '../../store/market-db.js';
 import { runSync, type SeriesOutcome, type SyncExchange } from '../../sync/run-sync.js';
 import { collectHealth } from '../collect-health.js';
@@ -10,6 +11,7 @@ import type { ProbeId } from '../probe-ids.js';
 import { worstStatus } from '../status.js';
 import type { ContinuityGap, KnownGap, ProbeResult } from '../types.js';
 import { refetchHole, type KlineRangeSource, type RefetchOutcome } from './refetch-hole.js';
+import type { ValidationTarget } from './validation-target.js';
 
 /** What `validate` checks: the probes over market data, at full depth. */
 export const VALIDATE_PROBES: readonly ProbeId[] = ['integrity', 'coverage', 'continuity', 'freshness', 'size'];
@@ -62,72 +64,94 @@ function openHoles(store: MarketStore, config: Config): ContinuityGap[] {
   return excludeKnownGaps(holes, new KnownGapsStore(store.db).list()).open;
 }
 
+/** market.db in the data dir: continuity from the scan's recorded holes, as `health` keeps them. */
+function sqliteTarget(config: Config, dataDir: string): ValidationTarget {
+  let market: MarketStore | null = null;
+  const open = () => (market ??= MarketStore.open(dataDir));
+  return {
+    check: async (only, depth) => collectHealth({ config, dataDir, only, ...depth }),
+    openHoles: async () => openHoles(open(), config),
+    store: async () => open(),
+    recordKnownGap: async (gap) => new KnownGapsStore(open().db).record(gap),
+    close: async () => market?.close(),
+  };
+}
+
+async function targetFor(config: Config, dataDir: string): Promise<ValidationTarget> {
+  if (config.store.backend !== 'postgres') return sqliteTarget(config, dataDir);
+  // Loaded only when the candles are in PostgreSQL: the SQLite path never loads the pg client.
+  const { postgresTarget } = await import('./validate-postgres.js');
+  return postgresTarget(config, dataDir);
+}
+
 /**
- * The validation job: the data probes at full depth (integrity_check, a full continuity scan),
- * then, with `heal`, a refetch of exactly the missing ranges and a backfill of missing series
- * through the sync engine. A range the exchange itself lacks becomes a known gap, confirmed
- * today, and is not reported again. A corrupt store is never healed: nothing is written to it.
+ * The validation job: the data probes at full depth (integrity_check, a full continuity scan;
+ * in PostgreSQL the pages are the server's to check and the holes are located by a window over
+ * each series' open times), then, with `heal`, a refetch of exactly the missing ranges and a
+ * backfill of missing series through the sync engine, into whichever store holds the candles. A
+ * range the exchange itself lacks becomes a known gap, confirmed today, and is not reported
+ * again. A corrupt store is never healed: nothing is written to it.
  */
 export async function runValidation(options: ValidationOptions): Promise<ValidationReport> {
   const started = Date.now();
   const { config, dataDir } = options;
   const emit = (e: ValidationEvent) => options.onEvent?.(e);
-  const first = collectHealth({ config, dataDir, full: true, only: VALIDATE_PROBES });
-  for (const probe of first.probes) emit({ event: 'check', probe });
-  const integrity = first.probes.find((p) => p.id === 'integrity')!;
-  const report: ValidationReport = {
-    status: 'problems', heal: options.heal, probes: first.probes,
-    holes: { found: 0, filled: 0, exchangeGaps: 0, open: [] },
-    missingSeries: { found: 0, backfilled: 0, open: [] },
-    candlesStored: 0, knownGaps: first.knownGaps ?? [], durationMs: 0,
-  };
-  const missing = first.coverage.flatMap((c) => c.missing.map((symbol) => ({ symbol, interval: c.interval })));
-  report.missingSeries = { found: missing.length, backfilled: 0, open: missing.map((m) => seriesKey(m.symbol, m.interval)) };
+  const target = await targetFor(config, dataDir);
+  try {
+    const first = await target.check(VALIDATE_PROBES, { full: true });
+    for (const probe of first.probes) emit({ event: 'check', probe });
+    const integrity = first.probes.find((p) => p.id === 'integrity')!;
+    const report: ValidationReport = {
+      status: 'problems', heal: options.heal, probes: first.probes,
+      holes: { found: 0, filled: 0, exchangeGaps: 0, open: [] },
+      missingSeries: { found: 0, backfilled: 0, open: [] },
+      candlesStored: 0, knownGaps: first.knownGaps ?? [], durationMs: 0,
+    };
+    const missing = first.coverage.flatMap((c) => c.missing.map((symbol) => ({ symbol, interval: c.interval })));
+    report.missingSeries = { found: missing.length, backfilled: 0, open: missing.map((m) => seriesKey(m.symbol, m.interval)) };
 
-  const readable = integrity.status === 'ok';
-  if (readable) {
-    const store = MarketStore.open(dataDir);
-    try {
-      const holes = openHoles(store, config);
+    const readable = integrity.status === 'ok';
+    if (readable) {
+      const holes = await target.openHoles();
       report.holes = { found: holes.length, filled: 0, exchangeGaps: 0, open: holes };
       if (options.heal && (holes.length > 0 || missing.length > 0)) {
         try {
-          await heal(holes, missing, store, options, report, emit);
+          await heal(holes, missing, target, options, report, emit);
         } catch (error) {
           // The exchange unreachable, a ban: what was healed stays, the rest is reported open.
           report.healError = (error as Error).message;
         }
         // The holes filled are dropped and the new series scanned; no full rescan is needed.
-        const after = collectHealth({ config, dataDir, only: ['coverage', 'continuity'], continuityBudget: Number.POSITIVE_INFINITY });
+        const after = await target.check(['coverage', 'continuity'], { continuityBudget: Number.POSITIVE_INFINITY });
         report.probes = first.probes.map((p) => after.probes.find((a) => a.id === p.id) ?? p);
         report.knownGaps = after.knownGaps ?? report.knownGaps;
         report.missingSeries.open = after.coverage.flatMap((c) => c.missing.map((s) => seriesKey(s, c.interval)));
-        report.holes.open = openHoles(store, config);
+        report.holes.open = await target.openHoles();
       }
-    } finally {
-      store.close();
     }
+    const verdict = worstStatus(report.probes.filter((p) => VALIDATE_VERDICT.includes(p.id as ProbeId)).map((p) => p.status));
+    report.status = verdict === 'ok' ? 'clean' : 'problems';
+    report.durationMs = Date.now() - started;
+    return report;
+  } finally {
+    await target.close();
   }
-  const verdict = worstStatus(report.probes.filter((p) => VALIDATE_VERDICT.includes(p.id as ProbeId)).map((p) => p.status));
-  report.status = verdict === 'ok' ? 'clean' : 'problems';
-  report.durationMs = Date.now() - started;
-  return report;
 }
 
 /** Refetches every hole and backfills every missing series, counting into `report`. */
 async function heal(
-  holes: readonly ContinuityGap[], missing: readonly { symbol: string; interval: Interval }[], store: MarketStore,
+  holes: readonly ContinuityGap[], missing: readonly { symbol: string; interval: Interval }[], target: ValidationTarget,
   options: ValidationOptions, report: ValidationReport, emit: (e: ValidationEvent) => void,
 ): Promise<void> {
   const exchange = options.exchange();
+  const store = await target.store();
   const offset = (await exchange.serverTime()) - Date.now();
   const serverTime = () => Date.now() + offset;
   const confirmedAt = Date.now();
-  const knownStore = new KnownGapsStore(store.db);
   for (const hole of holes) {
     const outcome = await refetchHole(hole, { store, source: exchange, serverTime });
     report.candlesStored += outcome.stored;
-    for (const g of outcome.exchangeGaps) knownStore.record({ ...g, confirmedAt });
+    for (const g of outcome.exchangeGaps) await target.recordKnownGap({ ...g, confirmedAt });
     report.holes.exchangeGaps += outcome.exchangeGaps.length;
     if (outcomeResult(outcome) === 'filled') report.holes.filled++;
     emit({ event: 'gap', hole, result: outcomeResult(outcome), stored: outcome.stored, exchangeGaps: outcome.exchangeGaps, ...(outcome.error ? { error: outcome.error } : {}) });
@@ -140,7 +164,7 @@ async function heal(
 
 /** Missing series through the sync engine, one run per interval (it syncs symbols x intervals). */
 async function backfillMissing(
-  missing: readonly { symbol: string; interval: Interval }[], store: MarketStore, exchange: HealExchange, config: Config,
+  missing: readonly { symbol: string; interval: Interval }[], store: CandleStore, exchange: HealExchange, config: Config,
   onSeries: (o: SeriesOutcome) => void,
 ): Promise<number> {
   let stored = 0;

@@ -199,7 +199,7 @@ function seedFromBackup(realDataDir: string, dataDir: string): { backupId: numbe
   const ops = openSqlite(path.join(realDataDir, OPS_DB_FILE), { readonly: true });
   try {
     const backup = listBackups(ops)
-      .filter((b) => b.verifiedAt !== null && b.result === 'verified' && b.tier !== 'offsite' && fs.existsSync(b.location))
+      .filter((b) => b.backend !== 'postgres' && b.verifiedAt !== null && b.result === 'verified' && b.tier !== 'offsite' && fs.existsSync(b.location))
       .sort((a, b) => b.createdAt - a.createdAt)[0];
     if (!backup) throw new Error(`no verified hot or warm backup of ${realDataDir} is on disk; run \`cfa-console backup\` first, or drill without --from-backup`);
     fs.copyFileSync(backup.location, path.join(dataDir, MARKET_DB_FILE));

@@ -1,7 +1,8 @@
 import type { SchemaVersion } from '../schema/describe.js';
 
 /**
- * Owned by src/sentiment/sentiment-store.ts: sentiment and macro series beside the candles.
+ * Owned by src/sentiment/sentiment-store.ts (and src/sentiment/pg-sentiment-store.ts in PostgreSQL):
+ * sentiment and macro series beside the candles.
  * Times are UTC epoch milliseconds unless a column is named `*_date` (FRED's own 'YYYY-MM-DD').
  * Every table has its natural key, so a re-run of the job upserts the same rows.
  */

@@ -4,7 +4,7 @@ import type { Table } from '../schema/describe.js';
 import type { Db } from '../sqlite.js';
 import { seriesExtentsOf } from '../market-db.js';
 import { multiRowUpsert } from './market-store.js';
-import type { PgPool } from './pool.js';
+import type { PgClient, PgPool } from './pool.js';
 
 /**
  * Copies market.db (a read snapshot of it) into PostgreSQL and proves the copy: `store migrate`'s
@@ -109,13 +109,21 @@ function pgPages(pool: PgPool, q: KeysetQuery, pageRows: number): () => Promise<
   };
 }
 
-/** Upserts rows (in table column order) into PostgreSQL, in as few statements as the parameter limit allows. */
-async function upsertRows(pool: PgPool, table: Table, rows: readonly Row[]): Promise<void> {
+/**
+ * Upserts rows (in table column order) into PostgreSQL, in as few statements as the parameter
+ * limit allows; on the pool, or on one client inside a transaction. A key given twice keeps its
+ * last row (one statement may not update a row twice). `set` as multiRowUpsert takes it.
+ */
+export async function upsertRows(db: PgPool | PgClient, table: Table, rows: readonly Row[], set?: string): Promise<void> {
   const columns = table.columns.map((c) => c.name);
+  const keyIndexes = table.primaryKey.map((k) => columns.indexOf(k));
+  const byKey = new Map<string, Row>();
+  for (const r of rows) byKey.set(keyIndexes.map((i) => String(r[i])).join('\u0000'), r);
+  const unique = byKey.size === rows.length ? rows : [...byKey.values()];
   const perStatement = Math.floor(MAX_PARAMS / columns.length);
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const part = rows.slice(i, i + perStatement);
-    await pool.query(multiRowUpsert(table.name, columns, table.primaryKey, part.length), part.flat());
+  for (let i = 0; i < unique.length; i += perStatement) {
+    const part = unique.slice(i, i + perStatement);
+    await (db as PgPool).query(multiRowUpsert(table.name, columns, table.primaryKey, part.length, set), part.flat());
   }
 }
 

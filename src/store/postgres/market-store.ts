@@ -22,11 +22,14 @@ function candleValues(c: Candle): unknown[] {
  */
 export const UPSERT_CHUNK = 1000;
 
-/** `INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE` for `rows` rows of `columns`. */
-export function multiRowUpsert(table: string, columns: readonly string[], key: readonly string[], rows: number): string {
+/**
+ * `INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE` for `rows` rows of `columns`: every
+ * other column overwritten, unless `set` says what to update instead.
+ */
+export function multiRowUpsert(table: string, columns: readonly string[], key: readonly string[], rows: number, set?: string): string {
   const values = Array.from({ length: rows }, (_, r) => `(${columns.map((_, i) => `$${r * columns.length + i + 1}`).join(', ')})`);
   const rest = columns.filter((c) => !key.includes(c));
-  const update = rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'DO NOTHING';
+  const update = set ? `DO UPDATE SET ${set}` : rest.length > 0 ? `DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : 'DO NOTHING';
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (${key.join(', ')}) ${update}`;
 }
 
@@ -35,6 +38,28 @@ function lastPerKey(candles: readonly Candle[]): Candle[] {
   const byKey = new Map<string, Candle>();
   for (const c of candles) byKey.set(`${c.symbol}\u0000${c.interval}\u0000${c.openTime}`, c);
   return byKey.size === candles.length ? [...candles] : [...byKey.values()];
+}
+
+/** Brings the market schema in PostgreSQL up to date; a failure names the server (masked). */
+export async function migrateMarket(pool: PgPool, url: string): Promise<void> {
+  try {
+    await migratePg(pool, 'market', MARKET_PG_MIGRATIONS);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw describePgError(url, error);
+  }
+}
+
+/** A pool of `poolSize` connections with the market schema up to date (ended again when that fails), for a store that owns it. */
+export async function openMarketPool(url: string, poolSize?: number): Promise<PgPool> {
+  const pool = openPgPool(url, { size: poolSize });
+  try {
+    await migrateMarket(pool, url);
+    return pool;
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
 }
 
 /**
@@ -47,23 +72,12 @@ export class PgMarketStore implements CandleStore {
 
   /** Opens a pool of `poolSize` connections and brings the market schema up to date. */
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PgMarketStore> {
-    const pool = openPgPool(url, { size: options.poolSize });
-    try {
-      return await PgMarketStore.over(pool, url, true);
-    } catch (error) {
-      await pool.end().catch(() => {});
-      throw error;
-    }
+    return new PgMarketStore(await openMarketPool(url, options.poolSize), url, true);
   }
 
   /** Over a pool someone else opened (and ends, unless `ownsPool`). */
   static async over(pool: PgPool, url: string, ownsPool = false): Promise<PgMarketStore> {
-    try {
-      await migratePg(pool, 'market', MARKET_PG_MIGRATIONS);
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw describePgError(url, error);
-    }
+    await migrateMarket(pool, url);
     return new PgMarketStore(pool, url, ownsPool);
   }
 
@@ -140,6 +154,37 @@ export class PgMarketStore implements CandleStore {
         ORDER BY s.n`,
       [series.map((x) => x.symbol), series.map((x) => x.interval)], 'cfa_counts_of_series',
     );
+  }
+
+  /**
+   * Where each given series lacks candles between its first and last: every run of missing open
+   * times, as the first and last missing one (inclusive), in series then time order. One pass
+   * over each series' keys (lag() over open_time), as the SQLite full scan reads them.
+   */
+  async holesOfSeries(series: readonly { symbol: string; interval: Interval; stepMs: number }[]): Promise<{ symbol: string; interval: Interval; fromOpenTime: number; toOpenTime: number }[]> {
+    return this.query(
+      `SELECT symbol, interval, prev + step AS "fromOpenTime", open_time - step AS "toOpenTime" FROM (
+         SELECT s.n, s.symbol, s.interval, s.step, c.open_time,
+                lag(c.open_time) OVER (PARTITION BY s.n ORDER BY c.open_time) AS prev
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS s(symbol, interval, step, n)
+           JOIN candles c ON c.symbol = s.symbol AND c.interval = s.interval
+       ) t WHERE open_time - prev > step ORDER BY n, open_time`,
+      [series.map((x) => x.symbol), series.map((x) => x.interval), series.map((x) => x.stepMs)], 'cfa_holes_of_series',
+    );
+  }
+
+  /**
+   * VACUUM (ANALYZE) of the market tables: what `compact` does for PostgreSQL, whose autovacuum
+   * usually has done it already. Outside a transaction, as VACUUM must be.
+   */
+  async vacuumAnalyze(tables: readonly string[]): Promise<void> {
+    for (const table of tables) {
+      try {
+        await this.pool.query(`VACUUM (ANALYZE) ${table}`);
+      } catch (error) {
+        throw describePgError(this.url, error, `VACUUM of ${table} failed in PostgreSQL`);
+      }
+    }
   }
 
   /** What the database takes on disk (all its tables and indexes). */
