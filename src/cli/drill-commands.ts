@@ -52,6 +52,7 @@ function chaosLines(r: ChaosResult): string {
   const rows: string[][] = [
     ['faults injected', String(r.faultsInjected), r.engineKills ? `${r.engineKills} of them kill -9 of the engine` : ''],
     ['alerts raised', String(r.alertsRaised), r.alertsLost.length ? `${r.alertsLost.length} fault(s) raised no alert: ${r.alertsLost.map((l) => `${l.fault} (${l.expects})`).join(', ')}` : 'every fault raised its alert'],
+    ...(r.healedBeforeAlert.length ? [['healed before seen', String(r.healedBeforeAlert.length), `no alert due: ${r.healedBeforeAlert.map((h) => `${h.fault} by ${h.by}`).join(', ')}`]] : []),
     ['incidents resolved automatically', String(i.resolvedAutomatically), `of ${i.opened} opened`],
     ['escalated', String(i.escalated), i.aborted ? `${i.aborted} aborted` : ''],
     ['left open', String(i.open), 'goal 0'],
@@ -85,7 +86,7 @@ async function chaosCommand(o: DrillFlags, globals: GlobalOptions): Promise<numb
       emit: (e) => {
         if (e.event === 'chaos-step') process.stderr.write(`chaos ${typeof e.at === 'number' ? clock(e.at) : '--:--'} ${e.fault ? `${String(e.fault)} ` : ''}${String(e.stage)}${e.what ? `: ${String(e.what)}` : ''}\n`);
         else if (e.event === 'sandbox' && e.stage === 'leftovers-removed') process.stderr.write(`removed sandboxes left by killed drills: ${(e.dirs as string[]).join(', ')}\n`);
-        else if (e.event === 'sandbox') process.stderr.write(`chaos sandbox ${String(e.stage)}\n`);
+        else if (e.event === 'sandbox') process.stderr.write(`chaos sandbox ${String(e.stage)}${e.stage === 'kept' ? `: ${String(e.dir)}` : ''}\n`);
       },
     }));
     if (ctx.json) printJsonLine(ctx.stdout, result);
@@ -116,20 +117,43 @@ async function listCommand(ctx: CliContext): Promise<number> {
   return EXIT.ok;
 }
 
+/** Month-day and time: the tables fit 80 columns (`--json` has the full times). */
+const when = (at: number) => isoOrDash(at).slice(5, 16).replace('T', ' ');
+
 async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
   const { drillHistory } = await import('../ops/drill.js');
   const records = drillHistory({ limit }, runContext(ctx.loaded));
   if (ctx.json) {
-    for (const d of records) printJsonLine(ctx.stdout, { id: d.id, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason, toAlertMs: d.result.score?.toAlertMs ?? null, toAckMs: d.result.score?.toAckMs ?? null, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
+    for (const d of records) {
+      const head = { id: d.id, kind: d.kind, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason };
+      if (d.kind === 'chaos') {
+        const r = d.result;
+        printJsonLine(ctx.stdout, { ...head, seed: r.seed, durationMs: r.durationMs, faultsInjected: r.faultsInjected, engineKills: r.engineKills, alertsRaised: r.alertsRaised, alertsLost: r.alertsLost, healedBeforeAlert: r.healedBeforeAlert, incidents: r.incidents, candles: r.candles });
+      } else {
+        printJsonLine(ctx.stdout, { ...head, toAlertMs: d.result.score?.toAlertMs ?? null, toAckMs: d.result.score?.toAckMs ?? null, toSteadyMs: d.toSteadyMs, targetMs: d.targetMs, score: d.result.score, report: d.result.report });
+      }
+    }
     return EXIT.ok;
   }
   if (records.length === 0) { ctx.stdout.write('no drills recorded (run `cfa-console drill --all --yes`)\n'); return EXIT.ok; }
-  ctx.stdout.write(table(['#', 'WHEN (UTC)', 'SCENARIO', 'MODE', 'RUN', 'ALERT', 'ACK', 'STEADY', 'GOAL'], records.map((d) => [
-    // Month-day and time: the table fits 80 columns (`--json` has the full times).
-    String(d.id), isoOrDash(d.startedAt).slice(5, 16).replace('T', ' '), d.scenario, d.mode, d.passed ? 'pass' : 'FAIL',
-    dur(d.result.score?.toAlertMs), dur(d.result.score?.toAckMs),
-    d.result.expected === 'escalated' ? `page ${dur(d.result.score?.toEscalatedMs)}` : dur(d.toSteadyMs), d.result.targetTime ?? dur(d.targetMs),
-  ])));
+  const drills = records.flatMap((d) => (d.kind === 'drill' ? [d] : []));
+  const soaks = records.flatMap((d) => (d.kind === 'chaos' ? [d] : []));
+  if (drills.length) {
+    ctx.stdout.write(table(['#', 'WHEN (UTC)', 'SCENARIO', 'MODE', 'RUN', 'ALERT', 'ACK', 'STEADY', 'GOAL'], drills.map((d) => [
+      String(d.id), when(d.startedAt), d.scenario, d.mode, d.passed ? 'pass' : 'FAIL',
+      dur(d.result.score?.toAlertMs), dur(d.result.score?.toAckMs),
+      d.result.expected === 'escalated' ? `page ${dur(d.result.score?.toEscalatedMs)}` : dur(d.toSteadyMs), d.result.targetTime ?? dur(d.targetMs),
+    ])));
+  }
+  if (soaks.length) {
+    if (drills.length) ctx.stdout.write('\nchaos soaks (`drill chaos`):\n');
+    ctx.stdout.write(table(['#', 'WHEN (UTC)', 'RUN', 'SEED', 'FOR', 'FAULTS', 'ALERTS', 'AUTO', 'ESC', 'CANDLES'], soaks.map(({ id, startedAt, passed, result: r }) => [
+      String(id), when(startedAt), passed ? 'pass' : 'FAIL', String(r.seed), formatDuration(r.durationMs), String(r.faultsInjected),
+      r.alertsLost.length ? `${r.alertsRaised} (${r.alertsLost.length} lost)` : String(r.alertsRaised),
+      String(r.incidents.resolvedAutomatically), String(r.incidents.escalated), r.candles ? `${r.candles.missing}/${r.candles.wrong}` : '—',
+    ])));
+    ctx.stdout.write('AUTO: incidents resolved automatically, ESC: escalated,\nCANDLES: missing/wrong (goal 0/0); `--json` has every figure\n');
+  }
   return EXIT.ok;
 }
 
@@ -196,12 +220,15 @@ or the runbook opened), to steady state, against the runbook's target. A drill
 that needs what this machine refuses (disk-low mounts a small tmpfs: root
 only) is skipped and says why. Exit 0 when no drill failed.
 
-\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine in
-automatic mode, random faults of every drill (several at once, and kill -9 of the
-engine, restarted as systemd would) for the duration; then it checks the store
-against the exchange's closed candles, that every fault raised its alert and that
-no incident is left open. Exit 0 only when all three hold. Ctrl-C or SIGTERM
-stops it and removes its sandbox.
+\`drill chaos --duration 10m [--seed N]\` is the soak: one sandbox, its engine
+in automatic mode, random faults of every drill (several at once, and kill -9
+of the engine, restarted as systemd would) for the duration. Then it checks,
+after the next scheduled sync, the store against the exchange's closed candles;
+that every fault raised its alert (or was undone by the system before the
+leader looked, shown by the run that undid it); and that no incident is left
+open. Exit 0 only when all three hold. Its table (seed, duration, faults,
+alerts, incidents, candles) is kept in \`drill history\`.
+Ctrl-C or SIGTERM stops it, removes its sandbox and keeps nothing.
 `)
     .action(async (scenario: string | undefined, o: DrillFlags) => {
       const ctx = await createContext(globals(), Boolean(o.json));

@@ -54,6 +54,17 @@ export function newestHealthSnapshot(db: Db): StoredSnapshot | null {
   return { ...record(row), snapshot: JSON.parse(row.snapshot!) as HealthSnapshot };
 }
 
+/**
+ * The first snapshot taken at or after `at`; null when none is yet, or when no snapshot from
+ * before `at` is left (only the newest few are kept: the first after `at` may have been pruned).
+ */
+export function firstHealthSnapshotSince(db: Db, at: number): StoredSnapshot | null {
+  if (!db.prepare('SELECT 1 FROM health_snapshots WHERE taken_at < ? LIMIT 1').get(at)) return null;
+  const row = db.prepare('SELECT * FROM health_snapshots WHERE taken_at >= ? ORDER BY taken_at, id LIMIT 1').get(at) as Row | undefined;
+  if (!row) return null;
+  return { ...record(row), snapshot: JSON.parse(row.snapshot!) as HealthSnapshot };
+}
+
 /** Who computed the newest stored snapshot and when, without reading its body; null when none. */
 export function newestSnapshotRecord(db: Db): SnapshotRecord | null {
   const row = db.prepare('SELECT id, taken_at, computed_by_pid, computed_by_host, overall FROM health_snapshots ORDER BY id DESC LIMIT 1').get() as Row | undefined;

@@ -1,7 +1,7 @@
 /**
  * The game-day drill operations (`cfa-console drill`): which runbooks declare a drill, run them
  * headless in sandboxes (src/runbook/drill/), keep each result in the real data dir's ops.db
- * (`game_day_drills`, the only write there), and read the history back. The real data dir is
+ * (`game_day_drills`, the only write there; a chaos soak too), and read the history back. The real data dir is
  * otherwise only read (for `--from-backup`); its lease and daemon are never touched.
  */
 import { ConfigError } from '../config/config-error.js';
@@ -9,7 +9,7 @@ import { openOpsDb } from '../store/ops-db.js';
 import type { RunbookDecl } from '../runbook/types.js';
 import type { DrillOptions, DrillResult } from '../runbook/drill/drill.js';
 import type { ChaosResult } from '../runbook/drill/chaos.js';
-import { listGameDayDrills, recordGameDayDrill, type DrillMode, type DrillRecord } from '../runbook/drill/drill-store.js';
+import { listGameDayDrills, recordChaosSoak, recordGameDayDrill, type DrillMode, type DrillRecord } from '../runbook/drill/drill-store.js';
 import type { RunContext } from './context.js';
 import { loadRunbooks, type RunbookRegistry } from './runbook.js';
 
@@ -62,11 +62,14 @@ export interface ChaosSoakOptions {
   durationMs: number;
   seed: number;
   registry?: RunbookRegistry;
+  /** Keep the result in the real data dir's drill history (default true). */
+  record?: boolean;
 }
 
 /**
  * The chaos soak over every drill of the catalogue (src/runbook/drill/chaos.ts) in a sandbox of
- * its own; `ctx.signal` stops it (its sandbox removed). The real data dir is not touched.
+ * its own; `ctx.signal` stops it (its sandbox removed). The real data dir gets only the soak's
+ * row in the drill history, once it ran its course (a soak stopped midway judged nothing).
  */
 export async function runChaosSoak(options: ChaosSoakOptions, ctx: RunContext): Promise<ChaosResult> {
   const registry = options.registry ?? await loadRunbooks();
@@ -74,7 +77,12 @@ export async function runChaosSoak(options: ChaosSoakOptions, ctx: RunContext): 
   const { cleanLeftovers } = await import('../runbook/drill/sandbox.js');
   const removed = await cleanLeftovers();
   if (removed.length) ctx.emit({ event: 'sandbox', stage: 'leftovers-removed', dirs: removed });
-  return runChaos({ scenarios: drillScenarios(registry), durationMs: options.durationMs, seed: options.seed, emit: ctx.emit, signal: ctx.signal });
+  const result = await runChaos({ scenarios: drillScenarios(registry), durationMs: options.durationMs, seed: options.seed, emit: ctx.emit, signal: ctx.signal });
+  if ((options.record ?? true) && !result.aborted) {
+    const db = openOpsDb(ctx.dataDir);
+    try { recordChaosSoak(db, result); } finally { db.close(); }
+  }
+  return result;
 }
 
 /** The drills run against this data dir, newest first. */

@@ -1,4 +1,5 @@
-import { finishRun, startRun, type FinalStatus } from '../engine/run-history.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { finishRun, listRuns, startRun, type FinalStatus } from '../engine/run-history.js';
 import { NoLeaderError } from '../engine/requests.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
@@ -25,12 +26,48 @@ function statusOf(result: unknown): FinalStatus {
   return 'success';
 }
 
+export interface JobRunHow {
+  /**
+   * When the leader skips the run because a run of the job is already going (a scheduled sync, a
+   * backup another runbook asked for), wait for that run to end and ask again, within the timeout:
+   * a runbook's action must not fail, and page, because it met a run of its own job.
+   */
+  waitIfRunning?: boolean;
+  /** How often the run history is read while waiting (default 500 ms). */
+  pollMs?: number;
+}
+
 /**
  * Runs a job's operation with these options: on the leader when an engine leads (its history,
  * its lock, its log), else here under the operation's own lock, recorded in the run history with
- * trigger `runbook` so the alert rules judge it like any run.
+ * trigger `runbook` so the alert rules judge it like any run. A run skipped because the job was
+ * running already comes back as `skipped`, unless `how.waitIfRunning`.
  */
 export async function runJobAnywhere<K extends OperationName>(
+  ctx: RunContext, job: string, operation: K, options: OptionsOf<K>, timeoutMs: number, how: JobRunHow = {},
+): Promise<JobRunResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await runJobOnce(ctx, job, operation, options, Math.max(1_000, deadline - Date.now()));
+    if (run.status !== 'skipped' || !how.waitIfRunning) return run;
+    const waited = await runsEnded(ctx, job, deadline, how.pollMs ?? 500);
+    if (!waited) return { ...run, error: `${job} was skipped: a run of it was still going after ${Math.round(timeoutMs / 1000)} s` };
+  }
+}
+
+/** Waits until no run of `job` is going (per the run history); false when the deadline came first. */
+async function runsEnded(ctx: RunContext, job: string, deadline: number, pollMs: number): Promise<boolean> {
+  for (;;) {
+    const ops = openOpsDb(ctx.dataDir);
+    let running: boolean;
+    try { running = listRuns(ops, { job, limit: 10 }).some((r) => r.status === 'running'); } finally { ops.close(); }
+    if (!running) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(pollMs);
+  }
+}
+
+async function runJobOnce<K extends OperationName>(
   ctx: RunContext, job: string, operation: K, options: OptionsOf<K>, timeoutMs: number,
 ): Promise<JobRunResult> {
   try {

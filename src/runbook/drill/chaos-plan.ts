@@ -15,11 +15,13 @@ export const ENGINE_KILL = 'engine-kill';
 const ALL = '*';
 
 /** What each fault of the library touches, and how long it keeps it (alert, runbook, revert). */
-const FAULT_TRAITS: Readonly<Record<string, { resources: readonly string[]; holdMs: number }>> = {
+const FAULT_TRAITS: Readonly<Record<string, { resources: readonly string[]; holdMs: number; healedBy?: string }>> = {
   'faults.killDaemon': { resources: ['daemon'], holdMs: 30_000 },
   'faults.crashDaemon': { resources: ['daemon'], holdMs: 45_000 },
   'faults.freezeDaemon': { resources: ['daemon'], holdMs: 45_000 },
-  'faults.deleteCandles': { resources: ['market-db'], holdMs: 30_000 },
+  // Any incremental sync fetches from the newest stored candle: the deleted ones come back with it
+  // (the schedule's every minute, or another runbook's), at times before the leader looks.
+  'faults.deleteCandles': { resources: ['market-db'], holdMs: 30_000, healedBy: 'sync' },
   // The integrity probe runs once a minute, then a restore and a catch-up. The daemon too: it
   // crashes reading the page, and the runbook pauses and resumes it (which ended a frozen daemon
   // before its heartbeat alert could fire, when the soak overlapped the two).
@@ -40,6 +42,11 @@ export interface ChaosFault {
   resources: readonly string[];
   /** How long the plan keeps its resources from other faults. */
   holdMs: number;
+  /**
+   * The job whose run undoes such a fault by itself (see chaos-heal.ts). Only for a fault whose
+   * rule judges the health snapshot alone (the proof reads the rule over the leader's snapshot).
+   */
+  healedBy?: string;
 }
 
 export interface PlannedFault extends ChaosFault {
@@ -49,8 +56,8 @@ export interface PlannedFault extends ChaosFault {
 
 /** The fault of a scenario (by the name of its inject call) as chaos schedules it. */
 export function chaosFault(id: string, faultName: string): ChaosFault {
-  const traits = FAULT_TRAITS[faultName] ?? UNKNOWN_TRAITS;
-  return { id, resources: traits.resources, holdMs: traits.holdMs };
+  const traits: (typeof FAULT_TRAITS)[string] = FAULT_TRAITS[faultName] ?? UNKNOWN_TRAITS;
+  return { id, resources: traits.resources, holdMs: traits.holdMs, ...(traits.healedBy ? { healedBy: traits.healedBy } : {}) };
 }
 
 /** Two faults conflict when they touch a part in common (a fault of unknown reach touches all). */

@@ -9,13 +9,19 @@
  * left open. Nothing here writes an alert or an incident: the engine's real rules and runbooks do.
  */
 import { AlertStore } from '../../alerts/alert-state.js';
+import { ruleSettings } from '../../alerts/settings.js';
+import type { RuleId } from '../../alerts/types.js';
+import { listRuns } from '../../engine/run-history.js';
+import { firstHealthSnapshotSince } from '../../health/snapshot-store.js';
 import { readLease } from '../../engine/leadership.js';
 import { isAlive } from '../../engine/process-identity.js';
 import { openOpsDb } from '../../store/ops-db.js';
 import { IncidentStore } from '../incidents.js';
 import { formatDuration } from '../report.js';
 import type { DrillContext, RunbookDecl, StepContext } from '../types.js';
+import { healedBeforeSeen, type HealProof } from './chaos-heal.js';
 import { chaosCatalogue, chaosFault, ENGINE_KILL, planChaos, type PlannedFault } from './chaos-plan.js';
+import { deletedCandlesBack } from './faults.js';
 import { compareCandles, sleep, until, type CandleCheck } from './drill.js';
 import { openSandbox, type Sandbox } from './sandbox.js';
 
@@ -49,6 +55,11 @@ export interface ChaosEpisode {
    * over to this fault's (e.g. `daemon-dead → db-corruption`).
    */
   alert: { id: number; rule: string; firedAt: number; alreadyFiring: boolean; via: string | null } | null;
+  /**
+   * No alert, because the system undid the fault before its leader looked (chaos-heal.ts): the
+   * run that did it, and the leader's first look after the fault (times from the soak's start).
+   */
+  healed: { runId: number; job: string; trigger: string; runStartedAtMs: number; runEndedAtMs: number | null; stored: number; firstLookAtMs: number } | null;
   reverted: string | null;
   error: string | null;
 }
@@ -67,8 +78,10 @@ export interface ChaosResult {
   faultsInjected: number;
   engineKills: number;
   alertsRaised: number;
-  /** Faults whose alert never fired. */
+  /** Faults whose alert never fired (and that the system had not healed before its leader looked). */
   alertsLost: Array<{ fault: string; expects: string; injectedAtMs: number | null }>;
+  /** Faults the system undid before its leader could see them: no alert was due (see ChaosEpisode.healed). */
+  healedBeforeAlert: Array<{ fault: string; injectedAtMs: number | null; by: string }>;
   incidents: { opened: number; resolvedAutomatically: number; resolvedByHand: number; escalated: number; aborted: number; open: number };
   candles: CandleCheck | null;
   episodes: ChaosEpisode[];
@@ -106,7 +119,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const result: ChaosResult = {
     event: 'chaos', seed: options.seed, durationMs: options.durationMs, startedAt, endedAt: startedAt, passed: false, reasons: [], aborted: false,
     drills: catalogue.drills.map((d) => d.id), excluded: catalogue.excluded,
-    faultsInjected: 0, engineKills: 0, alertsRaised: 0, alertsLost: [],
+    faultsInjected: 0, engineKills: 0, alertsRaised: 0, alertsLost: [], healedBeforeAlert: [],
     incidents: { opened: 0, resolvedAutomatically: 0, resolvedByHand: 0, escalated: 0, aborted: 0, open: 0 },
     candles: null, episodes: [], incidentList: [], alertList: [],
   };
@@ -130,6 +143,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await box.startEngine();
     const ctx = box.context(async () => 0);
     const step: StepContext = { ...ctx, incidentId: null, alert: null, facts: {}, dryRun: false };
+    const settings = ruleSettings(ctx.loaded.config);
     const { checks } = await import('../library/index.js');
     await until('the sandbox\'s daemon beating', 90_000, async () => ((await checks.heartbeatFresh().run(step).catch(() => null))?.ok ? true : null), 500, signal);
     soakStart = Date.now();
@@ -139,6 +153,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const alerts = new AlertStore(ops);
     const incidents = new IncidentStore(ops);
     const held = new Resources();
+    let closedBy: number | undefined;
     const running: Promise<void>[] = [];
     let active = 0;
     try {
@@ -187,8 +202,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             await sleep(3_000);
           }
         }
+        const madeAt = Date.now();
         episode.injectedAtMs = faultAt - soakStart;
         emit({ event: 'chaos-step', stage: 'injected', at: episode.injectedAtMs, fault: decl.id, what: episode.injected });
+        const healedBy = chaosFault(decl.id, drill.inject.name).healedBy;
+        // The leader's first look after the fault was made (its rules judged this very snapshot).
+        let firstLook: ReturnType<typeof firstHealthSnapshotSince> = null;
+        const healed = (): HealProof | null => {
+          if (!healedBy) return null;
+          firstLook ??= firstHealthSnapshotSince(ops, madeAt);
+          if (!firstLook) return null;
+          return healedBeforeSeen({
+            faultAt, rule: drill.expects as RuleId, firstLook: firstLook.snapshot, runs: listRuns(ops, { job: healedBy, since: faultAt - 1_000 }),
+            healedBy, settings, undone: deletedCandlesBack(dctx),
+          });
+        };
         try {
           // The incidents since the fault that ran this fault's runbook: opened on it, or handed over to it.
           const working = () => incidents.list({ limit: 200 }).filter((i) => i.openedAt >= faultAt - 1_000 && !i.dryRun
@@ -203,8 +231,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             // expected alert's own probe came round: the fault did not go unnoticed.
             const handed = working().find((i) => i.runbook !== decl.id && i.alert !== null);
             const via = handed ? alerts.get(handed.alert!.id) : null;
-            return via && via.firedAt !== null ? { alert: via, via: `${handed!.runbook} → ${decl.id}` } : null;
-          }, 500, signal);
+            if (via && via.firedAt !== null) return { alert: via, via: `${handed!.runbook} → ${decl.id}` };
+            const proof = healed();
+            return proof ? { healed: proof } : null;
+          }, 500, signal).catch((error: Error) => {
+            if (signal?.aborted) throw error;
+            // What the leader saw first after the fault: for the person reading up on a lost alert.
+            const look = firstLook ?? firstHealthSnapshotSince(ops, madeAt);
+            throw new Error(`${error.message} (the leader's first look after the fault: ${look ? `${look.takenAt - faultAt} ms after it, overall ${look.snapshot.overall}` : 'not stored'})`);
+          });
+          if (fired.healed) {
+            const { run, firstLookAt } = fired.healed;
+            episode.healed = {
+              runId: run.id, job: run.job, trigger: run.trigger, runStartedAtMs: run.startedAt - soakStart,
+              runEndedAtMs: run.endedAt === null ? null : run.endedAt - soakStart, stored: run.stored, firstLookAtMs: firstLookAt - soakStart,
+            };
+            const began = run.startedAt - faultAt;
+            emit({ event: 'chaos-step', stage: 'healed', at: at(), fault: decl.id, what: `no ${drill.expects} alert due: ${run.job} run ${run.id} (${run.trigger}), begun ${Math.abs(began)} ms ${began < 0 ? 'before' : 'after'} the fault, stored ${run.stored} candle(s), every deleted one back; the leader's first look, ${firstLookAt - faultAt} ms after the fault, found nothing` });
+            return;
+          }
           episode.alert = { id: fired.alert.id, rule: fired.alert.rule, firedAt: fired.alert.firedAt!, alreadyFiring: fired.alert.id === before?.id, via: fired.via };
           const how = episode.alert.alreadyFiring ? ', firing since before the fault' : fired.via ? `, whose runbook handed over: ${fired.via}` : '';
           emit({ event: 'chaos-step', stage: 'alert', at: at(), fault: decl.id, what: `${fired.alert.rule} firing (alert #${fired.alert.id}${how})` });
@@ -222,7 +267,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       };
 
       const runEpisode = async (p: PlannedFault): Promise<void> => {
-        const episode: ChaosEpisode = { fault: p.id, plannedAtMs: p.atMs, injectedAtMs: null, injected: null, expects: null, alert: null, reverted: null, error: null };
+        const episode: ChaosEpisode = { fault: p.id, plannedAtMs: p.atMs, injectedAtMs: null, injected: null, expects: null, alert: null, healed: null, reverted: null, error: null };
         result.episodes.push(episode);
         try {
           if (p.id === ENGINE_KILL) await killEngine(episode);
@@ -266,7 +311,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       result.alertsRaised = raised.length;
       result.alertList = raised.map((a) => ({ id: a.id, rule: a.rule, firedAtMs: a.firedAt! - soakStart, resolvedAtMs: a.resolvedAt === null ? null : a.resolvedAt - soakStart, state: a.state, summary: a.summary })).sort((a, b) => a.id - b.id);
       for (const e of result.episodes) {
-        if (e.expects && !e.alert) result.alertsLost.push({ fault: e.fault, expects: e.expects, injectedAtMs: e.injectedAtMs });
+        if (e.healed) result.healedBeforeAlert.push({ fault: e.fault, injectedAtMs: e.injectedAtMs, by: `${e.healed.job} run ${e.healed.runId} (${e.healed.trigger})` });
+        else if (e.expects && !e.alert) result.alertsLost.push({ fault: e.fault, expects: e.expects, injectedAtMs: e.injectedAtMs });
       }
       const mine = incidents.list({ limit: 10_000 }).filter((i) => i.openedAt >= soakStart && !i.dryRun);
       result.incidentList = mine.map((i) => ({ id: i.id, runbook: i.runbook, alertRule: i.alert?.rule ?? null, automatic: i.automatic, state: i.state, outcome: i.outcome,
@@ -280,12 +326,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         aborted: mine.filter((i) => i.state === 'aborted').length,
         open: mine.filter((i) => i.state === 'open').length,
       };
+      // The store is judged after the engine's next scheduled sync: every candle closed when it
+      // began must be there (also the newest of each series), not only the stored range.
+      const settledAt = Date.now();
+      emit({ event: 'chaos-step', stage: 'settling', at: at(), what: 'waiting for the next scheduled sync, then comparing the store with the exchange' });
+      const scheduled = await until('a scheduled sync after the soak', 150_000, () => listRuns(ops, { job: 'sync', since: settledAt, limit: 20 })
+        .find((r) => r.trigger === 'schedule' && r.status !== 'running' && r.status !== 'skipped') ?? null, 1_000, signal)
+        .catch((error: Error) => { if (signal?.aborted) throw error; return null; });
+      if (!scheduled) result.reasons.push('no scheduled sync ran within 150 s after the soak: the store is compared over its stored range only');
+      else if (scheduled.status !== 'success') result.reasons.push(`the scheduled sync after the soak (run ${scheduled.id}) ended ${scheduled.status}`);
+      closedBy = scheduled?.status === 'success' ? scheduled.startedAt : undefined;
     } finally {
       ops.close();
     }
-    result.candles = compareCandles(box);
+    result.candles = compareCandles(box, closedBy);
 
-    const reasons: string[] = [];
+    const reasons: string[] = [...result.reasons];
     if (result.faultsInjected === 0) reasons.push('no fault was injected');
     for (const e of result.episodes) if (e.error) reasons.push(`${e.fault}: ${e.error}`);
     for (const l of result.alertsLost) reasons.push(`${l.fault}'s ${l.expects} alert never fired`);

@@ -9,7 +9,7 @@
  */
 import ms from 'ms';
 import { AlertStore } from '../../alerts/alert-state.js';
-import { INTERVALS } from '../../exchange/intervals.js';
+import { INTERVALS, intervalMs } from '../../exchange/intervals.js';
 import type { RunbookRegistry } from '../../ops/runbook.js';
 import { MarketStore } from '../../store/market-db.js';
 import { openOpsDb } from '../../store/ops-db.js';
@@ -134,8 +134,12 @@ export async function until<T>(what: string, timeoutMs: number, look: () => Prom
   }
 }
 
-/** The sandbox's store against the simulator's closed candles, series by series over the stored range. */
-export function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator'>): CandleCheck {
+/**
+ * The sandbox's store against the simulator's closed candles, series by series over the stored
+ * range; with `closedBy`, also up to the candles closed by then (a sync that began then fetched
+ * them): the newest candles of a series missing at its end count too.
+ */
+export function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator'>, closedBy?: number): CandleCheck {
   const store = MarketStore.open(sandbox.dataDir);
   try {
     let missing = 0;
@@ -144,7 +148,8 @@ export function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator'>):
     for (const s of extents) {
       if (!(INTERVALS as readonly string[]).includes(s.interval)) continue;
       const interval = s.interval as (typeof INTERVALS)[number];
-      const expected = sandbox.simulator.closedCandles(s.symbol, interval, s.firstOpenTime, s.lastOpenTime + 1);
+      const until = closedBy === undefined ? s.lastOpenTime + 1 : Math.max(s.lastOpenTime + 1, closedBy - intervalMs(interval) + 1);
+      const expected = sandbox.simulator.closedCandles(s.symbol, interval, s.firstOpenTime, until);
       const stored = new Map(store.candles(s.symbol, interval, s.firstOpenTime, s.lastOpenTime + 1).map((c) => [c.openTime, c]));
       for (const c of expected) {
         const got = stored.get(c.openTime);

@@ -91,11 +91,27 @@ export function deleteCandles(options: { symbol: string; interval: Interval; hou
       if (newest === null) throw new Error(`the sandbox has no ${options.symbol} ${options.interval} candles to delete`);
       const from = newest - options.hours * 3_600_000 + 1;
       const deleted = store.deleteCandlesFrom(options.symbol, options.interval, from);
+      ctx.memo.deletedCandles = { symbol: options.symbol, interval: options.interval, from, to: newest, count: deleted } satisfies DeletedCandles;
       return `${deleted} ${options.symbol} ${options.interval} candles deleted (the newest ${options.hours} h)`;
     } finally {
       store.close();
     }
   });
+}
+
+/** What deleteCandles removed (kept in the drill's memo). */
+export interface DeletedCandles { symbol: string; interval: Interval; from: number; to: number; count: number }
+
+/** Whether every candle deleteCandles removed is in the store again; null when this drill deleted none. */
+export function deletedCandlesBack(ctx: Pick<DrillContext, 'dataDir' | 'memo'>): boolean | null {
+  const gone = ctx.memo.deletedCandles as DeletedCandles | undefined;
+  if (!gone) return null;
+  const store = MarketStore.open(ctx.dataDir);
+  try {
+    return store.candles(gone.symbol, gone.interval, gone.from, gone.to + 1).length >= gone.count;
+  } finally {
+    store.close();
+  }
 }
 
 /**

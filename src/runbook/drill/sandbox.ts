@@ -36,6 +36,8 @@ import { MARKET_DB_FILE } from '../../store/market-db.js';
 
 export const SANDBOX_PREFIX = 'cfa-drill-';
 const OWNER_FILE = 'drill-owner.json';
+/** A directory to copy each sandbox into before it is removed (debugging a drill: its logs, ops.db and market.db). */
+export const KEEP_SANDBOX_ENV = 'CFA_DRILL_KEEP_SANDBOX';
 /** The symbols of a synthetic sandbox: few, so the backfill takes seconds. */
 export const SANDBOX_SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 
@@ -299,6 +301,13 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
       await sentiment?.fearGreed.close().catch(() => {});
       await sentiment?.fred.close().catch(() => {});
       for (const point of mountsUnder(dir)) unmount(point);
+      // Debugging a drill: its logs and stores copied out (under a name no leftover sweep matches).
+      const keepIn = process.env[KEEP_SANDBOX_ENV];
+      if (keepIn) {
+        const kept = path.join(keepIn, `kept-${path.basename(dir)}`);
+        fs.cpSync(dir, kept, { recursive: true });
+        emit({ event: 'sandbox', stage: 'kept', dir: kept });
+      }
       fs.rmSync(dir, { recursive: true, force: true });
       emit({ event: 'sandbox', stage: 'removed', dir });
     },

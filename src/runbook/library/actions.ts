@@ -15,6 +15,9 @@ import { runJobAnywhere } from '../../ops/run-job.js';
 import type { StepCall, StepContext, StepResult } from '../types.js';
 import { fact, failed, human, stepCall } from './call.js';
 
+/** A job of the step's met a run of the same job (the schedule's, another runbook's): it waits for that one, then runs. */
+const WAIT_IF_RUNNING = { waitIfRunning: true } as const;
+
 function plan(action: string, title: string, facts: [string, string][], effects: string[], data: Record<string, unknown> = {}, risk: 'mutate' | 'destructive' = 'mutate'): ActionPlan {
   return { action, title, risk, facts: facts.map(([label, value]) => ({ label, value })), effects, data };
 }
@@ -95,7 +98,7 @@ export function syncSeries(options: SyncSeriesOptions = {}): StepCall {
     const { symbols, intervals } = await seriesToSync(ctx, options);
     if (symbols.length === 0) return { ok: true, summary: 'no series to sync', data: { symbols, intervals } };
     const weightBudget = budgetOf(ctx, options);
-    const r = await runJobAnywhere(ctx, 'sync', 'sync', { symbols, intervals, weightBudget, timeoutMs }, timeoutMs);
+    const r = await runJobAnywhere(ctx, 'sync', 'sync', { symbols, intervals, weightBudget, timeoutMs }, timeoutMs, WAIT_IF_RUNNING);
     const s = r.summary ?? {};
     const ok = r.status === 'success';
     return {
@@ -157,7 +160,7 @@ export function validate(options: { heal?: boolean; timeoutMs?: number } = {}): 
   const timeoutMs = options.timeoutMs ?? 20 * 60_000;
   const heal = options.heal !== false;
   return stepCall('actions.validate', { heal, timeoutMs }, async (ctx) => {
-    const r = await runJobAnywhere(ctx, 'validate', 'validate', { heal }, timeoutMs);
+    const r = await runJobAnywhere(ctx, 'validate', 'validate', { heal }, timeoutMs, WAIT_IF_RUNNING);
     const s = (r.summary ?? {}) as { status?: string; holes?: { found: number; filled: number }; missingSeries?: { found: number; backfilled: number }; probes?: { id: string; status: string; detail: string }[] };
     const bad = (s.probes ?? []).filter((p) => p.status !== 'ok');
     return {
@@ -174,7 +177,7 @@ export function validate(options: { heal?: boolean; timeoutMs?: number } = {}): 
 export function backupNow(options: { timeoutMs?: number } = {}): StepCall {
   const timeoutMs = options.timeoutMs ?? 2 * 3_600_000;
   return stepCall('actions.backupNow', { timeoutMs }, async (ctx) => {
-    const r = await runJobAnywhere(ctx, 'backup', 'backup', {}, timeoutMs);
+    const r = await runJobAnywhere(ctx, 'backup', 'backup', {}, timeoutMs, WAIT_IF_RUNNING);
     const tiers = Array.isArray(r.summary?.tiers) ? (r.summary.tiers as { tier: string; status: string; error?: string | null }[]) : [];
     return {
       ok: r.status === 'success',
@@ -189,7 +192,7 @@ export function backupNow(options: { timeoutMs?: number } = {}): StepCall {
 export function sentimentNow(options: { timeoutMs?: number } = {}): StepCall {
   const timeoutMs = options.timeoutMs ?? 20 * 60_000;
   return stepCall('actions.sentimentNow', { timeoutMs }, async (ctx) => {
-    const r = await runJobAnywhere(ctx, 'sentiment', 'sentiment', {}, timeoutMs);
+    const r = await runJobAnywhere(ctx, 'sentiment', 'sentiment', {}, timeoutMs, WAIT_IF_RUNNING);
     const sources = Array.isArray(r.summary?.sources) ? (r.summary.sources as { source: string; status: string; error?: string | null }[]) : [];
     return {
       ok: r.status === 'success',

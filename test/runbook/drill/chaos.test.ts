@@ -10,7 +10,10 @@ import fs from 'node:fs';
  * incidents are the engine's own. The "real" data dir beside it must not change at all.
  */
 
-interface Episode { fault: string; expects: string | null; injected: string | null; alert: { rule: string; via: string | null } | null; error: string | null }
+interface Episode {
+  fault: string; expects: string | null; injected: string | null; injectedAtMs: number | null; alert: { rule: string; via: string | null } | null; error: string | null;
+  healed: { job: string; runId: number; runStartedAtMs: number; runEndedAtMs: number | null; stored: number; firstLookAtMs: number } | null;
+}
 
 let killed: number[] = [];
 afterEach(() => {
@@ -18,11 +21,7 @@ afterEach(() => {
 });
 
 describe('cfa-console drill chaos', () => {
-  // One retry: in about one soak in four (here and in the 10-minute runs) the stale-data fault's
-  // alert did not fire within 150 s while its candles stayed deleted; the cause is not found yet
-  // and is open on the drills' issue. The candles, the incidents and the real data dir are checked
-  // on every attempt.
-  it('--duration 2m --seed 1: faults from the catalogue and a kill -9 of the engine; 0 candles missing, 0 wrong, every fault raised its alert, no incident open; the real data dir untouched', { timeout: 900_000, retry: 1 }, async () => {
+  it('--duration 2m --seed 1: faults from the catalogue and a kill -9 of the engine; 0 candles missing, 0 wrong, every fault raised its alert (or was healed before the leader looked), no incident open; the real data dir untouched but for the soak\'s row in the drill history', { timeout: 900_000 }, async () => {
     const { dataDir, env, sandboxes } = await realDataDir();
     const before = { files: hashFiles(dataDir), ops: opsTables(dataDir) };
     const run = await runCli(['drill', 'chaos', '--duration', '2m', '--seed', '1', '--json'], { env, timeout: 900_000 });
@@ -43,13 +42,26 @@ describe('cfa-console drill chaos', () => {
     expect(drillFaults.length).toBeGreaterThanOrEqual(1);
     for (const e of drillFaults) {
       expect(e.error, e.fault).toBeNull();
+      if (e.healed) {
+        // No alert was due: a sync refilled the store before the leader's first look after the
+        // fault (the candles deleted by stale-data; see chaos-heal.ts).
+        expect(e.alert, e.fault).toBeNull();
+        expect(e.healed).toMatchObject({ job: 'sync', stored: expect.any(Number) });
+        expect(e.healed.stored).toBeGreaterThan(0);
+        expect(e.healed.runEndedAtMs).toBeGreaterThanOrEqual(e.injectedAtMs!);
+        expect(e.healed.firstLookAtMs).toBeGreaterThanOrEqual(e.injectedAtMs!);
+        expect(e.healed.firstLookAtMs).toBeGreaterThanOrEqual(e.healed.runStartedAtMs);
+        expect(r.healedBeforeAlert).toContainEqual(expect.objectContaining({ fault: e.fault, by: expect.stringMatching(new RegExp(`^sync run ${e.healed.runId} `)) }));
+        continue;
+      }
       // Its own alert, or one whose runbook handed over to the fault's (caught another way first).
       if (e.alert?.via) expect(e.alert.via, `${e.fault}'s alert`).toMatch(new RegExp(` → ${e.fault}$`));
       else expect(e.alert?.rule, `${e.fault}'s alert`).toBe(e.expects);
     }
+    expect((r.healedBeforeAlert as unknown[]).length).toBe(drillFaults.filter((e) => e.healed).length);
     const alertList = r.alertList as Array<{ rule: string }>;
     expect(r.alertsRaised).toBe(alertList.length);
-    for (const e of drillFaults) expect(alertList.map((a) => a.rule)).toContain(e.alert!.rule);
+    for (const e of drillFaults.filter((x) => x.alert)) expect(alertList.map((a) => a.rule)).toContain(e.alert!.rule);
     const incidents = r.incidents as Record<string, number>;
     expect(incidents.open).toBe(0);
     expect(incidents.opened).toBeGreaterThanOrEqual(1);
@@ -59,6 +71,13 @@ describe('cfa-console drill chaos', () => {
     expect(hashFiles(dataDir)).toEqual(before.files);
     expect(opsTables(dataDir)).toEqual(before.ops);
     expect(sandboxesIn(sandboxes)).toEqual([]);
+    // The soak is kept in the real data dir's drill history, with its table.
+    const history = await runCli(['drill', 'history', '--json'], { env });
+    expect(history.exitCode, history.stderr).toBe(0);
+    expect(history.events).toEqual([expect.objectContaining({
+      kind: 'chaos', scenario: 'chaos', passed: true, seed: 1, durationMs: 120_000, startedAt: r.startedAt, endedAt: r.endedAt,
+      faultsInjected: r.faultsInjected, alertsRaised: r.alertsRaised, alertsLost: [], incidents: r.incidents, candles: r.candles,
+    })]);
     // The progress a person watches names the engine's kill and its restart.
     expect(run.stderr).toMatch(/engine-kill injected: engine PID \d+ killed with SIGKILL/);
     expect(run.stderr).toMatch(/engine-kill reverted: engine restarted: PID \d+ leads/);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from '../../../src/store/sqlite-driver.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { actions, checks, waits } from '../../../src/runbook/library/index.js';
 import { writeTestConfig } from '../../helpers/cli.js';
 import { simulator } from '../../helpers/simulated-exchange.js';
@@ -21,6 +21,20 @@ async function fixture(settings: Record<string, unknown> = {}, sim: Record<strin
   const configFile = writeTestConfig(dir, { symbols: exchange.symbols.slice(0, 2), intervals: ['1h', '4h'], sync: { backfillDays: 2 }, ...settings });
   const ctx = stepContext({ dataDir, configFile, exchangeUrl: exchange.url });
   return { sim: exchange, dataDir, configFile, ctx };
+}
+
+/** An engine leading a data dir of 2 symbols x 4h against a simulator, and a step context on it. */
+async function withLeader(test: (f: { sim: Awaited<ReturnType<typeof simulator>>; ctx: ReturnType<typeof stepContext>; dir: string }) => Promise<void>) {
+  const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
+  const dir = tempDir('cfa-rb-leader-');
+  const engine = startDaemon(engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] }));
+  try {
+    await engine.waitFor((l) => l.msg === 'became leader');
+    await test({ sim, ctx: stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url }), dir });
+  } finally {
+    engine.child.kill('SIGTERM');
+    await engine.child.catch(() => {});
+  }
 }
 
 describe('step library: the exchange (stale series, sync of those only, reachability, rate limits, a 418 ban)', () => {
@@ -111,24 +125,42 @@ describe('step library: the exchange (stale series, sync of those only, reachabi
   }, 60_000);
 
   it('with an engine leading, the sync of the stale series runs on the leader, as its job, under its history', async () => {
-    const sim = await simulator({ symbols: 2, now: Date.now, weightClock: Date.now });
-    const dir = tempDir('cfa-rb-leader-');
-    const args = engineFixture(dir, sim.url, { symbols: sim.symbols.slice(0, 2), intervals: ['4h'] });
-    const engine = startDaemon(args);
-    try {
-      await engine.waitFor((l) => l.msg === 'became leader');
-      const ctx = stepContext({ dataDir: path.join(dir, 'data'), configFile: path.join(dir, 'config.json'), exchangeUrl: sim.url });
+    await withLeader(async ({ sim, ctx }) => {
       const r = await actions.syncSeries({ symbols: [sim.symbols[0]!], intervals: ['4h'] }).run(ctx);
       expect(r.ok, r.summary).toBe(true);
       expect(r.data).toMatchObject({ where: 'leader', status: 'success', symbols: [sim.symbols[0]], intervals: ['4h'] });
       expect(r.data.runId).toEqual(expect.any(Number));
       const last = await checks.lastSync().run(ctx);
       expect(last.data.runId).toBe(r.data.runId);
-    } finally {
-      engine.child.kill('SIGTERM');
-      await engine.child.catch(() => {});
-    }
+    });
   }, 60_000);
+
+  it('a sync already running on the leader (the schedule\'s) does not fail the runbook\'s: it waits for that run to end, then syncs', async () => {
+    await withLeader(async ({ sim, ctx, dir }) => {
+      // A slow exchange keeps the first sync running while the runbook's asks.
+      sim.setFaults({ latencyMs: 600 });
+      const { runJobAnywhere } = await import('../../../src/ops/run-job.js');
+      const first = runJobAnywhere(ctx, 'sync', 'sync', {} as never, 60_000);
+      const db = new Database(path.join(dir, 'data', 'ops.db'), { readonly: true });
+      const running = () => db.prepare("SELECT id FROM job_runs WHERE job = 'sync' AND status = 'running'").get() as { id: number } | undefined;
+      try {
+        await vi.waitFor(() => expect(running()).toBeDefined(), { timeout: 20_000, interval: 50 });
+        const held = running()!.id;
+        const r = await actions.syncSeries({ all: true }).run(ctx);
+        expect(r.ok, r.summary).toBe(true);
+        expect(r.data).toMatchObject({ where: 'leader', status: 'success' });
+        expect(r.data.runId).toBeGreaterThan(held);
+        // It met the running sync (recorded as skipped), waited for it to end, then ran.
+        const runs = db.prepare("SELECT id, status, started_at, ended_at FROM job_runs WHERE job = 'sync' AND id >= ? ORDER BY id").all(held) as { id: number; status: string; started_at: number; ended_at: number | null }[];
+        expect(runs.map((x) => x.status)).toEqual(['success', 'skipped', 'success']);
+        expect(runs[2]!.started_at).toBeGreaterThanOrEqual(runs[0]!.ended_at!);
+        expect((await first).status).toBe('success');
+      } finally {
+        db.close();
+        sim.setFaults({ latencyMs: 0 });
+      }
+    });
+  }, 120_000);
 });
 
 describe.skipIf(pgMissing)(`step library with the candles in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
