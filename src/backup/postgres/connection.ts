@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgModule } from '../../store/postgres/pool.js';
 import { redactUrlPasswords } from '../../config/redact.js';
 import { currentProcess, isAlive } from '../../engine/process-identity.js';
 import { shownUrl } from '../../store/postgres/pool.js';
@@ -74,7 +75,7 @@ export function withDatabase(url: string, database: string): string {
 
 /** One connection of our own (not the pool: a dump holds its snapshot on exactly this one). */
 export async function connect(url: string, applicationName = 'cfa-console backup'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  const client = new (pgModule().Client)({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
   // A server that goes away mid-way would otherwise kill the process with an unhandled 'error'.
   client.on('error', () => {});
   await client.connect();

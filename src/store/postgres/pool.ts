@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { redactUrlPasswords } from '../../config/redact.js';
 import { StoreError } from '../store-error.js';
 
@@ -6,10 +7,21 @@ export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
 
 /**
+ * The client library, loaded on first use: the engine and the CLI import this module on every
+ * start, but only a `store.backend: postgres` install should pay for loading `pg`.
+ */
+let client: typeof pg | null = null;
+export function pgModule(): typeof pg {
+  client ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return client;
+}
+
+/**
  * BIGINT columns (millisecond times, counts) come back as numbers, as they do from SQLite: every
  * value we store is far below 2^53. Set per pool, not on the pg module's global parsers.
  */
 function numericTypes(): pg.CustomTypesConfig {
+  const pg = pgModule();
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
   types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number(v));
@@ -40,7 +52,7 @@ export interface PoolOptions {
  * connection attempt gives up after 10 s with an error that names the server (masked).
  */
 export function openPgPool(url: string, options: PoolOptions = {}): PgPool {
-  const pool = new pg.Pool({
+  const pool = new (pgModule().Pool)({
     connectionString: url,
     max: options.size ?? 5,
     idleTimeoutMillis: 30_000,
