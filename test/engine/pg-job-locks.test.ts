@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseJsonLines, runCli, startCli, writeTestConfig } from '../helpers/cli.js';
+import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
+import { simulator } from '../helpers/simulated-exchange.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/**
+ * Job locks across hosts: two hosts as two data dirs (two ops.db) with different host names (one
+ * from engine.host, one from CFA_HOST) on one PostgreSQL database. Real processes of the built
+ * binary, real signals.
+ */
+
+interface Host {
+  name: string;
+  args: (simUrl: string) => string[];
+  env: Record<string, string>;
+}
+
+function host(name: string, url: string): Host {
+  const dir = tempDir();
+  // host-a names itself in its config file; host-b through CFA_HOST.
+  writeTestConfig(dir, {
+    sync: { backfillDays: 200, concurrency: 1 },
+    store: { backend: 'postgres' },
+    ...(name === 'host-a' ? { engine: { host: name } } : {}),
+  });
+  return {
+    name,
+    args: (simUrl) => ['--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'config.json'), '--exchange-url', simUrl, 'sync', '--json'],
+    env: { CFA_STORE_URL: url, ...(name === 'host-b' ? { CFA_HOST: name } : {}) },
+  };
+}
+
+/** A sync that has taken its lock (its `start` line is out) and stays busy: the simulator is slow. */
+async function startHolding(h: Host, simUrl: string) {
+  const child = startCli(h.args(simUrl), { buffer: false, env: h.env });
+  const first = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(String(chunk)));
+    child.once('exit', (code) => reject(new Error(`${h.name}'s sync ended (exit ${code}) before it started`)));
+  });
+  expect(parseJsonLines(first)[0]?.event).toBe('start');
+  // Wrapped: the child is a promise of its result, which an async function's return would wait for.
+  return { child };
+}
+
+const holders = (url: string) => withClient(url, async (c) =>
+  (await c.query<{ name: string; host: string; pid: number }>('SELECT name, host, pid FROM cfa_job_locks ORDER BY name')).rows);
+
+describe.skipIf(pgMissing)(`job locks shared across hosts in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
+  let db: TestDatabase | null = null;
+  const children: ReturnType<typeof startCli>[] = [];
+
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      c.kill('SIGKILL');
+      await c.catch(() => {});
+    }
+    await db?.drop();
+    db = null;
+  });
+
+  it('refuses host b\'s sync while host a\'s runs, naming PID and host; after kill -9 of host a\'s, host b takes the lock at once', async () => {
+    db = await freshPgDatabase();
+    const sim = await simulator({ symbols: 2, faults: { latencyMs: 200 } });
+    const a = host('host-a', db.url);
+    const b = host('host-b', db.url);
+
+    const { child: syncA } = await startHolding(a, sim.url);
+    children.push(syncA);
+    expect(await holders(db.url)).toEqual([{ name: 'sync', host: 'host-a', pid: syncA.pid }]);
+
+    // Host b has its own ops.db, where no sync runs: only the shared lock stops it.
+    const refused = await runCli(b.args(sim.url), { env: b.env });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`sync is already running: PID ${syncA.pid} on host-a, since `);
+    expect(refused.events.find((e) => e.event === 'start')).toBeUndefined();
+
+    syncA.kill('SIGKILL');
+    await syncA.catch(() => {});
+    // No waiting for a lease or a timeout: the holder's connection died with it, and its lock with that.
+    const { child: syncB } = await startHolding(b, sim.url);
+    children.push(syncB);
+    expect(await holders(db.url)).toEqual([{ name: 'sync', host: 'host-b', pid: syncB.pid }]);
+
+    // And the other way round, now that host b holds it.
+    const refusedA = await runCli(a.args(sim.url), { env: a.env });
+    expect(refusedA.exitCode).toBe(1);
+    expect(refusedA.stderr).toContain(`sync is already running: PID ${syncB.pid} on host-b, since `);
+  });
+
+  it('fails the run, naming the server with its password masked, when PostgreSQL cannot be reached: never unserialised', async () => {
+    const sim = await simulator({ symbols: 1 });
+    const b = host('host-b', 'postgresql://cfa:hunter2secret@127.0.0.1:1/cfa');
+    const run = await runCli(b.args(sim.url), { env: b.env });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('cannot take the sync lock in PostgreSQL at postgresql://cfa:••••••@127.0.0.1:1/cfa');
+    expect(run.stderr).not.toContain('hunter2secret');
+    expect(run.events.find((e) => e.event === 'start')).toBeUndefined();
+    expect(Object.values(sim.stats.requests).reduce((n, v) => n + v, 0)).toBe(0);
+  });
+});
