@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { engineFixture, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { parseJsonLines, runCli, startCli, writeTestConfig } from '../helpers/cli.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
@@ -50,8 +52,13 @@ const holders = (url: string) => withClient(url, async (c) =>
 describe.skipIf(pgMissing)(`job locks shared across hosts in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
   let db: TestDatabase | null = null;
   const children: ReturnType<typeof startCli>[] = [];
+  const engines: RunningDaemon[] = [];
 
   afterEach(async () => {
+    for (const e of engines.splice(0)) {
+      e.child.kill('SIGKILL');
+      await e.child.catch(() => {});
+    }
     for (const c of children.splice(0)) {
       c.kill('SIGKILL');
       await c.catch(() => {});
@@ -98,5 +105,35 @@ describe.skipIf(pgMissing)(`job locks shared across hosts in PostgreSQL${pgMissi
     expect(run.stderr).not.toContain('hunter2secret');
     expect(run.events.find((e) => e.event === 'start')).toBeUndefined();
     expect(Object.values(sim.stats.requests).reduce((n, v) => n + v, 0)).toBe(0);
+  });
+
+  it('the leader\'s scheduled sync on host a is skipped, naming host b, while a sync run by hand on host b holds the lock; it runs once that holder is killed', async () => {
+    db = await freshPgDatabase();
+    const sim = await simulator({ symbols: 2, faults: { latencyMs: 200 } });
+    const b = host('host-b', db.url);
+    const { child: syncB } = await startHolding(b, sim.url);
+    children.push(syncB);
+
+    const dirA = tempDir();
+    const leaderA = startDaemon(engineFixture(dirA, sim.url, {
+      jobs: { sync: { schedule: '*/1 * * * * *', catchUpWindow: '1s' } },
+      store: { backend: 'postgres', url: db.url },
+      engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', host: 'host-a' },
+    }));
+    engines.push(leaderA);
+    await leaderA.waitFor((l) => l.msg === 'became leader');
+    // A run whose process started (a slot that finds the previous one still starting is skipped without one).
+    const skipped = await leaderA.waitFor((l) => l.msg === 'job finished' && l.job === 'sync' && l.log !== null, 60_000);
+    expect(skipped.status).toBe('skipped');
+    // The job's own log keeps what its process said: the holder on the other host.
+    expect(fs.readFileSync(skipped.log as string, 'utf8')).toContain(`sync is already running: PID ${syncB.pid} on host-b`);
+
+    syncB.kill('SIGKILL');
+    await syncB.catch(() => {});
+    const ran = await leaderA.waitFor((l) => l.msg === 'job finished' && l.job === 'sync' && l.status !== 'skipped', 90_000);
+    expect(ran.status).toBe('success');
+    // Nothing of host a's ran while host b held the lock.
+    const before = leaderA.lines().filter((l) => l.msg === 'job finished' && l.job === 'sync');
+    expect(before.findIndex((l) => l.status !== 'skipped')).toBe(before.findIndex((l) => l.runId === ran.runId));
   });
 });
