@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Migration } from '../sqlite.js';
 import { migrateOnce } from './migrate.js';
+import { StoreError } from '../store-error.js';
 import { describePgError, openPgPool, type PgClient } from './pool.js';
 
 /**
@@ -89,7 +90,7 @@ const KEEPALIVE = { idle: 10, interval: 5, count: 3 };
  * Takes the lock `name` for `me`, on a connection of its own that stays open until release().
  * Refused (taken: false) while a live holder has it; a holder that is `me` (this very process run,
  * as with ops.db's locks) is let through with a release that leaves the outer hold alone.
- * Throws a StoreError naming the server (masked) when PostgreSQL cannot be reached.
+ * Throws a StoreError naming the server (masked) and the lock when PostgreSQL cannot be reached.
  */
 export async function takeJobLock(url: string, name: string, me: JobLockHolder): Promise<TakeOutcome> {
   const pool = openPgPool(url, { size: 1, applicationName: `cfa-console ${name} lock` });
@@ -137,7 +138,8 @@ export async function takeJobLock(url: string, name: string, me: JobLockHolder):
       },
     };
   } catch (error) {
-    throw describePgError(url, error, `cannot take the ${name} lock in PostgreSQL`);
+    const e = describePgError(url, error);
+    throw new StoreError(`${e.message}; the ${name} lock is kept there for every host, and ${name} does not run without it`, e.code, { cause: error });
   } finally {
     if (!kept) {
       client?.release(true);
