@@ -55,6 +55,12 @@ export function sharedLocks(config: Pick<Config, 'store' | 'engine'>): SharedLoc
   return config.store.backend === 'postgres' ? { url: config.store.url ?? '', host: hostName(config.engine.host) } : null;
 }
 
+export interface JobLockOptions {
+  me?: ProcessIdentity;
+  /** Told if the shared lock is lost while held (its PostgreSQL connection ended): another host can start the job from then on. */
+  onLost?: (message: string) => void;
+}
+
 /**
  * Takes a job lock where every process that could run the same job sees it: ops.db's (as
  * acquireLock, first), then, with a shared store, the same lock in PostgreSQL, so that a run by
@@ -63,12 +69,13 @@ export function sharedLocks(config: Pick<Config, 'store' | 'engine'>): SharedLoc
  * never runs unserialised). Either way the ops.db lock is given back. Without `shared` this is
  * acquireLock exactly; the PostgreSQL client is loaded only with one.
  */
-export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks | null, me: ProcessIdentity = currentProcess()): Promise<() => Promise<void>> {
+export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks | null, options: JobLockOptions = {}): Promise<() => Promise<void>> {
+  const me = options.me ?? currentProcess();
   const releaseLocal = acquireLock(ops, name, me);
   if (!shared) return async () => releaseLocal();
   try {
     const { takeJobLock } = await import('../store/postgres/job-locks.js');
-    const outcome = await takeJobLock(shared.url, name, { holderId: randomUUID(), host: shared.host, pid: me.pid, startTicks: me.startTicks });
+    const outcome = await takeJobLock(shared.url, name, { holderId: randomUUID(), host: shared.host, pid: me.pid, startTicks: me.startTicks }, options.onLost);
     if (!outcome.taken) {
       const h = outcome.holder;
       throw new LockHeldError(name, h

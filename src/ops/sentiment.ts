@@ -1,6 +1,6 @@
 import type { SentimentSource } from '../config/sections/sentiment.js';
 import { durationMs } from '../config/duration.js';
-import { acquireJobLock, sharedLocks } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import { FRED_KEY_ENV } from '../sentiment/fred.js';
 import { runSentiment, type SentimentSummary } from '../sentiment/run-sentiment.js';
 import { openSentimentStore } from '../sentiment/open-sentiment-store.js';
@@ -32,7 +32,7 @@ export async function sentiment(options: SentimentOptions, ctx: RunContext): Pro
   const timeout = AbortSignal.timeout(durationMs(config.sentiment.timeout) as number);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
-    release = await acquireJobLock(ops, SENTIMENT_LOCK, sharedLocks(config));
+    release = await takeOpLock(ctx, ops, SENTIMENT_LOCK);
     // market.db in the data dir, or PostgreSQL with store.backend postgres.
     store = await openSentimentStore(config, ctx.dataDir);
     return await runSentiment(

@@ -1,4 +1,4 @@
-import { acquireJobLock, sharedLocks } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import type { CandleStore } from '../store/candle-store.js';
 import { openCandleStore } from '../store/open-candle-store.js';
 import { openOpsDb } from '../store/ops-db.js';
@@ -28,7 +28,7 @@ export async function sync(requested: SyncOpOptions, ctx: RunContext, listener: 
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
-    release = await acquireJobLock(ops, SYNC_LOCK, sharedLocks(config));
+    release = await takeOpLock(ctx, ops, SYNC_LOCK);
     store = await openCandleStore(config, ctx.dataDir);
     const client = clientFromConfig(config, options.weightBudget);
     return await runSync(

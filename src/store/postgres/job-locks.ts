@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactUrlPasswords } from '../../config/redact.js';
 import type { Migration } from '../sqlite.js';
 import { migrateOnce } from './migrate.js';
 import { StoreError } from '../store-error.js';
-import { describePgError, openPgPool, type PgClient } from './pool.js';
+import { describePgError, openPgPool, shownUrl, type PgClient } from './pool.js';
 
 /**
  * Job locks shared by every host on one PostgreSQL store (store.backend postgres). Owns
@@ -91,8 +92,10 @@ const KEEPALIVE = { idle: 10, interval: 5, count: 3 };
  * Refused (taken: false) while a live holder has it; a holder that is `me` (this very process run,
  * as with ops.db's locks) is let through with a release that leaves the outer hold alone.
  * Throws a StoreError naming the server (masked) and the lock when PostgreSQL cannot be reached.
+ * `onLost` is told, once, if the connection ends while the lock is held (the server restarted,
+ * the network failed, an operator terminated it): from then on another host can take the lock.
  */
-export async function takeJobLock(url: string, name: string, me: JobLockHolder): Promise<TakeOutcome> {
+export async function takeJobLock(url: string, name: string, me: JobLockHolder, onLost?: (message: string) => void): Promise<TakeOutcome> {
   const pool = openPgPool(url, { size: 1, applicationName: `cfa-console ${name} lock` });
   let client: PgClient | null = null;
   let kept = false;
@@ -123,9 +126,19 @@ export async function takeJobLock(url: string, name: string, me: JobLockHolder):
     }
     kept = true;
     const held = client;
+    let releasing = false;
+    const lost = (error?: Error) => {
+      if (releasing) return;
+      releasing = true;
+      const reason = error ? ` (${redactUrlPasswords(error.message)})` : '';
+      onLost?.(`the connection that holds the ${name} lock in PostgreSQL at ${shownUrl(url)} was lost${reason}; another host can start ${name} now`);
+    };
+    held.on('error', lost);
+    held.on('end', () => lost());
     return {
       taken: true,
       release: async () => {
+        releasing = true;
         try {
           await held.query(`DELETE FROM ${TABLE} WHERE name = $1 AND holder_id = $2`, [name, me.holderId]);
           await held.query('SELECT pg_advisory_unlock($1::bigint)', [key]);

@@ -91,6 +91,23 @@ describe.skipIf(pgMissing)(`job locks in PostgreSQL${pgMissing ? ` (skipped: ${p
     if (outer.taken) await outer.release();
   });
 
+  it('tells its holder once its connection is gone (terminated here, as a server restart would): the lock is free for others from then on', async () => {
+    const told: string[] = [];
+    const a = await takeJobLock(db.url, 'backup-drill', hostA, (m) => told.push(m));
+    expect(a.taken).toBe(true);
+    await withClient(db.url, (c) => c.query("SELECT pg_terminate_backend(backend_pid) FROM cfa_job_locks WHERE name = 'backup-drill'"));
+    for (let i = 0; i < 100 && told.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/^the connection that holds the backup-drill lock in PostgreSQL at postgresql:\/\/.* was lost .*; another host can start backup-drill now$/);
+    const b = await takeJobLock(db.url, 'backup-drill', hostB);
+    expect(b.taken).toBe(true);
+    // The lost holder's release, when its job ends, harms nobody: b keeps the lock and its row.
+    if (a.taken) await a.release();
+    expect(told).toHaveLength(1);
+    expect(await takeJobLock(db.url, 'backup-drill', hostA)).toMatchObject({ taken: false, holder: { host: 'host-b' } });
+    if (b.taken) await b.release();
+  });
+
   it('fails, naming the server without its password, when PostgreSQL cannot be reached', async () => {
     const url = 'postgresql://cfa:hunter2secret@127.0.0.1:1/cfa';
     const error = await takeJobLock(url, 'sync', hostA).then(() => null, (e: Error) => e);
