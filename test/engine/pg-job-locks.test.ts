@@ -49,6 +49,15 @@ async function startHolding(h: Host, simUrl: string) {
 const holders = (url: string) => withClient(url, async (c) =>
   (await c.query<{ name: string; host: string; pid: number }>('SELECT name, host, pid FROM cfa_job_locks ORDER BY name')).rows);
 
+/** The sync lock is `holderHost`'s process `pid`'s in PostgreSQL, and `other`'s sync is refused naming it (exit 1, nothing started). */
+async function expectHeld(url: string, holderHost: string, pid: number, other: Host, simUrl: string): Promise<void> {
+  expect(await holders(url)).toEqual([{ name: 'sync', host: holderHost, pid }]);
+  const refused = await runCli(other.args(simUrl), { env: other.env });
+  expect(refused.exitCode).toBe(1);
+  expect(refused.stderr).toContain(`sync is already running: PID ${pid} on ${holderHost}, since `);
+  expect(refused.events.find((e) => e.event === 'start')).toBeUndefined();
+}
+
 describe.skipIf(pgMissing)(`job locks shared across hosts in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
   let db: TestDatabase | null = null;
   const children: ReturnType<typeof startCli>[] = [];
@@ -75,25 +84,16 @@ describe.skipIf(pgMissing)(`job locks shared across hosts in PostgreSQL${pgMissi
 
     const { child: syncA } = await startHolding(a, sim.url);
     children.push(syncA);
-    expect(await holders(db.url)).toEqual([{ name: 'sync', host: 'host-a', pid: syncA.pid }]);
-
     // Host b has its own ops.db, where no sync runs: only the shared lock stops it.
-    const refused = await runCli(b.args(sim.url), { env: b.env });
-    expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toContain(`sync is already running: PID ${syncA.pid} on host-a, since `);
-    expect(refused.events.find((e) => e.event === 'start')).toBeUndefined();
+    await expectHeld(db.url, a.name, syncA.pid!, b, sim.url);
 
     syncA.kill('SIGKILL');
     await syncA.catch(() => {});
     // No waiting for a lease or a timeout: the holder's connection died with it, and its lock with that.
     const { child: syncB } = await startHolding(b, sim.url);
     children.push(syncB);
-    expect(await holders(db.url)).toEqual([{ name: 'sync', host: 'host-b', pid: syncB.pid }]);
-
     // And the other way round, now that host b holds it.
-    const refusedA = await runCli(a.args(sim.url), { env: a.env });
-    expect(refusedA.exitCode).toBe(1);
-    expect(refusedA.stderr).toContain(`sync is already running: PID ${syncB.pid} on host-b, since `);
+    await expectHeld(db.url, b.name, syncB.pid!, a, sim.url);
   });
 
   it('fails the run, naming the server with its password masked, when PostgreSQL cannot be reached: never unserialised', async () => {
