@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactUrlPasswords } from '../../config/redact.js';
 import type { Migration } from '../sqlite.js';
-import { migrateOnce } from './migrate.js';
+import { migratePg } from './migrate.js';
 import { StoreError } from '../store-error.js';
 import { describePgError, openPgPool, shownUrl, type PgClient } from './pool.js';
 
@@ -79,6 +79,9 @@ export function advisoryLockParts(key: bigint): { classid: number; objid: number
   return { classid: Number(unsigned >> 32n), objid: Number(unsigned & 0xffff_ffffn) };
 }
 
+/** Servers whose `locks` schema this process has brought up to date (each lock has a pool of its own, so migrateOnce's per-pool memo would not do). */
+const migrated = new Set<string>();
+
 /** How long a refused taker looks for the row of a holder that took the lock a moment ago. */
 const ROW_WAIT_MS = 1000;
 /**
@@ -100,7 +103,10 @@ export async function takeJobLock(url: string, name: string, me: JobLockHolder, 
   let client: PgClient | null = null;
   let kept = false;
   try {
-    await migrateOnce(pool, JOB_LOCKS_SCHEMA, JOB_LOCK_MIGRATIONS)();
+    if (!migrated.has(url)) {
+      await migratePg(pool, JOB_LOCKS_SCHEMA, JOB_LOCK_MIGRATIONS);
+      migrated.add(url);
+    }
     client = await pool.connect();
     // A checked-out client that loses its server emits 'error': without a listener that would kill the job.
     client.on('error', () => {});
@@ -151,6 +157,8 @@ export async function takeJobLock(url: string, name: string, me: JobLockHolder, 
       },
     };
   } catch (error) {
+    // Whatever went wrong, the next taker checks the schema again (the database may have been recreated).
+    migrated.delete(url);
     const e = describePgError(url, error);
     throw new StoreError(`${e.message}; the ${name} lock is kept there for every host, and ${name} does not run without it`, e.code, { cause: error });
   } finally {
