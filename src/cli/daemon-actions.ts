@@ -59,15 +59,22 @@ async function ask(ctx: RunContext, action: 'restart' | 'pause' | 'resume', time
     throw error;
   }
   const r = request.result ?? {};
+  const where = ctx.loaded.config.store.backend === 'postgres' ? 'PostgreSQL' : 'ops.db';
   if (o.json) {
-    printJsonLine(process.stdout, { event: 'request', ...request });
-  } else if (request.state === 'done') {
-    const pid = typeof r.pid === 'number' ? `, PID ${r.pid}` : '';
-    const was = typeof r.previousPid === 'number' && r.previousPid !== r.pid ? ` (was PID ${r.previousPid})` : '';
-    process.stdout.write(`✔ ${action}: done by the leader (PID ${request.handledBy?.pid} on ${request.handledBy?.host}), request #${request.id}: ` +
-      `the ${String(r.daemon ?? DAEMON)} daemon is ${String(r.state ?? '?')}${pid}${was}\n`);
+    printJsonLine(process.stdout, { event: 'request', ...request, in: where });
   } else {
-    process.stderr.write(`cfa-console: error: ${action} failed on the leader (request #${request.id}): ${String(r.error ?? 'no detail')}\n`);
+    // Which host leads matters when the request crossed hosts (store.backend postgres).
+    const by = request.handledBy;
+    const from = by && request.requestedBy.host !== by.host ? `; asked from ${request.requestedBy.host}` : '';
+    const leader = `the leader on ${by?.host ?? '?'} (PID ${by?.pid ?? '?'}${from})`;
+    const id = `request #${request.id}${where === 'PostgreSQL' ? ' in PostgreSQL' : ''}`;
+    if (request.state === 'done') {
+      const pid = typeof r.pid === 'number' ? `, PID ${r.pid}` : '';
+      const was = typeof r.previousPid === 'number' && r.previousPid !== r.pid ? ` (was PID ${r.previousPid})` : '';
+      process.stdout.write(`✔ ${action}: done by ${leader}, ${id}: the ${String(r.daemon ?? DAEMON)} daemon is ${String(r.state ?? '?')}${pid}${was}\n`);
+    } else {
+      process.stderr.write(`cfa-console: error: ${action} failed on ${leader} (${id}): ${String(r.error ?? 'no detail')}\n`);
+    }
   }
   return request.state === 'done' ? EXIT.ok : EXIT.failure;
 }
