@@ -2,9 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { runContext } from '../../src/ops/context.js';
+import { runJob } from '../../src/ops/leader.js';
+import Database from '../../src/store/sqlite-driver.js';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, pidAlive, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
+import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -31,14 +36,15 @@ describe.skipIf(pgMissing)(`daemon requests across hosts in PostgreSQL${pgMissin
     db = null;
   });
 
-  function host(url: string, withDaemon: boolean) {
+  function host(url: string, withDaemon: boolean, exchangeUrl = NO_EXCHANGE, name?: string) {
     const dir = tempDir();
     const spawnLog = path.join(dir, 'spawns.log');
-    const args = engineFixture(dir, NO_EXCHANGE, {
+    const args = engineFixture(dir, exchangeUrl, {
       store: { backend: 'postgres', url },
+      ...(name ? { engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', host: name } } : {}),
       ...(withDaemon ? { daemon: { command: [process.execPath, BEATING, '--spawn-log', spawnLog], restartBackoff: '300ms', killGrace: '2s' } } : {}),
     });
-    return { args, spawnLog };
+    return { args, spawnLog, dir, data: path.join(dir, 'data') };
   }
 
   it('pause and resume typed on host b reach the leader on host a: its daemon pauses and comes back, and b is told who did it', async () => {
@@ -93,5 +99,32 @@ describe.skipIf(pgMissing)(`daemon requests across hosts in PostgreSQL${pgMissin
 
     engine.child.kill('SIGTERM');
     expect((await engine.child).exitCode).toBe(0);
+  }, 90_000);
+
+  it('a job run asked on host b (the operations API, as a runbook asks) runs on the leader on host a, in its history', async () => {
+    db = await freshPgDatabase();
+    const sim = await simulator({ symbols: 2 });
+    const a = host(db.url, false, sim.url, 'a');
+    const b = host(db.url, false, sim.url, 'b');
+    const engine = startDaemon(a.args);
+    started.push(engine);
+    await engine.waitFor((l) => l.msg === 'became leader');
+
+    const ctx = runContext(loadConfig({ configPath: path.join(b.dir, 'config.json'), dataDir: b.data, exchangeUrl: sim.url }));
+    const run = await runJob(ctx, 'sync', { symbols: ['BTCUSDT'], intervals: ['1h'] }, 'runbook', { timeoutMs: 60_000 });
+    expect(run).toMatchObject({
+      state: 'done', requestedBy: { host: 'b' }, handledBy: { host: 'a', pid: engine.child.pid },
+      result: { job: 'sync', status: 'success', summary: { series: { total: 1, ok: 1 } } },
+    });
+    const runs = (dataDir: string) => {
+      const ops = new Database(path.join(dataDir, 'ops.db'), { readonly: true });
+      try {
+        return ops.prepare('SELECT id, job, trigger FROM job_runs').all();
+      } finally {
+        ops.close();
+      }
+    };
+    expect(runs(a.data)).toEqual([{ id: run.result?.runId, job: 'sync', trigger: 'runbook' }]);
+    expect(fs.existsSync(path.join(b.data, 'ops.db')) ? runs(b.data) : []).toEqual([]);
   }, 90_000);
 });
