@@ -3,8 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dumpScopeExclusions } from '../../src/backup/postgres/facts.js';
 import { answerLine } from '../../src/cli/daemon-actions.js';
 import { RequestPoller } from '../../src/engine/request-poller.js';
-import { submitRequest, waitForRequest, type LeaderRequest } from '../../src/engine/requests.js';
-import { sharedRequestQueue } from '../../src/engine/shared-requests.js';
+import { NoLeaderError, RequestTimeoutError, submitRequest, submitVia, waitForRequest, waitVia, type LeaderRequest } from '../../src/engine/requests.js';
+import { openSharedRequests, sharedRequestQueue } from '../../src/engine/shared-requests.js';
+import type { Config } from '../../src/config/schema.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { PgLeaderRequests } from '../../src/store/postgres/leader-requests.js';
 import { PgLease, type Fence, type LeaseCandidate } from '../../src/store/postgres/lease.js';
@@ -121,6 +122,28 @@ describe.skipIf(pgMissing)(`requests to the leader in PostgreSQL${pgMissing ? ` 
     await expect(store.finish(current, first.id, 'done', {})).rejects.toThrow(/a request cannot go from failed to done/);
     // Pruning is a leader's step too.
     expect(await store.prune(old, 0)).toBe(0);
+  });
+
+  it('a requester on another host: no leader, no request; one left unclaimed past its time is expired by whoever reads it, and never runs', async () => {
+    const { url, store, lead } = await setUp();
+    const shared = openSharedRequests({ store: { backend: 'postgres', url }, engine: { host: 'host-b' } } as unknown as Config)!;
+    try {
+      await expect(submitVia(shared.channel, 'daemon.pause', {})).rejects.toThrow(NoLeaderError);
+      const fence = await lead('host-a', 60_000);
+      const asked = await submitVia(shared.channel, 'daemon.pause', { reason: 'why not' }, { ttlMs: 1 });
+      expect(asked.requestedBy).toMatchObject({ host: 'host-b', pid: process.pid });
+      await sleep(20);
+      // Nobody claimed it (this leader polls nothing here): the requester's own read expires it.
+      await expect(waitVia(shared.channel, asked.id, { timeoutMs: 5_000, pollMs: 20 })).rejects.toThrow(RequestTimeoutError);
+      expect((await store.get(asked.id))?.request.state).toBe('expired');
+      expect(await store.claimNext(fence, { pid: 55 })).toEqual({ refused: false, value: null });
+      // Asked and not taken up in time: expired by the requester, with where its result would have been.
+      const slow = await submitVia(shared.channel, 'daemon.resume', {}, { ttlMs: 60_000 });
+      await expect(waitVia(shared.channel, slow.id, { timeoutMs: 100, pollMs: 20 })).rejects.toThrow(/request #\d+ \(daemon.resume\) expired unhandled/);
+      expect((await store.get(slow.id))?.request.state).toBe('expired');
+    } finally {
+      await shared.close();
+    }
   });
 
   it('the leader polls PostgreSQL and its own ops.db, running each request once', async () => {

@@ -170,13 +170,6 @@ export class PgLeaderRequests {
     return { refused: false, value: rows.flatMap((r) => (r.id === null ? [] : [r.id])) };
   }
 
-  /** The newest requests first. */
-  async list(limit = 50): Promise<LeaderRequest[]> {
-    await this.migrate();
-    const { rows } = await this.pool.query<RequestRow>(`SELECT ${COLUMNS} FROM cfa_leader_requests ORDER BY id DESC LIMIT $1`, [limit]);
-    return rows.map(requestFromRow);
-  }
-
   /** Forgets finished requests older than `olderThanMs` (database clock), under `fence`; pending and running ones stay. */
   async prune(fence: Fence, olderThanMs: number): Promise<number> {
     await this.migrate();
