@@ -16,6 +16,8 @@ import { LeaderElection, readLease, releaseLease, sqliteLease, thisCandidate, tr
 import { PgLeadership } from './pg-leadership.js';
 import { AlertHandover } from '../alerts/handover.js';
 import { PgAlertHandover } from '../store/postgres/alert-handover.js';
+import { PgRunHistory } from '../store/postgres/run-history.js';
+import { mergeJobStates, RunMirror, within } from './run-mirror.js';
 import type { Logger } from './logger.js';
 import { isAlive } from './process-identity.js';
 import { ResourceSampler, type HostSample } from './resource-sampler.js';
@@ -31,6 +33,10 @@ import { LITESTREAM_DAEMON, replicateCommand, replicationEnabled, resolveLitestr
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** How often the engine catches the shared run history up with ops.db and reads the other hosts' last runs. */
+const RUN_MIRROR_EVERY_MS = 15_000;
+/** How long a stopping engine waits for its last runs to reach the shared history. */
+const RUN_MIRROR_STOP_MS = 5_000;
 const DAEMON_NAME = 'backtest';
 
 export type Role = 'leader' | 'follower';
@@ -103,6 +109,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly alertHandover: AlertHandover | null = null;
   /** Gaining and losing leadership, one after the other (a remote lease may flip quickly). */
   private transition: Promise<void> | null = null;
+  /** store.backend postgres: this host's runs copied into the shared history; null on SQLite. */
+  private readonly runHistory: PgRunHistory | null = null;
+  private readonly runMirror: RunMirror | null = null;
+  private runMirrorTimer: NodeJS.Timeout | undefined;
+  /** The epoch a leader's run was admitted under, until its row exists (job -> epoch). */
+  private readonly admitted = new Map<string, number>();
+  /** Every host's last run and success per job, as last read from the shared history. */
+  private sharedStates: Parameters<typeof mergeJobStates>[1] = [];
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -114,11 +128,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     let lastLeaseError = '';
     if (config.store.backend === 'postgres' && config.store.url) {
       const url = config.store.url;
-      // Three connections: a campaign, a fenced step and the alert handover may be in flight together.
-      this.pgPool = openPgPool(url, { size: 3, applicationName: `cfa-console engine on ${candidate.host}` });
+      // Four connections: a campaign, a fenced step, the alert handover and the run mirror may be in flight together.
+      this.pgPool = openPgPool(url, { size: 4, applicationName: `cfa-console engine on ${candidate.host}` });
       this.pg = new PgLeadership(this.pgPool, {
         onRefused: (r) => options.logger.warn({ action: r.action, subject: r.subject, epoch: r.epoch, byDatabase: r.byDatabase },
           r.byDatabase ? 'fenced write refused: another host leads now, or this lease lapsed' : 'leader step not taken: this engine holds no lease'),
+      });
+      this.runHistory = new PgRunHistory(this.pgPool);
+      this.runMirror = new RunMirror({
+        db: this.db, store: this.runHistory, host: candidate.host,
+        onError: (error) => options.logger.warn({ err: describePgError(url, error, 'cannot copy runs to PostgreSQL') }, 'runs not copied to the shared history yet; caught up when PostgreSQL answers'),
+        onRecovered: () => options.logger.info('runs copied to the shared history again'),
       });
     }
     const leaseError = (error: unknown) => {
@@ -133,6 +153,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       db: this.db,
       dataDir: config.dataDir,
       ...(this.pg ? { admit: (request) => this.admitRun(request) } : {}),
+      ...(this.runMirror ? { onRecorded: (runId: number, job: string, change: 'start' | 'finish' | 'skip') => this.runRecorded(runId, job, change) } : {}),
       // The children see exactly this engine's settings, whatever flags or env produced them.
       cliCommand: [...cliCommand, '--data-dir', config.dataDir, '--config', options.loaded.path, '--exchange-url', config.exchange.url],
       onProgress: (runId, event) => {
@@ -183,6 +204,36 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     if (first) void first.then(following);
     else following();
+    if (this.runMirror) {
+      void this.mirrorRuns();
+      this.runMirrorTimer = setInterval(() => void this.mirrorRuns(), RUN_MIRROR_EVERY_MS);
+    }
+  }
+
+  /** store.backend postgres: a run's row changed in ops.db; its copy follows at once (or at the next catch-up). */
+  private runRecorded(runId: number, job: string, change: 'start' | 'finish' | 'skip'): void {
+    // An admitted run either starts or is recorded skipped: either way the admission is used up.
+    if (change !== 'finish') {
+      if (change === 'start') this.runMirror?.noteEpoch(runId, this.admitted.get(job) ?? null);
+      this.admitted.delete(job);
+    }
+    void this.mirrorRuns();
+  }
+
+  /** Copies this host's new and ended runs to the shared history, then reads every host's last runs for the views. */
+  private async mirrorRuns(): Promise<void> {
+    if (!this.runMirror || !this.runHistory) return;
+    const { error } = await this.runMirror.sync();
+    if (error || this.stopped) return;
+    try {
+      const states = await this.runHistory.jobStates();
+      if (JSON.stringify(states) !== JSON.stringify(this.sharedStates)) {
+        this.sharedStates = states;
+        this.emit('change');
+      }
+    } catch {
+      // The next catch-up reads them again; the views keep the last ones read.
+    }
   }
 
   /**
@@ -228,6 +279,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const leaderStep = request.trigger === 'schedule' || request.trigger === 'catch-up' || this.election.isLeader;
     if (!this.pg || !leaderStep) return null;
     const ok = await this.pg.act('job-start', request.job, { trigger: request.trigger, slot: request.slot ?? null });
+    if (ok && this.pg.epoch !== null) this.admitted.set(request.job, this.pg.epoch);
     return ok ? null : `refused: epoch ${this.pg.epoch ?? 'none'} no longer holds the lease`;
   }
 
@@ -238,6 +290,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       logger.info({ holderId: holder?.holderId, host: holder?.host, epoch: holder?.epoch }, 'became leader');
       const abandoned = markAbandonedRuns(this.db, isAlive);
       if (abandoned.length) logger.warn({ runs: abandoned }, 'runs of a dead leader marked failed');
+      if (abandoned.length) void this.mirrorRuns();
       this.sampler.watch('engine', process.pid);
       this.sampler.start();
       const pg = this.pg;
@@ -400,6 +453,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       pruneRequests(this.db, Date.now() - config.engine.retentionDays * DAY_MS);
       void this.pg?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning leader actions in PostgreSQL failed'));
       void this.alertHandover?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning applied alert commands in PostgreSQL failed'));
+      const fence = this.pg?.currentFence;
+      if (fence) void this.runHistory?.prune(fence, config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning the shared run history in PostgreSQL failed'));
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
     } catch (error) {
@@ -451,7 +506,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   snapshot(now = Date.now()): EngineSnapshot {
-    const states = new Map(jobStates(this.db).map((s) => [s.job, s]));
+    const own = jobStates(this.db);
+    const states = new Map((this.runMirror ? mergeJobStates(own, this.sharedStates) : own).map((s) => [s.job, s]));
     const running = this.runner.running();
     const held = new Map((this.scheduler?.held() ?? []).map((h) => [h.job, h.waitingFor]));
     const jobs = this.jobs.map((j) => ({
@@ -501,6 +557,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.sampler.stop();
     await this.election.stop();
     await this.transition;
+    clearInterval(this.runMirrorTimer);
+    if (this.runMirror) await within(this.runMirror.sync(), RUN_MIRROR_STOP_MS, null);
     await this.pgPool?.end().catch(() => {});
     this.db.close();
     logger.info('engine stopped');
