@@ -3,7 +3,8 @@ import { JOBS } from '../../jobs/index.js';
 import { CLI_PATH } from '../common/entry-points.js';
 import { runJob } from '../engine/job-runner.js';
 import { holderIsGone, readLease } from '../engine/leadership.js';
-import { listRuns, jobStates } from '../engine/run-history.js';
+import { listRuns, jobStates, type JobRun, type JobState } from '../engine/run-history.js';
+import { mergeJobStates, mergeRuns, openRunMirror, openSharedRuns, within } from '../engine/run-mirror.js';
 import { nextSlot } from '../engine/schedule-math.js';
 import { resolveSchedule } from '../engine/scheduler.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
@@ -21,22 +22,27 @@ async function openOps(globals: GlobalOptions, json: boolean) {
   return { ctx, db };
 }
 
+type Ctx = Awaited<ReturnType<typeof createContext>>;
+
+function jobViews(ctx: Ctx, jobStates: readonly JobState[], now: number) {
+  const states = new Map(jobStates.map((s) => [s.job, s]));
+  return resolveSchedule(JOBS, ctx.loaded.config.jobs).map((j) => ({
+    name: j.name,
+    schedule: j.cron,
+    enabled: j.enabled,
+    timeoutMs: j.timeoutMs,
+    nextRunAt: j.enabled && j.cron ? nextSlot(j.cron, now) : null,
+    lastStatus: states.get(j.name)?.lastStatus ?? null,
+    lastRunAt: states.get(j.name)?.lastRunAt ?? null,
+    lastDurationMs: states.get(j.name)?.lastDurationMs ?? null,
+    lastSuccessAt: states.get(j.name)?.lastSuccessAt ?? null,
+  }));
+}
+
 async function jobRows(globals: GlobalOptions, json: boolean, now: number) {
   const { ctx, db } = await openOps(globals, json);
   try {
-    const states = new Map(jobStates(db).map((s) => [s.job, s]));
-    const jobs = resolveSchedule(JOBS, ctx.loaded.config.jobs).map((j) => ({
-      name: j.name,
-      schedule: j.cron,
-      enabled: j.enabled,
-      timeoutMs: j.timeoutMs,
-      nextRunAt: j.enabled && j.cron ? nextSlot(j.cron, now) : null,
-      lastStatus: states.get(j.name)?.lastStatus ?? null,
-      lastRunAt: states.get(j.name)?.lastRunAt ?? null,
-      lastDurationMs: states.get(j.name)?.lastDurationMs ?? null,
-      lastSuccessAt: states.get(j.name)?.lastSuccessAt ?? null,
-    }));
-    return { ctx, db, jobs };
+    return { ctx, db, jobs: jobViews(ctx, jobStates(db), now) };
   } catch (error) {
     db.close();
     throw error;
@@ -95,6 +101,8 @@ export async function runJobCommand(globals: GlobalOptions, job: string, args: s
     return EXIT.ok;
   }
   const { config } = ctx.loaded;
+  // store.backend postgres: the run is copied to the shared history as it starts and ends.
+  const shared = openRunMirror(config, db);
   try {
     const outcome = await runJob({
       job, trigger: 'manual', options, timeoutMs: target.timeoutMs, killGraceMs: durationMs(config.engine.stopGrace),
@@ -102,32 +110,84 @@ export async function runJobCommand(globals: GlobalOptions, job: string, args: s
       db, dataDir: config.dataDir,
       cliCommand: [process.execPath, CLI_PATH, '--data-dir', config.dataDir, '--config', ctx.loaded.path, '--exchange-url', config.exchange.url],
       onProgress: (_runId, event) => { if (o.json) printJsonLine(process.stdout, event); },
+      ...(shared ? { onRecorded: () => void shared.mirror.sync() } : {}),
     });
     if (o.json) printJsonLine(process.stdout, { event: 'run', ...outcome });
     else process.stdout.write(`${statusMark(outcome.status)}: ${job} run ${outcome.runId}, exit ${outcome.exitCode ?? '-'}, ${durationOrDash(outcome.durationMs)}${outcome.logPath ? `, log ${outcome.logPath}` : ''}\n`);
     return outcome.exitCode ?? (outcome.status === 'success' ? EXIT.ok : EXIT.failure);
   } finally {
+    if (shared) {
+      await within(shared.mirror.sync(), RUN_MIRROR_WAIT_MS, null);
+      await shared.close();
+    }
     db.close();
   }
+}
+
+/** How long `run --wait` waits, at its end, for its run to reach the shared history (the engine catches up what it misses). */
+const RUN_MIRROR_WAIT_MS = 5_000;
+/** How long `status` waits for the shared history before it shows this host's runs only. */
+const SHARED_READ_MS = 10_000;
+const LAST_RUNS = 10;
+
+/**
+ * The last-runs table of `status`. With `hosts` (store.backend postgres) each run's host leads
+ * and the exit code gives way to it (it stays in --json), so the table fits 80 columns.
+ */
+export function runsTable(runs: readonly (JobRun & { host: string | null })[], hosts: boolean): string {
+  if (!hosts) {
+    return table(['RUN', 'JOB', 'TRIGGER', 'STARTED', 'RESULT', 'EXIT', 'DURATION'], runs.map((r) => [
+      String(r.id), r.job, r.trigger, isoOrDash(r.startedAt), statusMark(r.status), r.exitCode == null ? '-' : String(r.exitCode), durationOrDash(r.durationMs),
+    ]));
+  }
+  return table(['HOST', 'RUN', 'JOB', 'TRIGGER', 'STARTED (UTC)', 'RESULT', 'DURATION'], runs.map((r) => [
+    shortHost(r.host ?? '-'), String(r.id), r.job, r.trigger, new Date(r.startedAt).toISOString().slice(5, 19).replace('T', ' '),
+    statusMark(r.status), durationOrDash(r.durationMs),
+  ]));
+}
+
+/** A host name cut to 12 characters, the cut marked: the table's other columns keep their room. */
+function shortHost(host: string): string {
+  return host.length > 12 ? `${host.slice(0, 11)}…` : host;
 }
 
 /** `status`: leader, jobs, daemon state and the last runs, as text or one JSON line. */
 export async function printStatus(globals: GlobalOptions, json: boolean): Promise<void> {
       const now = Date.now();
-      const { ctx, db, jobs } = await jobRows(globals, json, now);
+      const { ctx, db, jobs: ownJobs } = await jobRows(globals, json, now);
       try {
         const lease = readLease(db);
         const leader = lease ? { ...lease, alive: !holderIsGone(lease, now) } : null;
         const daemon = new DaemonStore(db).readState('backtest');
-        const lastRuns = listRuns(db, { limit: 10 });
+        let jobs = ownJobs;
+        let lastRuns: (JobRun & { host: string | null })[] = listRuns(db, { limit: LAST_RUNS });
+        // store.backend postgres: every host's runs, from the shared history; this host's alone when it does not answer.
+        const shared = openSharedRuns(ctx.loaded.config);
+        let sharedRuns: { runsFrom: 'postgres' | 'ops.db'; sharedRunsError?: string } | null = null;
+        if (shared) {
+          try {
+            const read = await within(Promise.all([shared.list({ limit: LAST_RUNS }), shared.jobStates()]), SHARED_READ_MS, null);
+            if (!read) throw new Error(`PostgreSQL gave no answer within ${SHARED_READ_MS / 1000} s`);
+            const [runs, states] = read;
+            lastRuns = mergeRuns(lastRuns, shared.host, runs, LAST_RUNS);
+            jobs = jobViews(ctx, mergeJobStates(jobStates(db), states), now);
+            sharedRuns = { runsFrom: 'postgres' };
+          } catch (error) {
+            lastRuns = lastRuns.map((r) => ({ ...r, host: shared.host }));
+            sharedRuns = { runsFrom: 'ops.db', sharedRunsError: (error as Error).message };
+          } finally {
+            await shared.close();
+          }
+        }
         if (json) {
-          process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, jobs, daemon, lastRuns })}\n`);
+          process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, jobs, daemon, lastRuns, ...sharedRuns })}\n`);
           return;
         }
         const lines = [
           `data dir  ${ctx.loaded.config.dataDir}`,
           `leader    ${leader && leader.alive ? `✔ PID ${leader.pid} on ${leader.host}, since ${isoOrDash(leader.acquiredAt)}` : '✖ none (no engine running: start `cfa-console --daemon`)'}`,
           `daemon    ${daemon ? `${statusMark(daemon.state)}${daemon.pid ? ` PID ${daemon.pid}` : ''}` : ctx.loaded.config.daemon.command ? '· not started yet' : '· none configured (daemon.command)'}`,
+          ...(sharedRuns?.sharedRunsError ? [`runs      ▲ this host's only: ${sharedRuns.sharedRunsError}`] : []),
           '',
         ];
         process.stdout.write(lines.join('\n'));
@@ -136,9 +196,7 @@ export async function printStatus(globals: GlobalOptions, json: boolean): Promis
         ])));
         if (lastRuns.length) {
           process.stdout.write('\n');
-          process.stdout.write(table(['RUN', 'JOB', 'TRIGGER', 'STARTED', 'RESULT', 'EXIT', 'DURATION'], lastRuns.map((r) => [
-            String(r.id), r.job, r.trigger, isoOrDash(r.startedAt), statusMark(r.status), r.exitCode == null ? '-' : String(r.exitCode), durationOrDash(r.durationMs),
-          ])));
+          process.stdout.write(runsTable(lastRuns, sharedRuns !== null));
         }
       } finally {
         db.close();
