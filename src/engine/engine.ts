@@ -16,7 +16,7 @@ import { LeaderElection, readLease, releaseLease, sqliteLease, thisCandidate, tr
 import { PgLeadership } from './pg-leadership.js';
 import { AlertHandover } from '../alerts/handover.js';
 import { PgAlertHandover } from '../store/postgres/alert-handover.js';
-import { PgRunHistory } from '../store/postgres/run-history.js';
+import { PgRunHistory, type SharedRun, type SharedRunsQuery } from '../store/postgres/run-history.js';
 import { mergeJobStates, RunMirror, within } from './run-mirror.js';
 import type { Logger } from './logger.js';
 import { isAlive } from './process-identity.js';
@@ -185,6 +185,21 @@ export class Engine extends EventEmitter<EngineEvents> {
       : null;
     this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate, options.onAlertsFired,
       pg ? (channel, outbox) => pg.act('alert-delivery', channel, { outbox }) : undefined, this.alertHandover ?? undefined);
+  }
+
+  /** store.backend postgres: the views show every host's runs (sharedRuns); false on SQLite. */
+  get sharesRuns(): boolean {
+    return this.runHistory !== null;
+  }
+
+  /** This engine's host name among the hosts (engine.host / CFA_HOST). */
+  get hostName(): string {
+    return this.election.candidate.host;
+  }
+
+  /** Every host's runs from the shared history, newest first; empty on SQLite. Rejects when PostgreSQL does not answer. */
+  async sharedRuns(query: SharedRunsQuery): Promise<SharedRun[]> {
+    return this.runHistory ? this.runHistory.list(query) : [];
   }
 
   get role(): Role {
