@@ -5,6 +5,7 @@ import { runJob } from '../engine/job-runner.js';
 import { holderIsGone, readLease } from '../engine/leadership.js';
 import { listRuns, jobStates, type JobRun, type JobState } from '../engine/run-history.js';
 import { mergeJobStates, mergeRuns, openRunMirror, openSharedRuns, within } from '../engine/run-mirror.js';
+import type { SharedRun } from '../store/postgres/run-history.js';
 import { nextSlot } from '../engine/schedule-math.js';
 import { resolveSchedule } from '../engine/scheduler.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
@@ -57,8 +58,16 @@ async function jobRows(globals: GlobalOptions, json: boolean, now: number) {
 /** `jobs`: the schedule, next run, last result and duration of each job, as a table or JSON. */
 export async function printJobs(globals: GlobalOptions, json: boolean): Promise<void> {
   const now = Date.now();
-  const { db, jobs } = await jobRows(globals, json, now);
-  db.close();
+  const { ctx, db, jobs: ownJobs } = await jobRows(globals, json, now);
+  let jobs = ownJobs;
+  try {
+    // store.backend postgres: each job's last result on any host.
+    const shared = await readShared(ctx, db, now, 0);
+    if (shared?.error && !json) process.stderr.write(`▲ last results of this host only: ${shared.error}\n`);
+    jobs = shared?.jobs ?? ownJobs;
+  } finally {
+    db.close();
+  }
   if (json) {
     process.stdout.write(`${JSON.stringify(jobs)}\n`);
     return;
@@ -130,6 +139,36 @@ const RUN_MIRROR_WAIT_MS = 5_000;
 const SHARED_READ_MS = 10_000;
 const LAST_RUNS = 10;
 
+interface SharedView {
+  /** This host's name among the hosts. */
+  host: string;
+  /** Every host's newest runs; null when PostgreSQL did not answer. */
+  runs: SharedRun[] | null;
+  /** The jobs with their last result on any host; null when PostgreSQL did not answer. */
+  jobs: ReturnType<typeof jobViews> | null;
+  error: string | null;
+}
+
+/**
+ * store.backend postgres: every host's newest `limit` runs (none asked for with 0) and each job's
+ * last result on any host, from the shared history; null on SQLite. Never throws: a server that
+ * does not answer within SHARED_READ_MS is reported in `error`.
+ */
+async function readShared(ctx: Ctx, db: Parameters<typeof jobStates>[0], now: number, limit: number): Promise<SharedView | null> {
+  const shared = openSharedRuns(ctx.loaded.config);
+  if (!shared) return null;
+  try {
+    const read = await within(Promise.all([limit > 0 ? shared.list({ limit }) : Promise.resolve([]), shared.jobStates()]), SHARED_READ_MS, null);
+    if (!read) throw new Error(`PostgreSQL gave no answer within ${SHARED_READ_MS / 1000} s`);
+    const [runs, states] = read;
+    return { host: shared.host, runs, jobs: jobViews(ctx, mergeJobStates(jobStates(db), states), now), error: null };
+  } catch (error) {
+    return { host: shared.host, runs: null, jobs: null, error: (error as Error).message };
+  } finally {
+    await shared.close();
+  }
+}
+
 /**
  * The last-runs table of `status`. With `hosts` (store.backend postgres) each run's host leads
  * and the exit code gives way to it (it stays in --json), so the table fits 80 columns.
@@ -159,26 +198,12 @@ export async function printStatus(globals: GlobalOptions, json: boolean): Promis
         const lease = readLease(db);
         const leader = lease ? { ...lease, alive: !holderIsGone(lease, now) } : null;
         const daemon = new DaemonStore(db).readState('backtest');
-        let jobs = ownJobs;
-        let lastRuns: (JobRun & { host: string | null })[] = listRuns(db, { limit: LAST_RUNS });
-        // store.backend postgres: every host's runs, from the shared history; this host's alone when it does not answer.
-        const shared = openSharedRuns(ctx.loaded.config);
-        let sharedRuns: { runsFrom: 'postgres' | 'ops.db'; sharedRunsError?: string } | null = null;
-        if (shared) {
-          try {
-            const read = await within(Promise.all([shared.list({ limit: LAST_RUNS }), shared.jobStates()]), SHARED_READ_MS, null);
-            if (!read) throw new Error(`PostgreSQL gave no answer within ${SHARED_READ_MS / 1000} s`);
-            const [runs, states] = read;
-            lastRuns = mergeRuns(lastRuns, shared.host, runs, LAST_RUNS);
-            jobs = jobViews(ctx, mergeJobStates(jobStates(db), states), now);
-            sharedRuns = { runsFrom: 'postgres' };
-          } catch (error) {
-            lastRuns = lastRuns.map((r) => ({ ...r, host: shared.host }));
-            sharedRuns = { runsFrom: 'ops.db', sharedRunsError: (error as Error).message };
-          } finally {
-            await shared.close();
-          }
-        }
+        const own = listRuns(db, { limit: LAST_RUNS });
+        const shared = await readShared(ctx, db, now, LAST_RUNS);
+        const jobs = shared?.jobs ?? ownJobs;
+        const lastRuns: (JobRun & { host: string | null })[] = shared?.runs ? mergeRuns(own, shared.host, shared.runs, LAST_RUNS)
+          : shared ? own.map((r) => ({ ...r, host: shared.host })) : own;
+        const sharedRuns = shared ? { runsFrom: shared.runs ? 'postgres' : 'ops.db', ...(shared.error ? { sharedRunsError: shared.error } : {}) } : null;
         if (json) {
           process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, jobs, daemon, lastRuns, ...sharedRuns })}\n`);
           return;
@@ -187,7 +212,7 @@ export async function printStatus(globals: GlobalOptions, json: boolean): Promis
           `data dir  ${ctx.loaded.config.dataDir}`,
           `leader    ${leader && leader.alive ? `✔ PID ${leader.pid} on ${leader.host}, since ${isoOrDash(leader.acquiredAt)}` : '✖ none (no engine running: start `cfa-console --daemon`)'}`,
           `daemon    ${daemon ? `${statusMark(daemon.state)}${daemon.pid ? ` PID ${daemon.pid}` : ''}` : ctx.loaded.config.daemon.command ? '· not started yet' : '· none configured (daemon.command)'}`,
-          ...(sharedRuns?.sharedRunsError ? [`runs      ▲ this host's only: ${sharedRuns.sharedRunsError}`] : []),
+          ...(shared?.error ? [`runs      ▲ this host's only: ${shared.error}`] : []),
           '',
         ];
         process.stdout.write(lines.join('\n'));

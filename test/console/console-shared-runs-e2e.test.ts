@@ -46,7 +46,7 @@ describe.skipIf(skip)(`the console's runs across hosts${skip ? ` (skipped: ${ski
     term.keys('6');
     await term.waitFor((s) => s.includes('▶ Jobs'), 'the jobs panel focused');
     term.keys('Enter');
-    const row = new RegExp(`^║ a\\s+${String(finished.runId)}\\s+schedule\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+✔ success\\s+0\\s+\\S+`, 'm');
+    const row = new RegExp(`^║ a\\s+${String(finished.runId)}\\s+(schedule|catch-up)\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+✔ success\\s+0\\s+\\S+`, 'm');
     const screen = await term.waitFor((s) => s.includes('Job sync: runs') && /HOST\s+RUN\s+TRIGGER/.test(s) && row.test(s), 'host a\'s scheduled run in the runs of sync', 30_000);
     for (const line of screen.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
     // Every run listed is host a's (b ran nothing); the newest is selected and its log is on host a.
