@@ -220,6 +220,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (first) void first.then(following);
     else following();
     if (this.runMirror) {
+      // A follower on another host may not lead for long: its own dead runners' runs are marked
+      // failed now, not when it next leads, so the other hosts do not see them running meanwhile.
+      const abandoned = markAbandonedRuns(this.db, isAlive);
+      if (abandoned.length) this.options.logger.warn({ runs: abandoned }, 'runs whose runner died marked failed');
       void this.mirrorRuns();
       this.runMirrorTimer = setInterval(() => void this.mirrorRuns(), RUN_MIRROR_EVERY_MS);
     }

@@ -1,6 +1,9 @@
 import path from 'node:path';
+import { execaNode } from 'execa';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startRun } from '../../src/engine/run-history.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
@@ -34,6 +37,7 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined 
 
 describe.skipIf(pgMissing)(`runs of every host in status${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
   const started: RunningDaemon[] = [];
+  const daemons = (d: RunningDaemon) => started.push(d);
   let db: TestDatabase | null = null;
 
   afterEach(async () => {
@@ -56,7 +60,7 @@ describe.skipIf(pgMissing)(`runs of every host in status${pgMissing ? ` (skipped
     expect(path.dirname(a[1]!)).not.toBe(path.dirname(b[1]!));
 
     const leader = startDaemon(a, { env: { CFA_HOST: 'a' } });
-    started.push(leader);
+    daemons(leader);
     expect(await leader.waitFor((l) => l.msg === 'became leader', 30_000)).toMatchObject({ host: 'a', epoch: 1 });
     const finished = await leader.waitFor((l) => l.msg === 'job finished' && l.job === 'sync' && l.status === 'success', 90_000);
 
@@ -103,6 +107,29 @@ describe.skipIf(pgMissing)(`runs of every host in status${pgMissing ? ` (skipped
     expect(new Set(rows.map((r) => `${r.host}/${r.id}`)).size).toBe(rows.length);
     expect(rows.some((r) => r.host === 'b')).toBe(true);
   }, 240_000);
+
+  it('a run whose runner died on a host that does not lead is copied as failed when that host\'s engine starts, not left running', async () => {
+    db = await freshPgDatabase();
+    const sim = await simulator({ symbols: 2 });
+    const store = { backend: 'postgres', url: db.url };
+    const a = engineFixture(tempDir(), sim.url, { store });
+    const b = engineFixture(tempDir(), sim.url, { store });
+    const leader = startDaemon(a, { env: { CFA_HOST: 'a' } });
+    daemons(leader);
+    await leader.waitFor((l) => l.msg === 'became leader', 30_000);
+    // b's runner of a backup died (its engine and the machine went down with it) before it could record the end.
+    const child = execaNode('-e', ['']);
+    await child;
+    const ops = openOpsDb(b[1]!);
+    const runId = startRun(ops, { job: 'backup', trigger: 'manual', pid: child.pid! });
+    ops.close();
+    const follower = startDaemon(b, { env: { CFA_HOST: 'b' } });
+    daemons(follower);
+    expect(await follower.waitFor((l) => l.msg === 'runs whose runner died marked failed', 30_000)).toMatchObject({ runs: [runId] });
+    const copy = await until('b\'s run copied as failed', async () => (await status(a, 'a')).lastRuns.find((r) => r.host === 'b' && r.id === runId && r.status !== 'running'));
+    expect(copy).toMatchObject({ job: 'backup', status: 'failed' });
+    expect(await follower.waitFor((l) => l.msg === 'following the current leader')).toMatchObject({ leaderHost: 'a' });
+  }, 120_000);
 
   it('a host whose PostgreSQL does not answer shows its own runs and says why', async () => {
     const sim = await simulator({ symbols: 2 });
