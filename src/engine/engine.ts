@@ -37,6 +37,8 @@ const DAY_MS = 24 * HOUR_MS;
 const RUN_MIRROR_EVERY_MS = 15_000;
 /** How long a stopping engine waits for its last runs to reach the shared history. */
 const RUN_MIRROR_STOP_MS = 5_000;
+/** Beyond a job's timeout and kill grace: how long another host may take to report a run's end before the leader presumes it failed. */
+const STALE_RUN_MARGIN_MS = 5 * 60_000;
 const DAEMON_NAME = 'backtest';
 
 export type Role = 'leader' | 'follower';
@@ -245,6 +247,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { error } = await this.runMirror.sync();
     if (error || this.stopped) return;
     try {
+      const fence = this.election.isLeader ? this.pg?.currentFence : null;
+      if (fence) {
+        const graceMs = durationMs(this.options.loaded.config.engine.stopGrace);
+        const limits = Object.fromEntries(this.jobs.map((j) => [j.name, j.timeoutMs + graceMs + STALE_RUN_MARGIN_MS]));
+        const presumed = await this.runHistory.presumeStale(fence, limits);
+        if (presumed.length) this.options.logger.warn({ runs: presumed }, 'runs of other hosts presumed failed: still running past their timeout, and their host stopped reporting');
+      }
       const states = await this.runHistory.jobStates();
       if (JSON.stringify(states) !== JSON.stringify(this.sharedStates)) {
         this.sharedStates = states;

@@ -13,6 +13,10 @@ import type { PgPool } from './pool.js';
  * keyed by (host, the run's id in that host's ops.db), so `status` and the console on any host
  * show the runs of all of them. A finished row is final: a late copy of the same run still
  * `running` (a slower writer's snapshot) never overwrites it.
+ *
+ * A host that went away for good cannot finish its runs: the leader presumes a run failed once it
+ * has been `running` longer than its job's timeout allows (`presumed`), and the host's own record
+ * replaces the presumption if it ever comes back.
  */
 
 export const RUNS_SCHEMA = 'runs';
@@ -36,6 +40,7 @@ export const RUN_HISTORY_MIGRATIONS: readonly Migration[] = [
         log_path TEXT,
         pid INTEGER,
         epoch BIGINT,
+        presumed BOOLEAN NOT NULL DEFAULT false,
         mirrored_at BIGINT NOT NULL,
         PRIMARY KEY (host, id)
       );
@@ -91,8 +96,9 @@ export class PgRunHistory {
   /** What the mirror holds of `host`'s runs with an id of at least `fromId`. */
   async marks(host: string, fromId: number): Promise<MirroredMark[]> {
     await this.migrate();
+    // A presumed end is no end for the host's own mirror: it still has the real one to give.
     const { rows } = await this.pool.query<{ id: number; status: RunStatus; started_at: number }>(
-      'SELECT id, status, started_at FROM cfa_job_runs WHERE host = $1 AND id >= $2', [host, fromId]);
+      "SELECT id, CASE WHEN presumed THEN 'running' ELSE status END AS status, started_at FROM cfa_job_runs WHERE host = $1 AND id >= $2", [host, fromId]);
     return rows.map((r) => ({ id: r.id, status: r.status, startedAt: r.started_at }));
   }
 
@@ -121,8 +127,8 @@ export class PgRunHistory {
            started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, status = EXCLUDED.status, exit_code = EXCLUDED.exit_code,
            duration_ms = EXCLUDED.duration_ms, summary = EXCLUDED.summary, log_path = EXCLUDED.log_path, pid = EXCLUDED.pid,
            epoch = CASE WHEN cfa_job_runs.started_at = EXCLUDED.started_at THEN COALESCE(EXCLUDED.epoch, cfa_job_runs.epoch) ELSE EXCLUDED.epoch END,
-           mirrored_at = EXCLUDED.mirrored_at
-         WHERE cfa_job_runs.status = 'running' OR cfa_job_runs.started_at <> EXCLUDED.started_at`,
+           presumed = false, mirrored_at = EXCLUDED.mirrored_at
+         WHERE cfa_job_runs.status = 'running' OR cfa_job_runs.presumed OR cfa_job_runs.started_at <> EXCLUDED.started_at`,
         params);
       written += rowCount ?? 0;
     }
@@ -157,6 +163,26 @@ export class PgRunHistory {
     return rows.map((r) => ({
       job: r.job, lastRunId: r.id, lastStatus: r.status, lastRunAt: r.ended_at, lastSuccessAt: r.last_success_at, lastDurationMs: r.duration_ms,
     }));
+  }
+
+  /**
+   * Under the leader's fence: another host's runs still `running` after `limitMs[job]` (the job's
+   * timeout and kill grace, and a margin for that host's catch-up) are presumed failed, since a
+   * live runner would have ended them by then. The leader's own host judges its runs by PID
+   * (markAbandonedRuns). Returns the runs presumed.
+   */
+  async presumeStale(fence: Fence, limitMs: Record<string, number>): Promise<{ host: string; id: number }[]> {
+    await this.migrate();
+    const jobs = Object.keys(limitMs);
+    const { rows } = await this.pool.query<{ host: string; id: number }>(
+      `WITH ${FENCE}, limits AS (SELECT * FROM unnest($3::text[], $4::bigint[]) AS l(job, limit_ms))
+       UPDATE cfa_job_runs r SET status = 'failed', presumed = true, ended_at = ${DB_NOW}, duration_ms = ${DB_NOW} - r.started_at,
+         summary = jsonb_build_object('reason', 'presumed failed by the leader on ' || $5::text || ': still running past the job''s timeout, and its host stopped reporting')
+       FROM limits l
+       WHERE EXISTS (SELECT 1 FROM fence) AND r.job = l.job AND r.status = 'running' AND r.host <> $5 AND r.started_at < ${DB_NOW} - l.limit_ms
+       RETURNING r.host, r.id`,
+      [fence.epoch, fence.holderId, jobs, jobs.map((j) => limitMs[j]), fence.host]);
+    return rows;
   }
 
   /**

@@ -136,4 +136,29 @@ describe.skipIf(pgMissing)(`the run history shared in PostgreSQL${pgMissing ? ` 
     expect(await store.prune(fence, 7 * DAY)).toBe(2);
     expect((await store.list({ limit: 100 })).filter((r) => r.host === 'host-c').map((r) => r.id)).toEqual([3]);
   });
+
+  it('the leader presumes another host\'s run failed once it runs past its job\'s limit; that host\'s own record replaces the presumption', async () => {
+    const lease = new PgLease(pool);
+    const { holder } = await lease.acquire({ holderId: 'leader-1', pid: process.pid, startTicks: null, host: 'host-a' }, 60_000);
+    const fence = { epoch: holder!.epoch, holderId: holder!.holderId, host: holder!.host };
+    const HOUR = 3_600_000;
+    const base = { trigger: 'schedule' as const, slot: null, endedAt: null, status: 'running' as const, exitCode: null, durationMs: null, summary: null, logPath: null, pid: 1, host: null };
+    const long = { ...base, id: 1, job: 'sync', startedAt: Date.now() - 2 * HOUR };
+    await store.upsert('host-d', [long, { ...base, id: 2, job: 'sync', startedAt: Date.now() - 60_000 }, { ...base, id: 3, job: 'compact', startedAt: Date.now() - 2 * HOUR }]);
+    // The leader's own host is judged by PID, not here.
+    await store.upsert('host-a', [{ ...base, id: 90, job: 'sync', startedAt: Date.now() - 2 * HOUR }]);
+
+    expect(await store.presumeStale({ ...fence, holderId: 'somebody-else' }, { sync: HOUR })).toEqual([]);
+    // compact's limit is longer than it has run; no limit known: nothing presumed.
+    expect(await store.presumeStale(fence, { sync: HOUR, compact: 3 * HOUR })).toEqual([{ host: 'host-d', id: 1 }]);
+    const d = (await store.list({ limit: 100 })).filter((r) => r.host === 'host-d').sort((x, y) => x.id - y.id);
+    expect(d.map((r) => `${r.id}/${r.status}`)).toEqual(['1/failed', '2/running', '3/running']);
+    expect(d[0]!.summary).toMatchObject({ reason: expect.stringMatching(/^presumed failed by the leader on host-a: still running past the job's timeout/) });
+    expect((await store.list({ job: 'sync', limit: 100 })).find((r) => r.host === 'host-a' && r.id === 90)).toMatchObject({ status: 'running' });
+    // host-d's mirror still owes the real end, and is let give it.
+    expect((await store.marks('host-d', 0)).find((m) => m.id === 1)).toMatchObject({ status: 'running' });
+    expect(await store.upsert('host-d', [{ ...long, status: 'success', endedAt: Date.now(), exitCode: 0, durationMs: 5 }])).toBe(1);
+    expect((await store.list({ limit: 100 })).find((r) => r.host === 'host-d' && r.id === 1)).toMatchObject({ status: 'success', summary: null });
+    expect((await store.marks('host-d', 0)).find((m) => m.id === 1)).toMatchObject({ status: 'success' });
+  });
 });
