@@ -156,10 +156,11 @@ export class PgRunHistory {
   async jobStates(): Promise<Pick<JobState, 'job' | 'lastRunId' | 'lastStatus' | 'lastRunAt' | 'lastSuccessAt' | 'lastDurationMs'>[]> {
     await this.migrate();
     const { rows } = await this.pool.query<{ job: string; id: number; status: FinalStatus; ended_at: number; duration_ms: number | null; last_success_at: number | null }>(
-      `SELECT DISTINCT ON (job) job, id, status, ended_at, duration_ms,
-         (SELECT max(s.ended_at) FROM cfa_job_runs s WHERE s.job = r.job AND s.status = 'success') AS last_success_at
-       FROM cfa_job_runs r WHERE status NOT IN ('running', 'skipped') AND ended_at IS NOT NULL
-       ORDER BY job, ended_at DESC, host, id DESC`);
+      `WITH last AS (
+         SELECT DISTINCT ON (job) job, id, status, ended_at, duration_ms FROM cfa_job_runs
+         WHERE status NOT IN ('running', 'skipped') AND ended_at IS NOT NULL ORDER BY job, ended_at DESC, host, id DESC),
+       success AS (SELECT job, max(ended_at) AS last_success_at FROM cfa_job_runs WHERE status = 'success' GROUP BY job)
+       SELECT last.*, success.last_success_at FROM last LEFT JOIN success USING (job) ORDER BY job`);
     return rows.map((r) => ({
       job: r.job, lastRunId: r.id, lastStatus: r.status, lastRunAt: r.ended_at, lastSuccessAt: r.last_success_at, lastDurationMs: r.duration_ms,
     }));
