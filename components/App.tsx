@@ -111,9 +111,9 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     [view.detail, selectedJob, model.engine, actions],
   );
 
-  // The selected run's log under a job's runs, and the run opened in the log view: any run, not only the newest.
   // The host of the run selected under a job's runs (ids are per host when runs come from every host).
   const runHost = useRef<string | null>(null);
+  // The selected run's log under a job's runs, and the run opened in the log view: any run, not only the newest.
   const runLog = useMemo(() => {
     if (view.detail === 'jobs') runHost.current = runs[view.detailRow]?.host ?? null;
     const id = view.detail === 'log' ? view.logRun : view.detail === 'jobs' ? runs[view.detailRow]?.id ?? null : null;

@@ -155,7 +155,9 @@ export class ConsoleSession {
   private jobRuns(job: string): JobRun[] {
     const own = listRuns(this.engine.db, { job, limit: JOB_RUNS });
     if (!this.engine.sharesRuns) return own;
-    if (!this.runsAsked.has(job)) this.readSharedRuns(job);
+    // Asked again after a while unwatched: read now, the timer keeps it fresh from here.
+    const asked = this.runsAsked.get(job);
+    if (asked === undefined || Date.now() - asked >= SHARED_RUNS_WATCH_MS) this.readSharedRuns(job);
     this.runsAsked.set(job, Date.now());
     return mergeRuns(own, this.engine.hostName, this.sharedRuns.get(job) ?? [], JOB_RUNS);
   }
