@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { engineFixture, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { engineFixture, killDaemons, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -21,10 +21,7 @@ describe.skipIf(skip)(`the console's runs across hosts${skip ? ` (skipped: ${ski
 
   afterEach(async () => {
     for (const t of terminals.splice(0)) t.close();
-    for (const d of daemons.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.child.catch(() => {});
-    }
+    await killDaemons(daemons);
     await db?.drop();
     db = null;
   });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/run-history.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { runCli } from '../helpers/cli.js';
-import { engineFixture, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { engineFixture, killDaemons, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -41,10 +41,7 @@ describe.skipIf(pgMissing)(`runs of every host in status${pgMissing ? ` (skipped
   let db: TestDatabase | null = null;
 
   afterEach(async () => {
-    for (const d of started.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.child.catch(() => {});
-    }
+    await killDaemons(started);
     await db?.drop();
     db = null;
   });
