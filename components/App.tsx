@@ -111,10 +111,13 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     [view.detail, selectedJob, model.engine, actions],
   );
 
+  // The host of the run selected under a job's runs (ids are per host when runs come from every host).
+  const runHost = useRef<string | null>(null);
   // The selected run's log under a job's runs, and the run opened in the log view: any run, not only the newest.
   const runLog = useMemo(() => {
+    if (view.detail === 'jobs') runHost.current = runs[view.detailRow]?.host ?? null;
     const id = view.detail === 'log' ? view.logRun : view.detail === 'jobs' ? runs[view.detailRow]?.id ?? null : null;
-    return id === null ? null : actions.runLog(id);
+    return id === null ? null : actions.runLog(id, runHost.current);
   }, [view.detail, view.logRun, view.detailRow, runs, model.log, actions]);
   const logWidth = columns - 4;
   const layout = consoleLayout({
@@ -354,7 +357,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
           : <Wizard run={wiz.run} typed={wizView.typed} width={columns} height={detailHeight} />
       ) : view.help ? <HelpOverlay scope={scopeOf(view, true)} height={detailHeight} /> : view.detail ? (
         <DetailView panel={view.detail} model={model} row={view.detailRow} height={detailHeight} filter={view.filter}
-          job={selectedJob} runs={runs} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
+          job={selectedJob} runs={runs} hosts={actions.runsAcrossHosts?.() ?? false} alert={viewedAlert.current} runLog={runLog} log={view.log} width={logWidth}
           logFilter={view.logFilter} filtering={view.filtering} backups={backupList} daemonEvents={daemonEvents} />
       ) : view.zoom ? (
         <Box flexDirection="column" height={detailHeight}>{zoomViews[view.panel]()}</Box>

@@ -1,8 +1,10 @@
+import { Box } from 'ink';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { health, model } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { viewedAlert, type AlertView } from '../src/console/console-model.js';
+import type { JobRun } from '../src/engine/run-history.js';
 import { AlertsPanel } from './AlertsPanel.js';
 import { DetailView } from './DetailView.js';
 
@@ -70,5 +72,32 @@ describe('the log view\'s filter and every series\' empty filter', () => {
     const frame = renderMono(<DetailView panel="freshness" model={model({ health: health() })} row={0} height={20} filter="XRP" job={null} runs={[]} alert={null} />).lastFrame()!;
     expect(frame).toContain("? no symbol matches 'XRP'");
     expect(frame).toContain('every series (0, filter XRP)');
+  });
+});
+
+describe('a job\'s runs from every host', () => {
+  const at = Date.UTC(2026, 10, 30, 23, 47);
+  const run = (id: number, host: string, patch: Partial<JobRun> = {}): JobRun => ({
+    id, job: 'backup-drill', trigger: 'catch-up', slot: null, startedAt: at, endedAt: at + 1, status: 'cancelled', exitCode: 143,
+    durationMs: 754_000, summary: null, logPath: null, pid: 1, host, ...patch,
+  });
+  const frame = (hosts: boolean) => renderMono(
+    <Box width={80}>
+      <DetailView panel="jobs" model={model()} row={0} height={20} filter="" job="backup-drill" runs={[run(12, 'a-very-long-host'), run(3, 'b', { status: 'success', exitCode: 0 })]} hosts={hosts} alert={null} />
+    </Box>,
+  ).lastFrame()!;
+
+  it('names each run\'s host, cut to fit, and keeps every column within 80 columns', () => {
+    const text = frame(true);
+    expect(text).toMatch(/HOST\s+RUN\s+TRIGGER\s+STARTED \(UTC\)\s+RESULT\s+EXIT\s+DURATION/);
+    expect(text).toMatch(/a-very-lo…\s+12\s+catch-up\s+2026-11-30 23:47\s+\S+ cancelled\s+143\s+13m/);
+    expect(text).toMatch(/b\s+3\s+catch-up\s+2026-11-30 23:47\s+\S+ success\s+0\s+13m/);
+    for (const line of text.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+  });
+
+  it('on one host (SQLite) the runs read as they always did, without a host', () => {
+    const text = frame(false);
+    expect(text).not.toContain('HOST');
+    expect(text).toMatch(/║ RUN\s+TRIGGER/);
   });
 });

@@ -25,6 +25,8 @@ interface Props {
   filter: string;
   job: string | null;
   runs: JobRun[];
+  /** The runs come from every host (store.backend postgres): each shows its host. */
+  hosts?: boolean;
   alert: AlertView | null;
   /** The log of the run selected in a job's runs, or opened in the log view; null: the log panel's. */
   runLog?: LogView | null;
@@ -45,7 +47,7 @@ export function logViewRows(height: number): number {
   return Math.max(1, height - 3);
 }
 
-export function DetailView({ panel, model, row, height, filter, job, runs, alert, runLog = null, log = { top: null, wrap: false }, width = 76, logFilter = '', filtering = false, backups = [], daemonEvents = [] }: Props): React.JSX.Element {
+export function DetailView({ panel, model, row, height, filter, job, runs, hosts = false, alert, runLog = null, log = { top: null, wrap: false }, width = 76, logFilter = '', filtering = false, backups = [], daemonEvents = [] }: Props): React.JSX.Element {
   const theme = useTheme();
   const body = Math.max(3, height - 4);
   if (panel === 'coverage') return <CoverageDetail health={model.health} row={row} height={height} />;
@@ -73,11 +75,11 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
     return (
       <Box flexDirection="column" flexGrow={1}>
         <Panel title={`Job ${job ?? '-'}: runs`} focused right="Enter log  r run  Esc back">
-          <Text bold>{'RUN'.padEnd(7)}{'TRIGGER'.padEnd(10)}{'STARTED (UTC)'.padEnd(18)}{'RESULT'.padEnd(14)}{'EXIT'.padEnd(6)}DURATION</Text>
+          <Text bold>{hosts ? 'HOST'.padEnd(11) : ''}{'RUN'.padEnd(7)}{'TRIGGER'.padEnd(10)}{'STARTED (UTC)'.padEnd(18)}{'RESULT'.padEnd(14)}{'EXIT'.padEnd(6)}DURATION</Text>
           {items.length === 0 ? <Text color={theme.muted}>· never ran</Text> : null}
           {items.map((r, i) => (
-            <Text key={r.id} inverse={offset + i === row} wrap="truncate">
-              {String(r.id).padEnd(7)}{r.trigger.padEnd(10)}{new Date(r.startedAt).toISOString().slice(0, 16).replace('T', ' ').padEnd(18)}
+            <Text key={`${r.host ?? ''}/${r.id}`} inverse={offset + i === row} wrap="truncate">
+              {hosts ? hostCell(r.host) : ''}{String(r.id).padEnd(7)}{r.trigger.padEnd(10)}{new Date(r.startedAt).toISOString().slice(0, 16).replace('T', ' ').padEnd(18)}
               <StatusText status={stateStatus(r.status)} word={r.status.padEnd(12)} />{String(r.exitCode ?? '-').padEnd(6)}{r.durationMs == null ? '-' : ms(r.durationMs)}
             </Text>
           ))}
@@ -117,4 +119,10 @@ export function DetailView({ panel, model, row, height, filter, job, runs, alert
       {view.rows.map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
     </Panel>
   );
+}
+
+/** A run's host in an 11-column cell: cut to 10 characters, the cut marked. */
+function hostCell(host: string | null): string {
+  const name = host ?? '-';
+  return (name.length > 10 ? `${name.slice(0, 9)}…` : name).padEnd(11);
 }

@@ -9,8 +9,10 @@ export interface ConsoleActions {
   runJob(job: string): void;
   ackAlert(id: number): void;
   jobRuns(job: string): JobRun[];
-  /** One run's log, any run (an older failed one too), read from its file. */
-  runLog(runId: number): LogView;
+  /** True when jobRuns lists every host's runs (store.backend postgres): the views show each run's host. */
+  runsAcrossHosts?(): boolean;
+  /** One run's log, any run (an older failed one too), read from its file; `host` names the host it ran on, when known. */
+  runLog(runId: number, host?: string | null): LogView;
   /** What the log panel follows: a job's newest run, the daemon's log, or the engine's own. */
   followLog(source: LogSource): void;
   /** Every backup in the catalog that still exists, newest first (empty when the console has no catalog). */

@@ -5,7 +5,9 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
-import { getRun, listRuns } from '../engine/run-history.js';
+import { getRun, listRuns, type JobRun } from '../engine/run-history.js';
+import { mergeRuns } from '../engine/run-mirror.js';
+import type { SharedRun } from '../store/postgres/run-history.js';
 import { HOST, samplesSince } from '../engine/resource-sampler.js';
 import { healthThresholds } from '../health/thresholds.js';
 import type { HealthReading } from './health-feed.js';
@@ -27,6 +29,11 @@ const RUN_LOG_BYTES = 1024 * 1024;
 const FIRST_RESOURCES_MS = 1_200;
 /** How long a notice ("sync started", "alert 3 acknowledged") stays: long enough to read, gone before it misleads. */
 const NOTICE_MS = 6_000;
+/** store.backend postgres: how often the runs of a job someone looks at are read again from the shared history. */
+const SHARED_RUNS_MS = 3_000;
+/** A job's runs are kept fresh this long after the views last asked for them. */
+const SHARED_RUNS_WATCH_MS = 10_000;
+const JOB_RUNS = 50;
 
 /** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
@@ -52,6 +59,11 @@ export class ConsoleSession {
   private firstResources: NodeJS.Timeout | undefined;
   private running = new Set<string>();
   private noticeTimer: NodeJS.Timeout | undefined;
+  /** store.backend postgres: every host's runs per job as last read, when the views last asked, and reads in flight. */
+  private readonly sharedRuns = new Map<string, SharedRun[]>();
+  private readonly runsAsked = new Map<string, number>();
+  private readonly runsReading = new Set<string>();
+  private sharedRunsTimer: NodeJS.Timeout | undefined;
   private readonly onChange = () => {
     const snapshot = this.engine.snapshot();
     this.store.set('engine', snapshot);
@@ -88,8 +100,9 @@ export class ConsoleSession {
         if (feeds.alerts) this.store.set('alerts', feeds.alerts());
         this.notify(`✔ alert ${id} acknowledged`);
       },
-      jobRuns: (job) => listRuns(engine.db, { job, limit: 50 }),
-      runLog: (runId) => this.runLog(runId),
+      jobRuns: (job) => this.jobRuns(job),
+      runsAcrossHosts: () => engine.sharesRuns,
+      runLog: (runId, host) => this.runLog(runId, host ?? null),
       followLog: (source) => {
         this.followed = source;
         this.refreshLog();
@@ -127,11 +140,43 @@ export class ConsoleSession {
     if (this.feeds.backups) this.store.poll({ key: 'backups', everyMs: 30_000, read: this.feeds.backups });
     if (this.feeds.alerts) this.store.poll({ key: 'alerts', everyMs: 2_000, read: this.feeds.alerts });
     this.store.poll({ key: 'log', everyMs: 1_000, read: () => this.logView() });
+    if (this.engine.sharesRuns) {
+      this.sharedRunsTimer = setInterval(() => {
+        const now = Date.now();
+        for (const [job, at] of this.runsAsked) if (now - at < SHARED_RUNS_WATCH_MS) this.readSharedRuns(job);
+      }, SHARED_RUNS_MS);
+    }
+  }
+
+  /**
+   * A job's runs, newest first: this host's from ops.db; with store.backend postgres every host's,
+   * from the shared history as last read (read again in the background while they are looked at).
+   */
+  private jobRuns(job: string): JobRun[] {
+    const own = listRuns(this.engine.db, { job, limit: JOB_RUNS });
+    if (!this.engine.sharesRuns) return own;
+    // Asked again after a while unwatched: read now, the timer keeps it fresh from here.
+    const asked = this.runsAsked.get(job);
+    if (asked === undefined || Date.now() - asked >= SHARED_RUNS_WATCH_MS) this.readSharedRuns(job);
+    this.runsAsked.set(job, Date.now());
+    return mergeRuns(own, this.engine.hostName, this.sharedRuns.get(job) ?? [], JOB_RUNS);
+  }
+
+  private readSharedRuns(job: string): void {
+    if (this.runsReading.has(job)) return;
+    this.runsReading.add(job);
+    this.engine.sharedRuns({ job, limit: JOB_RUNS }).then((runs) => {
+      if (JSON.stringify(runs) === JSON.stringify(this.sharedRuns.get(job))) return;
+      this.sharedRuns.set(job, runs);
+      // The views read a job's runs again when the engine's snapshot changes.
+      this.store.set('engine', this.engine.snapshot());
+    }, (error: unknown) => this.logger.warn({ err: error }, 'the shared run history could not be read')).finally(() => this.runsReading.delete(job));
   }
 
   stop(): void {
     clearTimeout(this.firstResources);
     clearTimeout(this.noticeTimer);
+    clearInterval(this.sharedRunsTimer);
     this.engine.off('change', this.onChange);
     this.engine.off('progress', this.onProgress);
     this.store.stop();
@@ -187,13 +232,22 @@ export class ConsoleSession {
     };
   }
 
-  private runLog(runId: number): ConsoleModel['log'] {
+  private runLog(runId: number, host: string | null): ConsoleModel['log'] {
+    if (host !== null && this.engine.sharesRuns && host !== this.engine.hostName) return this.remoteRunLog(runId, host);
     const run = getRun(this.engine.db, runId);
     if (!run) return { title: `run ${runId} (not in the history)`, file: null, lines: [] };
     const title = `${run.job} run ${run.id} (${run.status})`;
     if (!run.logPath) return { title, file: null, lines: [`· run ${run.id} has no log (${run.status})`] };
     const lines = tailLines(run.logPath, { maxBytes: RUN_LOG_BYTES });
     return { title, file: run.logPath, lines: lines.length > 0 ? lines : ['· nothing logged'] };
+  }
+
+  /** Another host's run: its log file is on that host, so the view says where, with what the shared history knows. */
+  private remoteRunLog(runId: number, host: string): ConsoleModel['log'] {
+    const run = [...this.sharedRuns.values()].flat().find((r) => r.id === runId && r.host === host);
+    const title = `${run ? `${run.job} ` : ''}run ${runId} on ${host}${run ? ` (${run.status})` : ''}`;
+    const summary = run?.summary ? Object.entries(run.summary).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${String(v)}`) : [];
+    return { title, file: null, lines: [`· run ${runId} ran on ${host}: its log is on that host${run?.logPath ? ` (${run.logPath})` : ''}`, ...summary] };
   }
 
   private refreshBackups(): void {

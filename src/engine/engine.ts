@@ -16,6 +16,8 @@ import { LeaderElection, readLease, releaseLease, sqliteLease, thisCandidate, tr
 import { PgLeadership } from './pg-leadership.js';
 import { AlertHandover } from '../alerts/handover.js';
 import { PgAlertHandover } from '../store/postgres/alert-handover.js';
+import { PgRunHistory, type SharedRun, type SharedRunsQuery } from '../store/postgres/run-history.js';
+import { mergeJobStates, RunMirror, within } from './run-mirror.js';
 import type { Logger } from './logger.js';
 import { isAlive } from './process-identity.js';
 import { ResourceSampler, type HostSample } from './resource-sampler.js';
@@ -33,6 +35,12 @@ import { LITESTREAM_DAEMON, replicateCommand, replicationEnabled, resolveLitestr
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** How often the engine catches the shared run history up with ops.db and reads the other hosts' last runs. */
+const RUN_MIRROR_EVERY_MS = 15_000;
+/** How long a stopping engine waits for its last runs to reach the shared history. */
+const RUN_MIRROR_STOP_MS = 5_000;
+/** Beyond a job's timeout and kill grace: how long another host may take to report a run's end before the leader presumes it failed. */
+const STALE_RUN_MARGIN_MS = 5 * 60_000;
 const DAEMON_NAME = 'backtest';
 
 export type Role = 'leader' | 'follower';
@@ -107,6 +115,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly sharedRequests: PgLeaderRequests | null = null;
   /** Gaining and losing leadership, one after the other (a remote lease may flip quickly). */
   private transition: Promise<void> | null = null;
+  /** store.backend postgres: this host's runs copied into the shared history; null on SQLite. */
+  private readonly runHistory: PgRunHistory | null = null;
+  private readonly runMirror: RunMirror | null = null;
+  private runMirrorTimer: NodeJS.Timeout | undefined;
+  /** The epoch a leader's run was admitted under, until its row exists (job -> epoch). */
+  private readonly admitted = new Map<string, number>();
+  /** Every host's last run and success per job, as last read from the shared history. */
+  private sharedStates: Parameters<typeof mergeJobStates>[1] = [];
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -118,11 +134,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     let lastLeaseError = '';
     if (config.store.backend === 'postgres' && config.store.url) {
       const url = config.store.url;
-      // Four connections: a campaign, a fenced step, the alert handover and the request poller may be in flight together.
-      this.pgPool = openPgPool(url, { size: 4, applicationName: `cfa-console engine on ${candidate.host}` });
+      // Five connections: a campaign, a fenced step, the alert handover, the request poller and the run mirror may be in flight together.
+      this.pgPool = openPgPool(url, { size: 5, applicationName: `cfa-console engine on ${candidate.host}` });
       this.pg = new PgLeadership(this.pgPool, {
         onRefused: (r) => options.logger.warn({ action: r.action, subject: r.subject, epoch: r.epoch, byDatabase: r.byDatabase },
           r.byDatabase ? 'fenced write refused: another host leads now, or this lease lapsed' : 'leader step not taken: this engine holds no lease'),
+      });
+      this.runHistory = new PgRunHistory(this.pgPool);
+      this.runMirror = new RunMirror({
+        db: this.db, store: this.runHistory, host: candidate.host,
+        onError: (error) => options.logger.warn({ err: describePgError(url, error, 'cannot copy runs to PostgreSQL') }, 'runs not copied to the shared history yet; caught up when PostgreSQL answers'),
+        onRecovered: () => options.logger.info('runs copied to the shared history again'),
       });
     }
     const leaseError = (error: unknown) => {
@@ -137,6 +159,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       db: this.db,
       dataDir: config.dataDir,
       ...(this.pg ? { admit: (request) => this.admitRun(request) } : {}),
+      ...(this.runMirror ? { onRecorded: (runId: number, job: string, change: 'start' | 'finish' | 'skip') => this.runRecorded(runId, job, change) } : {}),
       // The children see exactly this engine's settings, whatever flags or env produced them.
       cliCommand: [...cliCommand, '--data-dir', config.dataDir, '--config', options.loaded.path, '--exchange-url', config.exchange.url],
       onProgress: (runId, event) => {
@@ -171,6 +194,21 @@ export class Engine extends EventEmitter<EngineEvents> {
       pg ? (channel, outbox) => pg.act('alert-delivery', channel, { outbox }) : undefined, this.alertHandover ?? undefined);
   }
 
+  /** store.backend postgres: the views show every host's runs (sharedRuns); false on SQLite. */
+  get sharesRuns(): boolean {
+    return this.runHistory !== null;
+  }
+
+  /** This engine's host name among the hosts (engine.host / CFA_HOST). */
+  get hostName(): string {
+    return this.election.candidate.host;
+  }
+
+  /** Every host's runs from the shared history, newest first; empty on SQLite. Rejects when PostgreSQL does not answer. */
+  async sharedRuns(query: SharedRunsQuery): Promise<SharedRun[]> {
+    return this.runHistory ? this.runHistory.list(query) : [];
+  }
+
   get role(): Role {
     return this.election.isLeader ? 'leader' : 'follower';
   }
@@ -188,6 +226,47 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     if (first) void first.then(following);
     else following();
+    if (this.runMirror) {
+      // A follower on another host may not lead for long: its own dead runners' runs are marked
+      // failed now, not when it next leads, so the other hosts do not see them running meanwhile.
+      const abandoned = markAbandonedRuns(this.db, isAlive);
+      if (abandoned.length) this.options.logger.warn({ runs: abandoned }, 'runs whose runner died marked failed');
+      void this.mirrorRuns();
+      this.runMirrorTimer = setInterval(() => void this.mirrorRuns(), RUN_MIRROR_EVERY_MS);
+    }
+  }
+
+  /** store.backend postgres: a run's row changed in ops.db; its copy follows at once (or at the next catch-up). */
+  private runRecorded(runId: number, job: string, change: 'start' | 'finish' | 'skip'): void {
+    // An admitted run either starts or is recorded skipped: either way the admission is used up.
+    if (change !== 'finish') {
+      if (change === 'start') this.runMirror?.noteEpoch(runId, this.admitted.get(job) ?? null);
+      this.admitted.delete(job);
+    }
+    void this.mirrorRuns();
+  }
+
+  /** Copies this host's new and ended runs to the shared history, then reads every host's last runs for the views. */
+  private async mirrorRuns(): Promise<void> {
+    if (!this.runMirror || !this.runHistory) return;
+    const { error } = await this.runMirror.sync();
+    if (error || this.stopped) return;
+    try {
+      const fence = this.election.isLeader ? this.pg?.currentFence : null;
+      if (fence) {
+        const graceMs = durationMs(this.options.loaded.config.engine.stopGrace);
+        const limits = Object.fromEntries(this.jobs.map((j) => [j.name, j.timeoutMs + graceMs + STALE_RUN_MARGIN_MS]));
+        const presumed = await this.runHistory.presumeStale(fence, limits);
+        if (presumed.length) this.options.logger.warn({ runs: presumed }, 'runs of other hosts presumed failed: still running past their timeout, and their host stopped reporting');
+      }
+      const states = await this.runHistory.jobStates();
+      if (JSON.stringify(states) !== JSON.stringify(this.sharedStates)) {
+        this.sharedStates = states;
+        this.emit('change');
+      }
+    } catch {
+      // The next catch-up reads them again; the views keep the last ones read.
+    }
   }
 
   /**
@@ -233,6 +312,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const leaderStep = request.trigger === 'schedule' || request.trigger === 'catch-up' || this.election.isLeader;
     if (!this.pg || !leaderStep) return null;
     const ok = await this.pg.act('job-start', request.job, { trigger: request.trigger, slot: request.slot ?? null });
+    if (ok && this.pg.epoch !== null) this.admitted.set(request.job, this.pg.epoch);
     return ok ? null : `refused: epoch ${this.pg.epoch ?? 'none'} no longer holds the lease`;
   }
 
@@ -243,6 +323,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       logger.info({ holderId: holder?.holderId, host: holder?.host, epoch: holder?.epoch }, 'became leader');
       const abandoned = markAbandonedRuns(this.db, isAlive);
       if (abandoned.length) logger.warn({ runs: abandoned }, 'runs of a dead leader marked failed');
+      if (abandoned.length) void this.mirrorRuns();
       this.sampler.watch('engine', process.pid);
       this.sampler.start();
       const pg = this.pg;
@@ -409,6 +490,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const fence = this.pg?.currentFence;
       if (fence) void this.sharedRequests?.prune(fence, config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning old requests in PostgreSQL failed'));
       void this.alertHandover?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning applied alert commands in PostgreSQL failed'));
+      if (fence) void this.runHistory?.prune(fence, config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning the shared run history in PostgreSQL failed'));
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');
     } catch (error) {
@@ -460,7 +542,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   snapshot(now = Date.now()): EngineSnapshot {
-    const states = new Map(jobStates(this.db).map((s) => [s.job, s]));
+    const own = jobStates(this.db);
+    const states = new Map((this.runMirror ? mergeJobStates(own, this.sharedStates) : own).map((s) => [s.job, s]));
     const running = this.runner.running();
     const held = new Map((this.scheduler?.held() ?? []).map((h) => [h.job, h.waitingFor]));
     const jobs = this.jobs.map((j) => ({
@@ -510,6 +593,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.sampler.stop();
     await this.election.stop();
     await this.transition;
+    clearInterval(this.runMirrorTimer);
+    if (this.runMirror) await within(this.runMirror.sync(), RUN_MIRROR_STOP_MS, null);
     await this.pgPool?.end().catch(() => {});
     this.db.close();
     logger.info('engine stopped');

@@ -38,6 +38,11 @@ export interface RunnerDeps {
    * a reason refuses it, and the run is recorded skipped with that reason. Absent: no question.
    */
   admit?(request: RunRequest): Promise<string | null>;
+  /**
+   * After the run history changed for a run: it started, ended, or was recorded skipped (the
+   * shared history's mirror copies it: run-mirror.ts). Must not throw.
+   */
+  onRecorded?(runId: number, job: string, change: 'start' | 'finish' | 'skip'): void;
 }
 
 export interface RunOutcome {
@@ -59,6 +64,7 @@ export async function runJob(request: RunRequest, deps: RunnerDeps): Promise<Run
   const { job } = request;
   const skip = (reason: string): RunOutcome => {
     const runId = recordSkipped(db, { job, trigger: request.trigger, slot: request.slot ?? null, reason });
+    deps.onRecorded?.(runId, job, 'skip');
     return { runId, status: 'skipped', exitCode: null, durationMs: 0, summary: { reason }, logPath: null };
   };
   // A pre-check only: the job takes its lock itself, and a lost race is recognised from its exit below.
@@ -77,6 +83,7 @@ export async function runJob(request: RunRequest, deps: RunnerDeps): Promise<Run
   const runId = startRun(db, { job, trigger: request.trigger, slot: request.slot ?? null, startedAt });
   const logPath = jobLogPath(deps.dataDir, job, runId);
   setRunLogPath(db, runId, logPath);
+  deps.onRecorded?.(runId, job, 'start');
   const log = new RunLog(logPath);
   const t0 = performance.now();
   let result: Execution;
@@ -92,6 +99,7 @@ export async function runJob(request: RunRequest, deps: RunnerDeps): Promise<Run
   log.close();
   const summary = log.error ? { ...result.summary, logError: log.error } : result.summary;
   finishRun(db, runId, { status: result.status, exitCode: result.exitCode, durationMs, summary, endedAt: startedAt + durationMs });
+  deps.onRecorded?.(runId, job, 'finish');
   return { runId, status: result.status, exitCode: result.exitCode, durationMs, summary, logPath };
 }
 
@@ -351,6 +359,7 @@ export class JobRunner {
     if (current) {
       const reason = `already running${current.info ? `: run ${current.info.runId}` : ''}`;
       const runId = recordSkipped(this.deps.db, { job: request.job, trigger: request.trigger, slot: request.slot ?? null, reason });
+      this.deps.onRecorded?.(runId, request.job, 'skip');
       return Promise.resolve({ runId, status: 'skipped', exitCode: null, durationMs: 0, summary: { reason }, logPath: null });
     }
     // Registered before runJob starts: it reports the run id synchronously, before its first await.

@@ -188,6 +188,11 @@ export function listRuns(db: Db, query: ListRunsQuery = {}): JobRun[] {
   return (db.prepare(sql).all(...params, query.limit ?? 50) as RunRow[]).map(toRun);
 }
 
+/** Every run with an id of at least `fromId`, oldest first: what a mirror of this history copies (run-mirror.ts). */
+export function runsFrom(db: Db, fromId: number): JobRun[] {
+  return (db.prepare('SELECT * FROM job_runs WHERE id >= ? ORDER BY id').all(fromId) as RunRow[]).map(toRun);
+}
+
 export function getRun(db: Db, id: number): JobRun | null {
   const row = db.prepare('SELECT * FROM job_runs WHERE id = ?').get(id) as RunRow | undefined;
   return row ? toRun(row) : null;

@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { finishRun, listRuns, startRun, type FinalStatus } from '../engine/run-history.js';
 import { NoLeaderError } from '../engine/requests.js';
+import { openRunMirror, within } from '../engine/run-mirror.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 import { runOperation, type OperationName, type OptionsOf } from './index.js';
 import { runJob } from './leader.js';
+
+/** How long a run here waits, at its end, for its copy in the shared history (the engine catches up what it misses). */
+const MIRROR_WAIT_MS = 5_000;
 
 export interface JobRunResult {
   /** Who ran it: the engine's leader (as its child, under the job's lock), or this process when no engine leads. */
@@ -82,8 +86,11 @@ async function runJobOnce<K extends OperationName>(
     if (!(error instanceof NoLeaderError)) throw error;
   }
   const ops = openOpsDb(ctx.dataDir);
+  // store.backend postgres: the run is copied to the shared history as it starts and ends.
+  const shared = openRunMirror(ctx.loaded.config, ops);
   const started = Date.now();
   const runId = startRun(ops, { job, trigger: 'runbook' });
+  void shared?.mirror.sync();
   try {
     const result = await runOperation(operation, options, ctx);
     const status = statusOf(result);
@@ -95,6 +102,10 @@ async function runJobOnce<K extends OperationName>(
     finishRun(ops, runId, { status: 'failed', exitCode: 1, durationMs: Date.now() - started, summary: { error: message } });
     return { where: 'here', runId, status: 'failed', summary: { error: message }, error: message };
   } finally {
+    if (shared) {
+      await within(shared.mirror.sync(), MIRROR_WAIT_MS, null);
+      await shared.close();
+    }
     ops.close();
   }
 }

@@ -400,6 +400,6 @@ describe.skipIf(pgMissing)(`backups of the postgres store${pgMissing ? ` (skippe
   it('leaves the ops tables out of the dump by the ops schema description', () => {
     expect(opsTableNames()).toEqual(expect.arrayContaining(['lease', 'locks', 'job_runs', 'backups', 'alerts', 'incidents']));
     // The fenced lease's tables in PostgreSQL: a restore must never roll the epoch back.
-    expect(dumpScopeExclusions()).toEqual(expect.arrayContaining(['cfa_lease', 'cfa_slot_claims', 'cfa_leader_actions', 'cfa_alert_handover', 'cfa_alert_commands', 'cfa_schema_versions']));
+    expect(dumpScopeExclusions()).toEqual(expect.arrayContaining(['cfa_lease', 'cfa_slot_claims', 'cfa_leader_actions', 'cfa_alert_handover', 'cfa_alert_commands', 'cfa_leader_requests', 'cfa_job_runs', 'cfa_schema_versions']));
   });
 });

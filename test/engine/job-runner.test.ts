@@ -45,6 +45,18 @@ function setup(extra: Partial<RunnerDeps> = {}) {
 }
 
 describe('runJob', () => {
+  it('tells when the history changed for a run, after the row is written: its start, its end, a skip', async () => {
+    const changes: string[] = [];
+    const { db, deps, request } = setup({
+      onRecorded: (runId, job, change) => changes.push(`${job}/${runId}/${change}/${getRun(db, runId)?.status ?? 'no row'}`),
+    });
+    const outcome = await runJob(request('success'), deps);
+    expect(changes).toEqual([`fake/${outcome.runId}/start/running`, `fake/${outcome.runId}/finish/success`]);
+    changes.length = 0;
+    const refused = await runJob(request('success'), { ...deps, admit: async () => 'refused: not leading' });
+    expect(changes).toEqual([`fake/${refused.runId}/skip/skipped`]);
+  });
+
   it('records a success with the summary, streams progress and keeps the whole output in the log', async () => {
     const { db, deps, events, request } = setup();
     const outcome = await runJob(request('success', { trigger: 'schedule', slot: 123 }), deps);

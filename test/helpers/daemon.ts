@@ -65,6 +65,14 @@ export function engineFixture(dir: string, exchangeUrl: string, settings: Record
   return ['--data-dir', data, '--config', path.join(dir, 'config.json'), '--exchange-url', exchangeUrl];
 }
 
+/** Ends the daemons a test started (SIGKILL: nothing of theirs is judged after the test) and empties the list. */
+export async function killDaemons(started: RunningDaemon[]): Promise<void> {
+  for (const d of started.splice(0)) {
+    d.child.kill('SIGKILL');
+    await d.child.catch(() => {});
+  }
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

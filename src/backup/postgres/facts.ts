@@ -14,6 +14,7 @@ import { ALERT_HANDOVER_MIGRATIONS } from '../../store/postgres/alert-handover.j
 import { JOB_LOCK_MIGRATIONS } from '../../store/postgres/job-locks.js';
 import { LEADER_REQUESTS_MIGRATIONS } from '../../store/postgres/leader-requests.js';
 import { LEASE_MIGRATIONS } from '../../store/postgres/lease.js';
+import { RUN_HISTORY_MIGRATIONS } from '../../store/postgres/run-history.js';
 
 let opsTables: string[] | null = null;
 
@@ -37,9 +38,9 @@ export function opsTableNames(): string[] {
   return opsTables;
 }
 
-/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps, the alert handover and commands, the requests to the leader, the job locks). */
+/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps, the alert handover and commands, the requests to the leader, the job locks, the shared run history). */
 export function pgOpsTableNames(): string[] {
-  return [...new Set([...LEASE_MIGRATIONS, ...ALERT_HANDOVER_MIGRATIONS, ...LEADER_REQUESTS_MIGRATIONS, ...JOB_LOCK_MIGRATIONS].flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
+  return [...new Set([...LEASE_MIGRATIONS, ...ALERT_HANDOVER_MIGRATIONS, ...LEADER_REQUESTS_MIGRATIONS, ...JOB_LOCK_MIGRATIONS, ...RUN_HISTORY_MIGRATIONS].flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
 }
 
 /**
