@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, startDaemon } from '../helpers/daemon.js';
-import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -64,6 +64,14 @@ describe.skipIf(pgMissing)(`the /metrics endpoint with the candles in PostgreSQL
       // The size of the database in PostgreSQL, not of a market.db that is not there.
       expect(sample(text, 'cfa_probe_value{probe="size",unit="bytes"}')).toBeGreaterThan(1024 * 1024);
       expect(sample(text, 'cfa_last_sync_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
+      // The candles per interval, from the continuity probe's counts in PostgreSQL.
+      const stored = await withClient(db.url, async (c) => (await c.query<{ interval: string; n: string }>(
+        'SELECT interval, count(*) AS n FROM candles GROUP BY interval')).rows);
+      expect(stored).toHaveLength(4);
+      for (const { interval, n } of stored) {
+        expect(Number(n)).toBeGreaterThan(0);
+        expect(sample(text, `cfa_db_records{interval="${interval}"}`), interval).toBe(Number(n));
+      }
       if (PROMTOOL) {
         const checked = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
         expect(checked.status, `${checked.stdout}\n${checked.stderr}`).toBe(0);
