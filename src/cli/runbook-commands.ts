@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { planLines, type ActionPlan } from '../common/plan.js';
 import { durationMs } from '../config/duration-ms.js';
-import type { Incident, TimelineEntry } from '../runbook/incidents.js';
+import type { HandedIncident, Incident, TimelineEntry } from '../runbook/incidents.js';
+import type { HandoverRow } from '../store/postgres/alert-handover.js';
 import type { RunSummary } from '../runbook/runner.js';
 import type { RunbookDecl, StepDecl } from '../runbook/types.js';
 import { confirmOnTerminal } from './confirm.js';
@@ -151,6 +152,34 @@ async function incidents(ctx: CliContext) {
   return { db, store: new IncidentStore(db) };
 }
 
+/**
+ * store.backend postgres: the incidents the leader mirrored, when another host leads (this
+ * ops.db holds only what ran here); null on SQLite, when this host leads or nobody led yet. A
+ * PostgreSQL that cannot be read is said on stderr: the local list still stands.
+ */
+async function leaderIncidents(ctx: CliContext): Promise<HandoverRow<HandedIncident[]> | null> {
+  const { openSharedAlerts } = await import('../alerts/handover.js');
+  const shared = openSharedAlerts(ctx.loaded.config);
+  if (!shared) return null;
+  try {
+    const mirror = await shared.leaderIncidents();
+    return mirror && mirror.host !== shared.host ? mirror : null;
+  } catch (error) {
+    process.stderr.write(`warning: the leader's incidents could not be read from PostgreSQL: ${(error as Error).message}\n`);
+    return null;
+  } finally {
+    await shared.close().catch(() => {});
+  }
+}
+
+/** The columns of `incident list`, for an incident here or one the leader mirrored (`label`: its number there). */
+function incidentRow(i: Omit<Incident, 'id'>, label: string, alert: string): string[] {
+  return [
+    label, i.runbook, statusMark(i.state), isoOrDash(i.openedAt), i.automatic ? 'leader (auto)' : i.openedBy,
+    alert, (i.outcome ?? (i.claim ? `worked by ${i.claim.by}` : '-')).slice(0, 60),
+  ];
+}
+
 function incidentJson(i: Incident): Record<string, unknown> {
   const { machine, ...rest } = i;
   return { ...rest, currentStep: machine?.current ?? null, phase: machine?.phase ?? null };
@@ -207,12 +236,22 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
       const { db, store } = await incidents(ctx);
       try {
         const list = store.list({ limit: parsePositiveId(o.limit, '--limit') });
-        if (o.json) { for (const i of list) printJsonLine(ctx.stdout, incidentJson(i)); return; }
-        if (list.length === 0) { ctx.stdout.write('no incidents\n'); return; }
-        ctx.stdout.write(table(['#', 'RUNBOOK', 'STATE', 'OPENED', 'BY', 'ALERT', 'OUTCOME'], list.map((i) => [
-          String(i.id), i.runbook, statusMark(i.state), isoOrDash(i.openedAt), i.automatic ? 'leader (auto)' : i.openedBy,
-          i.alert ? `#${i.alert.id}` : '-', (i.outcome ?? (i.claim ? `worked by ${i.claim.by}` : '-')).slice(0, 60),
-        ])));
+        const remote = await leaderIncidents(ctx);
+        const mirrored = remote ? [...remote.state].reverse() : [];
+        if (o.json) {
+          for (const i of list) printJsonLine(ctx.stdout, incidentJson(i));
+          for (const { originId, timeline: _timeline, machine, ...i } of mirrored) {
+            printJsonLine(ctx.stdout, { id: originId, ...i, currentStep: machine?.current ?? null, phase: machine?.phase ?? null, host: remote!.host, mirroredAt: remote!.writtenAt });
+          }
+          return;
+        }
+        const headers = ['#', 'RUNBOOK', 'STATE', 'OPENED', 'BY', 'ALERT', 'OUTCOME'];
+        if (list.length === 0 && mirrored.length === 0) { ctx.stdout.write('no incidents\n'); return; }
+        if (list.length > 0) ctx.stdout.write(table(headers, list.map((i) => incidentRow(i, String(i.id), i.alert ? `#${i.alert.id}` : '-'))));
+        if (remote && mirrored.length > 0) {
+          ctx.stdout.write(`${list.length > 0 ? '\n' : ''}on the leader ${remote.host} (epoch ${remote.epoch}, mirrored ${isoOrDash(remote.writtenAt)}; \`incident show\` there):\n`);
+          ctx.stdout.write(table(headers, mirrored.map((i) => incidentRow(i, `${remote.host}#${i.originId}`, i.alert ? i.alert.rule : '-'))));
+        }
       } finally { db.close(); }
     });
 
