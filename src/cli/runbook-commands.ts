@@ -185,7 +185,14 @@ function incidentJson(i: Incident): Record<string, unknown> {
   return { ...rest, currentStep: machine?.current ?? null, phase: machine?.phase ?? null };
 }
 
-function entryLine(e: TimelineEntry): string {
+function writeIncident(ctx: CliContext, i: Omit<Incident, 'id'>, label: string, timeline: readonly Omit<TimelineEntry, 'id' | 'incidentId'>[]): void {
+  ctx.stdout.write(`incident ${label.includes('#') ? label : `#${label}`}  ${i.runbook}  ${statusMark(i.state)}  opened ${isoOrDash(i.openedAt)} by ${i.openedBy}${i.automatic ? ' (automatic)' : ''}\n`);
+  if (i.claim) ctx.stdout.write(`being worked by ${i.claim.by} since ${isoOrDash(i.claim.since)}\n`);
+  if (i.outcome) ctx.stdout.write(`outcome: ${i.outcome}\n`);
+  ctx.stdout.write(`${timeline.map(entryLine).join('\n')}\n`);
+}
+
+function entryLine(e: Omit<TimelineEntry, 'id' | 'incidentId'>): string {
   return `${isoOrDash(e.startedAt)}  ${statusMark(e.outcome).padEnd(14)} ${e.step ?? e.kind}${e.intent ? `: ${e.intent}` : ''}${e.summary ? ` — ${e.summary}` : ''}`;
 }
 
@@ -255,19 +262,29 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
       } finally { db.close(); }
     });
 
-  incident.command('show').description('An incident and its timeline').argument('<id>', 'the incident number').option('--json', 'as JSON')
+  incident.command('show').description('An incident and its timeline').argument('<id>', 'the incident number; HOST#N: one the leader on HOST mirrored (store.backend postgres)').option('--json', 'as JSON')
     .action(async (raw: string, o: { json?: boolean }) => {
       const ctx = await createContext(globals(), Boolean(o.json));
+      const remoteRef = /^(.+)#(\d+)$/.exec(raw);
+      if (remoteRef) {
+        const remote = await leaderIncidents(ctx);
+        const h = remote?.host === remoteRef[1] ? remote!.state.find((x) => x.originId === Number(remoteRef[2])) : undefined;
+        if (!h) {
+          throw usageError(`no incident ${raw} mirrored: ${remote ? `the leader is ${remote.host}` : 'no other host leads (or store.backend is sqlite)'}; \`cfa-console incident list\` shows them`);
+        }
+        const { originId, timeline, machine, ...rest } = h;
+        if (o.json) { printJsonLine(ctx.stdout, { id: originId, ...rest, currentStep: machine?.current ?? null, phase: machine?.phase ?? null, host: remote!.host, mirroredAt: remote!.writtenAt, timeline }); return; }
+        writeIncident(ctx, h, raw, timeline);
+        ctx.stdout.write(`mirrored by the leader ${remote!.host} at ${isoOrDash(remote!.writtenAt)}\n`);
+        return;
+      }
       const { db, store } = await incidents(ctx);
       try {
         const i = store.get(parsePositiveId(raw, 'the incident'));
         if (!i) throw usageError(`no incident #${raw}; \`cfa-console incident list\` shows them`);
         const timeline = store.timeline(i.id);
         if (o.json) { printJsonLine(ctx.stdout, { ...incidentJson(i), timeline }); return; }
-        ctx.stdout.write(`incident #${i.id}  ${i.runbook}  ${statusMark(i.state)}  opened ${isoOrDash(i.openedAt)} by ${i.openedBy}${i.automatic ? ' (automatic)' : ''}\n`);
-        if (i.claim) ctx.stdout.write(`being worked by ${i.claim.by} since ${isoOrDash(i.claim.since)}\n`);
-        if (i.outcome) ctx.stdout.write(`outcome: ${i.outcome}\n`);
-        ctx.stdout.write(`${timeline.map(entryLine).join('\n')}\n`);
+        writeIncident(ctx, i, String(i.id), timeline);
       } finally { db.close(); }
     });
 

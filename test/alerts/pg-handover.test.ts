@@ -310,6 +310,13 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     const text = await b.cli(['incident', 'list']);
     expect(text.stdout).toContain(`host-a#${mirrored.originId}`);
     expect(text.stdout).toContain('on the leader host-a');
+    const shown = await b.cli(['incident', 'show', `host-a#${mirrored.originId}`]);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`incident host-a#${mirrored.originId}  stale-data`);
+    expect(shown.stdout).toContain(decl.steps[0]!.id);
+    const elsewhere = await b.cli(['incident', 'show', `host-c#${mirrored.originId}`]);
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toContain('the leader is host-a');
 
     // kill -9 of host-a: host-b leads and carries on with that incident, linked to its own copy of the alert.
     leaderA.child.kill('SIGKILL');
