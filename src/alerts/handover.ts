@@ -124,6 +124,8 @@ export class AlertHandover {
   private queued: Promise<boolean> | null = null;
   private readonly logger: AlertLogger;
   private readonly store: AlertStore;
+  /** The incidents last mirrored, and under which epoch: unchanged ones are not written again. */
+  private incidentsMirrored: { epoch: number; json: string } | null = null;
 
   constructor(private readonly options: AlertHandoverOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -204,7 +206,15 @@ export class AlertHandover {
       const now = Date.now();
       const ok = await this.options.store.write(fence, handoverState(this.options.db, now), applied);
       if (ok) for (const id of applied) this.applied.delete(id);
-      return ok && this.options.store.writeIncidents(fence, handoverIncidents(this.options.db, now));
+      if (!ok) return false;
+      // Written at least once per epoch (followers tell the leader by the row's host), then on a change.
+      const incidents = handoverIncidents(this.options.db, now);
+      const json = JSON.stringify(incidents);
+      const last = this.incidentsMirrored;
+      if (last && last.epoch === fence.epoch && last.json === json) return true;
+      const written = await this.options.store.writeIncidents(fence, incidents);
+      this.incidentsMirrored = written ? { epoch: fence.epoch, json } : null;
+      return written;
     });
     this.queued = run;
     this.tail = run.catch(() => false);
