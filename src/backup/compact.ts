@@ -84,7 +84,7 @@ export async function runCompact(options: { ops: Db; dataDir: string; waitMs: nu
     return { status: 'failed', bytesBefore, bytesAfter: storeBytes(dataDir), checkpoint, error: (error as Error).message };
   } finally {
     store?.close();
-    paused?.release();
+    await paused?.release();
     releaseOwn();
   }
 }

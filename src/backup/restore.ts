@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
+import { sharedLocks } from '../engine/job-lock.js';
 import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
 import { litestreamMetaDir, replicationEnabled } from '../replication/litestream.js';
 import type { Db } from '../store/sqlite.js';
@@ -255,6 +256,7 @@ export async function recoveryFrame(
     paused = await env.log.run('stop-writers', () => pauseWriters({
       ops: env.ops, dataDir, locks: [SYNC_LOCK, BACKUP_LOCK], waitMs: env.settings.writerWaitMs, stopDaemon: true,
       killGraceMs: durationMs(env.config.daemon.killGrace), stopReplication: replicationEnabled(env.config),
+      shared: sharedLocks(env.config),
       onWait: (m) => env.log.add('wait', 'warn', m),
     }), (p) => p.notes.join('; '));
     return paused;
@@ -267,7 +269,7 @@ export async function recoveryFrame(
     error = (e as Error).message;
   } finally {
     if (paused) {
-      (paused as PausedWriters).release();
+      await (paused as PausedWriters).release();
       env.log.add('resume', 'ok', resumeNote(paused));
     }
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { processGroupOf } from '../engine/process-identity.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acquireLock, LockHeldError } from '../engine/job-lock.js';
+import { acquireJobLock, LockHeldError, type SharedLocks } from '../engine/job-lock.js';
 import { holderIsGone, readLease } from '../engine/leadership.js';
 import { askLeader, liveLeader, submitRequest } from '../engine/requests.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
@@ -24,14 +24,17 @@ function label(name: string): string {
 
 /**
  * Takes a job lock, waiting up to `waitMs` for its holder to finish (a sync in flight is let
- * finish rather than killed). A dead holder's lock is taken over at once by acquireLock.
+ * finish rather than killed). A dead holder's lock is taken over at once by acquireLock. With
+ * `shared` (store.backend postgres) a holder on another host is waited for the same way.
  */
-export async function acquireLockWaiting(ops: Db, name: string, waitMs: number, onWait?: (message: string) => void): Promise<() => void> {
+export async function acquireLockWaiting(
+  ops: Db, name: string, waitMs: number, onWait?: (message: string) => void, shared: SharedLocks | null = null,
+): Promise<() => Promise<void>> {
   const deadline = Date.now() + waitMs;
   let told = false;
   for (;;) {
     try {
-      return acquireLock(ops, name);
+      return await acquireJobLock(ops, name, shared);
     } catch (error) {
       if (!(error instanceof LockHeldError)) throw error;
       if (Date.now() >= deadline) {
@@ -59,7 +62,7 @@ export interface PausedWriters {
   daemonPaused: 'leader' | 'ops.db' | null;
   /** Set by release(): who starts the daemon again (null when it was not paused by us). */
   daemonResumed: 'leader' | 'next-leader' | null;
-  release(): void;
+  release(): Promise<void>;
 }
 
 export interface PauseOptions {
@@ -75,6 +78,8 @@ export interface PauseOptions {
    */
   stopReplication?: boolean;
   killGraceMs: number;
+  /** The store's hosts share the locks (store.backend postgres: sharedLocks(config)); null: this host's ops.db only. */
+  shared?: SharedLocks | null;
   onNote?: (note: string) => void;
   /** Told at once when a lock is busy and we start waiting for it. */
   onWait?: (message: string) => void;
@@ -91,11 +96,11 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
     notes.push(n);
     options.onNote?.(n);
   };
-  const releases: (() => void)[] = [];
+  const releases: (() => void | Promise<void>)[] = [];
   const resumed: { how: PausedWriters['daemonResumed'] } = { how: null };
-  const release = () => {
+  const release = async () => {
     for (const r of releases.splice(0).reverse()) {
-      try { r(); } catch { /* ops.db gone: the lock of a dead process is taken over anyway */ }
+      try { await r(); } catch { /* ops.db gone: the lock of a dead process is taken over anyway */ }
     }
   };
   try {
@@ -103,7 +108,7 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
       releases.push(await acquireLockWaiting(options.ops, name, options.waitMs, (m) => {
         note(m);
         options.onWait?.(m);
-      }));
+      }, options.shared ?? null));
     }
     note(`holding the ${options.locks.join(', ')} lock${options.locks.length > 1 ? 's' : ''}: no ${options.locks.join(' or ')} can start`);
     const leader = readLease(options.ops);
@@ -134,7 +139,7 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
     }
     return { notes, daemonStopped, daemonPaused, get daemonResumed() { return resumed.how; }, release };
   } catch (error) {
-    release();
+    await release();
     throw error;
   }
 }

@@ -1,6 +1,10 @@
 import { durationMs } from '../config/schema.js';
-import { holderIsGone, readLease } from '../engine/leadership.js';
-import { NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
+import type { Config } from '../config/schema.js';
+import type { LeaseHolder } from '../engine/leadership.js';
+import { liveLeader, NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
+import { openSharedRequests } from '../engine/shared-requests.js';
+import { describePgError } from '../store/postgres/pool.js';
+import type { Db } from '../store/sqlite.js';
 import type { RunContext } from '../ops/context.js';
 import { pauseDaemon, restartDaemon, resumeDaemon } from '../ops/leader.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
@@ -32,7 +36,8 @@ export async function daemonCommand(globals: GlobalOptions, action: DaemonAction
   const db = openOpsDb(prepareDataDir(ctx));
   try {
     if (action === 'status') {
-      printDaemonStatus(db, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);
+      const leader = await whoLeads(ctx.loaded.config, db);
+      printDaemonStatus(db, leader, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);
       return EXIT.ok;
     }
     return await ask(opContext(ctx), action, timeoutMs, o);
@@ -58,26 +63,50 @@ async function ask(ctx: RunContext, action: 'restart' | 'pause' | 'resume', time
     }
     throw error;
   }
-  const r = request.result ?? {};
+  const where = ctx.loaded.config.store.backend === 'postgres' ? 'PostgreSQL' : 'ops.db';
   if (o.json) {
-    printJsonLine(process.stdout, { event: 'request', ...request });
-  } else if (request.state === 'done') {
-    const pid = typeof r.pid === 'number' ? `, PID ${r.pid}` : '';
-    const was = typeof r.previousPid === 'number' && r.previousPid !== r.pid ? ` (was PID ${r.previousPid})` : '';
-    process.stdout.write(`✔ ${action}: done by the leader (PID ${request.handledBy?.pid} on ${request.handledBy?.host}), request #${request.id}: ` +
-      `the ${String(r.daemon ?? DAEMON)} daemon is ${String(r.state ?? '?')}${pid}${was}\n`);
+    printJsonLine(process.stdout, { event: 'request', ...request, in: where });
   } else {
-    process.stderr.write(`cfa-console: error: ${action} failed on the leader (request #${request.id}): ${String(r.error ?? 'no detail')}\n`);
+    const answer = answerLine(action, request, where);
+    (answer.ok ? process.stdout : process.stderr).write(`${answer.text}\n`);
   }
   return request.state === 'done' ? EXIT.ok : EXIT.failure;
 }
 
-function printDaemonStatus(db: ReturnType<typeof openOpsDb>, json: boolean, configured: boolean, crashWindowMs: number, maxCrashes: number): void {
+/**
+ * Pure: the leader's answer as one line, naming the host that leads (and the one that asked,
+ * when the request crossed hosts: store.backend postgres) and the outcome.
+ */
+export function answerLine(action: string, request: LeaderRequest, where: string): { ok: boolean; text: string } {
+  const r = request.result ?? {};
+  const by = request.handledBy;
+  const from = by && request.requestedBy.host !== by.host ? `; asked from ${request.requestedBy.host}` : '';
+  const leader = `the leader on ${by?.host ?? '?'} (PID ${by?.pid ?? '?'}${from})`;
+  const id = `request #${request.id}${where === 'ops.db' ? '' : ` in ${where}`}`;
+  if (request.state !== 'done') return { ok: false, text: `cfa-console: error: ${action} failed on ${leader} (${id}): ${String(r.error ?? 'no detail')}` };
+  const pid = typeof r.pid === 'number' ? `, PID ${r.pid}` : '';
+  const was = typeof r.previousPid === 'number' && r.previousPid !== r.pid ? ` (was PID ${r.previousPid})` : '';
+  return { ok: true, text: `✔ ${action}: done by ${leader}, ${id}: the ${String(r.daemon ?? DAEMON)} daemon is ${String(r.state ?? '?')}${pid}${was}` };
+}
+
+/** The live leader: from the lease in PostgreSQL on store.backend postgres (it may lead from another host), else from ops.db. */
+async function whoLeads(config: Config, db: Db): Promise<LeaseHolder | null> {
+  const shared = openSharedRequests(config);
+  if (!shared) return liveLeader(db);
+  try {
+    const { holder, live } = await shared.channel.lease();
+    return live ? holder : null;
+  } catch (error) {
+    throw describePgError(config.store.url ?? '', error, 'reading the lease in PostgreSQL failed');
+  } finally {
+    await shared.close();
+  }
+}
+
+function printDaemonStatus(db: Db, leader: LeaseHolder | null, json: boolean, configured: boolean, crashWindowMs: number, maxCrashes: number): void {
   const now = Date.now();
   const store = new DaemonStore(db);
   const state = store.readState(DAEMON);
-  const lease = readLease(db);
-  const leader = lease && !holderIsGone(lease, now) ? lease : null;
   const restarts24h = store.countEvents(DAEMON, 'restart', now - DAY_MS);
   const crashesInWindow = store.crashTimes(DAEMON, now - crashWindowMs).length;
   if (json) {

@@ -30,7 +30,8 @@ export function registerDaemonCommands(program: Command, globals: () => GlobalOp
     .addHelpText('after', `
 A paused daemon is not restarted by the supervisor and its stop is not a crash, until resumed;
 restart stops it and starts it again (a deliberate restart, not a crash; it also lifts a pause or
-a crash-loop). The leader is the running \`cfa-console --daemon\` or console.
+a crash-loop). The leader is the running \`cfa-console --daemon\` or console; with
+store.backend postgres, on whichever host holds the lease (the answer names it).
 
 Exit codes: 0 done, 1 failed or no engine leader running, 2 usage, 124 no answer within --timeout.`)
     .action(async (action: string, o: DaemonOptions) => {

@@ -23,6 +23,8 @@ import { jobLogsDir, jobStates, markAbandonedRuns, pruneHistory, type JobState, 
 import { nextSlot } from './schedule-math.js';
 import { leaderRequestHandlers } from './request-handlers.js';
 import { RequestPoller } from './request-poller.js';
+import { sharedRequestQueue } from './shared-requests.js';
+import { PgLeaderRequests } from '../store/postgres/leader-requests.js';
 import { pruneRequests } from './requests.js';
 import { resolveSchedule, Scheduler, type ResolvedJob } from './scheduler.js';
 import { DaemonStore } from './supervisor/daemon-store.js';
@@ -101,6 +103,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly pgPool: PgPool | null = null;
   /** store.backend postgres: alert state, queue and silences handed over between hosts; null on SQLite. */
   private readonly alertHandover: AlertHandover | null = null;
+  /** store.backend postgres: the requests of every host to the leader; null on SQLite. */
+  private readonly sharedRequests: PgLeaderRequests | null = null;
   /** Gaining and losing leadership, one after the other (a remote lease may flip quickly). */
   private transition: Promise<void> | null = null;
 
@@ -114,8 +118,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     let lastLeaseError = '';
     if (config.store.backend === 'postgres' && config.store.url) {
       const url = config.store.url;
-      // Three connections: a campaign, a fenced step and the alert handover may be in flight together.
-      this.pgPool = openPgPool(url, { size: 3, applicationName: `cfa-console engine on ${candidate.host}` });
+      // Four connections: a campaign, a fenced step, the alert handover and the request poller may be in flight together.
+      this.pgPool = openPgPool(url, { size: 4, applicationName: `cfa-console engine on ${candidate.host}` });
       this.pg = new PgLeadership(this.pgPool, {
         onRefused: (r) => options.logger.warn({ action: r.action, subject: r.subject, epoch: r.epoch, byDatabase: r.byDatabase },
           r.byDatabase ? 'fenced write refused: another host leads now, or this lease lapsed' : 'leader step not taken: this engine holds no lease'),
@@ -159,6 +163,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
     });
     const pg = this.pg;
+    this.sharedRequests = this.pgPool ? new PgLeaderRequests(this.pgPool) : null;
     this.alertHandover = pg && this.pgPool
       ? new AlertHandover({
         db: this.db, store: new PgAlertHandover(this.pgPool), fence: () => pg.currentFence, host: candidate.host, logger: options.logger,
@@ -388,11 +393,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Leader only: takes up what followers ask of it (requests.ts) about once a second. */
   private startRequests(): void {
     const { logger } = this.options;
+    const pg = this.pg;
     this.requests = new RequestPoller({
       db: this.db,
       handler: this.election.candidate,
+      ...(pg && this.sharedRequests ? { shared: sharedRequestQueue(this.sharedRequests, () => pg.currentFence, this.election.candidate) } : {}),
       handlers: leaderRequestHandlers({ supervisor: (name) => (name === LITESTREAM_DAEMON ? this.replicator : this.supervisor), runJob: (job, options, trigger) => this.runNow(job, trigger, options) }),
-      onHandled: (request, outcome) => logger[outcome.ok ? 'info' : 'warn']({ request: request.id, kind: request.kind, args: request.args, by: request.requestedBy, ok: outcome.ok, result: outcome.result }, 'request handled'),
+      onHandled: (request, outcome, where) => logger[outcome.ok ? 'info' : 'warn']({ request: request.id, in: where, kind: request.kind, args: request.args, by: request.requestedBy, ok: outcome.ok, result: outcome.result }, 'request handled'),
       onError: (error) => logger.error({ err: error }, 'request handling failed'),
     });
     this.requests.start();
@@ -403,6 +410,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       pruneRequests(this.db, Date.now() - config.engine.retentionDays * DAY_MS);
       void this.pg?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning leader actions in PostgreSQL failed'));
+      const fence = this.pg?.currentFence;
+      if (fence) void this.sharedRequests?.prune(fence, config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning old requests in PostgreSQL failed'));
       void this.alertHandover?.prune(config.engine.retentionDays * DAY_MS).catch((error: unknown) => this.options.logger.error({ err: error }, 'pruning applied alert commands in PostgreSQL failed'));
       const removed = pruneHistory(this.db, config.engine.retentionDays * DAY_MS, jobLogsDir(config.dataDir));
       if (removed.runs || removed.logs) this.options.logger.info(removed, 'old job runs and logs removed');

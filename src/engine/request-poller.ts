@@ -9,38 +9,65 @@ export interface RequestOutcome {
 
 export type RequestHandlers = { [K in RequestKind]: (args: RequestArgs<K>, request: LeaderRequest<K>) => Promise<RequestOutcome> };
 
+/**
+ * The leader's side of one requests table: this host's ops.db (opsDbQueue), or the one in
+ * PostgreSQL that every host asks through (src/engine/shared-requests.ts).
+ */
+export interface RequestQueue {
+  /** Where its requests are kept, for logs: `ops.db` or `PostgreSQL` (ids are per table). */
+  readonly where: string;
+  /** Fails the requests a previous leader left running; returns their ids. */
+  failOrphans(): Promise<number[]>;
+  /** The oldest pending request, now claimed by this leader; null when none waits. */
+  claimNext(): Promise<LeaderRequest | null>;
+  /** Records the outcome of a request this leader claimed. */
+  finish(request: LeaderRequest, state: 'done' | 'failed', result: Record<string, unknown>): Promise<void>;
+}
+
+/** ops.db's `requests` table as the leader's queue. */
+export function opsDbQueue(db: Db, handler: Handler): RequestQueue {
+  return {
+    where: 'ops.db',
+    failOrphans: async () => failOrphanedRequests(db, handler.holderId),
+    claimNext: async () => claimNextRequest(db, handler),
+    finish: async (request, state, result) => finishRequest(db, request.id, handler.holderId, state, result),
+  };
+}
+
 export interface RequestPollerOptions {
+  /** This host's ops.db: its requests are always taken up (a restore on this host asks there). */
   db: Db;
   handler: Handler;
   handlers: RequestHandlers;
+  /** store.backend postgres: the requests of every host, taken up as well. */
+  shared?: RequestQueue;
   /** Default 1 s. */
   pollMs?: number;
-  onHandled?: (request: LeaderRequest, outcome: RequestOutcome) => void;
+  onHandled?: (request: LeaderRequest, outcome: RequestOutcome, where: string) => void;
   onError?: (error: unknown) => void;
 }
 
 /**
- * The leader's side of the request table: every `pollMs` it claims what is pending and runs it.
- * Daemon actions run one after another (a restart and a pause must not interleave); job runs go
- * on concurrently (the per-job lock keeps one run per job).
+ * The leader's side of the request tables: every `pollMs` it claims what is pending and runs it.
+ * Daemon actions run one after another (a restart and a pause must not interleave), whichever
+ * table they came from; job runs go on concurrently (the per-job lock keeps one run per job).
  */
 export class RequestPoller {
   private timer: NodeJS.Timeout | undefined;
   private daemonQueue: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly queues: RequestQueue[];
+  /** The orphans are failed before the first claim; a poll while one runs is skipped. */
+  private polling: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly options: RequestPollerOptions) {}
+  constructor(private readonly options: RequestPollerOptions) {
+    this.queues = [opsDbQueue(options.db, options.handler), ...(options.shared ? [options.shared] : [])];
+  }
 
   start(): void {
     this.stopped = false;
-    try {
-      const orphans = failOrphanedRequests(this.options.db, this.options.handler.holderId);
-      if (orphans.length) this.options.onError?.(new Error(`requests ${orphans.map((id) => `#${id}`).join(', ')} were left running by a previous leader: marked failed`));
-    } catch (error) {
-      this.options.onError?.(error);
-    }
-    this.poll();
+    this.polling = this.failOrphans().then(() => this.pollAll()).finally(() => { this.polling = null; });
     this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 1000);
   }
 
@@ -49,23 +76,41 @@ export class RequestPoller {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.polling;
     await Promise.allSettled([...this.inFlight]);
   }
 
   poll(): void {
-    if (this.stopped) return;
-    try {
-      for (let request = this.claim(); request; request = this.claim()) this.dispatch(request);
-    } catch (error) {
-      this.options.onError?.(error);
+    if (this.stopped || this.polling) return;
+    this.polling = this.pollAll().finally(() => { this.polling = null; });
+  }
+
+  private async failOrphans(): Promise<void> {
+    for (const queue of this.queues) {
+      try {
+        const orphans = await queue.failOrphans();
+        if (orphans.length) this.options.onError?.(new Error(`requests ${orphans.map((id) => `#${id}`).join(', ')} in ${queue.where} were left running by a previous leader: marked failed`));
+      } catch (error) {
+        this.options.onError?.(error);
+      }
     }
   }
 
-  private claim(): LeaderRequest | null {
-    return this.stopped ? null : claimNextRequest(this.options.db, this.options.handler);
+  private async pollAll(): Promise<void> {
+    for (const queue of this.queues) {
+      try {
+        for (let request = await this.claim(queue); request; request = await this.claim(queue)) this.dispatch(queue, request);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
   }
 
-  private dispatch(request: LeaderRequest): void {
+  private claim(queue: RequestQueue): Promise<LeaderRequest | null> | null {
+    return this.stopped ? null : queue.claimNext();
+  }
+
+  private dispatch(queue: RequestQueue, request: LeaderRequest): void {
     const run = async () => {
       let outcome: RequestOutcome;
       try {
@@ -75,8 +120,8 @@ export class RequestPoller {
         outcome = { ok: false, result: { error: (error as Error)?.message ?? String(error) } };
       }
       try {
-        finishRequest(this.options.db, request.id, this.options.handler.holderId, outcome.ok ? 'done' : 'failed', outcome.result);
-        this.options.onHandled?.(request, outcome);
+        await queue.finish(request, outcome.ok ? 'done' : 'failed', outcome.result);
+        this.options.onHandled?.(request, outcome, queue.where);
       } catch (error) {
         this.options.onError?.(error);
       }

@@ -37,6 +37,8 @@ export interface Handler {
   holderId: string;
   pid: number;
   host: string;
+  /** The epoch the leader claimed it under (requests in PostgreSQL); absent in ops.db. */
+  epoch?: number;
 }
 
 export interface LeaderRequest<K extends RequestKind = RequestKind> {
@@ -125,31 +127,38 @@ export class NoLeaderError extends Error {
 /** The request ran out of time: unclaimed (expired) or still running when the caller gave up. */
 export class RequestTimeoutError extends Error {
   readonly exitCode = 124;
-  constructor(readonly request: LeaderRequest, waitedMs: number) {
+  constructor(readonly request: LeaderRequest, waitedMs: number, where = 'ops.db') {
     super(request.state === 'running'
-      ? `request #${request.id} (${request.kind}) is still running on the leader (PID ${request.handledBy?.pid} on ${request.handledBy?.host}) after ${Math.round(waitedMs / 1000)} s; its result will be recorded in ops.db when it ends`
+      ? `request #${request.id} (${request.kind}) is still running on the leader (PID ${request.handledBy?.pid} on ${request.handledBy?.host}) after ${Math.round(waitedMs / 1000)} s; its result will be recorded in ${where} when it ends`
       : `request #${request.id} (${request.kind}) expired unhandled after ${Math.round(waitedMs / 1000)} s: the leader did not take it up (is it busy or stuck? see \`cfa-console status\`)`);
   }
 }
 
 // --- the table --------------------------------------------------------------------------------
 
-interface Row {
-  id: number; kind: RequestKind; args: string; requested_by_pid: number; requested_by_host: string; requested_by_user: string | null;
-  requested_at: number; expires_at: number; state: RequestState; result: string | null; handled_by: string | null;
-  handled_by_pid: number | null; handled_by_host: string | null; handled_at: number | null; finished_at: number | null;
+/** A row of a requests table: JSON as text (ops.db) or as parsed JSONB (PostgreSQL, which also has the epoch). */
+export interface RequestRow {
+  id: number; kind: RequestKind; args: string | Record<string, unknown>; requested_by_pid: number; requested_by_host: string; requested_by_user: string | null;
+  requested_at: number; expires_at: number; state: RequestState; result: string | Record<string, unknown> | null; handled_by: string | null;
+  handled_by_pid: number | null; handled_by_host: string | null; handled_epoch?: number | null; handled_at: number | null; finished_at: number | null;
 }
+type Row = RequestRow;
 
+const jsonObject = (value: string | Record<string, unknown> | null): Record<string, unknown> | null => (typeof value === 'string' ? readJsonObject(value) : value);
 
-function fromRow(row: Row): LeaderRequest {
+export function requestFromRow(row: RequestRow): LeaderRequest {
   return {
-    id: row.id, kind: row.kind, args: (readJsonObject(row.args) ?? {}) as RequestArgs,
+    id: row.id, kind: row.kind, args: (jsonObject(row.args) ?? {}) as RequestArgs,
     requestedBy: { pid: row.requested_by_pid, host: row.requested_by_host, user: row.requested_by_user },
-    requestedAt: row.requested_at, expiresAt: row.expires_at, state: row.state, result: readJsonObject(row.result),
-    handledBy: row.handled_by === null ? null : { holderId: row.handled_by, pid: row.handled_by_pid ?? 0, host: row.handled_by_host ?? '?' },
+    requestedAt: row.requested_at, expiresAt: row.expires_at, state: row.state, result: jsonObject(row.result),
+    handledBy: row.handled_by === null ? null : {
+      holderId: row.handled_by, pid: row.handled_by_pid ?? 0, host: row.handled_by_host ?? '?',
+      ...(row.handled_epoch === null || row.handled_epoch === undefined ? {} : { epoch: row.handled_epoch }),
+    },
     handledAt: row.handled_at, finishedAt: row.finished_at,
   };
 }
+const fromRow = requestFromRow;
 
 export function thisRequester(): Requester {
   let user: string | null = null;
@@ -185,11 +194,16 @@ export function submitRequest<K extends RequestKind>(db: Db, kind: K, args: Requ
     const lease = readLease(db);
     if (!lease || holderIsGone(lease, now)) throw new NoLeaderError(lease);
   }
-  const by = options.requester ?? thisRequester();
+  return insertRequest(db, parsed.kind, parsed.args, options.requester ?? thisRequester(), now, options.ttlMs ?? DEFAULT_TTL_MS);
+}
+
+const DEFAULT_TTL_MS = 60_000;
+
+function insertRequest<K extends RequestKind>(db: Db, kind: K, args: RequestArgs<K>, by: Requester, now: number, ttlMs: number): LeaderRequest<K> {
   const id = Number(db.prepare(`
     INSERT INTO requests (kind, args, requested_by_pid, requested_by_host, requested_by_user, requested_at, expires_at, state)
     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
-  ).run(parsed.kind, JSON.stringify(parsed.args), by.pid, by.host, by.user, now, now + (options.ttlMs ?? 60_000)).lastInsertRowid);
+  ).run(kind, JSON.stringify(args), by.pid, by.host, by.user, now, now + ttlMs).lastInsertRowid);
   return getRequest(db, id) as LeaderRequest<K>;
 }
 
@@ -258,11 +272,53 @@ export interface WaitOptions {
 }
 
 /**
+ * Where a requester's requests go and how it finds the leader: this host's ops.db
+ * (opsDbChannel), or PostgreSQL shared by all hosts (src/engine/shared-requests.ts).
+ */
+export interface RequestChannel {
+  /** Where the requests are kept, for messages: `ops.db` or `PostgreSQL`. */
+  readonly where: string;
+  /** This host's name as the leader knows hosts (engine.host); thisRequester()'s otherwise. */
+  readonly host?: string;
+  /** The lease as it stands, and whether its holder is alive now. */
+  lease(): Promise<{ holder: LeaseHolder | null; live: boolean }>;
+  insert<K extends RequestKind>(kind: K, args: RequestArgs<K>, by: Requester, ttlMs: number): Promise<LeaderRequest<K>>;
+  get(id: number): Promise<LeaderRequest | null>;
+  /** Marks a request expired if it is still pending (it then never runs). */
+  expire(id: number): Promise<void>;
+}
+
+/** This host's ops.db as a request channel: reaches a leader on this host only. */
+export function opsDbChannel(db: Db): RequestChannel {
+  return {
+    where: 'ops.db',
+    lease: async () => {
+      const holder = readLease(db);
+      return { holder, live: holder !== null && !holderIsGone(holder, Date.now()) };
+    },
+    insert: async (kind, args, by, ttlMs) => insertRequest(db, kind, args, by, Date.now(), ttlMs),
+    get: async (id) => getRequest(db, id),
+    expire: async (id) => expire(db, id, Date.now()),
+  };
+}
+
+/** Records a request through `channel`; throws NoLeaderError when there is nobody to take it up. */
+export async function submitVia<K extends RequestKind>(channel: RequestChannel, kind: K, args: RequestArgs<K>, options: Omit<SubmitOptions, 'now'> = {}): Promise<LeaderRequest<K>> {
+  const parsed = parseRequest<K>(kind, args);
+  if (options.requireLeader !== false) {
+    const { holder, live } = await channel.lease();
+    if (!live) throw new NoLeaderError(holder);
+  }
+  const by = options.requester ?? { ...thisRequester(), ...(channel.host ? { host: channel.host } : {}) };
+  return channel.insert(parsed.kind, parsed.args, by, options.ttlMs ?? DEFAULT_TTL_MS);
+}
+
+/**
  * Polls until the request is done or failed, and returns it. Throws RequestTimeoutError when it
  * is still pending (then marked expired, so it never runs later) or running at the timeout, and
  * NoLeaderError when no live leader holds the lease for `leaderGraceMs` while it is pending.
  */
-export async function waitForRequest(db: Db, id: number, options: WaitOptions): Promise<LeaderRequest> {
+export async function waitVia(channel: RequestChannel, id: number, options: WaitOptions): Promise<LeaderRequest> {
   const pollMs = options.pollMs ?? 200;
   const graceMs = options.leaderGraceMs ?? 5000;
   const started = Date.now();
@@ -270,36 +326,46 @@ export async function waitForRequest(db: Db, id: number, options: WaitOptions): 
   for (;;) {
     options.signal?.throwIfAborted();
     const now = Date.now();
-    const request = getRequest(db, id);
-    if (!request) throw new Error(`no request #${id} in ops.db (pruned?)`);
+    const request = await channel.get(id);
+    if (!request) throw new Error(`no request #${id} in ${channel.where} (pruned?)`);
     if (request.state === 'done' || request.state === 'failed') return request;
-    if (request.state === 'expired') throw new RequestTimeoutError(request, now - started);
+    if (request.state === 'expired') throw new RequestTimeoutError(request, now - started, channel.where);
     if (request.state === 'pending') {
-      const lease = readLease(db);
-      if (lease && !holderIsGone(lease, now)) {
+      const { holder, live } = await channel.lease();
+      if (live) {
         leaderlessSince = null;
       } else {
         leaderlessSince ??= now;
         if (now - leaderlessSince >= graceMs) {
-          expire(db, id, now);
-          throw new NoLeaderError(lease, `request #${id} (${request.kind}) was not taken up`);
+          await channel.expire(id);
+          throw new NoLeaderError(holder, `request #${id} (${request.kind}) was not taken up`);
         }
       }
     }
     if (now - started >= options.timeoutMs) {
-      if (request.state === 'pending') expire(db, id, now);
-      throw new RequestTimeoutError(getRequest(db, id) ?? request, now - started);
+      if (request.state === 'pending') await channel.expire(id);
+      throw new RequestTimeoutError((await channel.get(id)) ?? request, now - started, channel.where);
     }
     await sleep(Math.min(pollMs, Math.max(1, options.timeoutMs - (now - started))));
   }
+}
+
+/** Submits a request through `channel` and waits for its result (see submitVia and waitVia). */
+export async function askVia<K extends RequestKind>(channel: RequestChannel, kind: K, args: RequestArgs<K>, options: WaitOptions & Omit<SubmitOptions, 'ttlMs' | 'now'>): Promise<LeaderRequest<K>> {
+  const request = await submitVia(channel, kind, args, { ...options, ttlMs: options.timeoutMs });
+  return await waitVia(channel, request.id, options) as LeaderRequest<K>;
+}
+
+/** waitVia on this host's ops.db. */
+export function waitForRequest(db: Db, id: number, options: WaitOptions): Promise<LeaderRequest> {
+  return waitVia(opsDbChannel(db), id, options);
 }
 
 function expire(db: Db, id: number, now: number): void {
   db.prepare(`UPDATE requests SET state = 'expired', finished_at = ? WHERE id = ? AND state = 'pending'`).run(now, id);
 }
 
-/** Submits a request and waits for its result (see submitRequest and waitForRequest). */
-export async function askLeader<K extends RequestKind>(db: Db, kind: K, args: RequestArgs<K>, options: WaitOptions & Omit<SubmitOptions, 'ttlMs'>): Promise<LeaderRequest<K>> {
-  const request = submitRequest(db, kind, args, { ...options, ttlMs: options.timeoutMs });
-  return await waitForRequest(db, request.id, options) as LeaderRequest<K>;
+/** askVia on this host's ops.db. */
+export function askLeader<K extends RequestKind>(db: Db, kind: K, args: RequestArgs<K>, options: WaitOptions & Omit<SubmitOptions, 'ttlMs'>): Promise<LeaderRequest<K>> {
+  return askVia(opsDbChannel(db), kind, args, options);
 }

@@ -1,7 +1,7 @@
 import { dailyResultFile, runDailyBacktest, type DailyBacktestResult } from '../backtest/daily-backtest.js';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/duration.js';
-import { acquireLock } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 
@@ -34,7 +34,7 @@ export async function backtest(options: BacktestOptions, ctx: RunContext): Promi
   }
   const ops = openOpsDb(ctx.dataDir);
   try {
-    const release = acquireLock(ops, BACKTEST_LOCK);
+    const release = await takeOpLock(ctx, ops, BACKTEST_LOCK);
     try {
       return await runDailyBacktest({
         command, cwd: config.backtest.cwd, dataDir: ctx.dataDir, store: config.store,
@@ -44,7 +44,7 @@ export async function backtest(options: BacktestOptions, ctx: RunContext): Promi
         onOutput: (line) => ctx.emit({ event: 'output', line }),
       });
     } finally {
-      release();
+      await release();
     }
   } finally {
     ops.close();

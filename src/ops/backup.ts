@@ -7,7 +7,7 @@ import { notConfiguredReason, TIERS, tierSettings, type Tier } from '../backup/t
 import { BACKUP_LOCK, DRILL_LOCK } from '../backup/writers.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { ConfigError } from '../config/config-error.js';
-import { acquireLock } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
 import { replicationEnabled } from '../replication/litestream.js';
 import { durationMs } from '../config/schema.js';
@@ -40,7 +40,7 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
   const settings = tierSettings(ctx.loaded.config);
   if (choice !== 'all' && settings[choice] === null) throw new ConfigError(`--tier ${choice}: the ${choice} tier is ${notConfiguredReason(choice)}`);
   return withOps(ctx, async (ops) => {
-    const release = acquireLock(ops, BACKUP_LOCK);
+    const release = await takeOpLock(ctx, ops, BACKUP_LOCK);
     try {
       const result = await runBackup({
         ops, dataDir: ctx.dataDir, settings, tiers: choice === 'all' ? TIERS : [choice],
@@ -52,7 +52,7 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
       for (const r of result.retention) ctx.emit({ event: 'retention', ...r });
       return result;
     } finally {
-      release();
+      await release();
     }
   });
 }
@@ -61,7 +61,7 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
 export async function backupDrill(_options: Record<string, never>, ctx: RunContext, onTier?: (o: DrillOutcome) => void): Promise<DrillOutcome[]> {
   const settings = tierSettings(ctx.loaded.config);
   return withOps(ctx, async (ops) => {
-    const release = acquireLock(ops, DRILL_LOCK);
+    const release = await takeOpLock(ctx, ops, DRILL_LOCK);
     try {
       return await runDrill({
         ops, settings, replica: { dataDir: ctx.dataDir, config: ctx.loaded.config },
@@ -71,7 +71,7 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
         },
       });
     } finally {
-      release();
+      await release();
     }
   });
 }

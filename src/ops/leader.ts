@@ -1,12 +1,15 @@
-import { askLeader, type LeaderRequest, type RequestKind } from '../engine/requests.js';
+import { askVia, opsDbChannel, type LeaderRequest, type RequestArgs, type RequestKind } from '../engine/requests.js';
+import { openSharedRequests } from '../engine/shared-requests.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { describePgError } from '../store/postgres/pool.js';
 import type { RunContext } from './context.js';
 import type { OperationName, OptionsOf } from './index.js';
 
 /**
  * Leader-side actions from any process: the supervised daemon and job runs belong to the engine
  * that holds the lease, so a follower (a console beside the daemon, a runbook in a shell) asks it
- * through the request table in ops.db and waits for its answer. Throws NoLeaderError when no
+ * through the request table in ops.db and waits for its answer; with store.backend postgres,
+ * through the one in PostgreSQL, which reaches the leader on whichever host it runs. Throws NoLeaderError when no
  * engine leads, RequestTimeoutError when the answer does not come in time.
  */
 export interface LeaderCall {
@@ -16,10 +19,22 @@ export interface LeaderCall {
   reason?: string;
 }
 
-async function ask<K extends RequestKind>(ctx: RunContext, kind: K, args: Parameters<typeof askLeader<K>>[2], timeoutMs: number): Promise<LeaderRequest<K>> {
+async function ask<K extends RequestKind>(ctx: RunContext, kind: K, args: RequestArgs<K>, timeoutMs: number): Promise<LeaderRequest<K>> {
+  const shared = openSharedRequests(ctx.loaded.config);
+  if (shared) {
+    try {
+      return await askVia(shared.channel, kind, args, { timeoutMs, signal: ctx.signal });
+    } catch (error) {
+      // The server's and the network's errors (they carry a code) name the server, password masked.
+      const coded = typeof (error as { code?: unknown })?.code === 'string';
+      throw coded ? describePgError(ctx.loaded.config.store.url ?? '', error, 'asking the leader through PostgreSQL failed') : error;
+    } finally {
+      await shared.close();
+    }
+  }
   const db = openOpsDb(ctx.dataDir);
   try {
-    return await askLeader(db, kind, args, { timeoutMs, signal: ctx.signal });
+    return await askVia(opsDbChannel(db), kind, args, { timeoutMs, signal: ctx.signal });
   } finally {
     db.close();
   }

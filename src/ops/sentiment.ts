@@ -1,6 +1,6 @@
 import type { SentimentSource } from '../config/sections/sentiment.js';
 import { durationMs } from '../config/duration.js';
-import { acquireLock } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import { FRED_KEY_ENV } from '../sentiment/fred.js';
 import { runSentiment, type SentimentSummary } from '../sentiment/run-sentiment.js';
 import { openSentimentStore } from '../sentiment/open-sentiment-store.js';
@@ -28,11 +28,11 @@ export async function sentiment(options: SentimentOptions, ctx: RunContext): Pro
   const { config } = ctx.loaded;
   const ops = openOpsDb(ctx.dataDir);
   let store: SentimentJobStore | null = null;
-  let release: (() => void) | null = null;
+  let release: (() => Promise<void>) | null = null;
   const timeout = AbortSignal.timeout(durationMs(config.sentiment.timeout) as number);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
-    release = acquireLock(ops, SENTIMENT_LOCK);
+    release = await takeOpLock(ctx, ops, SENTIMENT_LOCK);
     // market.db in the data dir, or PostgreSQL with store.backend postgres.
     store = await openSentimentStore(config, ctx.dataDir);
     return await runSentiment(
@@ -45,7 +45,7 @@ export async function sentiment(options: SentimentOptions, ctx: RunContext): Pro
       },
     );
   } finally {
-    release?.();
+    await release?.();
     await store?.close();
     ops.close();
   }

@@ -1,4 +1,4 @@
-import { acquireLock } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import type { CandleStore } from '../store/candle-store.js';
 import { openCandleStore } from '../store/open-candle-store.js';
 import { openOpsDb } from '../store/ops-db.js';
@@ -23,12 +23,12 @@ export async function sync(requested: SyncOpOptions, ctx: RunContext, listener: 
   const { config } = ctx.loaded;
   const options = completeSyncOptions(requested, config);
   const ops = openOpsDb(ctx.dataDir);
-  let release: (() => void) | null = null;
+  let release: (() => Promise<void>) | null = null;
   let store: CandleStore | null = null;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
-    release = acquireLock(ops, SYNC_LOCK);
+    release = await takeOpLock(ctx, ops, SYNC_LOCK);
     store = await openCandleStore(config, ctx.dataDir);
     const client = clientFromConfig(config, options.weightBudget);
     return await runSync(
@@ -49,7 +49,7 @@ export async function sync(requested: SyncOpOptions, ctx: RunContext, listener: 
       },
     );
   } finally {
-    release?.();
+    await release?.();
     await store?.close();
     ops.close();
   }

@@ -1,4 +1,4 @@
-import { acquireLock } from '../engine/job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import type { BinanceClient } from '../exchange/binance-client.js';
 import { createHealClient } from '../health/validate/heal-exchange.js';
 import { runValidation, type HealExchange, type ValidationEvent, type ValidationReport } from '../health/validate/run-validation.js';
@@ -20,7 +20,7 @@ export async function validate(options: ValidateOptions, ctx: RunContext, onEven
   // Built on first use only (a clean store is validated offline); closed whatever happens.
   const exchange: { client: BinanceClient | null } = { client: null };
   try {
-    const release = acquireLock(ops, VALIDATE_LOCK);
+    const release = await takeOpLock(ctx, ops, VALIDATE_LOCK);
     try {
       return await runValidation({
         config, dataDir: ctx.dataDir, heal: options.heal !== false,
@@ -31,7 +31,7 @@ export async function validate(options: ValidateOptions, ctx: RunContext, onEven
         },
       });
     } finally {
-      release();
+      await release();
     }
   } finally {
     exchange.client?.close();

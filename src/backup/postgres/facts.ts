@@ -11,6 +11,8 @@ export type { PgFacts };
 export const VERSIONS_TABLE = 'cfa_schema_versions';
 
 import { ALERT_HANDOVER_MIGRATIONS } from '../../store/postgres/alert-handover.js';
+import { JOB_LOCK_MIGRATIONS } from '../../store/postgres/job-locks.js';
+import { LEADER_REQUESTS_MIGRATIONS } from '../../store/postgres/leader-requests.js';
 import { LEASE_MIGRATIONS } from '../../store/postgres/lease.js';
 
 let opsTables: string[] | null = null;
@@ -35,9 +37,9 @@ export function opsTableNames(): string[] {
   return opsTables;
 }
 
-/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps, the alert handover and commands). */
+/** The tables the ops migrations in PostgreSQL create (the lease, the slot claims, the leader's steps, the alert handover and commands, the requests to the leader, the job locks). */
 export function pgOpsTableNames(): string[] {
-  return [...new Set([...LEASE_MIGRATIONS, ...ALERT_HANDOVER_MIGRATIONS].flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
+  return [...new Set([...LEASE_MIGRATIONS, ...ALERT_HANDOVER_MIGRATIONS, ...LEADER_REQUESTS_MIGRATIONS, ...JOB_LOCK_MIGRATIONS].flatMap((m) => [...m.up.matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\w+)/gi)].map((x) => x[1]!)))];
 }
 
 /**
