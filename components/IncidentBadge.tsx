@@ -8,7 +8,8 @@ export function incidentBadgeText(incidents: readonly Badge[]): string | null {
   const first = incidents[0];
   if (!first) return null;
   // Short: at 80 columns the header has about 30 cells for it.
-  const who = first.mine ? '' : first.by ? ` (by ${first.by})` : ' (interrupted: R resumes)';
+  // The leader's (another host): worked there, never resumed from here.
+  const who = first.host ? ` (on ${first.host})` : first.mine ? '' : first.by ? ` (by ${first.by})` : ' (interrupted: R resumes)';
   const more = incidents.length > 1 ? ` +${incidents.length - 1}` : '';
   return `${STATUS_SYMBOL.warn} incident #${first.id} ${first.runbook}${more}${who}`;
 }

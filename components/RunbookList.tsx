@@ -19,7 +19,7 @@ export function RunbookList({ runbooks, incidents, selected, height }: { runbook
           <Box key={r.id}>
             <Text inverse={index === selected} wrap="truncate">
               {index === selected ? '›' : ' '}{r.id.padEnd(18)} {(r.automatic ? 'auto' : 'manual').padEnd(6)} {r.title}
-              <Text color={theme.muted}>{open ? `  ▲ incident #${open.id} open` : ''}{r.opensOn.length ? `  (alerts: ${r.opensOn.join(', ')})` : ''}</Text>
+              <Text color={theme.muted}>{open ? `  ▲ incident #${open.id} open${open.host ? ` on ${open.host}` : ''}` : ''}{r.opensOn.length ? `  (alerts: ${r.opensOn.join(', ')})` : ''}</Text>
             </Text>
           </Box>
         );

@@ -106,6 +106,9 @@ describe('WizardFooter, WizardHelp, RunbookList, IncidentBadge', () => {
     ]} incidents={[{ id: 4, runbook: 'db-corruption', by: null, since: null, mine: false, step: 'recover' }]} selected={1} height={10} />).lastFrame()!;
     expect(frame).toMatch(/ daemon-dead +auto +The daemon died/);
     expect(frame).toMatch(/›db-corruption +auto +market\.db corrupted +▲ incident #4 open/);
+    const leaders = renderMono(<RunbookList runbooks={[{ id: 'stale-data', title: 'Data stale', opensOn: ['data-stale'], automatic: true, steps: 5 }]}
+      incidents={[{ id: 9, runbook: 'stale-data', by: null, since: null, mine: false, step: null, host: 'host-a' }]} selected={0} height={10} />).lastFrame()!;
+    expect(leaders).toMatch(/▲ incident #9 open on host-a/);
   });
 
   it('the badge: worked here, by somebody else, or interrupted', () => {
@@ -114,6 +117,8 @@ describe('WizardFooter, WizardHelp, RunbookList, IncidentBadge', () => {
     expect(incidentBadgeText([b({ by: 'ana@db1' }), b({ id: 5 })])).toBe('▲ incident #4 db-corruption +1 (by ana@db1)');
     expect(incidentBadgeText([b({})])).toBe('▲ incident #4 db-corruption (interrupted: R resumes)');
     expect(incidentBadgeText([])).toBeNull();
+    // The leader's, mirrored from another host: worked there, not resumed here.
+    expect(incidentBadgeText([b({ host: 'host-a' })])).toBe('▲ incident #4 db-corruption (on host-a)');
     expect(renderMono(<IncidentBadge incidents={[b({})]} />).lastFrame()).toContain('▲ incident #4');
   });
 });

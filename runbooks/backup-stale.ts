@@ -1,7 +1,7 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
 import * as faults from '../src/runbook/drill/faults.js';
-import { escalation, pageStep, resolvedStep } from './shared.js';
+import { escalation, pageStep, resolvedStep, storeSoundStep } from './shared.js';
 
 const TITLE = 'Backup stale';
 
@@ -29,13 +29,7 @@ export const backupStale: RunbookDecl = {
         { when: 'a backup tier\'s own disk is critically full (nothing is deleted automatically: a person frees it)', test: (r) => r.data.tierFull === true, goto: 'page' },
       ],
     },
-    {
-      id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
-      why: 'Backing up a damaged store would replace good copies with a bad one.',
-      call: checks.integrity(),
-      causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],
-      next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
-    },
+    storeSoundStep('Backing up a damaged store would replace good copies with a bad one.'),
     {
       id: 'backup', kind: 'action', title: 'Back up now', risk: 'mutate',
       why: 'A snapshot to every configured tier, verified before it counts.',

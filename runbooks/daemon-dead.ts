@@ -1,7 +1,7 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
 import * as faults from '../src/runbook/drill/faults.js';
-import { escalation, pageStep, resolvedStep, waitHeartbeatStep } from './shared.js';
+import { escalation, pageStep, resolvedStep, storeSoundStep, waitHeartbeatStep } from './shared.js';
 
 const TITLE = 'Backtest daemon died';
 
@@ -27,14 +27,7 @@ export const daemonDead: RunbookDecl = {
       call: checks.daemonLog({ lines: 20, errorsOnly: true }),
       publishes: ['lastError'],
     },
-    {
-      id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
-      why: 'A daemon reading a damaged store crashes again: integrity_check first (read-only).',
-      call: checks.integrity({ lines: 20 }),
-      publishes: ['state', 'problems'],
-      causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],
-      next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
-    },
+    storeSoundStep('A daemon reading a damaged store crashes again: integrity_check first (read-only).', { lines: 20, publishes: ['state', 'problems'] }),
     {
       id: 'restart', kind: 'action', title: 'Restart it through the leader', risk: 'mutate',
       why: 'The engine that holds the lease owns the daemon: it restarts it (a deliberate restart, no crash counted).',

@@ -1,7 +1,7 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
 import * as faults from '../src/runbook/drill/faults.js';
-import { escalation, pageStep, resolvedStep } from './shared.js';
+import { escalation, pageStep, resolvedStep, storeDamaged, storeNotChecked } from './shared.js';
 
 const TITLE = 'market.db corrupted';
 
@@ -18,8 +18,13 @@ export const dbCorruption: RunbookDecl = {
       why: 'Its first lines say whether only indexes are damaged (REINDEX cures that) or table pages (a restore).',
       call: checks.integrity({ lines: 20 }),
       publishes: ['state', 'indexOnly', 'problems'],
-      causes: [{ when: 'integrity_check finds damage', test: (r) => !r.ok, cause: 'DB corruption' }],
-      next: [{ when: 'integrity_check says ok (nothing to cure)', test: (r) => r.ok, goto: 'resolved' }],
+      causes: [{ when: 'integrity_check finds damage', test: storeDamaged, cause: 'DB corruption' }],
+      next: [
+        { when: 'integrity_check says ok (nothing to cure)', test: (r) => r.ok, goto: 'resolved' },
+        { when: 'integrity_check finds damage', test: storeDamaged, goto: 'pause-daemon' },
+        // Nothing says it is damaged, and a restore would replace a database that may be whole.
+        storeNotChecked,
+      ],
     },
     {
       id: 'pause-daemon', kind: 'action', title: 'Pause the backtest daemon', risk: 'mutate',

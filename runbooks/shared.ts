@@ -1,4 +1,4 @@
-import type { EscalationLevel, StepContext, StepDecl } from '../src/runbook/types.js';
+import type { Branch, EscalationLevel, StepContext, StepDecl, StepResult } from '../src/runbook/types.js';
 import { checks, notify, waits } from '../src/runbook/library/index.js';
 
 /** The incident in one paragraph for a page: what opened it and what the runbook could not fix. */
@@ -17,6 +17,35 @@ export function waitHeartbeatStep(why: string): StepDecl {
     wait: { timeoutMs: 120_000, everyMs: 2_000 },
     onFail: { goto: 'page' },
     next: [{ when: 'it beats', test: (r) => r.ok, goto: 'resolved' }],
+  };
+}
+
+/**
+ * checks.integrity found damage (a cure's job): a state other than sound or unreachable. A store
+ * it could not reach (PostgreSQL down) or not check at all (the call threw) is not damage.
+ */
+export const storeDamaged = (r: StepResult): boolean => typeof r.data.state === 'string' && r.data.state !== 'healthy' && r.data.state !== 'unreachable';
+
+/** The branch after storeDamaged's: the store neither sound nor found damaged: page, never cure. */
+export const storeNotChecked: Branch = {
+  when: 'the store cannot be reached (PostgreSQL down, refused, wrong credentials) or checked: a person looks, nothing is restored',
+  test: (r) => !r.ok,
+  goto: 'page',
+};
+
+/**
+ * "Is the candle store sound?" before a runbook acts on it: damage hands over to db-corruption; a
+ * store that cannot be reached (PostgreSQL down, refused, wrong credentials) or not checked pages:
+ * the seeds' escalation for what L1 cannot fix, never a restore over a database that may be whole.
+ */
+export function storeSoundStep(why: string, options: { lines?: number; publishes?: string[] } = {}): StepDecl {
+  return {
+    id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
+    why,
+    call: checks.integrity(options.lines !== undefined ? { lines: options.lines } : {}),
+    ...(options.publishes ? { publishes: options.publishes } : {}),
+    causes: [{ when: 'the store is damaged', test: storeDamaged, cause: 'DB corruption' }],
+    next: [{ when: 'the store is damaged', test: storeDamaged, goto: 'runbook:db-corruption' }, storeNotChecked],
   };
 }
 

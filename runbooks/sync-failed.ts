@@ -1,7 +1,7 @@
 import type { RunbookDecl } from '../src/runbook/types.js';
 import { actions, checks } from '../src/runbook/library/index.js';
 import * as faults from '../src/runbook/drill/faults.js';
-import { escalation, pageStep, resolvedStep } from './shared.js';
+import { escalation, pageStep, resolvedStep, storeSoundStep } from './shared.js';
 
 const TITLE = 'Sync failed';
 
@@ -54,13 +54,7 @@ export const syncFailed: RunbookDecl = {
       causes: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', cause: 'Disk full' }],
       next: [{ when: 'the disk is critically full', test: (r) => r.data.status === 'critical', goto: 'runbook:disk-low' }],
     },
-    {
-      id: 'integrity', kind: 'probe', title: 'Is the candle store sound?',
-      why: 'A damaged store fails the sync\'s writes.',
-      call: checks.integrity(),
-      causes: [{ when: 'the store is damaged', test: (r) => !r.ok, cause: 'DB corruption' }],
-      next: [{ when: 'the store is damaged', test: (r) => !r.ok, goto: 'runbook:db-corruption' }],
-    },
+    storeSoundStep('A damaged store fails the sync\'s writes.'),
     {
       id: 'retry-sync', kind: 'action', title: 'Retry the sync', risk: 'mutate',
       why: 'Nothing is in the way: the whole sync once more (incremental: it fetches only what is missing).',

@@ -4,6 +4,7 @@ import { PgAlertHandover, type AlertCommandKind, type HandoverRow } from '../sto
 import type { Fence } from '../store/postgres/lease.js';
 import { openPgPool, type PgPool } from '../store/postgres/pool.js';
 import type { Db } from '../store/sqlite.js';
+import { IncidentStore, type HandedIncident } from '../runbook/incidents.js';
 import { AlertStore, type RemoteAlertCommand } from './alert-state.js';
 import { silentLogger, type AlertLogger } from './clock.js';
 import { Outbox, type ChannelQueueStats, type OutboxRow } from './outbox.js';
@@ -70,6 +71,25 @@ export function handoverState(db: Db, now: number): HandoverState {
   };
 }
 
+/** How long a closed incident still travels, so a host that had it open learns that it ended. */
+const CLOSED_INCIDENTS_TRAVEL_MS = 24 * 3_600_000;
+
+/**
+ * The incidents this ops.db would hand over now: the open ones with their timelines, the recently
+ * closed ones; their alerts named by fingerprint. The incidents follow the alerts: the next leader
+ * resumes the same incident (an automatic one) instead of opening another for the same alert.
+ */
+export function handoverIncidents(db: Db, now: number): HandedIncident[] {
+  const alerts = new AlertStore(db);
+  return new IncidentStore(db).handover(now - CLOSED_INCIDENTS_TRAVEL_MS, (id) => alerts.get(id)?.fingerprint ?? null);
+}
+
+/** Takes over the incidents another host mirrored; their alerts found here by fingerprint (adopt the alerts first). */
+export function adoptIncidents(db: Db, from: HandoverRow<HandedIncident[]>): number[] {
+  const open = new Map(new AlertStore(db).open().map((a) => [a.fingerprint, a.id]));
+  return new IncidentStore(db).adopt(from.state, (key) => open.get(key) ?? null);
+}
+
 /** Replaces this ops.db's open alerts, active silences and waiting notifications with a handed-over state, in one transaction. */
 export function adoptHandover(db: Db, from: HandoverRow<HandoverState>, now: number): { alerts: number; outbox: number; silences: number } {
   const { state } = from;
@@ -91,6 +111,8 @@ export interface AlertHandoverOptions {
   /** This host's name, as in the lease. */
   host: string;
   logger?: AlertLogger;
+  /** Told when seeding took over incidents from another host (the leader resumes the automatic ones: auto-runbooks' resumeOrphans). */
+  onIncidentsAdopted?: () => void;
 }
 
 /** The leader's side: seed once per leadership, apply people's commands, mirror. */
@@ -102,6 +124,8 @@ export class AlertHandover {
   private queued: Promise<boolean> | null = null;
   private readonly logger: AlertLogger;
   private readonly store: AlertStore;
+  /** The incidents last mirrored, and under which epoch: unchanged ones are not written again. */
+  private incidentsMirrored: { epoch: number; json: string } | null = null;
 
   constructor(private readonly options: AlertHandoverOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -134,9 +158,14 @@ export class AlertHandover {
       const taken = adoptHandover(this.options.db, from, now);
       this.logger.info({ fromHost: from.host, fromEpoch: from.epoch, ...taken }, 'alert state taken over from the previous leader');
     }
+    // After the alerts: an incident's alert is found here by fingerprint.
+    const incidents = await this.options.store.readIncidents<HandedIncident[]>();
+    const adopted = incidents && incidents.host !== this.options.host ? adoptIncidents(this.options.db, incidents) : [];
+    if (adopted.length > 0) this.logger.info({ fromHost: incidents!.host, fromEpoch: incidents!.epoch, incidents: adopted }, 'incidents taken over from the previous leader');
     if (!(await this.mirror())) throw new Error('the alert state could not be mirrored into PostgreSQL under this epoch: another host leads, or the lease lapsed');
     if (generation !== this.generation) throw new Error('leadership changed while the alert state was taken over; it is taken over again');
     this.seeded = true;
+    if (adopted.length > 0) this.options.onIncidentsAdopted?.();
   }
 
   /** Applies the commands people gave on any host since the last mirror; they are marked applied by the next one. */
@@ -174,9 +203,18 @@ export class AlertHandover {
       const fence = this.options.fence();
       if (!fence) return false;
       const applied = [...this.applied];
-      const ok = await this.options.store.write(fence, handoverState(this.options.db, Date.now()), applied);
+      const now = Date.now();
+      const ok = await this.options.store.write(fence, handoverState(this.options.db, now), applied);
       if (ok) for (const id of applied) this.applied.delete(id);
-      return ok;
+      if (!ok) return false;
+      // Written at least once per epoch (followers tell the leader by the row's host), then on a change.
+      const incidents = handoverIncidents(this.options.db, now);
+      const json = JSON.stringify(incidents);
+      const last = this.incidentsMirrored;
+      if (last && last.epoch === fence.epoch && last.json === json) return true;
+      const written = await this.options.store.writeIncidents(fence, incidents);
+      this.incidentsMirrored = written ? { epoch: fence.epoch, json } : null;
+      return written;
     });
     this.queued = run;
     this.tail = run.catch(() => false);
@@ -190,6 +228,8 @@ export interface SharedAlerts {
   host: string;
   /** The leader's mirrored state, or null before any leader wrote one. */
   leaderState(): Promise<HandoverRow<HandoverState> | null>;
+  /** The leader's mirrored incidents (open ones with their timelines), or null before any leader wrote them. */
+  leaderIncidents(): Promise<HandoverRow<HandedIncident[]> | null>;
   /** Records a command for whichever host leads; it applies it at its next evaluation. */
   record(command: RemoteAlertCommand): Promise<number>;
   close(): Promise<void>;
@@ -203,6 +243,7 @@ export function openSharedAlerts(config: Config): SharedAlerts | null {
   return {
     host: hostName(config.engine.host),
     leaderState: () => store.read<HandoverState>(),
+    leaderIncidents: () => store.readIncidents<HandedIncident[]>(),
     record: ({ kind, ...detail }) => store.addCommand(kind as AlertCommandKind, detail, hostName(config.engine.host)),
     close: () => pool.end(),
   };

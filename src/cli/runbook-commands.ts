@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { planLines, type ActionPlan } from '../common/plan.js';
 import { durationMs } from '../config/duration-ms.js';
-import type { Incident, TimelineEntry } from '../runbook/incidents.js';
+import type { HandedIncident, Incident, TimelineEntry } from '../runbook/incidents.js';
+import type { HandoverRow } from '../store/postgres/alert-handover.js';
 import type { RunSummary } from '../runbook/runner.js';
 import type { RunbookDecl, StepDecl } from '../runbook/types.js';
 import { confirmOnTerminal } from './confirm.js';
@@ -151,12 +152,47 @@ async function incidents(ctx: CliContext) {
   return { db, store: new IncidentStore(db) };
 }
 
+/**
+ * store.backend postgres: the incidents the leader mirrored, when another host leads (this
+ * ops.db holds only what ran here); null on SQLite, when this host leads or nobody led yet. A
+ * PostgreSQL that cannot be read is said on stderr: the local list still stands.
+ */
+async function leaderIncidents(ctx: CliContext): Promise<HandoverRow<HandedIncident[]> | null> {
+  const { openSharedAlerts } = await import('../alerts/handover.js');
+  const shared = openSharedAlerts(ctx.loaded.config);
+  if (!shared) return null;
+  try {
+    const mirror = await shared.leaderIncidents();
+    return mirror && mirror.host !== shared.host ? mirror : null;
+  } catch (error) {
+    process.stderr.write(`warning: the leader's incidents could not be read from PostgreSQL: ${(error as Error).message}\n`);
+    return null;
+  } finally {
+    await shared.close().catch(() => {});
+  }
+}
+
+/** The columns of `incident list`, for an incident here or one the leader mirrored (`label`: its number there). */
+function incidentRow(i: Omit<Incident, 'id'>, label: string, alert: string): string[] {
+  return [
+    label, i.runbook, statusMark(i.state), isoOrDash(i.openedAt), i.automatic ? 'leader (auto)' : i.openedBy,
+    alert, (i.outcome ?? (i.claim ? `worked by ${i.claim.by}` : '-')).slice(0, 60),
+  ];
+}
+
 function incidentJson(i: Incident): Record<string, unknown> {
   const { machine, ...rest } = i;
   return { ...rest, currentStep: machine?.current ?? null, phase: machine?.phase ?? null };
 }
 
-function entryLine(e: TimelineEntry): string {
+function writeIncident(ctx: CliContext, i: Omit<Incident, 'id'>, label: string, timeline: readonly Omit<TimelineEntry, 'id' | 'incidentId'>[]): void {
+  ctx.stdout.write(`incident ${label.includes('#') ? label : `#${label}`}  ${i.runbook}  ${statusMark(i.state)}  opened ${isoOrDash(i.openedAt)} by ${i.openedBy}${i.automatic ? ' (automatic)' : ''}\n`);
+  if (i.claim) ctx.stdout.write(`being worked by ${i.claim.by} since ${isoOrDash(i.claim.since)}\n`);
+  if (i.outcome) ctx.stdout.write(`outcome: ${i.outcome}\n`);
+  ctx.stdout.write(`${timeline.map(entryLine).join('\n')}\n`);
+}
+
+function entryLine(e: Omit<TimelineEntry, 'id' | 'incidentId'>): string {
   return `${isoOrDash(e.startedAt)}  ${statusMark(e.outcome).padEnd(14)} ${e.step ?? e.kind}${e.intent ? `: ${e.intent}` : ''}${e.summary ? ` — ${e.summary}` : ''}`;
 }
 
@@ -207,28 +243,48 @@ export function registerRunbookCommands(program: Command, globals: () => GlobalO
       const { db, store } = await incidents(ctx);
       try {
         const list = store.list({ limit: parsePositiveId(o.limit, '--limit') });
-        if (o.json) { for (const i of list) printJsonLine(ctx.stdout, incidentJson(i)); return; }
-        if (list.length === 0) { ctx.stdout.write('no incidents\n'); return; }
-        ctx.stdout.write(table(['#', 'RUNBOOK', 'STATE', 'OPENED', 'BY', 'ALERT', 'OUTCOME'], list.map((i) => [
-          String(i.id), i.runbook, statusMark(i.state), isoOrDash(i.openedAt), i.automatic ? 'leader (auto)' : i.openedBy,
-          i.alert ? `#${i.alert.id}` : '-', (i.outcome ?? (i.claim ? `worked by ${i.claim.by}` : '-')).slice(0, 60),
-        ])));
+        const remote = await leaderIncidents(ctx);
+        const mirrored = remote ? [...remote.state].reverse() : [];
+        if (o.json) {
+          for (const i of list) printJsonLine(ctx.stdout, incidentJson(i));
+          for (const { originId, timeline: _timeline, machine, ...i } of mirrored) {
+            printJsonLine(ctx.stdout, { id: originId, ...i, currentStep: machine?.current ?? null, phase: machine?.phase ?? null, host: remote!.host, mirroredAt: remote!.writtenAt });
+          }
+          return;
+        }
+        const headers = ['#', 'RUNBOOK', 'STATE', 'OPENED', 'BY', 'ALERT', 'OUTCOME'];
+        if (list.length === 0 && mirrored.length === 0) { ctx.stdout.write('no incidents\n'); return; }
+        if (list.length > 0) ctx.stdout.write(table(headers, list.map((i) => incidentRow(i, String(i.id), i.alert ? `#${i.alert.id}` : '-'))));
+        if (remote && mirrored.length > 0) {
+          ctx.stdout.write(`${list.length > 0 ? '\n' : ''}on the leader ${remote.host} (epoch ${remote.epoch}, mirrored ${isoOrDash(remote.writtenAt)}; \`incident show\` there):\n`);
+          ctx.stdout.write(table(headers, mirrored.map((i) => incidentRow(i, `${remote.host}#${i.originId}`, i.alert ? i.alert.rule : '-'))));
+        }
       } finally { db.close(); }
     });
 
-  incident.command('show').description('An incident and its timeline').argument('<id>', 'the incident number').option('--json', 'as JSON')
+  incident.command('show').description('An incident and its timeline').argument('<id>', 'the incident number; HOST#N: one the leader on HOST mirrored (store.backend postgres)').option('--json', 'as JSON')
     .action(async (raw: string, o: { json?: boolean }) => {
       const ctx = await createContext(globals(), Boolean(o.json));
+      const remoteRef = /^(.+)#(\d+)$/.exec(raw);
+      if (remoteRef) {
+        const remote = await leaderIncidents(ctx);
+        const h = remote?.host === remoteRef[1] ? remote!.state.find((x) => x.originId === Number(remoteRef[2])) : undefined;
+        if (!h) {
+          throw usageError(`no incident ${raw} mirrored: ${remote ? `the leader is ${remote.host}` : 'no other host leads (or store.backend is sqlite)'}; \`cfa-console incident list\` shows them`);
+        }
+        const { originId, timeline, machine, ...rest } = h;
+        if (o.json) { printJsonLine(ctx.stdout, { id: originId, ...rest, currentStep: machine?.current ?? null, phase: machine?.phase ?? null, host: remote!.host, mirroredAt: remote!.writtenAt, timeline }); return; }
+        writeIncident(ctx, h, raw, timeline);
+        ctx.stdout.write(`mirrored by the leader ${remote!.host} at ${isoOrDash(remote!.writtenAt)}\n`);
+        return;
+      }
       const { db, store } = await incidents(ctx);
       try {
         const i = store.get(parsePositiveId(raw, 'the incident'));
         if (!i) throw usageError(`no incident #${raw}; \`cfa-console incident list\` shows them`);
         const timeline = store.timeline(i.id);
         if (o.json) { printJsonLine(ctx.stdout, { ...incidentJson(i), timeline }); return; }
-        ctx.stdout.write(`incident #${i.id}  ${i.runbook}  ${statusMark(i.state)}  opened ${isoOrDash(i.openedAt)} by ${i.openedBy}${i.automatic ? ' (automatic)' : ''}\n`);
-        if (i.claim) ctx.stdout.write(`being worked by ${i.claim.by} since ${isoOrDash(i.claim.since)}\n`);
-        if (i.outcome) ctx.stdout.write(`outcome: ${i.outcome}\n`);
-        ctx.stdout.write(`${timeline.map(entryLine).join('\n')}\n`);
+        writeIncident(ctx, i, String(i.id), timeline);
       } finally { db.close(); }
     });
 

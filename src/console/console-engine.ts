@@ -8,7 +8,8 @@ import { runContext } from '../ops/context.js';
 import { ConsoleSession, type ConsoleFeeds } from './console-session.js';
 import type { ConsoleStore } from './console-store.js';
 import { consoleFeeds } from './feeds.js';
-import { WizardSession } from './wizard.js';
+import { WizardSession, type LeaderIncidents } from './wizard.js';
+import { openSharedAlerts } from '../alerts/handover.js';
 
 /** The engine a console embeds, and what joins it to the views. */
 export interface ConsoleEngine {
@@ -35,7 +36,13 @@ export function startConsoleEngine(loaded: LoadedConfig, jobs: readonly JobDefin
   const auto = autoRunbooks(runContext(loaded, { logger, signal: runbooks.signal }), { logger });
   const engine = new Engine({ loaded, jobs, logger, onAlertsFired: auto.onFired, onLeader: auto.resumeOrphans });
   const session = new ConsoleSession(engine, loaded, logger, feeds ?? consoleFeeds(engine, config, logger), store);
-  const wizard = new WizardSession({ loaded, db: engine.db, logger });
+  // store.backend postgres: the leader's incidents when another host leads (this ops.db has only this host's).
+  const shared = openSharedAlerts(config);
+  const leaderIncidents: LeaderIncidents | undefined = shared ? async () => {
+    const mirror = await shared.leaderIncidents();
+    return mirror && mirror.host !== shared.host ? { host: mirror.host, incidents: mirror.state } : null;
+  } : undefined;
+  const wizard = new WizardSession({ loaded, db: engine.db, logger, ...(leaderIncidents ? { leaderIncidents } : {}) });
   engine.start();
   session.start();
   return {
@@ -50,6 +57,7 @@ export function startConsoleEngine(loaded: LoadedConfig, jobs: readonly JobDefin
       runbooks.abort(new Error('the console is quitting'));
       await engine.stop(graceMs);
       await closed;
+      await shared?.close().catch(() => {});
     },
   };
 }

@@ -14,7 +14,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../engine/logger.js';
 import { runContext, type OpEvent } from '../ops/context.js';
 import type { RunbookRegistry } from '../ops/runbook.js';
-import { claimIsLive, IncidentStore, whoAmI, whoLabel, type Incident, type Who } from '../runbook/incidents.js';
+import { claimIsLive, IncidentStore, whoAmI, whoLabel, type HandedIncident, type Incident, type Who } from '../runbook/incidents.js';
 import { stepPosition, type RunState } from '../runbook/machine.js';
 import type { StepChoice } from '../runbook/runner.js';
 import type { RunbookDecl, StepDecl } from '../runbook/types.js';
@@ -85,7 +85,15 @@ export interface IncidentBadge {
   since: number | null;
   mine: boolean;
   step: string | null;
+  /**
+   * store.backend postgres: the leader's host, for an incident it mirrored (another host leads):
+   * `id` is its number there, and it is worked there, not from this console.
+   */
+  host?: string;
 }
+
+/** The leader's mirrored incidents (src/alerts/handover.ts), null when this host leads or none were mirrored. */
+export type LeaderIncidents = () => Promise<{ host: string; incidents: readonly HandedIncident[] } | null>;
 
 export interface WizardSnapshot {
   runbooks: RunbookEntry[];
@@ -135,6 +143,10 @@ export interface WizardSessionOptions {
   who?: Who;
   /** How often the open incidents are read for the badge and a watched run (default 1 s). */
   pollMs?: number;
+  /** store.backend postgres: the leader's incidents, when another host leads, for the badge. */
+  leaderIncidents?: LeaderIncidents;
+  /** How often those are read (default 5 s: a query to PostgreSQL). */
+  leaderPollMs?: number;
 }
 
 interface Pending {
@@ -155,6 +167,10 @@ export class WizardSession {
   private state: RunState | null = null;
   private decl: RunbookDecl | null = null;
   private offeredResume = false;
+  /** The leader's open incidents as last read (another host leads), with when each was opened. */
+  private remote: { badge: IncidentBadge; openedAt: number }[] = [];
+  private leaderTimer: NodeJS.Timeout | undefined;
+  private readingLeader = false;
 
   constructor(private readonly options: WizardSessionOptions) {
     this.who = options.who ?? whoAmI();
@@ -178,10 +194,16 @@ export class WizardSession {
     this.set({ runbooks: this.registry.map((r) => ({ id: r.id, title: r.title, opensOn: r.opensOn, automatic: r.automatic, steps: r.steps.length })) });
     this.poll();
     this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 1_000);
+    if (this.options.leaderIncidents) {
+      void this.pollLeader();
+      this.leaderTimer = setInterval(() => void this.pollLeader(), this.options.leaderPollMs ?? 5_000);
+    }
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.leaderTimer);
+    this.leaderTimer = undefined;
     clearTimeout(this.notifyTimer);
   }
 
@@ -403,6 +425,24 @@ export class WizardSession {
     this.update((run) => ({ ...run, output: [...run.output, line].slice(-OUTPUT_LINES) }));
   }
 
+  /** Reads the leader's incidents (one at a time); a failure keeps the last ones and is logged. */
+  private async pollLeader(): Promise<void> {
+    if (this.readingLeader || !this.options.leaderIncidents) return;
+    this.readingLeader = true;
+    try {
+      const mirror = await this.options.leaderIncidents();
+      this.remote = (mirror?.incidents ?? []).filter((i) => i.state === 'open' && !i.dryRun).map((i) => ({
+        openedAt: i.openedAt,
+        badge: { id: i.originId, runbook: i.runbook, by: i.claim?.by ?? null, since: i.claim?.since ?? null, mine: false, step: i.machine?.current ?? null, host: mirror!.host },
+      }));
+      if (this.leaderTimer) this.poll();
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'the leader\'s incidents could not be read from PostgreSQL');
+    } finally {
+      this.readingLeader = false;
+    }
+  }
+
   /** The open incidents for the badge; a watched run follows its incident; an interrupted one is offered once. */
   private poll(): void {
     let open: Incident[];
@@ -416,6 +456,9 @@ export class WizardSession {
       id: i.id, runbook: i.runbook, by: i.claim && claimIsLive(i.claim, this.who.host) ? i.claim.by : null, since: i.claim?.since ?? null,
       mine: Boolean(i.claim && i.claim.pid === this.who.pid && i.claim.host === this.who.host), step: i.machine?.current ?? null,
     }));
+    // The leader's, after this host's own; one this ops.db has too (it travelled here before) is shown once, as here.
+    const here = new Set(open.map((i) => `${i.runbook} ${i.openedAt}`));
+    incidents.push(...this.remote.filter((r) => !here.has(`${r.badge.runbook} ${r.openedAt}`)).map((r) => r.badge));
     this.set({ incidents });
     const run = this.snapshot.run;
     if (run?.watching) {

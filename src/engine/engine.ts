@@ -188,7 +188,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const pg = this.pg;
     this.sharedRequests = this.pgPool ? new PgLeaderRequests(this.pgPool) : null;
     this.alertHandover = pg && this.pgPool
-      ? new AlertHandover({ db: this.db, store: new PgAlertHandover(this.pgPool), fence: () => pg.currentFence, host: candidate.host, logger: options.logger })
+      ? new AlertHandover({
+        db: this.db, store: new PgAlertHandover(this.pgPool), fence: () => pg.currentFence, host: candidate.host, logger: options.logger,
+        // The incidents of the previous leader arrive after leadership was gained (at the first tick): resume those too.
+        ...(options.onLeader ? { onIncidentsAdopted: options.onLeader } : {}),
+      })
       : null;
     this.monitor = new Monitor(this.db, config, options.logger, () => this.supervisor?.status() ?? this.storedDaemon(), this.election.candidate, options.onAlertsFired,
       pg ? (channel, outbox) => pg.act('alert-delivery', channel, { outbox }) : undefined, this.alertHandover ?? undefined);

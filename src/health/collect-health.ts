@@ -36,7 +36,8 @@ import { isCorruptionError, marketFileBytes } from './sources/market-access.js';
 import { gatherSyncFacts } from './sources/sync-history.js';
 import { worstStatus } from './status.js';
 import { healthThresholds, type HealthThresholds } from './thresholds.js';
-import type { HealthSnapshot, ProbeResult } from './types.js';
+import { recordCountsOf } from './record-counts.js';
+import type { HealthSnapshot, ProbeResult, RecordCounts } from './types.js';
 
 export interface CollectHealthOptions {
   config: Config;
@@ -54,6 +55,11 @@ export interface CollectHealthOptions {
    * (PgMarketFactsSource). Without them the candle probes there say they were not read.
    */
   pgMarket?: PgMarketFacts;
+  /**
+   * SQLite: count the candles per interval (`snapshot.records`) even if the integrity probe is
+   * not run; it is counted whenever that probe runs and finds no damage.
+   */
+  countRecords?: boolean;
 }
 
 /** What one snapshot's probes share: the options, the thresholds, the stores, and the snapshot being built. */
@@ -271,6 +277,8 @@ export function collectHealth(options: CollectHealthOptions): HealthSnapshot {
         snapshot.probes.push(probeFailed(id, `${corrupt ? 'the store is corrupt' : 'could not run'}: ${(error as Error).message}`, corrupt ? 'critical' : 'unknown'));
       }
     }
+    const records = countRecords(run);
+    if (records) snapshot.records = records;
     snapshot.overall = worstStatus(snapshot.probes.map((p) => p.status));
     // A healthy snapshot needs no second look; only one with findings may be a new data dir.
     const history = snapshot.overall === 'ok' ? null : storeHistory(sources, options);
@@ -279,6 +287,29 @@ export function collectHealth(options: CollectHealthOptions): HealthSnapshot {
     return judged;
   } finally {
     try { sources.close(); } catch { /* closing a broken handle must not hide the snapshot */ }
+  }
+}
+
+/**
+ * The candles per interval, where they are already counted or cheap to count: in PostgreSQL the
+ * continuity probe's counts; in SQLite a count over each configured series' key range, at the
+ * integrity check's pace (the check reads the whole file anyway) or when asked. Null otherwise,
+ * or when the store is missing, unreadable or found damaged.
+ */
+function countRecords(run: Run): RecordCounts | null {
+  const pg = pgMarketOf(run);
+  if (pg) return pg.state === 'read' && pg.counts ? recordCountsOf(pg.counts.series, pg.counts.at) : null;
+  if (run.integrity?.status === 'critical') return null;
+  if (!run.integrity && !run.options.countRecords) return null;
+  const market = run.sources.market();
+  if (market.state !== 'open') return null;
+  try {
+    const { symbols, intervals } = run.options.config;
+    const series = symbols.flatMap((symbol) => intervals.map((interval) => ({ interval, count: market.store.countOf(symbol, interval) })));
+    return recordCountsOf(series, run.now);
+  } catch {
+    // Not counted: the probes already say what is wrong with the store.
+    return null;
   }
 }
 

@@ -8,7 +8,7 @@ import { PROBE_IDS, selectProbes } from './probe-ids.js';
 import { marketFileSignature } from './sources/market-access.js';
 import { worstStatus } from './status.js';
 import type { PgMarketFacts } from './sources/pg-market-facts.js';
-import type { HealthSnapshot, ProbeResult } from './types.js';
+import type { HealthSnapshot, ProbeResult, RecordCounts } from './types.js';
 
 export type { IntegrityMemory } from './integrity-verdict-store.js';
 
@@ -58,6 +58,8 @@ export interface HealthRefresherOptions {
  */
 export class HealthRefresher {
   private integrity: IntegrityMemory | null = null;
+  /** The last candle counts (SQLite), carried into the snapshots between integrity checks. */
+  private records: RecordCounts | null = null;
   private loaded = false;
   private readonly recheckMs: number;
 
@@ -83,9 +85,12 @@ export class HealthRefresher {
     const due = integrityDue(this.integrity, signature, now, this.minGapMs, this.recheckMs);
     const rest = due ? ids : ids.filter((id) => id !== 'integrity');
     // `--only integrity` with a verdict to reuse runs no probe at all (an empty `only` would mean all of them).
+    // Counted with each integrity check, and once at the first refresh when a stored verdict stands in.
     const snapshot: HealthSnapshot = rest.length > 0
-      ? collectHealth({ config, dataDir: config.dataDir, now, only: rest, continuityBudget })
+      ? collectHealth({ config, dataDir: config.dataDir, now, only: rest, continuityBudget, countRecords: this.records === null })
       : { at: now, overall: 'ok', probes: [], freshness: [], coverage: [], durationMs: 0 };
+    if (snapshot.records) this.records = snapshot.records;
+    else if (this.records) snapshot.records = this.records;
     if (due) {
       const verdict = snapshot.probes.find((p) => p.id === 'integrity');
       this.integrity = verdict ? { verdict, at: now, signature } : null;

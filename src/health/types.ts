@@ -97,8 +97,20 @@ export interface HealthSnapshot {
   sentiment?: SentimentFreshness[];
   /** Per store and replica, when replication is configured and its probe ran. */
   replication?: ReplicaFacts[];
+  /**
+   * Candles of the configured series per interval (the metric `cfa_db_records`), counted at the
+   * integrity check's pace (SQLite: when that check runs; PostgreSQL: the continuity counts) and
+   * carried between counts; absent until first counted or when the store cannot be read.
+   */
+  records?: RecordCounts;
   /** How long collecting the snapshot took. */
   durationMs?: number;
+}
+
+/** Candles per interval and when they were counted. */
+export interface RecordCounts {
+  at: number;
+  byInterval: Record<string, number>;
 }
 
 /** One sentiment source's freshness: its worst item, judged by that item's own frequency. */

@@ -4,7 +4,6 @@ import { Outbox } from '../alerts/outbox.js';
 import { readDaemonFacts, recentRuns } from '../alerts/sources.js';
 import type { DaemonFacts } from '../alerts/types.js';
 import type { Config } from '../config/schema.js';
-import type { SeriesExtent } from '../store/market-db.js';
 import type { Db } from '../store/sqlite.js';
 import type { MetricsHistory } from './registry.js';
 
@@ -35,11 +34,4 @@ function newestBackups(db: Db): MetricsHistory['backups'] {
   } catch {
     return undefined;
   }
-}
-
-/** Candles per interval from `MarketStore.seriesExtents()` (a full scan: call it now and then, not per scrape). */
-export function recordCountsFromExtents(extents: readonly SeriesExtent[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const e of extents) counts[e.interval] = (counts[e.interval] ?? 0) + e.count;
-  return counts;
 }

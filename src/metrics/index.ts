@@ -6,4 +6,4 @@
  */
 export { CfaMetrics, defaultMetrics, updateMetrics, type MetricsHistory } from './registry.js';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './server.js';
-export { readMetricsHistory, recordCountsFromExtents } from './history.js';
+export { readMetricsHistory } from './history.js';

@@ -24,7 +24,7 @@ export interface MetricsHistory {
   outbox?: readonly { channel: string; pending: number; failed: number }[];
   /** Newest backup per tier, from the backup catalog (src/backup). */
   backups?: readonly { tier: string; newestAt: number | null; sizeBytes: number | null }[];
-  /** Candles per interval (e.g. summed from MarketStore.seriesExtents()). */
+  /** Candles per interval; default: the snapshot's `records` (counted at the integrity check's pace). */
   recordCounts?: Readonly<Record<string, number>>;
   now?: number;
 }
@@ -53,7 +53,7 @@ export class CfaMetrics {
   // `_total` for counters, so these are plain gauges with plain names.
   readonly syncSuccess = this.gauge('cfa_sync_symbols_success', 'Series (symbol x interval) the last finished sync completed');
   readonly syncTotal = this.gauge('cfa_sync_symbols_attempted', 'Series (symbol x interval) the last finished sync attempted');
-  readonly recordCount = this.gauge('cfa_db_records', 'Candles stored in market.db (the design\'s db_record_count_ohlcv_*)', ['interval']);
+  readonly recordCount = this.gauge('cfa_db_records', 'Candles stored of the configured series, per interval (the design\'s db_record_count_ohlcv_*; counted at the integrity check\'s pace)', ['interval']);
   readonly rateLimitHits = new Counter({
     name: 'cfa_rate_limit_hits_total', help: 'HTTP 429 answers from the exchange, from finished runs', registers: [this.registry],
   });
@@ -110,9 +110,10 @@ export class CfaMetrics {
         this.outboxFailed.set({ channel: o.channel }, o.failed);
       }
     }
-    if (history.recordCounts) {
+    const records = history.recordCounts ?? snapshot?.records?.byInterval;
+    if (records) {
       this.recordCount.reset();
-      for (const [interval, count] of Object.entries(history.recordCounts)) this.recordCount.set({ interval }, count);
+      for (const [interval, count] of Object.entries(records)) this.recordCount.set({ interval }, count);
     }
     if (history.backups) this.updateBackups(history.backups, now);
   }

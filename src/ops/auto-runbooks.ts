@@ -27,6 +27,15 @@ export function isAutomatic(decl: RunbookDecl, auto: Readonly<Record<string, boo
   return auto[decl.id] ?? decl.automatic;
 }
 
+function stillOpen(ctx: RunContext, id: number): boolean {
+  const db = openOpsDb(ctx.dataDir);
+  try {
+    return new IncidentStore(db).get(id)?.state === 'open';
+  } finally {
+    db.close();
+  }
+}
+
 /** The runbook an alert opens: the one the rule names, else the first that opens on its rule. */
 export function runbookForAlert(registry: RunbookRegistry, alert: Pick<AlertRecord, 'rule' | 'runbook'>): RunbookDecl | undefined {
   return registry.find((r) => r.id === alert.runbook) ?? runbooksFor(registry, alert.rule)[0];
@@ -68,8 +77,8 @@ export function autoRunbooks(ctx: RunContext, options: AutoRunbooksOptions = {})
     for (const alert of alerts) enqueue((registry) => runbookForAlert(registry, alert), alert.id);
   };
   /**
-   * On becoming leader: the automatic incidents whose runner is gone (a leader killed mid-run)
-   * are resumed where they stopped. Their alert fired before and will not fire again, so without
+   * On becoming leader, and when incidents were taken over from another host's leader: the
+   * automatic incidents whose runner is gone (a leader killed mid-run) are resumed where they stopped. Their alert fired before and will not fire again, so without
    * this they would stay open until a person came (found by the chaos soak's kill -9).
    */
   const resumeOrphans = (): void => {
@@ -82,7 +91,9 @@ export function autoRunbooks(ctx: RunContext, options: AutoRunbooksOptions = {})
     }
     for (const incident of orphans) {
       options.logger?.warn({ incident: incident.id, runbook: incident.runbook }, 'automatic incident left by a dead leader: resuming it');
-      enqueue((registry) => registry.find((r) => r.id === incident.runbook), null);
+      // Still open when its turn comes: called again (incidents handed over from another host), a
+      // run queued before may have closed it, and a run of a closed one would open another.
+      enqueue((registry) => (stillOpen(ctx, incident.id) ? registry.find((r) => r.id === incident.runbook) : undefined), null);
     }
   };
   return { onFired, resumeOrphans, idle: () => chain };

@@ -36,6 +36,7 @@ import type { ProbeId } from '../health/probe-ids.js';
 import type { HealthSnapshot, HealthStatus, ProbeResult } from '../health/types.js';
 import { MARKET_DB_FILE } from '../store/market-db.js';
 import { openOpsDb } from '../store/ops-db.js';
+import { describePgError, pgFailureKind, pgRootError } from '../store/postgres/pool.js';
 import { redactUrlPasswords as shownUrl } from '../config/redact.js';
 import type { Db } from '../store/sqlite.js';
 import { clientFromConfig } from '../sync/exchange-client.js';
@@ -181,7 +182,8 @@ export function hangDiagnostics(options: { historyMs?: number; logLines?: number
 
 export interface IntegrityReport {
   file: string;
-  state: 'healthy' | 'missing' | 'not-a-database' | 'index-only' | 'corrupt';
+  /** `unreachable` (PostgreSQL only): the server could not be reached or refused us; nothing is known of the data. */
+  state: 'healthy' | 'missing' | 'not-a-database' | 'index-only' | 'corrupt' | 'unreachable';
   /** integrity_check's first lines (at most `lines`). */
   problems: string[];
   summary: string;
@@ -196,8 +198,18 @@ export async function storeIntegrity(options: { lines?: number }, ctx: RunContex
   const { store } = ctx.loaded.config;
   if (store.backend === 'postgres') {
     const { describePgDiagnosis, diagnosePg } = await import('../backup/postgres/diagnose.js');
-    // No backup to compare with: this asks whether the store can be read, not what it lost.
-    const d = await diagnosePg(store.url!, null);
+    let d: Awaited<ReturnType<typeof diagnosePg>>;
+    try {
+      // No backup to compare with: this asks whether the store can be read, not what it lost.
+      d = await diagnosePg(store.url!, null);
+    } catch (error) {
+      if (pgFailureKind(error) !== 'unreachable') throw error;
+      const reason = describePgError(store.url!, pgRootError(error), 'cannot reach the PostgreSQL store').message;
+      return {
+        file: `PostgreSQL ${shownUrl(store.url!)}`, state: 'unreachable', problems: [reason],
+        summary: `${reason}. Unreachable is not damaged: nothing is restored over it; check the server, the network and store.url (its host, port, database and credentials)`,
+      };
+    }
     const state = d.state === 'healthy' || d.state === 'missing' ? d.state : 'corrupt';
     const problems = d.state === 'missing' || d.state === 'unreadable' ? [d.detail] : d.state === 'lost' ? d.series : [];
     return { file: `PostgreSQL ${shownUrl(store.url!)}`, state, problems: problems.slice(0, options.lines ?? 20), summary: describePgDiagnosis(d) };

@@ -169,6 +169,19 @@ function toEntry(r: EntryRow): TimelineEntry {
   };
 }
 
+/**
+ * An incident as it travels to another host (store.backend postgres, src/alerts/handover.ts): ids
+ * are per ops.db, so it is known there by where it was opened (runbook, opened_at, opened_by), its
+ * alert by a key the caller gives (the alert's fingerprint), and open ones carry their timeline.
+ */
+export interface HandedIncident extends Omit<Incident, 'id' | 'alert'> {
+  /** Its id on the host that handed it over (for people: `incident show` there). */
+  originId: number;
+  alert: (IncidentAlert & { key: string | null }) | null;
+  /** Open incidents only; closed ones travel for their state. */
+  timeline: Omit<TimelineEntry, 'id' | 'incidentId'>[];
+}
+
 export type ClaimResult = { ok: true } | { ok: false; holder: Claim };
 
 /** The claim is held by a process that still runs (on another host: presumed to run). */
@@ -301,5 +314,70 @@ export class IncidentStore {
 
   timeline(incidentId: number): TimelineEntry[] {
     return (this.db.prepare('SELECT * FROM incident_timeline WHERE incident_id = ? ORDER BY id').all(incidentId) as EntryRow[]).map(toEntry);
+  }
+
+  /**
+   * What another host needs to carry on: every open incident (not dry runs) with its timeline,
+   * and those closed since `closedSince` (so a host that had one open learns it ended), at most
+   * `limit` of them. `alertKey` names an incident's alert across hosts (ids are per ops.db).
+   */
+  handover(closedSince: number, alertKey: (alertId: number) => string | null, limit = 50): HandedIncident[] {
+    const rows = this.db.prepare(`SELECT * FROM incidents WHERE dry_run = 0 AND (state = 'open' OR closed_at >= ?) ORDER BY id DESC LIMIT ?`)
+      .all(closedSince, limit) as IncidentRow[];
+    return rows.reverse().map(toIncident).map(({ id, alert, ...rest }) => ({
+      ...rest,
+      originId: id,
+      alert: alert ? { ...alert, key: alertKey(alert.id) } : null,
+      timeline: rest.state === 'open' ? this.timeline(id).map(({ id: _id, incidentId: _incident, ...e }) => e) : [],
+    }));
+  }
+
+  /**
+   * Takes over incidents handed over by another host, in one transaction: one already here (the
+   * same runbook, opening time and opener: it travelled before, or started here) takes the handed
+   * state, and an open one its timeline, unless a live process of this machine works it (then this
+   * ops.db is its truth); another open one is inserted (a closed one not here is the other host's
+   * history, left there). The claim of an automatic run is dropped unless its process lives on
+   * this machine: the engine that held it no longer leads, and the incident is resumed here; a
+   * person's claim stands. `alertId` finds the alert here by its key. Returns the ids here.
+   */
+  adopt(handed: readonly HandedIncident[], alertId: (key: string) => number | null): number[] {
+    const here = os.hostname();
+    const liveHere = (c: Claim | null): boolean => c !== null && c.host === here && claimIsLive(c, here);
+    return this.db.transaction(() => handed.flatMap((h) => {
+      const row = this.db.prepare('SELECT * FROM incidents WHERE runbook = ? AND opened_at = ? AND opened_by = ? ORDER BY id LIMIT 1')
+        .get(h.runbook, h.openedAt, h.openedBy) as IncidentRow | undefined;
+      const local = row ? toIncident(row) : null;
+      if ((!local && h.state !== 'open') || (local && liveHere(local.claim))) return [];
+      // An alert no longer open there was not handed over: its id there means nothing here.
+      const localAlert = h.alert?.key ? alertId(h.alert.key) : null;
+      const claim = h.claim && (!h.automatic || liveHere(h.claim)) ? h.claim : null;
+      const values = [
+        h.runbook, localAlert, h.alert?.rule ?? null, h.alert?.pendingSince ?? null, h.alert?.firedAt ?? null, h.openedBy, h.tty,
+        h.automatic ? 1 : 0, h.openedAt, h.state, h.outcome, h.closedAt, h.machine ? JSON.stringify(h.machine) : null,
+        claim?.by ?? null, claim?.pid ?? null, claim?.startTicks ?? null, claim?.host ?? null, claim?.since ?? null,
+      ];
+      let id: number;
+      if (local) {
+        id = local.id;
+        this.db.prepare(`UPDATE incidents SET runbook = ?, alert_id = ?, alert_rule = ?, alert_pending_since = ?, alert_fired_at = ?, opened_by = ?,
+            tty = ?, automatic = ?, opened_at = ?, state = ?, outcome = ?, closed_at = ?, machine = ?, claimed_by = ?, claim_pid = ?,
+            claim_start_ticks = ?, claim_host = ?, claimed_at = ? WHERE id = ?`).run(...values, id);
+      } else {
+        id = Number(this.db.prepare(`INSERT INTO incidents (runbook, alert_id, alert_rule, alert_pending_since, alert_fired_at, opened_by, tty,
+            automatic, opened_at, state, outcome, closed_at, machine, claimed_by, claim_pid, claim_start_ticks, claim_host, claimed_at, dry_run)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`).run(...values).lastInsertRowid);
+      }
+      if (h.state === 'open') {
+        this.db.prepare('DELETE FROM incident_timeline WHERE incident_id = ?').run(id);
+        for (const e of h.timeline) {
+          this.db.prepare(`INSERT INTO incident_timeline (incident_id, runbook, step, kind, intent, risk, started_at, ended_at, outcome, summary,
+              data, output, output_lines, output_digest, by_whom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+            id, e.runbook, e.step, e.kind, e.intent, e.risk, e.startedAt, e.endedAt, e.outcome, e.summary,
+            e.data ? JSON.stringify(e.data) : null, JSON.stringify(e.output), e.outputLines, e.outputDigest, e.by);
+        }
+      }
+      return [id];
+    })).immediate();
   }
 }

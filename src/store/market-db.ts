@@ -79,6 +79,11 @@ export class MarketStore implements CandleStore {
     return result;
   }
 
+  /** Candles of one series: a count over its primary-key range, without reading the rows. */
+  countOf(symbol: string, interval: Interval): number {
+    return this.db.prepare('SELECT count(*) FROM candles WHERE symbol = ? AND interval = ?').pluck().get(symbol, interval) as number;
+  }
+
   lastOpenTime(symbol: string, interval: Interval): number | null {
     return (this.lastOpenStmt.get(symbol, interval) as number | null) ?? null;
   }

@@ -4,6 +4,11 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/exchange/candle.js';
 import { PgMarketStore } from '../../src/store/postgres/market-store.js';
+import { dumpScopeExclusions } from '../../src/backup/postgres/facts.js';
+import { initialState } from '../../src/runbook/machine.js';
+import { IncidentStore } from '../../src/runbook/incidents.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
+import { RUNBOOKS } from '../../runbooks/index.js';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
@@ -50,6 +55,32 @@ async function mirror(url: string): Promise<Mirror | null> {
   }
 }
 
+interface MirroredIncident { originId: number; runbook: string; state: string; automatic: boolean; alert: { id: number | null; key: string | null } | null; timeline: { step: string | null }[] }
+
+async function mirroredIncidents(url: string): Promise<{ epoch: number; host: string; incidents: MirroredIncident[] } | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT epoch::int AS epoch, host, incidents FROM cfa_incident_handover WHERE name = 'leader'").catch(() => ({ rows: [] }));
+    return (rows[0] as { epoch: number; host: string; incidents: MirroredIncident[] } | undefined) ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The incidents of one host's ops.db, with their timelines' steps, and its open data-stale alert's id and fingerprint. */
+function opsOf(dataDir: string) {
+  const db = openOpsDb(dataDir);
+  try {
+    const store = new IncidentStore(db);
+    const incidents = store.list().map((i) => ({ ...i, steps: store.timeline(i.id).map((e) => e.step ?? e.kind) }));
+    const alert = db.prepare("SELECT id, fingerprint FROM alerts WHERE rule = 'data-stale' AND state != 'resolved'").get() as { id: number; fingerprint: string } | undefined;
+    return { incidents, alert };
+  } finally {
+    db.close();
+  }
+}
+
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -86,7 +117,8 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     db = null;
   });
 
-  async function twoHosts(options: { repeatCritical?: string; pagerdutyDown?: boolean } = {}) {
+  /** `autoStaleData`: the host that runs stale-data by itself when it leads (engineFixture turns every automatic runbook off). */
+  async function twoHosts(options: { repeatCritical?: string; pagerdutyDown?: boolean; autoStaleData?: string } = {}) {
     db = await freshPgDatabase();
     const url = db.url;
     // The newest candle five days old: stale from the first evaluation.
@@ -101,6 +133,7 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
         symbols: ['BTCUSDT'],
         intervals: ['1d'],
         store: { backend: 'postgres', url },
+        ...(options.autoStaleData === name ? { runbooks: { auto: Object.fromEntries(RUNBOOKS.map((r) => [r.id, r.id === 'stale-data'])) } } : {}),
         engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '500ms', ...(name === 'host-a' ? { host: name } : {}) },
         alerts: {
           channels: {
@@ -243,5 +276,79 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     const wrong = await b.cli(['alerts', 'ack', '9999']);
     expect(wrong.exitCode).toBe(2);
     expect(wrong.stderr).toContain('host-a');
+  });
+  it('an open incident travels with the alerts: a follower\'s CLI lists the leader\'s, the next leader after kill -9 resumes the same one, and back again there is still one', async () => {
+    // stale-data runs by itself on host-b only: host-a's incident is the test's, and host-b resumes it.
+    const { url, a, b } = await twoHosts({ autoStaleData: 'host-b' });
+    const leaderA = a.start();
+    await leaderA.waitFor((l) => l.msg === 'became leader');
+    await until('data-stale firing on host-a', () => opsOf(a.data).alert !== undefined);
+    // An automatic run of stale-data on host-a, for that alert, one step in, whose process is gone
+    // (as after kill -9): written into host-a's ops.db as the runner writes it.
+    const alertA = opsOf(a.data).alert!;
+    const decl = RUNBOOKS.find((r) => r.id === 'stale-data')!;
+    const opsA = openOpsDb(a.data);
+    try {
+      const store = new IncidentStore(opsA);
+      const opened = store.open({
+        runbook: decl.id, alert: { id: alertA.id, rule: 'data-stale', pendingSince: null, firedAt: Date.now() }, automatic: true, at: Date.now(),
+        who: { user: 'cfa', host: 'gone-host', tty: null, pid: 999_999, startTicks: null }, machine: initialState(decl),
+      });
+      store.addEntry(opened.id, { runbook: decl.id, step: decl.steps[0]!.id, kind: 'step', startedAt: Date.now(), endedAt: Date.now(), outcome: 'not-passed', summary: 'stale' });
+    } finally {
+      opsA.close();
+    }
+    await until('the incident mirrored by host-a', async () => Boolean((await mirroredIncidents(url))?.incidents.some((i) => i.runbook === 'stale-data' && i.state === 'open')));
+    const mirrored = (await mirroredIncidents(url))!.incidents.find((i) => i.runbook === 'stale-data')!;
+    expect(mirrored).toMatchObject({ automatic: true, alert: { key: alertA.fingerprint } });
+    expect(mirrored.timeline.map((e) => e.step)).toEqual([decl.steps[0]!.id]);
+
+    // host-b, a follower: its own ops.db has no incident, its CLI shows host-a's.
+    const followerB = b.start();
+    await followerB.waitFor((l) => l.msg === 'following the current leader');
+    const listed = await b.cli(['incident', 'list', '--json']);
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; runbook: string; state: string; host?: string });
+    expect(rows.filter((r) => r.runbook === 'stale-data')).toEqual([expect.objectContaining({ state: 'open', host: 'host-a', id: mirrored.originId })]);
+    const text = await b.cli(['incident', 'list']);
+    expect(text.stdout).toContain(`host-a#${mirrored.originId}`);
+    expect(text.stdout).toContain('on the leader host-a');
+    const shown = await b.cli(['incident', 'show', `host-a#${mirrored.originId}`]);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`incident host-a#${mirrored.originId}  stale-data`);
+    expect(shown.stdout).toContain(decl.steps[0]!.id);
+    const elsewhere = await b.cli(['incident', 'show', `host-c#${mirrored.originId}`]);
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toContain('the leader is host-a');
+
+    // kill -9 of host-a: host-b leads and carries on with that incident, linked to its own copy of the alert.
+    leaderA.child.kill('SIGKILL');
+    await leaderA.child.catch(() => {});
+    await followerB.waitFor((l) => l.msg === 'became leader');
+    await followerB.waitFor((l) => l.msg === 'incidents taken over from the previous leader');
+    await until('host-b mirroring the incidents', async () => (await mirroredIncidents(url))?.host === 'host-b');
+    const onB = opsOf(b.data);
+    const carried = onB.incidents.filter((i) => i.runbook === 'stale-data');
+    expect(carried).toHaveLength(1);
+    expect(carried[0]).toMatchObject({ automatic: true, alert: { id: onB.alert!.id, rule: 'data-stale' } });
+    expect(carried[0]!.steps[0]).toBe(decl.steps[0]!.id);
+    // The dead run's claim does not hold it back: host-b's engine resumes that incident, and opens none for the alert.
+    await followerB.waitFor((l) => l.msg === 'automatic incident left by a dead leader: resuming it' && l.incident === carried[0]!.id);
+    await until('the resume on host-b', () => opsOf(b.data).incidents.some((i) => i.id === carried[0]!.id && i.steps.includes('resume')));
+    expect(opsOf(b.data).incidents.filter((i) => i.runbook === 'stale-data').map((i) => i.id)).toEqual([carried[0]!.id]);
+    const onBList = (await b.cli(['incident', 'list', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { runbook: string; host?: string });
+    expect(onBList.filter((r) => r.runbook === 'stale-data')).toEqual([expect.not.objectContaining({ host: expect.anything() })]);
+
+    // host-a back, leading again after kill -9 of host-b: still one incident there, not a second.
+    const againA = a.start();
+    await againA.waitFor((l) => l.msg === 'following the current leader');
+    followerB.child.kill('SIGKILL');
+    await followerB.child.catch(() => {});
+    await againA.waitFor((l) => l.msg === 'became leader');
+    await until('host-a mirroring the incidents again', async () => (await mirroredIncidents(url))?.host === 'host-a');
+    expect(opsOf(a.data).incidents.filter((i) => i.runbook === 'stale-data')).toHaveLength(1);
+    expect((await mirroredIncidents(url))!.incidents.filter((i) => i.runbook === 'stale-data')).toHaveLength(1);
+    // Outside every backup: a restore must not roll the handed-over incidents back.
+    expect(dumpScopeExclusions()).toContain('cfa_incident_handover');
   });
 });

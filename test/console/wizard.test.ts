@@ -211,3 +211,36 @@ describe('wizard values', () => {
     expect(outputLine({ event: 'step', step: 'swap', status: 'ok', ms: 3, detail: { nested: true } })).toBe('step step=swap status=ok ms=3');
   });
 });
+
+describe('the wizard session on a follower (store.backend postgres)', () => {
+  it('shows the leader\'s open incidents after this host\'s own, once each, and drops them when the leader mirrors none', async () => {
+    const dir = tempDir('cfa-wizard-');
+    const data = path.join(dir, 'data');
+    fs.mkdirSync(data);
+    const loaded = loadConfig({ configPath: writeTestConfig(dir), dataDir: data });
+    const runbooks = makeRunbooks(path.join(dir, 'files')) as RunbookDecl[];
+    const db = openOpsDb(data);
+    const who = whoAmI(null);
+    const store = new IncidentStore(db);
+    const local = store.open({ runbook: 'fix-state', who, at: 1000, machine: initialState(runbooks[0]!) });
+    const handed = (runbook: string, openedAt: number, originId: number, state: 'open' | 'resolved' = 'open') => ({
+      ...store.get(local.id)!, runbook, openedAt, originId, state, alert: null, timeline: [], claim: { by: 'ana@host-a', pid: 7, startTicks: null, host: 'host-a', since: openedAt },
+    });
+    let mirror: { host: string; incidents: ReturnType<typeof handed>[] } | null = {
+      host: 'host-a',
+      // The same incident as this host's (it travelled here before), one only the leader has, one it closed.
+      incidents: [handed('fix-state', 1000, 3), handed('never-fixed', 2000, 4), handed('escalate-step', 500, 2, 'resolved')],
+    };
+    const session = new WizardSession({ loaded, db, registry: async () => runbooks, pollMs: 50, leaderPollMs: 50, leaderIncidents: async () => mirror });
+    cleanup.push(() => { session.stop(); db.close(); });
+    await session.start();
+    const s = await until(session, (x) => x.incidents.length === 2, 'the leader\'s incident');
+    expect(s.incidents).toEqual([
+      expect.objectContaining({ id: local.id, runbook: 'fix-state', mine: true }),
+      expect.objectContaining({ id: 4, runbook: 'never-fixed', host: 'host-a', by: 'ana@host-a', mine: false }),
+    ]);
+    expect(s.incidents[0]!.host).toBeUndefined();
+    mirror = null;
+    await until(session, (x) => x.incidents.length === 1, 'the leader\'s gone');
+  });
+});

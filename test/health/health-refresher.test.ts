@@ -81,6 +81,46 @@ describe('HealthRefresher', () => {
   });
 });
 
+describe('HealthRefresher record counts (cfa_db_records)', () => {
+  it('counts the candles per interval with the integrity check and carries them until the next one', () => {
+    const now = Date.UTC(2026, 6, 1);
+    const { config, dataDir } = storeWithCandles(now);
+    const refresher = new HealthRefresher({ ...config, intervals: ['1d', '4h'] }, MIN);
+    const first = refresher.refresh(now);
+    // 9 daily candles (10 to 2 days ago, inclusive) and no 4h one: a configured interval with none says 0.
+    expect(first.records).toEqual({ at: now, byInterval: { '1d': 9, '4h': 0 } });
+
+    const store = MarketStore.open(dataDir);
+    writeSeries(store, 'BTCUSDT', '1d', now - DAY, now - DAY);
+    store.close();
+    // Within the minute no check runs: the last count stands, with when it was taken.
+    expect(refresher.refresh(now + 30_000).records).toEqual({ at: now, byInterval: { '1d': 9, '4h': 0 } });
+    expect(refresher.refresh(now + 2 * MIN).records).toEqual({ at: now + 2 * MIN, byInterval: { '1d': 10, '4h': 0 } });
+  });
+
+  it('counts at the first refresh even when a stored verdict stands in for the check', () => {
+    const now = Date.UTC(2026, 6, 1);
+    const { config } = storeWithCandles(now);
+    let saved: IntegrityMemory | null = null;
+    const verdicts = { load: () => saved, save: (m: IntegrityMemory) => { saved = m; } };
+    new HealthRefresher(config, MIN, { verdicts }).refresh(now);
+    expect(saved).not.toBeNull();
+    const restarted = new HealthRefresher(config, MIN, { verdicts });
+    const s = restarted.refresh(now + 30_000);
+    expect(integrityOf(s)[0]!.reusedFrom).toBe(now);
+    expect(s.records?.byInterval).toEqual({ '1d': 9 });
+  });
+
+  it('does not count a store the check finds damaged', () => {
+    const now = Date.UTC(2026, 6, 1);
+    const { config, file } = storeWithCandles(now);
+    corruptMiddlePage(file);
+    const s = new HealthRefresher(config, MIN).refresh(now);
+    expect(integrityOf(s)[0]!.status).toBe('critical');
+    expect(s.records).toBeUndefined();
+  });
+});
+
 describe('integrityDue', () => {
   const ok = { id: 'integrity', status: 'ok' } as ProbeResult;
   const last = (status: ProbeResult['status'] = 'ok'): IntegrityMemory => ({ verdict: { ...ok, status }, at: 0, signature: 'a' });

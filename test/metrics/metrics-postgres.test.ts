@@ -1,21 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { engineFixture, startDaemon } from '../helpers/daemon.js';
-import { freshPgDatabase, pgMissing, type TestDatabase } from '../helpers/postgres.js';
+import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const PROMTOOL = (() => {
-  const found = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' });
-  return found.status === 0 ? found.stdout.trim() : null;
-})();
-
-/** The value of `series` (name and labels, exactly as exposed) in the exposition text. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+import { expectPromtoolAccepts, sample, scrapeOnce } from './served.js';
 
 describe.skipIf(pgMissing)(`the /metrics endpoint with the candles in PostgreSQL${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
   let db: TestDatabase;
@@ -41,15 +30,8 @@ describe.skipIf(pgMissing)(`the /metrics endpoint with the candles in PostgreSQL
 
     const daemon = startDaemon(args, { env });
     try {
-      const served = await daemon.waitFor((l) => l.msg === 'metrics served', 30_000);
-      const url = `${served.url as string}/metrics`;
-      let text = '';
-      const deadline = Date.now() + 30_000;
       // The first snapshot comes once the engine leads and its monitor has read PostgreSQL.
-      while (sample(text, 'cfa_probe_status{probe="freshness"}') === undefined && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 300));
-        text = await (await fetch(url)).text();
-      }
+      const text = await scrapeOnce(daemon, 'cfa_probe_status{probe="freshness"}');
       for (const probe of ['freshness', 'coverage', 'integrity', 'size', 'continuity', 'last-sync']) {
         expect(sample(text, `cfa_probe_status{probe="${probe}"}`), `${probe}\n${text}`).toBe(0);
       }
@@ -64,10 +46,15 @@ describe.skipIf(pgMissing)(`the /metrics endpoint with the candles in PostgreSQL
       // The size of the database in PostgreSQL, not of a market.db that is not there.
       expect(sample(text, 'cfa_probe_value{probe="size",unit="bytes"}')).toBeGreaterThan(1024 * 1024);
       expect(sample(text, 'cfa_last_sync_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
-      if (PROMTOOL) {
-        const checked = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-        expect(checked.status, `${checked.stdout}\n${checked.stderr}`).toBe(0);
+      // The candles per interval, from the continuity probe's counts in PostgreSQL.
+      const stored = await withClient(db.url, async (c) => (await c.query<{ interval: string; n: string }>(
+        'SELECT interval, count(*) AS n FROM candles GROUP BY interval')).rows);
+      expect(stored).toHaveLength(4);
+      for (const { interval, n } of stored) {
+        expect(Number(n)).toBeGreaterThan(0);
+        expect(sample(text, `cfa_db_records{interval="${interval}"}`), interval).toBe(Number(n));
       }
+      expectPromtoolAccepts(text);
     } finally {
       daemon.child.kill('SIGTERM');
       await daemon.child.catch(() => {});

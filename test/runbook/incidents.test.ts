@@ -123,3 +123,58 @@ describe('incidents (ops.db v7)', () => {
     plain.close();
   });
 });
+
+describe('incidents handed over between hosts (store.backend postgres)', () => {
+  const keyOf = (id: number) => `fp-${id}`;
+
+  it('travel open with their timeline, arrive once with their alert found by key, and come back onto the same row', () => {
+    const a = new IncidentStore(openOpsDb(tempDir()));
+    const b = new IncidentStore(openOpsDb(tempDir()));
+    const automaticRun = { ...deadWho(), host: 'host-a-machine' };
+    const open = a.open({ runbook: 'fix-state', who: automaticRun, at: 1000, machine: initialState(fixState!), automatic: true, alert: { id: 3, rule: 'data-stale', pendingSince: 500, firedAt: 900 } });
+    a.addEntry(open.id, { runbook: 'fix-state', step: 'look', kind: 'step', startedAt: 1100, endedAt: 1200, outcome: 'not-passed', summary: 'broken', output: ['one', 'two'] });
+    const old = a.open({ runbook: 'never-fixed', who: whoAmI(null), at: 100, machine: initialState(fixState!) });
+    a.close(old.id, 'resolved', 'done', 200);
+    const dry = a.open({ runbook: 'dry', who: whoAmI(null), at: 300, machine: initialState(fixState!), dryRun: true });
+    expect(dry.dryRun).toBe(true);
+
+    const handed = a.handover(150, keyOf);
+    expect(handed.map((h) => [h.runbook, h.state, h.timeline.length])).toEqual([['fix-state', 'open', 1], ['never-fixed', 'resolved', 0]]);
+    expect(handed[0]).toMatchObject({ originId: open.id, alert: { id: 3, key: 'fp-3' } });
+    expect(a.handover(250, keyOf).map((h) => h.runbook)).toEqual(['fix-state']);
+
+    // host-b knows the alert as its #42; the closed one is host-a's history and stays there.
+    const ids = b.adopt(handed, (key) => (key === 'fp-3' ? 42 : null));
+    expect(ids).toHaveLength(1);
+    const carried = b.get(ids[0]!)!;
+    expect(carried).toMatchObject({ runbook: 'fix-state', state: 'open', automatic: true, openedAt: 1000, alert: { id: 42, rule: 'data-stale', firedAt: 900 } });
+    // The engine that ran it no longer leads: its claim does not hold the incident back.
+    expect(carried.claim).toBeNull();
+    expect(b.timeline(carried.id)).toMatchObject([{ step: 'look', outcome: 'not-passed', summary: 'broken', output: ['one', 'two'] }]);
+    expect(b.list()).toHaveLength(1);
+    // Seeded twice (a crash before the mirror): still one.
+    b.adopt(handed, () => 42);
+    expect(b.list()).toHaveLength(1);
+
+    // host-b carries on and closes it; back on host-a, its own row takes that state: no second incident.
+    b.addEntry(carried.id, { runbook: 'fix-state', step: 'fix', kind: 'step', startedAt: 1300, endedAt: 1400, outcome: 'ok' });
+    b.close(carried.id, 'resolved', 'steady state reached', 1500);
+    expect(a.adopt(b.handover(1000, keyOf), () => null)).toEqual([open.id]);
+    expect(a.get(open.id)).toMatchObject({ state: 'resolved', outcome: 'steady state reached', closedAt: 1500 });
+    expect(a.list().filter((i) => i.runbook === 'fix-state')).toHaveLength(1);
+  });
+
+  it('leave alone an incident a live process of this machine works, and keep a person\'s claim', () => {
+    const here = new IncidentStore(openOpsDb(tempDir()));
+    const me = whoAmI(null);
+    const mine = here.open({ runbook: 'fix-state', who: me, at: 1000, machine: initialState(fixState!) });
+    here.addEntry(mine.id, { runbook: 'fix-state', step: 'mine', kind: 'step', startedAt: 1100, outcome: 'running' });
+    const other = new IncidentStore(openOpsDb(tempDir()));
+    other.open({ runbook: 'fix-state', who: me, at: 1000, machine: initialState(fixState!) });
+    const person = other.open({ runbook: 'never-fixed', who: { ...me, user: 'bob', host: 'far-away', pid: 4242 }, at: 2000, machine: initialState(fixState!) });
+
+    expect(here.adopt(other.handover(0, keyOf), () => null)).toHaveLength(1);
+    expect(here.timeline(mine.id).map((e) => e.step)).toEqual(['mine']);
+    expect(here.activeFor('never-fixed')?.claim).toMatchObject({ by: 'bob@far-away', pid: person.claim!.pid, host: 'far-away' });
+  });
+});

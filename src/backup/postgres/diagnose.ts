@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { shownUrl } from '../../store/postgres/pool.js';
+import { pgFailureKind, shownUrl } from '../../store/postgres/pool.js';
 import { cleanMessage, connect } from './connection.js';
 import { hasCandlesTable, readPgFacts, type PgFacts } from './facts.js';
 
@@ -18,8 +18,7 @@ export type PgDiagnosis =
 
 /** SQLSTATE classes of damaged data: XX (data_corrupted, index_corrupted, internal) and 58 (I/O). */
 export function isDamageError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^(XX|58)/.test(code);
+  return pgFailureKind(error) === 'damaged';
 }
 
 /**
@@ -42,7 +41,7 @@ export async function diagnosePg(url: string, newestBackup: PgFacts | null): Pro
   try {
     client = await connect(url, 'cfa-console recover');
   } catch (error) {
-    throw Object.assign(new Error(`cannot reach the PostgreSQL store at ${shownUrl(url)}: ${cleanMessage((error as Error).message)}; recover restores into that server, so it must be up (check the server and store.url) before anything can be recovered`), { exitCode: 1 });
+    throw Object.assign(new Error(`cannot reach the PostgreSQL store at ${shownUrl(url)}: ${cleanMessage((error as Error).message)}; recover restores into that server, so it must be up (check the server and store.url) before anything can be recovered`, { cause: error }), { exitCode: 1 });
   }
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');

@@ -121,14 +121,22 @@ export function daemonLog(options: { lines?: number; errorsOnly?: boolean } = {}
   });
 }
 
-/** `PRAGMA integrity_check` of market.db (or every candle read in PostgreSQL), read-only: its first lines. ok = healthy. */
+/**
+ * `PRAGMA integrity_check` of market.db (or every candle read in PostgreSQL), read-only: its first
+ * lines. ok = healthy. `damaged` is what a cure (db-corruption) is for; a store in PostgreSQL that
+ * cannot be reached is neither sound nor damaged (`unreachable`), and a restore over it would
+ * replace a database that may be whole.
+ */
 export function integrity(options: { lines?: number } = {}): StepCall {
   return stepCall('checks.integrity', { lines: options.lines ?? 20 }, async (ctx) => {
     const r = await storeIntegrity({ lines: options.lines ?? 20 }, ctx);
     return {
       ok: r.state === 'healthy',
       summary: r.summary,
-      data: { state: r.state, sound: r.state === 'healthy', indexOnly: r.state === 'index-only', problems: r.problems, file: r.file },
+      data: {
+        state: r.state, sound: r.state === 'healthy', damaged: r.state !== 'healthy' && r.state !== 'unreachable', unreachable: r.state === 'unreachable',
+        indexOnly: r.state === 'index-only', problems: r.problems, file: r.file,
+      },
       output: r.problems.length ? r.problems : ['ok'],
     };
   });

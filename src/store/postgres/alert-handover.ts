@@ -17,6 +17,10 @@ import type { PgPool } from './pool.js';
  * whichever host leads: the leader applies the rows not yet applied and marks them applied in the
  * same fenced statement that mirrors the state they changed, so a command is either in the
  * handover or still waiting for the next leader, never lost between the two.
+ *
+ * `cfa_incident_handover` (version 2) mirrors the leader's incidents the same way (one row, fenced):
+ * the open ones with their timelines and the recently closed ones, so the next leader carries on
+ * with the same incident instead of opening another, and a follower's CLI can show them.
  */
 
 const NAME = 'leader';
@@ -45,6 +49,19 @@ export const ALERT_HANDOVER_MIGRATIONS: readonly Migration[] = [
         applied_host TEXT
       );
       CREATE INDEX cfa_alert_commands_waiting ON cfa_alert_commands (id) WHERE applied_epoch IS NULL;
+    `,
+  },
+  {
+    version: 2,
+    up: `
+      CREATE TABLE cfa_incident_handover (
+        name TEXT PRIMARY KEY,
+        epoch BIGINT NOT NULL,
+        holder_id TEXT NOT NULL,
+        host TEXT NOT NULL,
+        incidents JSONB NOT NULL,
+        written_at BIGINT NOT NULL
+      );
     `,
   },
 ];
@@ -129,6 +146,29 @@ export class PgAlertHandover {
     const { rows } = await this.pool.query<{ id: number; kind: AlertCommandKind; detail: D; host: string; created_at: number }>(
       'SELECT id, kind, detail, host, created_at FROM cfa_alert_commands WHERE applied_epoch IS NULL ORDER BY id');
     return rows.map((r) => ({ id: r.id, kind: r.kind, detail: r.detail, host: r.host, createdAt: r.created_at }));
+  }
+
+  /** The last leader's mirrored incidents; null before any leader wrote them. */
+  async readIncidents<T>(): Promise<HandoverRow<T> | null> {
+    await this.migrate();
+    const { rows } = await this.pool.query<{ epoch: number; holder_id: string; host: string; incidents: T; written_at: number }>(
+      'SELECT epoch, holder_id, host, incidents, written_at FROM cfa_incident_handover WHERE name = $1', [NAME]);
+    const r = rows[0];
+    return r ? { epoch: r.epoch, holderId: r.holder_id, host: r.host, state: r.incidents, writtenAt: r.written_at } : null;
+  }
+
+  /** Replaces the mirrored incidents under `fence`: true when written; false, writing nothing, when the fence no longer holds. */
+  async writeIncidents(fence: Fence, incidents: unknown): Promise<boolean> {
+    await this.migrate();
+    const { rowCount } = await this.pool.query(
+      `WITH ${FENCE}
+       INSERT INTO cfa_incident_handover (name, epoch, holder_id, host, incidents, written_at)
+       SELECT $3, fence.epoch, $2, $4, $5::jsonb, ${DB_NOW} FROM fence
+       ON CONFLICT (name) DO UPDATE SET epoch = EXCLUDED.epoch, holder_id = EXCLUDED.holder_id, host = EXCLUDED.host,
+         incidents = EXCLUDED.incidents, written_at = EXCLUDED.written_at
+       WHERE cfa_incident_handover.epoch <= EXCLUDED.epoch`,
+      [fence.epoch, fence.holderId, NAME, fence.host, JSON.stringify(incidents)]);
+    return (rowCount ?? 0) === 1;
   }
 
   /** Forgets applied commands older than `olderThanMs` (database clock), under `fence`. */

@@ -33,6 +33,43 @@ export function shownUrl(url: string): string {
   return redactUrlPasswords(url);
 }
 
+/**
+ * What a failed call to PostgreSQL says about the store. `unreachable`: the server could not be
+ * reached or would not let us in (refused, timed out, no such host or socket, authentication, no
+ * such database, the server shutting down, the connection lost): nothing is known about the data.
+ * `damaged`: the server read the data and found it broken (SQLSTATE classes XX and 58). `other`:
+ * anything else (a permission, a query). Pure: looks at the error and the errors it wraps (`cause`).
+ */
+export type PgFailureKind = 'unreachable' | 'damaged' | 'other';
+
+/** Node's network errors of a connection attempt (a Unix socket that is not there is ENOENT). */
+const UNREACHABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'EPIPE']);
+/** The client's own words for a connection it gave up or lost (these carry no code). */
+const UNREACHABLE_MESSAGE = /connection terminated|timeout expired|connection timeout|server closed the connection|Connection ended unexpectedly/i;
+
+export function pgFailureKind(error: unknown): PgFailureKind {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') {
+      if (UNREACHABLE_ERRNO.has(code)) return 'unreachable';
+      // 08: connection exception; 28: authorization; 3D000: no such database; 57P01-03: shutting down, cannot connect now.
+      if (/^(08|28)/.test(code) || code === '3D000' || /^57P0[123]$/.test(code)) return 'unreachable';
+      if (/^(XX|58)/.test(code)) return 'damaged';
+    }
+    if (typeof message === 'string' && UNREACHABLE_MESSAGE.test(message)) return 'unreachable';
+  }
+  return 'other';
+}
+
+/** The innermost error with a code (what the server or the network said), else `error` itself. */
+export function pgRootError(error: unknown): unknown {
+  let root = error;
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (typeof (e as { code?: unknown }).code === 'string') root = e;
+  }
+  return root;
+}
+
 /** A PostgreSQL error as a StoreError that names the server by its masked URL and never the password. */
 export function describePgError(url: string, error: unknown, doing = 'cannot reach PostgreSQL'): StoreError {
   const e = error as { code?: string; message?: string };
