@@ -5,6 +5,8 @@ import type { SimulatorHandle } from '../../src/exchange/simulator/index.js';
 import type { Interval } from '../../src/exchange/intervals.js';
 import type { CandleStore } from '../../src/store/candle-store.js';
 import { openCandleStore } from '../../src/store/open-candle-store.js';
+import { openPgPool } from '../../src/store/postgres/pool.js';
+import Database from '../../src/store/sqlite-driver.js';
 import { freshPgDatabase, pgMissing, type TestDatabase } from './postgres.js';
 import { ANCHOR, candleStoreDifferences } from './simulated-exchange.js';
 
@@ -25,6 +27,12 @@ export interface Backend {
   openStore(dataDir: string): Promise<CandleStore>;
   /** `fn` on that store, closed afterwards. */
   withStore<T>(dataDir: string, fn: (store: CandleStore) => Promise<T> | T): Promise<T>;
+  /**
+   * The rows of one SQL query without parameters on the market store (market.db read-only, or this
+   * test's database with BIGINT as numbers, as the product reads it): for what the CandleStore does
+   * not answer, such as the ohlcv_* views.
+   */
+  rows<T = Record<string, unknown>>(dataDir: string, sql: string): Promise<T[]>;
   /** Every difference between that store and the simulator's closed candles (see storeDifferences). */
   differences(dataDir: string, sim: SimulatorHandle, symbols: readonly string[], intervals: readonly Interval[], backfillDays: number, anchor?: number): Promise<string[]>;
 }
@@ -54,6 +62,22 @@ function backend(name: BackendName, database: () => TestDatabase | null): Backen
         return await fn(s);
       } finally {
         await s.close();
+      }
+    },
+    async rows<T>(dataDir: string, sql: string): Promise<T[]> {
+      if (name === 'sqlite') {
+        const db = new Database(path.join(dataDir, 'market.db'), { readonly: true });
+        try {
+          return db.prepare(sql).all() as T[];
+        } finally {
+          db.close();
+        }
+      }
+      const pool = openPgPool(url(), { size: 1 });
+      try {
+        return (await pool.query(sql)).rows as T[];
+      } finally {
+        await pool.end();
       }
     },
     differences: (dataDir, sim, symbols, intervals, backfillDays, anchor = ANCHOR) =>

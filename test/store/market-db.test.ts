@@ -3,9 +3,11 @@ import path from 'node:path';
 import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../src/exchange/candle.js';
+import type { Interval } from '../../src/exchange/intervals.js';
 import { MARKET_SCHEMA_VERSION, MarketStore, seriesExtentsOf } from '../../src/store/market-db.js';
 import { StoreError } from '../../src/store/sqlite.js';
 import { syntheticCandle } from '../../src/exchange/simulator/index.js';
+import { describeBackends } from '../helpers/backends.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const H = 3_600_000;
@@ -16,6 +18,58 @@ function candle(i: number, patch: Partial<Candle> = {}): Candle {
   };
 }
 
+// Symbols and intervals chosen so that neighbours share prefixes, case and digits sort apart, and one series has a single candle.
+const SERIES = [['ETHUSDT', '1h', 5], ['ETHUSDT', '15m', 3], ['ETH', '1d', 1], ['BTCUSDT', '4h', 4], ['1000PEPEUSDT', '1h', 2], ['btcusdt', '1h', 1], ['BTCUSDT', '1h', 2]] as const;
+const page = (symbol: string, interval: Interval, n: number) => Array.from({ length: n }, (_, i) => syntheticCandle(symbol, interval, (i + 1) * 24 * H));
+
+describeBackends('the candle store contract', (backend) => {
+  it('upserts idempotently, drops the open candle, rejects insane ones with the reason, deletes from a time on; the h1 view shows it', async () => {
+    const dir = tempDir();
+    const store = await backend.openStore(dir);
+    try {
+      const serverTime = 3 * H + 10;
+      const first = await store.upsertCandles([candle(0), candle(1), candle(2, { high: 1 }), candle(3)], serverTime);
+      expect(first.stored).toBe(2);
+      expect(first.newestStored).toBe(1 * H);
+      expect(first.open).toBe(1);
+      expect(first.rejected).toHaveLength(1);
+      expect(first.rejected[0]!.reason).toMatch(/high 1 is below open\/close/);
+      const again = await store.upsertCandles([candle(0, { close: 11.5, high: 12 })], serverTime);
+      expect(again).toEqual({ stored: 1, newestStored: 0, open: 0, rejected: [] });
+      const stored = await store.candles('ETHUSDT', '1h');
+      expect(stored).toEqual([candle(0, { close: 11.5, high: 12 }), candle(1)]);
+      expect(await store.lastOpenTime('ETHUSDT', '1h')).toBe(H);
+      expect(await store.lastOpenTime('ETHUSDT', '4h')).toBeNull();
+      expect(await backend.rows(dir, 'SELECT symbol, timestamp, close FROM ohlcv_h1 ORDER BY timestamp')).toEqual([
+        { symbol: 'ETHUSDT', timestamp: 0, close: 11.5 }, { symbol: 'ETHUSDT', timestamp: H, close: 11 },
+      ]);
+      expect(await store.deleteCandlesFrom('ETHUSDT', '1h', H)).toBe(1);
+      expect(await store.lastOpenTime('ETHUSDT', '1h')).toBe(0);
+      expect(await store.candles('ETHUSDT', '1h', H)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lists every series with its extent, ordered by symbol then interval byte by byte (as SQLite does)', async () => {
+    const dir = tempDir();
+    const store = await backend.openStore(dir);
+    try {
+      expect(await store.seriesExtents()).toEqual([]);
+      for (const [symbol, interval, n] of SERIES) await store.upsertCandles(page(symbol, interval, n), Number.MAX_SAFE_INTEGER);
+      const bytewise = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      const expected = [...SERIES]
+        .sort((a, b) => bytewise(a[0], b[0]) || bytewise(a[1], b[1]))
+        .map(([symbol, interval, n]) => ({ symbol, interval, count: n, firstOpenTime: 24 * H, lastOpenTime: n * 24 * H }));
+      expect(expected.map((e) => e.symbol)).toEqual(['1000PEPEUSDT', 'BTCUSDT', 'BTCUSDT', 'ETH', 'ETHUSDT', 'ETHUSDT', 'btcusdt']);
+      expect(await store.seriesExtents()).toEqual(expected);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+// SQLite only: the file's schema and pragmas, a file that is not SQLite, a file's user_version.
 describe('MarketStore', () => {
   it('creates the contract schema, views and pragmas', () => {
     const dir = tempDir();
@@ -36,40 +90,14 @@ describe('MarketStore', () => {
     db.close();
   });
 
-  it('upserts idempotently, drops the open candle and rejects insane ones with the reason', () => {
-    const store = MarketStore.open(tempDir());
-    const serverTime = 3 * H + 10;
-    const page = [candle(0), candle(1), candle(2, { high: 1 }), candle(3)];
-    const first = store.upsertCandles(page, serverTime);
-    expect(first.stored).toBe(2);
-    expect(first.newestStored).toBe(1 * H);
-    expect(first.open).toBe(1);
-    expect(first.rejected).toHaveLength(1);
-    expect(first.rejected[0]!.reason).toMatch(/high 1 is below open\/close/);
-    const again = store.upsertCandles([candle(0, { close: 11.5, high: 12 })], serverTime);
-    expect(again.stored).toBe(1);
-    const stored = store.candles('ETHUSDT', '1h');
-    expect(stored.map((c) => c.openTime)).toEqual([0, H]);
-    expect(stored[0]!.close).toBe(11.5);
-    expect(store.lastOpenTime('ETHUSDT', '1h')).toBe(H);
-    expect(store.lastOpenTime('ETHUSDT', '4h')).toBeNull();
-    const view = store.db.prepare('SELECT symbol, timestamp, close FROM ohlcv_h1 ORDER BY timestamp').all();
-    expect(view).toEqual([{ symbol: 'ETHUSDT', timestamp: 0, close: 11.5 }, { symbol: 'ETHUSDT', timestamp: H, close: 11 }]);
-    store.close();
-  });
-
-  it('lists every series with its extent, as a GROUP BY would, also on a read-only copy', () => {
+  // SQLite only: seriesExtentsOf answers on a read-only handle of the file (the health probes' way).
+  it('lists every series with its extent as a GROUP BY would, also on a read-only copy', () => {
     const dir = tempDir();
     const store = MarketStore.open(dir);
-    const serverTime = Number.MAX_SAFE_INTEGER;
-    // Symbols and intervals chosen so that neighbours share prefixes, and one symbol has a single candle.
-    for (const [symbol, interval, n] of [['ETHUSDT', '1h', 5], ['ETHUSDT', '15m', 3], ['ETH', '1d', 1], ['BTCUSDT', '4h', 4], ['BTCUSDT', '1h', 2]] as const) {
-      store.upsertCandles(Array.from({ length: n }, (_, i) => syntheticCandle(symbol, interval, (i + 1) * 24 * H)), serverTime);
-    }
+    for (const [symbol, interval, n] of SERIES) store.upsertCandles(page(symbol, interval, n), Number.MAX_SAFE_INTEGER);
     const grouped = store.db.prepare(`SELECT symbol, interval, count(*) AS count, min(open_time) AS firstOpenTime, max(open_time) AS lastOpenTime
       FROM candles GROUP BY symbol, interval ORDER BY symbol, interval`).all();
     expect(store.seriesExtents()).toEqual(grouped);
-    expect(grouped).toHaveLength(5);
     store.close();
     const readonly = new Database(path.join(dir, 'market.db'), { readonly: true });
     expect(seriesExtentsOf(readonly)).toEqual(grouped);
