@@ -4,15 +4,16 @@ import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/backup/files.js';
 import { parseJsonLines, startCli } from '../helpers/cli.js';
+import { describeBackends } from '../helpers/backends.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, filesIn, fillStore, mountTmpfs, summaryOf } from './helpers.js';
+import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, filesIn, fillStore, mountTmpfs, storeCandles, summaryOf } from './helpers.js';
 
-describe('cfa-console backup', () => {
-  it('makes one verified snapshot, copies it to the warm dir by hash, catalogues both and lists them', async () => {
+describeBackends('cfa-console backup', (backend) => {
+  it('makes one verified copy, copies it to the warm dir by hash, catalogues both and lists them', async () => {
     const warm = path.join(tempDir(), 'warm');
     fs.mkdirSync(warm);
-    const env = backupEnv({ backup: { warmDir: warm } });
-    fillStore(env.dataDir, 1_000_000);
+    const env = backupEnv(backend.config({ backup: { warmDir: warm } }));
+    const stored = await storeCandles(backend, env.dataDir, 2500);
     const run = await env.run(['backup', '--json']);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
@@ -25,18 +26,24 @@ describe('cfa-console backup', () => {
     expect(path.dirname(warmCopy!.location)).toBe(warm);
     expect((await hashFile(hot!.location)).sha256).toBe(hot!.sha256);
     expect((await hashFile(warmCopy!.location)).sha256).toBe(hot!.sha256);
+    expect(hot!.rowCounts).toEqual({ '15m': stored });
     expect(summaryOf(run).status).toBe('success');
 
-    // The copy is a whole database with the counts the catalog holds, in rollback-journal mode.
-    const db = new Database(hot!.location, { readonly: true });
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
-    expect(db.prepare("SELECT count(*) FROM candles WHERE interval = '15m'").pluck().get()).toBe(hot!.rowCounts['15m']);
-    db.close();
+    if (backend.name === 'sqlite') {
+      // The copy is a whole database with the counts the catalog holds, in rollback-journal mode.
+      const db = new Database(hot!.location, { readonly: true });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(db.prepare("SELECT count(*) FROM candles WHERE interval = '15m'").pluck().get()).toBe(hot!.rowCounts['15m']);
+      db.close();
+    } else {
+      // A pg_dump archive (what it holds is checked in postgres.test.ts).
+      expect(fs.readFileSync(hot!.location).subarray(0, 5).toString()).toBe('PGDMP');
+    }
     expect(filesIn(path.dirname(hot!.location))).toEqual([path.basename(hot!.location)]);
 
     const { backups, runs } = catalog(env.dataDir);
-    expect(backups.map((b) => [b.tier, b.result, b.sha256 === hot!.sha256])).toEqual([['hot', 'verified', true], ['warm', 'verified', true]]);
+    expect(backups.map((b) => [b.tier, b.backend, b.result, b.sha256 === hot!.sha256])).toEqual([['hot', backend.name, 'verified', true], ['warm', backend.name, 'verified', true]]);
     expect(runs.map((r) => [r.tier, r.result]).sort()).toEqual([['hot', 'verified'], ['warm', 'verified']]);
 
     const list = await env.run(['backups']);
@@ -53,8 +60,8 @@ describe('cfa-console backup', () => {
   });
 
   it('refuses a tier named explicitly that is not configured (exit 2), and fails a warm dir that is not there', async () => {
-    const env = backupEnv({ backup: { warmDir: path.join(tempDir(), 'not-mounted') } });
-    fillStore(env.dataDir, 100_000);
+    const env = backupEnv(backend.config({ backup: { warmDir: path.join(tempDir(), 'not-mounted') } }));
+    await storeCandles(backend, env.dataDir, 500);
     const offsite = await env.run(['backup', '--tier', 'offsite']);
     expect(offsite.exitCode).toBe(2);
     expect(offsite.stderr).toMatch(/backup\.offsiteRemote/);
@@ -69,8 +76,8 @@ describe('cfa-console backup', () => {
   });
 
   it('reports a configured offsite tier without rclone plainly and exits 1, the local tiers still done', async () => {
-    const env = backupEnv({ backup: { offsiteRemote: 'nowhere:cfa', rclone: '/nonexistent/rclone' } });
-    fillStore(env.dataDir, 100_000);
+    const env = backupEnv(backend.config({ backup: { offsiteRemote: 'nowhere:cfa', rclone: '/nonexistent/rclone' } }));
+    await storeCandles(backend, env.dataDir, 500);
     const run = await env.run(['backup', '--json']);
     expect(run.exitCode).toBe(1);
     const offsite = run.events.find((e) => e.event === 'tier' && e.tier === 'offsite') as Record<string, any>;
@@ -79,7 +86,12 @@ describe('cfa-console backup', () => {
     expect(run.events.find((e) => e.event === 'tier' && e.tier === 'hot')).toMatchObject({ status: 'verified' });
     expect(catalog(env.dataDir).runs.find((r) => r.tier === 'offsite')).toMatchObject({ result: 'failed' });
   });
+});
 
+// SQLite only from here: copies of market.db (the online backup API under a writer, its temp file,
+// a full disk sized by the file, damaged pages) and a data dir without market.db; the postgres
+// counterparts are in postgres.test.ts.
+describe('cfa-console backup', () => {
   it('copies consistently while a sync writes in another process', async () => {
     const { sim } = await clockedSimulator(8);
     const symbols = sim.symbols.slice(0, 8);

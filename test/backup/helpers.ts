@@ -7,6 +7,7 @@ import { syntheticCandle } from '../../src/exchange/simulator/index.js';
 import type { Interval } from '../../src/exchange/intervals.js';
 import { MarketStore } from '../../src/store/market-db.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
+import type { Backend } from '../helpers/backends.js';
 import { runCli, writeTestConfig, type CliRun } from '../helpers/cli.js';
 import { ANCHOR, simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -84,6 +85,20 @@ export function fillStore(dataDir: string, targetBytes: number, symbols = ['BTCU
     store.close();
   }
   return rows;
+}
+
+/**
+ * `perSymbol` synthetic 15m candles for each symbol, stored through the candle store of the
+ * backend (market.db, or the test's PostgreSQL database); returns how many.
+ */
+export async function storeCandles(backend: Backend, dataDir: string, perSymbol: number, symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT']): Promise<number> {
+  const t0 = ANCHOR - 3650 * DAY - ((ANCHOR - 3650 * DAY) % 900_000);
+  await backend.withStore(dataDir, async (store) => {
+    for (const symbol of symbols) {
+      await store.upsertCandles(Array.from({ length: perSymbol }, (_, i) => syntheticCandle(symbol, '15m', t0 + i * 900_000)), Number.MAX_SAFE_INTEGER);
+    }
+  });
+  return perSymbol * symbols.length;
 }
 
 /** Overwrites `length` bytes in the middle of a file with random bytes: damaged pages. */
