@@ -9,25 +9,29 @@ import { DaemonStore } from '../../src/engine/supervisor/daemon-store.js';
 import { pidFilePath, writePidFile } from '../../src/engine/supervisor/pid-file.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
 import { runCli } from '../helpers/cli.js';
-import { storeDifferences } from '../helpers/simulated-exchange.js';
+import type { SimulatorHandle } from '../../src/exchange/simulator/index.js';
+import { describeBackends, sqliteBackend, type Backend } from '../helpers/backends.js';
 import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, DAY, filesIn, summaryOf } from './helpers.js';
 
 const BACKFILL = 10;
 
 /** A store synced against the simulator, backed up, then synced further (so the live store is newer than the backup). */
-async function syncedAndBackedUp(backups = 1) {
+async function syncedAndBackedUp(backups = 1, backend: Backend = sqliteBackend) {
   const { sim, advance } = await clockedSimulator(4);
   const symbols = sim.symbols.slice(0, 4);
-  const env = backupEnv({ symbols, sync: { backfillDays: BACKFILL } }, sim.url);
+  const env = backupEnv(backend.config({ symbols, sync: { backfillDays: BACKFILL } }), sim.url);
   expect((await env.run(['sync', '--json'])).exitCode).toBe(0);
   for (let i = 0; i < backups; i++) {
     expect((await env.run(['backup', '--json'])).exitCode).toBe(0);
     advance(DAY);
     expect((await env.run(['sync', '--json'])).exitCode).toBe(0);
   }
-  expect(storeDifferences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
+  expect(await backend.differences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
   return { sim, advance, symbols, env, market: path.join(env.dataDir, 'market.db') };
 }
+
+/** storeDifferences of the SQLite cases. */
+const differences = (dataDir: string, sim: SimulatorHandle, symbols: string[]) => sqliteBackend.differences(dataDir, sim, symbols, ALL, BACKFILL);
 
 function integrity(file: string): string {
   const db = new Database(file, { readonly: true });
@@ -38,6 +42,8 @@ function integrity(file: string): string {
   }
 }
 
+// SQLite only: damage to market.db (pages, header, an index) and what recover does about it; the
+// postgres store's damage and recover are in postgres-recover.test.ts.
 describe('cfa-console recover', () => {
   it('restores the newest backup of a corrupted store and resyncs: exactly the exchange\'s closed candles, none missing', async () => {
     const { sim, advance, symbols, env, market } = await syncedAndBackedUp();
@@ -57,7 +63,7 @@ describe('cfa-console recover', () => {
     expect(steps.every((s) => typeof s.ms === 'number')).toBe(true);
 
     expect(integrity(market)).toBe('ok');
-    expect(storeDifferences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
+    expect(await differences(env.dataDir, sim, symbols)).toEqual([]);
     // The damaged file is kept for forensics.
     expect(fs.existsSync(path.join(summary.quarantine, 'market.db'))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(summary.quarantine, 'reason.json'), 'utf8'))).toMatchObject({ kind: 'recover', restoredBackup: 1 });
@@ -79,7 +85,7 @@ describe('cfa-console recover', () => {
     expect(run.stdout).toMatch(new RegExp(`recovered: backup #${older!.id} \\(hot`));
     expect(run.stdout).toMatch(/RTO \d/);
     expect(integrity(market)).toBe('ok');
-    expect(storeDifferences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
+    expect(await differences(env.dataDir, sim, symbols)).toEqual([]);
     expect(catalog(env.dataDir).backups.find((b) => b.id === newest!.id)).toMatchObject({ result: 'failed' });
   });
 
@@ -91,7 +97,7 @@ describe('cfa-console recover', () => {
     const run = await env.run(['recover', '--yes', '--json']);
     expect(run.exitCode).toBe(0);
     expect((run.events.find((e) => e.step === 'detect') as Record<string, string>).detail).toMatch(/not a database/);
-    expect(storeDifferences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
+    expect(await differences(env.dataDir, sim, symbols)).toEqual([]);
   });
 
   it('repairs index-only damage with REINDEX in place, keeping a copy in quarantine', async () => {
@@ -120,7 +126,7 @@ describe('cfa-console recover', () => {
     expect(run.events.filter((e) => e.event === 'step').map((e) => e.step)).toContain('reindex');
     expect(fs.existsSync(path.join(summary.quarantine, 'market.db'))).toBe(true);
     expect(integrity(market)).toBe('ok');
-    expect(storeDifferences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
+    expect(await differences(env.dataDir, sim, symbols)).toEqual([]);
     const check = new Database(market, { readonly: true });
     expect(check.prepare("SELECT count(*) FROM probe WHERE k = 'b'").pluck().get()).toBe(1);
     check.close();
@@ -167,9 +173,11 @@ describe('cfa-console recover', () => {
   });
 });
 
-describe('cfa-console restore', () => {
-  it('restores a chosen backup, stops the backtest daemon first, quarantines the current files and resyncs to now', async () => {
-    const { sim, symbols, env, market } = await syncedAndBackedUp();
+describeBackends('cfa-console restore', (backend) => {
+  it('restores a chosen backup, stops the backtest daemon first, quarantines the current data and resyncs to now', async () => {
+    const { sim, symbols, env, market } = await syncedAndBackedUp(1, backend);
+    // A whole series lost since the backup: the restore brings back what the backup held, the resync the rest.
+    await backend.withStore(env.dataDir, (s) => s.deleteCandlesFrom(symbols[0]!, '1h', 0));
     // A stand-in for the supervised daemon, in its own process group as the supervisor starts it.
     const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
     const exited = new Promise((resolve) => daemon.once('exit', (_code, signal) => resolve(signal)));
@@ -200,13 +208,25 @@ describe('cfa-console restore', () => {
     }
     const summary = summaryOf(run);
     expect(summary).toMatchObject({ kind: 'restore', status: 'ok', backupId: 1 });
-    expect(filesIn(summary.quarantine)).toContain('market.db');
-    expect(integrity(market)).toBe('ok');
-    expect(storeDifferences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
+    expect(summary.resync.candlesStored).toBeGreaterThan(0);
+    if (backend.name === 'sqlite') {
+      expect(filesIn(summary.quarantine)).toContain('market.db');
+      expect(integrity(market)).toBe('ok');
+    } else {
+      expect(filesIn(summary.quarantine)).toEqual(['before-restore.dump', 'reason.json']);
+      expect(run.events.filter((e) => e.event === 'step').map((e) => e.step)).toEqual(['select', 'stop-writers', 'stage #1', 'quarantine', 'swap', 'verify', 'resync', 'resume']);
+    }
+    expect(summary.rtoExcludingResyncMs).toBeLessThanOrEqual(summary.rtoMs);
+    expect(catalog(env.dataDir).recoveries[0]).toMatchObject({ kind: 'restore', result: 'ok', backupId: 1, quarantine: summary.quarantine });
+    expect(await backend.differences(env.dataDir, sim, symbols, ALL, BACKFILL)).toEqual([]);
     // Locks released: a sync runs again.
     expect((await env.run(['sync', '--json'])).exitCode).toBe(0);
   });
 
+});
+
+// SQLite only: picking by age is the same selection code on both backends (selection.test.ts); one backend suffices for the CLI.
+describe('cfa-console restore', () => {
   it('--before picks the newest backup at least that old; says so when there is none', async () => {
     const { env } = await syncedAndBackedUp(2);
     expect((await env.run(['restore', '--before', '48h', '--yes'])).exitCode).toBe(1);

@@ -86,6 +86,9 @@ function backend(name: BackendName, database: () => TestDatabase | null): Backen
   return self;
 }
 
+/** The default backend, for SQLite-only cases that share a fixture with converted ones. */
+export const sqliteBackend: Backend = backend('sqlite', () => null);
+
 /**
  * Runs `body`'s cases once per backend: `${title} [sqlite]` on the data dir's market.db, and
  * `${title} [postgres]` on a fresh database per test. Without a PostgreSQL test server the postgres
@@ -93,7 +96,7 @@ function backend(name: BackendName, database: () => TestDatabase | null): Backen
  * the run instead: test/helpers/postgres-server.ts).
  */
 export function describeBackends(title: string, body: (backend: Backend) => void): void {
-  describe(`${title} [sqlite]`, () => body(backend('sqlite', () => null)));
+  describe(`${title} [sqlite]`, () => body(sqliteBackend));
   describe.skipIf(pgMissing)(`${title} [postgres]${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
     let db: TestDatabase | null = null;
     beforeEach(async () => {
