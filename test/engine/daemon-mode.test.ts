@@ -5,6 +5,8 @@ import Database from '../../src/store/sqlite-driver.js';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { engineFixture, pidAlive, startDaemon } from '../helpers/daemon.js';
+import type { Interval } from '../../src/exchange/intervals.js';
+import { describeBackends, sqliteBackend, type Backend } from '../helpers/backends.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { makeReadOnly, tempDir } from '../helpers/temp-dir.js';
 
@@ -19,23 +21,25 @@ function runs(dataDir: string): RunRow[] {
   }
 }
 
+const ALL: Interval[] = ['15m', '1h', '4h', '1d'];
+const HOUR = 3_600_000;
 const finished = (l: Record<string, unknown>) => l.msg === 'job finished';
 
 /** A sync due every second and the example backtest under supervision. */
-async function everySecondWithBacktest() {
+async function everySecondWithBacktest(backend: Backend = sqliteBackend) {
   const sim = await simulator({ symbols: 2 });
   const dir = tempDir();
   const data = path.join(dir, 'data');
-  const args = engineFixture(dir, sim.url, {
+  const args = engineFixture(dir, sim.url, backend.config({
     jobs: { sync: { schedule: '*/1 * * * * *', catchUpWindow: '1s' } },
     daemon: { command: [process.execPath, CLI, '--data-dir', data, 'example-backtest'], heartbeatTimeout: '20s' },
-  });
-  return { data, args };
+  }));
+  return { sim, data, args };
 }
 
-describe('cfa-console --daemon', () => {
+describeBackends('cfa-console --daemon', (backend) => {
   it('runs jobs on schedule, records them, and stops on SIGTERM with exit 0 and no orphan', async () => {
-    const { data, args } = await everySecondWithBacktest();
+    const { sim, data, args } = await everySecondWithBacktest(backend);
     const daemon = startDaemon(args);
     await daemon.waitFor((l) => l.msg === 'became leader');
     await daemon.waitFor((l) => l.msg === 'daemon' && l.state === 'running');
@@ -61,13 +65,15 @@ describe('cfa-console --daemon', () => {
     expect(parsed.leader).toBeNull();
     expect(parsed.jobs[0]).toMatchObject({ name: 'sync', schedule: '*/1 * * * * *', lastStatus: 'success' });
     expect(parsed.daemon.state).toBe('stopped');
+    // The scheduled syncs wrote the candles into the configured store.
+    expect(await backend.differences(data, sim, ['BTCUSDT', 'ETHUSDT'], ALL, 2)).toEqual([]);
   });
 
   it('records a run that is still going when it is due again as skipped', async () => {
     const sim = await simulator({ symbols: 2, faults: { latencyMs: 400 } });
     const dir = tempDir();
     const data = path.join(dir, 'data');
-    const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '*/1 * * * * *' } }, sync: { backfillDays: 2, concurrency: 1 } });
+    const args = engineFixture(dir, sim.url, backend.config({ jobs: { sync: { schedule: '*/1 * * * * *' } }, sync: { backfillDays: 2, concurrency: 1 } }));
     const daemon = startDaemon(args);
     await daemon.waitFor((l) => l.msg === 'job finished' && l.status === 'skipped');
     daemon.child.kill('SIGTERM');
@@ -77,6 +83,36 @@ describe('cfa-console --daemon', () => {
     expect(history.filter((r) => r.status === 'running')).toEqual([]);
   });
 
+  it('catches up a missed run once on start, not again on the next start', async () => {
+    const sim = await simulator({ symbols: 2 });
+    const dir = tempDir();
+    const data = path.join(dir, 'data');
+    // Hourly, so the latest slot is always within the 2 h window whatever the time of day.
+    const args = engineFixture(dir, sim.url, backend.config({ jobs: { sync: { schedule: '0 * * * *', catchUpWindow: '2h' } } }));
+    const startedIn = Math.floor(Date.now() / HOUR);
+    const first = startDaemon(args);
+    await first.waitFor(finished);
+    first.child.kill('SIGTERM');
+    await first.child;
+    const second = startDaemon(args);
+    await second.waitFor((l) => l.msg === 'became leader');
+    await new Promise((r) => setTimeout(r, 1000));
+    second.child.kill('SIGTERM');
+    await second.child;
+    const history = runs(data);
+    // Across a full hour the second start has a newer slot of its own to make up: then each slot once.
+    if (Math.floor(Date.now() / HOUR) === startedIn) expect(history.map((r) => r.trigger)).toEqual(['catch-up']);
+    expect(history.every((r) => r.trigger === 'catch-up' && r.status === 'success')).toBe(true);
+    expect(new Set(history.map((r) => r.slot)).size).toBe(history.length);
+    // On postgres the slots are claimed in the shared database (fenced by the lease epoch), not in ops.db.
+    if (backend.name === 'postgres') expect(await backend.rows(data, 'SELECT job, slot FROM cfa_slot_claims ORDER BY slot')).toEqual(history.map((r) => ({ job: 'sync', slot: r.slot })));
+    expect(await backend.differences(data, sim, ['BTCUSDT', 'ETHUSDT'], ALL, 2)).toEqual([]);
+  });
+});
+
+// Store-independent, run on the default backend: a hung job's timeout writes nothing; two engines on one data
+// dir share ops.db's lease (the PostgreSQL lease across hosts, kill -9 included, is pg-leadership.test.ts).
+describe('cfa-console --daemon', () => {
   it('kills a hung job at its timeout and records exit 124', async () => {
     const sim = await simulator({ symbols: 2, faults: { stall: 1 } });
     const dir = tempDir();
@@ -91,26 +127,6 @@ describe('cfa-console --daemon', () => {
     expect(outcome).toMatchObject({ status: 'timeout', exitCode: 124 });
     expect(runs(data).at(-1)).toMatchObject({ status: 'timeout', exit_code: 124 });
     expect(fs.readFileSync(outcome.logPath as string, 'utf8')).toMatch(/SIGTERM|SIGKILL/);
-  });
-
-  it('catches up a missed run once on start, not again on the next start', async () => {
-    const sim = await simulator({ symbols: 2 });
-    const dir = tempDir();
-    const data = path.join(dir, 'data');
-    // Hourly, so the latest slot is always within the 2 h window whatever the time of day.
-    const args = engineFixture(dir, sim.url, { jobs: { sync: { schedule: '0 * * * *', catchUpWindow: '2h' } } });
-    const first = startDaemon(args);
-    await first.waitFor(finished);
-    first.child.kill('SIGTERM');
-    await first.child;
-    const second = startDaemon(args);
-    await second.waitFor((l) => l.msg === 'became leader');
-    await new Promise((r) => setTimeout(r, 1000));
-    second.child.kill('SIGTERM');
-    await second.child;
-    const history = runs(data);
-    expect(history.map((r) => r.trigger)).toEqual(['catch-up']);
-    expect(history[0]!.status).toBe('success');
   });
 
   it('two daemons on one data dir: one leads; after kill -9 of the leader the other takes over, no slot runs twice, the backtest daemon never runs twice', async () => {
