@@ -223,6 +223,26 @@ describeBackends('cfa-console restore', (backend) => {
     expect((await env.run(['sync', '--json'])).exitCode).toBe(0);
   });
 
+
+  it('restores the whole backup when the exchange is unreachable, and says the resync is still owed (exit 1)', async () => {
+    const { env } = await syncedAndBackedUp(1, backend);
+    const backup = catalog(env.dataDir).backups[0]!;
+    await backend.withStore(env.dataDir, async (s) => {
+      for (const e of await s.seriesExtents()) await s.deleteCandlesFrom(e.symbol, e.interval, 0);
+    });
+    const argv = env.argv(['restore', '--latest', '--yes', '--json']);
+    argv[argv.indexOf('--exchange-url') + 1] = 'http://127.0.0.1:9';
+    const run = await runCli(argv);
+    expect(run.exitCode).toBe(1);
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ kind: 'restore', status: 'partial', backupId: backup.id });
+    // The sync engine could not reach the exchange at all: the step failed, the restore did not.
+    expect(run.events.find((e) => e.step === 'resync')).toMatchObject({ status: 'failed' });
+    expect(run.events.find((e) => e.step === 'validate')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/run `cfa-console sync`/) });
+    const held = await backend.withStore(env.dataDir, async (s) => (await s.seriesExtents()).reduce((n, e) => n + e.count, 0));
+    expect(held).toBe(Object.values(backup.rowCounts!).reduce((n, c) => n + c, 0));
+    expect(catalog(env.dataDir).recoveries[0]).toMatchObject({ kind: 'restore', result: 'partial', backupId: backup.id });
+  });
 });
 
 // SQLite only: picking by age is the same selection code on both backends (selection.test.ts); one backend suffices for the CLI.
