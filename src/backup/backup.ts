@@ -128,7 +128,11 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
   }
 
   let made: Made | null = null;
-  let sourceProblem: string | null = null;
+  // A lost store fails every tier. SQLite's snapshot finds no market.db and says so; pg_dump would
+  // dump the empty database and catalogue it as the newest verified backup, for recover to restore.
+  let sourceProblem: string | null = postgresUrl && missing !== null
+    ? `${missing}, though a sync or a backup is on record: nothing to back up (the store is lost: \`cfa-console recover\` restores it)`
+    : null;
   for (const tier of TIERS.filter((t) => request.tiers.includes(t))) {
     const startedAt = now();
     const timings: Record<string, number> = {};
