@@ -86,10 +86,35 @@ describeBackends('cfa-console backup', (backend) => {
     expect(run.events.find((e) => e.event === 'tier' && e.tier === 'hot')).toMatchObject({ status: 'verified' });
     expect(catalog(env.dataDir).runs.find((r) => r.tier === 'offsite')).toMatchObject({ result: 'failed' });
   });
+
+  it('skips a new store (never synced, no backup on record) with that reason, exit 0; a lost store still fails', async () => {
+    const env = backupEnv(backend.config());
+    const json = await env.run(['backup', '--json']);
+    expect(json.exitCode).toBe(0);
+    const missing = backend.name === 'sqlite' ? /market\.db does not exist yet/ : /has no candles table yet/;
+    expect(summaryOf(json)).toMatchObject({ status: 'skipped', reason: expect.stringMatching(missing), tiers: [] });
+    expect(summaryOf(json).reason).toMatch(/: nothing to back up before the first sync$/);
+    const text = await env.run(['backup']);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/backup skipped: .*nothing to back up before the first sync/);
+    expect(catalog(env.dataDir).runs).toEqual([]);
+
+    // Once a sync has succeeded, a store without candles is a lost store: the backup fails loudly.
+    const ops = new Database(path.join(env.dataDir, 'ops.db'));
+    ops.prepare("INSERT INTO job_state (job, last_status, last_run_at, last_success_at) VALUES ('sync', 'success', 1, 1)").run();
+    ops.close();
+    const lost = await env.run(['backup', '--json']);
+    expect(lost.exitCode).toBe(1);
+    expect(summaryOf(lost).status).toBe('failed');
+    expect(lost.events.find((e) => e.event === 'tier' && e.tier === 'hot')).toMatchObject({ status: 'failed', error: expect.stringMatching(/nothing to back up/) });
+    // Nothing catalogued: an empty copy must never become the newest backup a recover would restore.
+    expect(catalog(env.dataDir).backups).toEqual([]);
+  });
 });
 
+
 // SQLite only from here: copies of market.db (the online backup API under a writer, its temp file,
-// a full disk sized by the file, damaged pages) and a data dir without market.db; the postgres
+// a full disk sized by the file, damaged pages); the postgres
 // counterparts are in postgres.test.ts.
 describe('cfa-console backup', () => {
   it('copies consistently while a sync writes in another process', async () => {
@@ -244,25 +269,6 @@ describe('cfa-console backup', () => {
     expect(run.stdout).toMatch(/failed.*sha256/);
     expect(catalog(env.dataDir).backups[0]).toMatchObject({ result: 'failed' });
     expect((await env.run(['backup', 'verify', '99'])).exitCode).toBe(2);
-  });
-
-  it('skips a new data dir (no market.db, no sync, no backup on record) with that reason, exit 0; a lost store still fails', async () => {
-    const env = backupEnv();
-    const json = await env.run(['backup', '--json']);
-    expect(json.exitCode).toBe(0);
-    expect(summaryOf(json)).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/market\.db does not exist yet: nothing to back up before the first sync$/), tiers: [] });
-    const text = await env.run(['backup']);
-    expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/backup skipped: .*nothing to back up before the first sync/);
-    expect(catalog(env.dataDir).runs).toEqual([]);
-
-    // Once a sync has succeeded, a missing market.db is a lost store: the backup fails loudly.
-    const ops = new Database(path.join(env.dataDir, 'ops.db'));
-    ops.prepare("INSERT INTO job_state (job, last_status, last_run_at, last_success_at) VALUES ('sync', 'success', 1, 1)").run();
-    ops.close();
-    const lost = await env.run(['backup', '--json']);
-    expect(lost.exitCode).toBe(1);
-    expect(summaryOf(lost).status).toBe('failed');
   });
 
   it('declares the backup, compact and backup-drill jobs with their schedules', async () => {
