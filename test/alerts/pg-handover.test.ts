@@ -290,11 +290,15 @@ describe.skipIf(pgMissing)(`alerts across hosts in PostgreSQL${pgMissing ? ` (sk
     const opsA = openOpsDb(a.data);
     try {
       const store = new IncidentStore(opsA);
-      const opened = store.open({
-        runbook: decl.id, alert: { id: alertA.id, rule: 'data-stale', pendingSince: null, firedAt: Date.now() }, automatic: true, at: Date.now(),
-        who: { user: 'cfa', host: 'gone-host', tty: null, pid: 999_999, startTicks: null }, machine: initialState(decl),
-      });
-      store.addEntry(opened.id, { runbook: decl.id, step: decl.steps[0]!.id, kind: 'step', startedAt: Date.now(), endedAt: Date.now(), outcome: 'not-passed', summary: 'stale' });
+      // In one transaction: a mirror written between the opening and the first step would lack the step
+      // until the next evaluation mirrors again, and the reads below would race it.
+      opsA.transaction(() => {
+        const opened = store.open({
+          runbook: decl.id, alert: { id: alertA.id, rule: 'data-stale', pendingSince: null, firedAt: Date.now() }, automatic: true, at: Date.now(),
+          who: { user: 'cfa', host: 'gone-host', tty: null, pid: 999_999, startTicks: null }, machine: initialState(decl),
+        });
+        store.addEntry(opened.id, { runbook: decl.id, step: decl.steps[0]!.id, kind: 'step', startedAt: Date.now(), endedAt: Date.now(), outcome: 'not-passed', summary: 'stale' });
+      })();
     } finally {
       opsA.close();
     }
