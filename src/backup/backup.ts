@@ -10,7 +10,7 @@ import {
 } from './files.js';
 import { deleteRemote, findRclone, remoteFile, remotePath, upload, type Rclone } from './offsite.js';
 import { applyRetention, type PruneOutcome } from './prune.js';
-import { pgStoreState, takeVerifiedPgDump } from './postgres/backup.js';
+import { lastSharedSuccess, pgStoreState, takeVerifiedPgDump } from './postgres/backup.js';
 import { PgSourceProblem } from './postgres/dump.js';
 import type { PgFacts } from './postgres/facts.js';
 import { takeSnapshot } from './snapshot.js';
@@ -78,6 +78,8 @@ const now = () => Date.now();
 
 /** The job whose first success fills a new store. */
 const SYNC_JOB = 'sync';
+/** A success of these on any host sharing a postgres store means the store had candles once. */
+const FILLED_BY_JOBS = [SYNC_JOB, 'backup'] as const;
 
 /**
  * One backup run: a consistent snapshot of market.db, verified and hashed before it is renamed
@@ -120,19 +122,29 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
 
   // A new store has nothing to back up before its first sync; a lost one fails loudly below.
   const missing = postgresUrl ? await pgStoreState(postgresUrl) : fs.existsSync(source) ? null : `${source} does not exist yet`;
-  if (missing !== null && !hasHistory(ops)) {
-    return {
-      status: 'skipped', tiers: [], retention: [], staleTempsRemoved,
-      reason: `${missing}: nothing to back up before the first sync`,
-    };
+  const lost = '(the store is lost: `cfa-console recover` restores it)';
+  let sourceProblem: string | null = null;
+  if (missing !== null && hasHistory(ops)) {
+    // A lost store fails every tier. SQLite's snapshot finds no market.db and says so; pg_dump would
+    // dump the empty database and catalogue it as the newest verified backup, for recover to restore.
+    if (postgresUrl) sourceProblem = `${missing}, though a sync or a backup is on record: nothing to back up ${lost}`;
+  } else if (missing !== null) {
+    // This ops.db knows of no sync; on postgres another host may have filled the shared store.
+    const shared = postgresUrl ? await sharedHistory(postgresUrl) : { successAt: null };
+    if ('error' in shared) {
+      // A skip would hide a lost store: unsure, the backup fails and says why.
+      sourceProblem = `${missing}, and a new store cannot be told from a lost one: ${shared.error}`;
+    } else if (shared.successAt !== null) {
+      sourceProblem = `${missing}, though another host's sync or backup succeeded on it (the last at ${new Date(shared.successAt).toISOString()}, in the shared run history): nothing to back up ${lost}`;
+    } else {
+      return {
+        status: 'skipped', tiers: [], retention: [], staleTempsRemoved,
+        reason: `${missing}: nothing to back up before the first sync`,
+      };
+    }
   }
 
   let made: Made | null = null;
-  // A lost store fails every tier. SQLite's snapshot finds no market.db and says so; pg_dump would
-  // dump the empty database and catalogue it as the newest verified backup, for recover to restore.
-  let sourceProblem: string | null = postgresUrl && missing !== null
-    ? `${missing}, though a sync or a backup is on record: nothing to back up (the store is lost: \`cfa-console recover\` restores it)`
-    : null;
   for (const tier of TIERS.filter((t) => request.tiers.includes(t))) {
     const startedAt = now();
     const timings: Record<string, number> = {};
@@ -189,6 +201,15 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
 function hasHistory(ops: Db): boolean {
   const synced = jobStates(ops).some((s) => s.job === SYNC_JOB && s.lastSuccessAt !== null);
   return synced || listBackups(ops, { includeDeleted: true }).length > 0;
+}
+
+/** The last success of a store-filling job on any host, or why the shared history cannot tell. */
+async function sharedHistory(url: string): Promise<{ successAt: number | null } | { error: string }> {
+  try {
+    return { successAt: await lastSharedSuccess(url, FILLED_BY_JOBS) };
+  } catch (error) {
+    return { error: describeFailure(error) };
+  }
 }
 
 function prepareDir(tier: LocalTier, dir: string): void {

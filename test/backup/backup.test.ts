@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/backup/files.js';
 import { parseJsonLines, startCli } from '../helpers/cli.js';
 import { describeBackends } from '../helpers/backends.js';
+import { withClient } from '../helpers/postgres.js';
+import type { JobRun } from '../../src/engine/run-history.js';
+import { openPgPool } from '../../src/store/postgres/pool.js';
+import { PgRunHistory } from '../../src/store/postgres/run-history.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { ALL, backupEnv, catalog, clockedSimulator, corruptMiddle, filesIn, fillStore, mountTmpfs, storeCandles, summaryOf } from './helpers.js';
 
@@ -110,6 +114,42 @@ describeBackends('cfa-console backup', (backend) => {
     // Nothing catalogued: an empty copy must never become the newest backup a recover would restore.
     expect(catalog(env.dataDir).backups).toEqual([]);
   });
+
+  // Postgres only: on SQLite every host has its own store, and no other host's runs to consult.
+  if (backend.name === 'postgres') {
+    it("fails on a host that never synced itself once the shared store lost its candles after another host's sync", async () => {
+      const a = backupEnv(backend.config());
+      await storeCandles(backend, a.dataDir, 50);
+      const b = backupEnv(backend.config());
+      const asB = { env: { CFA_HOST: 'b' } };
+      const pool = openPgPool(backend.url, { size: 1 });
+      const sync = (id: number, status: 'failed' | 'success'): JobRun => ({
+        id, job: 'sync', trigger: 'schedule', slot: null, startedAt: Date.now() - 60_000, endedAt: Date.now() - 30_000, status,
+        exitCode: status === 'success' ? 0 : 1, durationMs: 30_000, summary: null, logPath: null, pid: null, host: 'a',
+      });
+      try {
+        await withClient(backend.url, (c) => c.query('DROP TABLE candles CASCADE'));
+        // Host a's only sync failed: for b the store is still new, and the backup skips.
+        await new PgRunHistory(pool).upsert('a', [sync(1, 'failed')]);
+        const skipped = await b.run(['backup', '--json'], asB);
+        expect(skipped.exitCode, skipped.stderr).toBe(0);
+        expect(summaryOf(skipped)).toMatchObject({ status: 'skipped', tiers: [] });
+
+        // Host a's sync succeeded (in cfa_job_runs, not in b's ops.db): the store is lost, not new.
+        await new PgRunHistory(pool).upsert('a', [sync(2, 'success')]);
+        const lost = await b.run(['backup', '--json'], asB);
+        expect(lost.exitCode).toBe(1);
+        expect(summaryOf(lost).status).toBe('failed');
+        const hot = lost.events.find((e) => e.event === 'tier' && e.tier === 'hot') as Record<string, any>;
+        expect(hot).toMatchObject({ status: 'failed' });
+        expect(hot.error).toMatch(/has no candles table yet, though another host's sync or backup succeeded on it \(the last at \d{4}-.*shared run history\).*cfa-console recover/);
+        expect(catalog(b.dataDir).backups).toEqual([]);
+        expect(catalog(b.dataDir).runs.map((r) => [r.tier, r.result])).toEqual([['hot', 'failed']]);
+      } finally {
+        await pool.end();
+      }
+    });
+  }
 });
 
 

@@ -4,11 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { JobRunner, runJob, type RunnerDeps, type RunRequest } from '../../src/engine/job-runner.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobRunner, runJob, type RunnerDeps, type RunOutcome, type RunRequest } from '../../src/engine/job-runner.js';
+import { PgLeadership } from '../../src/engine/pg-leadership.js';
 import { processStartTicks } from '../../src/engine/process-identity.js';
 import { getRun, jobStates } from '../../src/engine/run-history.js';
+import { RunMirror } from '../../src/engine/run-mirror.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
+import { describeBackends, sqliteBackend, type Backend } from '../helpers/backends.js';
+import { pgLeader } from '../helpers/pg-engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const FAKE_JOB = fileURLToPath(new URL('../fixtures/fake-job.mjs', import.meta.url));
@@ -28,37 +32,89 @@ function running(pid: number): boolean {
   }
 }
 
-function setup(extra: Partial<RunnerDeps> = {}) {
+const closes: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closes.splice(0)) await close();
+});
+
+/**
+ * A runner's deps on a fresh ops.db. On postgres they are wired as the engine wires them for
+ * store.backend postgres (src/engine/engine.ts): a run starts only once the leader recorded it
+ * under its epoch (PgLeadership.act, fenced), and each change of a run is copied into the shared
+ * history (RunMirror into cfa_job_runs). `shared(outcome)` is that copy, after a catch-up (null on SQLite).
+ */
+async function setup(backend: Backend, extra: Partial<RunnerDeps> = {}) {
   const dataDir = tempDir();
   const db = openOpsDb(dataDir);
   const events: { runId: number; event: Record<string, unknown> }[] = [];
+  const parts = backend.name === 'postgres' ? await pgLeader(backend.url) : null;
+  if (parts) closes.push(parts.close);
+  const mirror = parts ? new RunMirror({ db, store: parts.runs, host: parts.host }) : null;
+  // A test's own onRecorded is told as well as the mirror, not instead of it.
+  const { onRecorded: told, ...rest } = extra;
   const deps: RunnerDeps = {
     db, dataDir, cliCommand: [process.execPath, FAKE_JOB],
     onProgress: (runId, event) => events.push({ runId, event }),
-    ...extra,
+    ...(parts ? {
+      admit: async (request: RunRequest) => ((await parts.leadership.act('job-start', request.job, { trigger: request.trigger, slot: request.slot ?? null }))
+        ? null : `refused: epoch ${parts.leadership.epoch ?? 'none'} no longer holds the lease`),
+    } : {}),
+    ...(mirror || told ? {
+      onRecorded: (runId: number, job: string, change: 'start' | 'finish' | 'skip') => {
+        if (mirror && parts) {
+          if (change === 'start') mirror.noteEpoch(runId, parts.leadership.epoch);
+          void mirror.sync();
+        }
+        told?.(runId, job, change);
+      },
+    } : {}),
+    ...rest,
   };
   const request = (mode: string, more: Partial<RunRequest> = {}): RunRequest => ({
     job: 'fake', trigger: 'manual', options: { mode }, timeoutMs: 30_000, killGraceMs: 200, ...more,
   });
   const pidsSeen = () => [...new Set(events.flatMap(({ event }) => [event.pid, event.grandchild]))].filter((p): p is number => typeof p === 'number');
-  return { dataDir, db, deps, events, request, pidsSeen };
+  const shared = async (outcome: RunOutcome) => {
+    if (!parts || !mirror) return null;
+    const { error } = await mirror.sync();
+    if (error) throw error;
+    return (await parts.runs.list({ job: 'fake', limit: 100 })).find((r) => r.host === parts.host && r.id === outcome.runId) ?? 'not in cfa_job_runs';
+  };
+  /** On postgres: the run is in cfa_job_runs as ops.db has it, under the leader's epoch when it was spawned. */
+  const expectShared = async (outcome: RunOutcome) => {
+    const row = await shared(outcome);
+    if (!parts) return;
+    expect(row).toMatchObject({
+      status: outcome.status, exitCode: outcome.exitCode, logPath: outcome.logPath, summary: outcome.summary,
+      epoch: outcome.logPath === null ? null : parts.leadership.epoch,
+    });
+  };
+  return { dataDir, db, deps, events, request, pidsSeen, parts, shared, expectShared };
 }
 
-describe('runJob', () => {
+describeBackends('runJob', (backend) => {
   it('tells when the history changed for a run, after the row is written: its start, its end, a skip', async () => {
     const changes: string[] = [];
-    const { db, deps, request } = setup({
+    const { db, deps, request, parts, shared, expectShared } = await setup(backend, {
       onRecorded: (runId, job, change) => changes.push(`${job}/${runId}/${change}/${getRun(db, runId)?.status ?? 'no row'}`),
     });
     const outcome = await runJob(request('success'), deps);
     expect(changes).toEqual([`fake/${outcome.runId}/start/running`, `fake/${outcome.runId}/finish/success`]);
+    await expectShared(outcome);
     changes.length = 0;
-    const refused = await runJob(request('success'), { ...deps, admit: async () => 'refused: not leading' });
+    // On postgres a process that does not hold the lease: its fenced 'job-start' is refused.
+    const follower = parts && new PgLeadership(parts.pool);
+    const admit: RunnerDeps['admit'] = follower
+      ? async (r) => ((await follower.act('job-start', r.job)) ? null : 'refused: not leading')
+      : async () => 'refused: not leading';
+    const refused = await runJob(request('success'), { ...deps, admit });
+    expect(refused).toMatchObject({ status: 'skipped', summary: { reason: 'refused: not leading' }, logPath: null });
     expect(changes).toEqual([`fake/${refused.runId}/skip/skipped`]);
+    if (parts) expect(await shared(refused)).toMatchObject({ status: 'skipped', epoch: null, summary: { reason: 'refused: not leading' } });
   });
 
   it('records a success with the summary, streams progress and keeps the whole output in the log', async () => {
-    const { db, deps, events, request } = setup();
+    const { db, deps, events, request, shared, expectShared } = await setup(backend);
     const outcome = await runJob(request('success', { trigger: 'schedule', slot: 123 }), deps);
     expect(outcome).toMatchObject({ status: 'success', exitCode: 0, summary: { status: 'success', series: { ok: 2, total: 2 } } });
     expect(outcome.summary).not.toHaveProperty('event');
@@ -75,41 +131,71 @@ describe('runJob', () => {
     expect(getRun(db, outcome.runId)).toMatchObject({ status: 'success', exitCode: 0, trigger: 'schedule', slot: 123, logPath: outcome.logPath });
     expect(jobStates(db)[0]).toMatchObject({ job: 'fake', lastRunId: outcome.runId, lastStatus: 'success' });
     expect(jobStates(db)[0]?.lastSuccessAt).not.toBeNull();
+    await expectShared(outcome);
+    expect(await shared(outcome)).toMatchObject(backend.name === 'postgres' ? { trigger: 'schedule', slot: 123 } : {});
     db.close();
   });
 
   it('records a failure with the last stderr lines', async () => {
-    const { db, deps, request } = setup();
+    const { db, deps, request, expectShared } = await setup(backend);
     const outcome = await runJob(request('fail'), deps);
     expect(outcome).toMatchObject({ status: 'failed', exitCode: 1 });
     expect(outcome.summary?.error).toContain('boom: exchange unreachable');
     expect(getRun(db, outcome.runId)?.summary?.error).toContain('boom: exchange unreachable');
     expect(jobStates(db)[0]).toMatchObject({ lastStatus: 'failed', lastSuccessAt: null });
+    await expectShared(outcome);
     db.close();
   });
 
   it('records exit 1 with some series through as partial', async () => {
-    const { db, deps, request } = setup();
+    const { db, deps, request, expectShared } = await setup(backend);
     const outcome = await runJob(request('partial'), deps);
     expect(outcome).toMatchObject({ status: 'partial', exitCode: 1, summary: { series: { ok: 1, failed: 1 } } });
     expect(jobStates(db)[0]?.lastStatus).toBe('partial');
+    await expectShared(outcome);
     db.close();
   });
 
   it('records the job\'s own exit 124 as a timeout', async () => {
-    const { deps, request } = setup();
-    expect(await runJob(request('exit124'), deps)).toMatchObject({ status: 'timeout', exitCode: 124 });
+    const { deps, request, expectShared } = await setup(backend);
+    const outcome = await runJob(request('exit124'), deps);
+    expect(outcome).toMatchObject({ status: 'timeout', exitCode: 124 });
+    await expectShared(outcome);
   });
 
   it('records a crash as failed with the error', async () => {
-    const { deps, request } = setup();
+    const { deps, request, expectShared } = await setup(backend);
     const outcome = await runJob(request('crash'), deps);
     expect(outcome).toMatchObject({ status: 'failed', exitCode: 1 });
     expect(outcome.summary?.error).toContain('kaboom in the job');
+    await expectShared(outcome);
   });
 
+  it('records a command that cannot be spawned as a failed run, without throwing', async () => {
+    const { db, deps, request, expectShared } = await setup(backend);
+    const outcome = await runJob(request('success'), { ...deps, cliCommand: [path.join(deps.dataDir, 'no-such-binary')] });
+    expect(outcome).toMatchObject({ status: 'failed', exitCode: null });
+    expect(String(outcome.summary?.error)).toContain('ENOENT');
+    expect(getRun(db, outcome.runId)?.status).toBe('failed');
+    await expectShared(outcome);
+    db.close();
+  });
+
+  it('records a lost race for the job\'s own lock as skipped, not failed', async () => {
+    const { db, deps, request, expectShared } = await setup(backend);
+    const outcome = await runJob(request('busy'), deps);
+    expect(outcome).toMatchObject({ status: 'skipped', summary: { reason: expect.stringContaining('is already running: PID 4242') } });
+    expect(jobStates(db)).toEqual([]);
+    await expectShared(outcome);
+    db.close();
+  });
+});
+
+// SQLite only from here: how the child's processes are timed out, killed, reaped and cancelled,
+// and ops.db's own lock pre-check; on postgres the shared job lock is taken by the job's process itself.
+describe('runJob', () => {
   it('kills a child that ignores SIGTERM with SIGKILL after the grace and records a timeout', async () => {
-    const { db, deps, request, pidsSeen } = setup();
+    const { db, deps, request, pidsSeen } = await setup(sqliteBackend);
     const outcome = await runJob(request('hang', { timeoutMs: 1000 }), deps);
     expect(outcome).toMatchObject({ status: 'timeout', exitCode: 124 });
     const [pid] = pidsSeen();
@@ -124,7 +210,7 @@ describe('runJob', () => {
   });
 
   it('leaves no orphan after a timeout: the grandchild dies with its parent', async () => {
-    const { deps, events, request, pidsSeen } = setup();
+    const { deps, events, request, pidsSeen } = await setup(sqliteBackend);
     const outcome = await runJob(request('grandchild', { timeoutMs: 1000 }), deps);
     expect(outcome.status).toBe('timeout');
     const pids = pidsSeen();
@@ -134,7 +220,7 @@ describe('runJob', () => {
   });
 
   it('reaps what a successful job left behind in its process group', async () => {
-    const { deps, request, pidsSeen } = setup();
+    const { deps, request, pidsSeen } = await setup(sqliteBackend);
     const outcome = await runJob(request('leak'), deps);
     expect(outcome.status).toBe('success');
     const pids = pidsSeen();
@@ -145,7 +231,7 @@ describe('runJob', () => {
 
   it('cancels on abort: SIGTERM, the job stops gracefully, the run is cancelled', async () => {
     const controller = new AbortController();
-    const { db, deps, request, pidsSeen } = setup({
+    const { db, deps, request, pidsSeen } = await setup(sqliteBackend, {
       onProgress: (_runId, event) => { if (event.event === 'ready') controller.abort(); },
       signal: controller.signal,
     });
@@ -156,17 +242,8 @@ describe('runJob', () => {
     db.close();
   });
 
-  it('records a command that cannot be spawned as a failed run, without throwing', async () => {
-    const { db, deps, request } = setup();
-    const outcome = await runJob(request('success'), { ...deps, cliCommand: [path.join(deps.dataDir, 'no-such-binary')] });
-    expect(outcome).toMatchObject({ status: 'failed', exitCode: null });
-    expect(String(outcome.summary?.error)).toContain('ENOENT');
-    expect(getRun(db, outcome.runId)?.status).toBe('failed');
-    db.close();
-  });
-
   it('skips without spawning while a live process holds the job lock', async () => {
-    const { dataDir, db, deps, events, request } = setup();
+    const { dataDir, db, deps, events, request } = await setup(sqliteBackend);
     const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       db.prepare('INSERT INTO locks (name, pid, start_ticks, host, acquired_at) VALUES (?, ?, ?, ?, ?)')
@@ -183,19 +260,11 @@ describe('runJob', () => {
     }
     db.close();
   });
-
-  it('records a lost race for the job\'s own lock as skipped, not failed', async () => {
-    const { db, deps, request } = setup();
-    const outcome = await runJob(request('busy'), deps);
-    expect(outcome).toMatchObject({ status: 'skipped', summary: { reason: expect.stringContaining('is already running: PID 4242') } });
-    expect(jobStates(db)).toEqual([]);
-    db.close();
-  });
 });
 
-describe('JobRunner', () => {
+describeBackends('JobRunner', (backend) => {
   it('tracks runs in flight, skips an overlap, and stops them all', async () => {
-    const { db, deps, request } = setup();
+    const { db, deps, request, expectShared } = await setup(backend);
     let ready!: () => void;
     const isReady = new Promise<void>((r) => { ready = r; });
     const runner = new JobRunner({ ...deps, onProgress: (_id, event) => { if (event.event === 'ready') ready(); } });
@@ -209,12 +278,14 @@ describe('JobRunner', () => {
     const overlap = await runner.run(request('success'));
     expect(overlap).toMatchObject({ status: 'skipped', summary: { reason: `already running: run ${entry!.runId}` } });
     expect(getRun(db, overlap.runId)?.status).toBe('skipped');
+    await expectShared(overlap);
 
     const stopped = await runner.stopAll(500);
     expect(stopped.map((o) => o.status)).toEqual(['cancelled']);
     expect(await first).toMatchObject({ runId: entry!.runId, status: 'cancelled' });
     expect(runner.isRunning('fake')).toBe(false);
     expect(runner.running()).toEqual([]);
+    await expectShared(stopped[0]!);
     db.close();
   });
 });

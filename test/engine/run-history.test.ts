@@ -1,12 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   claimSlot, finishRun, getRun, jobLogPath, jobLogsDir, jobStates, lastSlot, listRuns, markAbandonedRuns,
-  pruneHistory, recordSkipped, setNextRun, setRunLogPath, startRun,
+  pruneHistory, recordSkipped, setNextRun, setRunLogPath, startRun, type ListRunsQuery,
 } from '../../src/engine/run-history.js';
+import { RunMirror } from '../../src/engine/run-mirror.js';
+import type { Db } from '../../src/store/sqlite.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
+import { openPgPool } from '../../src/store/postgres/pool.js';
+import { PgRunHistory } from '../../src/store/postgres/run-history.js';
+import { describeBackends, type Backend } from '../helpers/backends.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 function fresh() {
@@ -14,6 +19,75 @@ function fresh() {
   return { dir, db: openOpsDb(dir) };
 }
 
+const closes: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closes.splice(0)) await close();
+});
+
+/**
+ * The history as the hosts read it: on SQLite this ops.db's; on postgres the shared one (every
+ * host's runs in cfa_job_runs), after this ops.db's runs were copied there as the engine copies them.
+ */
+function readHistory(backend: Backend, db: Db) {
+  if (backend.name === 'sqlite') {
+    return { states: async () => jobStates(db), list: async (query?: ListRunsQuery) => listRuns(db, query) };
+  }
+  const pool = openPgPool(backend.url, { size: 1 });
+  closes.push(() => pool.end());
+  const store = new PgRunHistory(pool);
+  const mirror = new RunMirror({ db, store, host: 'test-host' });
+  const synced = async () => {
+    const { error } = await mirror.sync();
+    if (error) throw error;
+  };
+  return {
+    states: async () => { await synced(); return store.jobStates(); },
+    list: async (query?: ListRunsQuery) => { await synced(); return store.list(query); },
+  };
+}
+
+describeBackends('run history', (backend) => {
+  it('keeps the last success time across later failures and partials', async () => {
+    const { db } = fresh();
+    const history = readHistory(backend, db);
+    const ok = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 1 });
+    finishRun(db, ok, { status: 'success', exitCode: 0, durationMs: 9, summary: null, endedAt: 10 });
+    const bad = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 20 });
+    finishRun(db, bad, { status: 'failed', exitCode: 1, durationMs: 5, summary: { error: 'boom' }, endedAt: 25 });
+    expect((await history.states())[0]).toMatchObject({ lastRunId: bad, lastStatus: 'failed', lastRunAt: 25, lastSuccessAt: 10, lastDurationMs: 5 });
+    const part = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 30 });
+    finishRun(db, part, { status: 'partial', exitCode: 1, durationMs: 2, summary: null, endedAt: 32 });
+    expect((await history.states())[0]).toMatchObject({ lastRunId: part, lastStatus: 'partial', lastSuccessAt: 10 });
+    db.close();
+  });
+
+  it('records a skip with its reason without hiding the last real outcome', async () => {
+    const { db } = fresh();
+    const history = readHistory(backend, db);
+    const failed = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 1 });
+    finishRun(db, failed, { status: 'failed', exitCode: 1, durationMs: 1, summary: null, endedAt: 2 });
+    const skipped = recordSkipped(db, { job: 'sync', trigger: 'schedule', slot: 60_000, reason: 'already running: PID 7', at: 3 });
+    expect(getRun(db, skipped)).toMatchObject({ status: 'skipped', slot: 60_000, summary: { reason: 'already running: PID 7' }, startedAt: 3, endedAt: 3 });
+    expect((await history.states())[0]).toMatchObject({ lastRunId: failed, lastStatus: 'failed' });
+    db.close();
+  });
+
+  it('lists runs newest first, by job, since a time, up to a limit', async () => {
+    const { db } = fresh();
+    const history = readHistory(backend, db);
+    for (let i = 1; i <= 5; i++) startRun(db, { job: i % 2 ? 'sync' : 'backup', trigger: 'manual', startedAt: i * 100 });
+    expect((await history.list()).map((r) => r.startedAt)).toEqual([500, 400, 300, 200, 100]);
+    expect((await history.list({ job: 'sync' })).map((r) => r.startedAt)).toEqual([500, 300, 100]);
+    expect((await history.list({ since: 300 })).map((r) => r.startedAt)).toEqual([500, 400, 300]);
+    expect((await history.list({ limit: 2 })).map((r) => r.startedAt)).toEqual([500, 400]);
+    expect(getRun(db, 999)).toBeNull();
+    db.close();
+  });
+});
+
+// SQLite only from here: ops.db's own records (job_state's slots and next run times, runs of a
+// dead local runner, logs); on postgres the slots are the lease's claims (scheduler.test.ts) and
+// the shared history's own cases are in test/store/postgres/run-history.test.ts.
 describe('run history', () => {
   it('records a run from start to finish and makes it the job state', () => {
     const { db } = fresh();
@@ -28,28 +102,7 @@ describe('run history', () => {
     db.close();
   });
 
-  it('keeps the last success time across later failures and partials', () => {
-    const { db } = fresh();
-    const ok = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 1 });
-    finishRun(db, ok, { status: 'success', exitCode: 0, durationMs: 9, summary: null, endedAt: 10 });
-    const bad = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 20 });
-    finishRun(db, bad, { status: 'failed', exitCode: 1, durationMs: 5, summary: { error: 'boom' }, endedAt: 25 });
-    expect(jobStates(db)[0]).toMatchObject({ lastRunId: bad, lastStatus: 'failed', lastRunAt: 25, lastSuccessAt: 10, lastDurationMs: 5 });
-    const part = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 30 });
-    finishRun(db, part, { status: 'partial', exitCode: 1, durationMs: 2, summary: null, endedAt: 32 });
-    expect(jobStates(db)[0]).toMatchObject({ lastRunId: part, lastStatus: 'partial', lastSuccessAt: 10 });
-    db.close();
-  });
 
-  it('records a skip with its reason without hiding the last real outcome', () => {
-    const { db } = fresh();
-    const failed = startRun(db, { job: 'sync', trigger: 'manual', startedAt: 1 });
-    finishRun(db, failed, { status: 'failed', exitCode: 1, durationMs: 1, summary: null, endedAt: 2 });
-    const skipped = recordSkipped(db, { job: 'sync', trigger: 'schedule', slot: 60_000, reason: 'already running: PID 7', at: 3 });
-    expect(getRun(db, skipped)).toMatchObject({ status: 'skipped', slot: 60_000, summary: { reason: 'already running: PID 7' }, startedAt: 3, endedAt: 3 });
-    expect(jobStates(db)[0]).toMatchObject({ lastRunId: failed, lastStatus: 'failed' });
-    db.close();
-  });
 
   it('claims each slot once, in increasing order only', () => {
     const { dir, db } = fresh();
@@ -77,16 +130,6 @@ describe('run history', () => {
     db.close();
   });
 
-  it('lists runs newest first, by job, since a time, up to a limit', () => {
-    const { db } = fresh();
-    for (let i = 1; i <= 5; i++) startRun(db, { job: i % 2 ? 'sync' : 'backup', trigger: 'manual', startedAt: i * 100 });
-    expect(listRuns(db).map((r) => r.startedAt)).toEqual([500, 400, 300, 200, 100]);
-    expect(listRuns(db, { job: 'sync' }).map((r) => r.startedAt)).toEqual([500, 300, 100]);
-    expect(listRuns(db, { since: 300 }).map((r) => r.startedAt)).toEqual([500, 400, 300]);
-    expect(listRuns(db, { limit: 2 }).map((r) => r.startedAt)).toEqual([500, 400]);
-    expect(getRun(db, 999)).toBeNull();
-    db.close();
-  });
 
   it('marks runs of a dead runner failed, and leaves live ones alone', () => {
     const { db } = fresh();

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { shownUrl } from '../../store/postgres/pool.js';
+import { describePgError, openPgPool, shownUrl } from '../../store/postgres/pool.js';
+import { PgRunHistory } from '../../store/postgres/run-history.js';
 import { backupFileName, fsyncFile, hashFile, publish, removeWithSideFiles, tempPathFor, type FileHashes } from '../files.js';
 import type { DbFacts } from '../verify.js';
 import { connect } from './connection.js';
@@ -36,6 +37,25 @@ export async function pgStoreState(url: string): Promise<string | null> {
     return null;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * When one of `jobs` last succeeded on any host sharing the store, from the shared run history
+ * (cfa_job_runs); null when none ever did. A host that never synced itself still learns from it
+ * that the store had candles once. Throws, naming the server by its masked URL, when it cannot be read.
+ */
+export async function lastSharedSuccess(url: string, jobs: readonly string[]): Promise<number | null> {
+  const pool = openPgPool(url, { size: 1, applicationName: 'cfa-console backup' });
+  try {
+    const successes = (await new PgRunHistory(pool).jobStates())
+      .filter((s) => jobs.includes(s.job) && s.lastSuccessAt !== null)
+      .map((s) => s.lastSuccessAt!);
+    return successes.length ? Math.max(...successes) : null;
+  } catch (error) {
+    throw describePgError(url, error, 'cannot read the shared run history');
+  } finally {
+    await pool.end().catch(() => {});
   }
 }
 
