@@ -4,7 +4,7 @@ import { askVia, opsDbChannel, type LeaderRequest, type RequestArgs, type Reques
 import { within } from '../engine/run-mirror.js';
 import { openSharedRequests } from '../engine/shared-requests.js';
 import { openOpsDb } from '../store/ops-db.js';
-import { describePgError, shownUrl } from '../store/postgres/pool.js';
+import { describePgError } from '../store/postgres/pool.js';
 import type { RunContext } from './context.js';
 import type { OperationName, OptionsOf } from './index.js';
 
@@ -66,10 +66,11 @@ export async function sharedLeader(config: Config, timeoutMs: number): Promise<S
   if (!shared) return null;
   try {
     const seen = await within(shared.channel.lease(), timeoutMs, null);
-    if (!seen) throw new Error(`the lease in PostgreSQL at ${shownUrl(config.store.url ?? '')} gave no answer within ${timeoutMs / 1000} s`);
+    if (!seen) throw new Error(`no answer within ${timeoutMs / 1000} s`);
     return seen;
   } catch (error) {
-    throw namingServer(config, error, 'cannot read the lease in PostgreSQL');
+    // Every failure here is the server's or the network's (a refusal, a connection timeout, silence).
+    throw describePgError(config.store.url ?? '', error, 'cannot read the lease in PostgreSQL');
   } finally {
     // A server that does not answer must not hold the process either.
     await within(shared.close(), 1_000, undefined);
