@@ -4,6 +4,7 @@ import { askVia, opsDbChannel, type LeaderRequest, type RequestArgs, type Reques
 import { within } from '../engine/run-mirror.js';
 import { openSharedRequests } from '../engine/shared-requests.js';
 import { openOpsDb } from '../store/ops-db.js';
+import type { LeaderAction } from '../store/postgres/lease.js';
 import { describePgError } from '../store/postgres/pool.js';
 import type { RunContext } from './context.js';
 import type { OperationName, OptionsOf } from './index.js';
@@ -53,19 +54,26 @@ export interface SharedLeader {
   holder: LeaseHolder | null;
   /** Whether the holder leads now: its lease has not run out (and, on its own host, its PID lives). */
   live: boolean;
+  /** With `daemon` asked for: the newest start of that supervised daemon by any leader (host, epoch, when), or null. */
+  daemonStart?: LeaderAction | null;
 }
 
 /**
  * store.backend postgres: who leads, read from the lease in PostgreSQL as a request to the leader
  * finds it, so a host that does not lead names the leader on whichever host it runs; null on
- * SQLite (there the lease is this host's ops.db's: readLease). Waits at most `timeoutMs`, then
+ * SQLite (there the lease is this host's ops.db's: readLease). With `daemon`, also the newest
+ * start of that daemon any leader recorded (cfa_leader_actions). Waits at most `timeoutMs`, then
  * throws, as it does when the server refuses, naming the server with its password masked.
  */
-export async function sharedLeader(config: Config, timeoutMs: number): Promise<SharedLeader | null> {
+export async function sharedLeader(config: Config, timeoutMs: number, daemon?: string): Promise<SharedLeader | null> {
   const shared = openSharedRequests(config);
   if (!shared) return null;
+  const read = async (): Promise<SharedLeader> => {
+    const seen = await shared.channel.lease();
+    return daemon === undefined ? seen : { ...seen, daemonStart: await shared.lease.lastAction('daemon-start', daemon) };
+  };
   try {
-    const seen = await within(shared.channel.lease(), timeoutMs, null);
+    const seen = await within(read(), timeoutMs, null);
     if (!seen) throw new Error(`no answer within ${timeoutMs / 1000} s`);
     return seen;
   } catch (error) {
