@@ -112,11 +112,16 @@ async function whoLeads(config: Config, db: Db): Promise<{ leader: LeaseHolder |
   return { leader, elsewhere };
 }
 
+/** Pure: the daemon line of `daemon status` and `status` on a host whose daemon runs with the leader on `host`. */
+export function daemonElsewhereLine(host: string): string {
+  return `daemon    runs on ${host} with the leader: see \`cfa-console daemon status\` there`;
+}
+
 /** Pure: the lines of `daemon status` on a host whose daemon runs with the leader on another host. */
 export function elsewhereLines(elsewhere: DaemonElsewhere, now: number): string[] {
   const start = elsewhere.lastStart;
   return [
-    `daemon    runs on ${elsewhere.host} with the leader: see \`cfa-console daemon status\` there`,
+    daemonElsewhereLine(elsewhere.host),
     `started   ${start ? `by the leader on ${start.host} (epoch ${start.epoch}), ${isoOrDash(start.at).slice(0, 19).replace('T', ' ')} UTC (${relative(start.at, now)})` : '- no start recorded in PostgreSQL'}`,
   ];
 }

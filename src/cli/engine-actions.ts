@@ -4,6 +4,8 @@ import { CLI_PATH } from '../common/entry-points.js';
 import { runJob } from '../engine/job-runner.js';
 import { holderIsGone, readLease, type LeaseHolder } from '../engine/leadership.js';
 import { sharedLeader } from '../ops/leader.js';
+import { hostName } from '../common/host-name.js';
+import { daemonElsewhereLine } from './daemon-actions.js';
 import { listRuns, jobStates, type JobRun, type JobState } from '../engine/run-history.js';
 import { mergeJobStates, mergeRuns, openRunMirror, openSharedRuns, within } from '../engine/run-mirror.js';
 import type { SharedRun } from '../store/postgres/run-history.js';
@@ -227,20 +229,22 @@ export async function printStatus(globals: GlobalOptions, json: boolean): Promis
         const leader = seen ? (seen.holder ? { ...seen.holder, alive: seen.live } : null)
           : lease ? { ...lease, alive: !holderIsGone(lease, now) } : null;
         const leaderFrom = seen ? { leaderFrom: 'postgres', ...(seen.error ? { leaderError: seen.error } : {}) } : null;
-        const daemon = new DaemonStore(db).readState('backtest');
+        // On postgres the daemon runs with the leader: on another host, this host's stored state is not its own.
+        const daemonHost = seen && leader?.alive && leader.host !== hostName(ctx.loaded.config.engine.host) ? leader.host : null;
+        const daemon = daemonHost ? null : new DaemonStore(db).readState('backtest');
         const own = listRuns(db, { limit: LAST_RUNS });
         const jobs = shared?.jobs ?? ownJobs;
         const lastRuns: (JobRun & { host: string | null })[] = shared?.runs ? mergeRuns(own, shared.host, shared.runs, LAST_RUNS)
           : shared ? own.map((r) => ({ ...r, host: shared.host })) : own;
         const sharedRuns = shared ? { runsFrom: shared.runs ? 'postgres' : 'ops.db', ...(shared.error ? { sharedRunsError: shared.error } : {}) } : null;
         if (json) {
-          process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, ...leaderFrom, jobs, daemon, lastRuns, ...sharedRuns })}\n`);
+          process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, ...leaderFrom, jobs, daemon, ...(daemonHost ? { daemonHost } : {}), lastRuns, ...sharedRuns })}\n`);
           return;
         }
         const lines = [
           `data dir  ${ctx.loaded.config.dataDir}`,
           `leader    ${leaderLine(leader, seen)}`,
-          `daemon    ${daemon ? `${statusMark(daemon.state)}${daemon.pid ? ` PID ${daemon.pid}` : ''}` : ctx.loaded.config.daemon.command ? '· not started yet' : '· none configured (daemon.command)'}`,
+          daemonHost ? daemonElsewhereLine(daemonHost) : `daemon    ${daemon ? `${statusMark(daemon.state)}${daemon.pid ? ` PID ${daemon.pid}` : ''}` : ctx.loaded.config.daemon.command ? '· not started yet' : '· none configured (daemon.command)'}`,
           ...(shared?.error ? [`runs      ▲ this host's only: ${shared.error}`] : []),
           '',
         ];

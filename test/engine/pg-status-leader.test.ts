@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/temp-dir.js';
  */
 
 interface Leader { host: string; pid: number; epoch?: number; alive: boolean }
-interface StatusJson { leader: Leader | null; leaderFrom?: string; leaderError?: string }
+interface StatusJson { leader: Leader | null; leaderFrom?: string; leaderError?: string; daemon: unknown; daemonHost?: string }
 
 describe.skipIf(pgMissing)(`status names the PostgreSQL leader on any host${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
   const started: RunningDaemon[] = [];
@@ -50,10 +50,17 @@ describe.skipIf(pgMissing)(`status names the PostgreSQL leader on any host${pgMi
     expect(s.leaderFrom).toBe('postgres');
     expect(s.leaderError).toBeUndefined();
     expect(s.leader).toMatchObject({ host: 'a', pid: leader.child.pid, epoch: became.epoch, alive: true });
+    // The daemon is the leader's, on a: b's own stored state is not shown for it.
+    expect(s).toMatchObject({ daemon: null, daemonHost: 'a' });
+    // On a itself: the same leader, and its own daemon state as on one host.
+    const onA = JSON.parse((await runCli([...a, 'status', '--json'], { env: { CFA_HOST: 'a' } })).stdout) as StatusJson;
+    expect(onA.leader).toMatchObject({ host: 'a', pid: leader.child.pid, alive: true });
+    expect(onA.daemonHost).toBeUndefined();
 
     const text = await runCli([...b, 'status'], { env: { CFA_HOST: 'b' } });
     expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`^leader\\s+✔ PID ${String(leader.child.pid)} on a, epoch ${String(became.epoch)}, since `, 'm'));
+    expect(text.stdout).toMatch(/^daemon {4}runs on a with the leader: see `cfa-console daemon status` there$/m);
   }, 120_000);
 
   it('a PostgreSQL that accepts the connection and never answers: status ends and says the leader is unknown, and why', async () => {
