@@ -2,7 +2,7 @@ import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { engine, health, model } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
-import { Header } from './Header.js';
+import { Header, roleText } from './Header.js';
 import { HealthRow } from './HealthRow.js';
 import { PROBE_IDS } from '../src/health/probe-ids.js';
 import type { ProbeResult } from '../src/health/types.js';
@@ -15,6 +15,20 @@ describe('Header', () => {
     expect(frame).toMatch(/leader .*health ✖ CRITICAL freshness │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     const follower = renderMono(<Header model={model({ engine: engine({ role: 'follower', leader: { holderId: 'x', pid: 77, startTicks: 1, host: 'db1', acquiredAt: 0, renewedAt: 0, expiresAt: 0 } }) })} />).lastFrame()!;
     expect(follower).toContain('follower of PID 77@db1');
+    expect(follower).not.toContain('epoch');
+  });
+
+  it('with the lease in PostgreSQL: the leader on another host with its epoch, none on any host, or unknown when PostgreSQL does not answer', () => {
+    const a = { holderId: 'x', pid: 77, startTicks: 1, host: 'a', epoch: 3, acquiredAt: 0, renewedAt: 0, expiresAt: 0 };
+    expect(roleText(engine({ role: 'follower', leaseIn: 'PostgreSQL', leader: a }))).toBe('follower of PID 77@a, epoch 3');
+    expect(roleText(engine({ role: 'follower', leaseIn: 'PostgreSQL', leader: null }))).toBe('follower (no leader on any host)');
+    expect(roleText(engine({ role: 'follower', leaseIn: 'PostgreSQL', leader: null, leaseProblem: 'the lease in PostgreSQL failed at postgres://h/db: timeout' })))
+      .toBe('follower (leader unknown: PostgreSQL not answering)');
+    expect(roleText(engine({ role: 'follower', leader: null }))).toBe('follower (no leader)');
+    expect(roleText(engine({ role: 'leader', leaseIn: 'PostgreSQL', leader: a }))).toBe('leader');
+    expect(roleText(null)).toBe('starting');
+    const frame = renderMono(<Header model={model({ engine: engine({ role: 'follower', leaseIn: 'PostgreSQL', leader: a }) })} />).lastFrame()!;
+    expect(frame).toContain('box │ /srv/cfa │ follower of PID 77@a, epoch 3');
   });
 
   it('a game-day drill says so first, in words (colour carries nothing alone); no banner otherwise', () => {

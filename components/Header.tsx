@@ -8,6 +8,20 @@ import { StatusText } from './StatusText.js';
 import { useTheme } from './theme.js';
 
 /**
+ * This console's engine's role. With the lease in PostgreSQL the leader may be on another host:
+ * it is named with its epoch, as `status` names it, and a lease that could not be read is said
+ * as such rather than shown as no leader.
+ */
+export function roleText(engine: ConsoleModel['engine']): string {
+  if (!engine) return 'starting';
+  if (engine.role === 'leader') return 'leader';
+  const shared = engine.leaseIn === 'PostgreSQL';
+  if (engine.leader) return `follower of PID ${engine.leader.pid}@${engine.leader.host}${shared && engine.leader.epoch !== undefined ? `, epoch ${engine.leader.epoch}` : ''}`;
+  if (shared && engine.leaseProblem) return 'follower (leader unknown: PostgreSQL not answering)';
+  return shared ? 'follower (no leader on any host)' : 'follower (no leader)';
+}
+
+/**
  * `badge`: an incident in progress (the runbook wizard's), shown before the host so it is never cut off.
  * `drill`: the scenario of a game-day drill (`cfa-console drill <scenario>`); the banner says so on every screen.
  */
@@ -15,10 +29,7 @@ export function Header({ model, badge, drill = null }: { model: ConsoleModel; ba
   const theme = useTheme();
   // From the probes the panels and the Health row show, naming the ones that set it.
   const { status, causes } = headerStatus(model.health);
-  const engine = model.engine;
-  const role = !engine ? 'starting'
-    : engine.role === 'leader' ? 'leader'
-    : engine.leader ? `follower of PID ${engine.leader.pid}@${engine.leader.host}` : 'follower (no leader)';
+  const role = roleText(model.engine);
   return (
     <Box justifyContent="space-between" paddingX={1}>
       <Text wrap="truncate">

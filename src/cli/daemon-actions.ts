@@ -2,11 +2,11 @@ import { durationMs } from '../config/schema.js';
 import type { Config } from '../config/schema.js';
 import type { LeaseHolder } from '../engine/leadership.js';
 import { liveLeader, NoLeaderError, RequestTimeoutError, type LeaderRequest } from '../engine/requests.js';
-import { openSharedRequests } from '../engine/shared-requests.js';
-import { describePgError } from '../store/postgres/pool.js';
+import { hostName } from '../common/host-name.js';
+import type { LeaderAction } from '../store/postgres/lease.js';
 import type { Db } from '../store/sqlite.js';
 import type { RunContext } from '../ops/context.js';
-import { pauseDaemon, restartDaemon, resumeDaemon } from '../ops/leader.js';
+import { pauseDaemon, restartDaemon, resumeDaemon, sharedLeader } from '../ops/leader.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { openOpsDb } from '../store/ops-db.js';
 import { createContext, prepareDataDir, opContext, type GlobalOptions } from './context.js';
@@ -36,8 +36,8 @@ export async function daemonCommand(globals: GlobalOptions, action: DaemonAction
   const db = openOpsDb(prepareDataDir(ctx));
   try {
     if (action === 'status') {
-      const leader = await whoLeads(ctx.loaded.config, db);
-      printDaemonStatus(db, leader, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);
+      const { leader, elsewhere } = await whoLeads(ctx.loaded.config, db);
+      printDaemonStatus(db, leader, elsewhere, Boolean(o.json), Boolean(ctx.loaded.config.daemon.command?.length), durationMs(ctx.loaded.config.daemon.crashWindow), ctx.loaded.config.daemon.maxCrashes);
       return EXIT.ok;
     }
     return await ask(opContext(ctx), action, timeoutMs, o);
@@ -89,22 +89,56 @@ export function answerLine(action: string, request: LeaderRequest, where: string
   return { ok: true, text: `✔ ${action}: done by ${leader}, ${id}: the ${String(r.daemon ?? DAEMON)} daemon is ${String(r.state ?? '?')}${pid}${was}` };
 }
 
-/** The live leader: from the lease in PostgreSQL on store.backend postgres (it may lead from another host), else from ops.db. */
-async function whoLeads(config: Config, db: Db): Promise<LeaseHolder | null> {
-  const shared = openSharedRequests(config);
-  if (!shared) return liveLeader(db);
-  try {
-    const { holder, live } = await shared.channel.lease();
-    return live ? holder : null;
-  } catch (error) {
-    throw describePgError(config.store.url ?? '', error, 'reading the lease in PostgreSQL failed');
-  } finally {
-    await shared.close();
-  }
+/** How long `daemon status` waits for the lease in PostgreSQL. */
+const LEASE_READ_MS = 10_000;
+
+/** The supervised daemon as seen from a host that does not lead it (store.backend postgres). */
+interface DaemonElsewhere {
+  /** The leader's host, where the daemon runs and its state is kept. */
+  host: string;
+  /** The newest start of the daemon any leader recorded in PostgreSQL, or null. */
+  lastStart: LeaderAction | null;
 }
 
-function printDaemonStatus(db: Db, leader: LeaseHolder | null, json: boolean, configured: boolean, crashWindowMs: number, maxCrashes: number): void {
+/**
+ * The live leader: from the lease in PostgreSQL on store.backend postgres (it may lead from
+ * another host: then the daemon is that host's, `elsewhere`), else from ops.db.
+ */
+async function whoLeads(config: Config, db: Db): Promise<{ leader: LeaseHolder | null; elsewhere: DaemonElsewhere | null }> {
+  const seen = await sharedLeader(config, LEASE_READ_MS, DAEMON);
+  if (!seen) return { leader: liveLeader(db), elsewhere: null };
+  const leader = seen.live ? seen.holder : null;
+  const elsewhere = leader && leader.host !== hostName(config.engine.host) ? { host: leader.host, lastStart: seen.daemonStart ?? null } : null;
+  return { leader, elsewhere };
+}
+
+/** Pure: the daemon line of `daemon status` and `status` on a host whose daemon runs with the leader on `host`. */
+export function daemonElsewhereLine(host: string): string {
+  return `daemon    runs on ${host} with the leader: see \`cfa-console daemon status\` there`;
+}
+
+/** Pure: the lines of `daemon status` on a host whose daemon runs with the leader on another host. */
+export function elsewhereLines(elsewhere: DaemonElsewhere, now: number): string[] {
+  const start = elsewhere.lastStart;
+  return [
+    daemonElsewhereLine(elsewhere.host),
+    `started   ${start ? `by the leader on ${start.host} (epoch ${start.epoch}), ${isoOrDash(start.at).slice(0, 19).replace('T', ' ')} UTC (${relative(start.at, now)})` : '- no start recorded in PostgreSQL'}`,
+  ];
+}
+
+function printDaemonStatus(db: Db, leader: LeaseHolder | null, elsewhere: DaemonElsewhere | null, json: boolean, configured: boolean, crashWindowMs: number, maxCrashes: number): void {
   const now = Date.now();
+  const leaderLine = `leader    ${leader ? `✔ PID ${leader.pid} on ${leader.host}` : '✖ none: restart, pause and resume need one (start `cfa-console --daemon` or open the console)'}`;
+  if (elsewhere) {
+    // This host's ops.db holds no state of that daemon (or an old one, from when this host led): none of it is shown.
+    if (json) {
+      const { host, lastStart } = elsewhere;
+      printJsonLine(process.stdout, { name: DAEMON, configured, daemon: null, daemonHost: host, lastStart, restarts24h: null, crashesInWindow: null, maxCrashes, leader });
+    } else {
+      process.stdout.write(`${[...elsewhereLines(elsewhere, now), leaderLine].join('\n')}\n`);
+    }
+    return;
+  }
   const store = new DaemonStore(db);
   const state = store.readState(DAEMON);
   const restarts24h = store.countEvents(DAEMON, 'restart', now - DAY_MS);
@@ -116,7 +150,7 @@ function printDaemonStatus(db: Db, leader: LeaseHolder | null, json: boolean, co
   const lines = [
     `daemon    ${state ? `${statusMark(state.state)}${state.pid ? ` PID ${state.pid}` : ''}${state.startedAt && state.pid ? `, started ${isoOrDash(state.startedAt)} (${relative(state.startedAt, now)})` : ''}` : configured ? '· not started yet' : '· none configured (daemon.command)'}`,
     `restarts  ${restarts24h} in 24h; crashes ${crashesInWindow} of ${maxCrashes} allowed in the crash window`,
-    `leader    ${leader ? `✔ PID ${leader.pid} on ${leader.host}` : '✖ none: restart, pause and resume need one (start `cfa-console --daemon` or open the console)'}`,
+    leaderLine,
   ];
   if (state?.state === 'paused') lines.push('paused    not restarted until `cfa-console daemon resume`');
   process.stdout.write(`${lines.join('\n')}\n`);

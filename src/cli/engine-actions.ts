@@ -2,7 +2,10 @@ import { execa } from 'execa';
 import { JOBS } from '../../jobs/index.js';
 import { CLI_PATH } from '../common/entry-points.js';
 import { runJob } from '../engine/job-runner.js';
-import { holderIsGone, readLease } from '../engine/leadership.js';
+import { holderIsGone, readLease, type LeaseHolder } from '../engine/leadership.js';
+import { sharedLeader } from '../ops/leader.js';
+import { hostName } from '../common/host-name.js';
+import { daemonElsewhereLine } from './daemon-actions.js';
 import { listRuns, jobStates, type JobRun, type JobState } from '../engine/run-history.js';
 import { mergeJobStates, mergeRuns, openRunMirror, openSharedRuns, within } from '../engine/run-mirror.js';
 import type { SharedRun } from '../store/postgres/run-history.js';
@@ -190,28 +193,58 @@ function shortHost(host: string): string {
   return host.length > 12 ? `${host.slice(0, 11)}…` : host;
 }
 
+interface LeaderSeen {
+  holder: LeaseHolder | null;
+  live: boolean;
+  /** Why PostgreSQL's lease could not be read (then the leader is unknown, not absent). */
+  error: string | null;
+}
+
+/** store.backend postgres: the lease in PostgreSQL (never throws: a server away is in `error`); null on SQLite. */
+async function readLeader(ctx: Ctx): Promise<LeaderSeen | null> {
+  try {
+    const seen = await sharedLeader(ctx.loaded.config, SHARED_READ_MS);
+    return seen ? { ...seen, error: null } : null;
+  } catch (error) {
+    return { holder: null, live: false, error: (error as Error).message };
+  }
+}
+
+/** The leader line of `status`: on postgres the epoch too, and a lease that could not be read said as such. */
+export function leaderLine(leader: (LeaseHolder & { alive: boolean }) | null, seen: LeaderSeen | null): string {
+  if (seen?.error) return `▲ unknown: ${seen.error}`;
+  if (!leader || !leader.alive) return `✖ none${seen ? ' on any host' : ''} (no engine running: start \`cfa-console --daemon\`)`;
+  const epoch = leader.epoch !== undefined ? `, epoch ${leader.epoch}` : '';
+  return `✔ PID ${leader.pid} on ${leader.host}${epoch}, since ${isoOrDash(leader.acquiredAt)}`;
+}
+
 /** `status`: leader, jobs, daemon state and the last runs, as text or one JSON line. */
 export async function printStatus(globals: GlobalOptions, json: boolean): Promise<void> {
       const now = Date.now();
       const { ctx, db, jobs: ownJobs } = await jobRows(globals, json, now);
       try {
-        const lease = readLease(db);
-        const leader = lease ? { ...lease, alive: !holderIsGone(lease, now) } : null;
-        const daemon = new DaemonStore(db).readState('backtest');
+        // store.backend postgres: the lease in PostgreSQL, read beside the shared runs (ops.db's is this host's only).
+        const [seen, shared] = await Promise.all([readLeader(ctx), readShared(ctx, db, now, LAST_RUNS)]);
+        const lease = seen ? seen.holder : readLease(db);
+        const leader = seen ? (seen.holder ? { ...seen.holder, alive: seen.live } : null)
+          : lease ? { ...lease, alive: !holderIsGone(lease, now) } : null;
+        const leaderFrom = seen ? { leaderFrom: 'postgres', ...(seen.error ? { leaderError: seen.error } : {}) } : null;
+        // On postgres the daemon runs with the leader: on another host, this host's stored state is not its own.
+        const daemonHost = seen && leader?.alive && leader.host !== hostName(ctx.loaded.config.engine.host) ? leader.host : null;
+        const daemon = daemonHost ? null : new DaemonStore(db).readState('backtest');
         const own = listRuns(db, { limit: LAST_RUNS });
-        const shared = await readShared(ctx, db, now, LAST_RUNS);
         const jobs = shared?.jobs ?? ownJobs;
         const lastRuns: (JobRun & { host: string | null })[] = shared?.runs ? mergeRuns(own, shared.host, shared.runs, LAST_RUNS)
           : shared ? own.map((r) => ({ ...r, host: shared.host })) : own;
         const sharedRuns = shared ? { runsFrom: shared.runs ? 'postgres' : 'ops.db', ...(shared.error ? { sharedRunsError: shared.error } : {}) } : null;
         if (json) {
-          process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, jobs, daemon, lastRuns, ...sharedRuns })}\n`);
+          process.stdout.write(`${JSON.stringify({ dataDir: ctx.loaded.config.dataDir, leader, ...leaderFrom, jobs, daemon, ...(daemonHost ? { daemonHost } : {}), lastRuns, ...sharedRuns })}\n`);
           return;
         }
         const lines = [
           `data dir  ${ctx.loaded.config.dataDir}`,
-          `leader    ${leader && leader.alive ? `✔ PID ${leader.pid} on ${leader.host}, since ${isoOrDash(leader.acquiredAt)}` : '✖ none (no engine running: start `cfa-console --daemon`)'}`,
-          `daemon    ${daemon ? `${statusMark(daemon.state)}${daemon.pid ? ` PID ${daemon.pid}` : ''}` : ctx.loaded.config.daemon.command ? '· not started yet' : '· none configured (daemon.command)'}`,
+          `leader    ${leaderLine(leader, seen)}`,
+          daemonHost ? daemonElsewhereLine(daemonHost) : `daemon    ${daemon ? `${statusMark(daemon.state)}${daemon.pid ? ` PID ${daemon.pid}` : ''}` : ctx.loaded.config.daemon.command ? '· not started yet' : '· none configured (daemon.command)'}`,
           ...(shared?.error ? [`runs      ▲ this host's only: ${shared.error}`] : []),
           '',
         ];

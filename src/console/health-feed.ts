@@ -118,8 +118,12 @@ export class HealthFeed {
   }
 
   private computed(snapshot: HealthSnapshot): void {
-    this.logger.info({ overall: snapshot.overall, durationMs: snapshot.durationMs }, 'health computed here: no live leader');
-    this.last = { snapshot, note: '▲ no live leader: health computed by this console' };
+    // With the lease in PostgreSQL the leader may be alive on another host, its snapshots in its own ops.db.
+    const leader = this.config.store.backend === 'postgres' ? this.engine.leader : null;
+    const elsewhere = leader && leader.host !== this.engine.hostName ? leader.host : null;
+    this.logger.info({ overall: snapshot.overall, durationMs: snapshot.durationMs, ...(elsewhere ? { leaderHost: elsewhere } : {}) },
+      elsewhere ? 'health computed here: the leader is on another host' : 'health computed here: no live leader');
+    this.last = { snapshot, note: elsewhere ? `▲ leader on ${elsewhere} (its health stays there): health computed by this console` : '▲ no live leader: health computed by this console' };
   }
 
   /** Lets go of the PostgreSQL connection a computed snapshot used. */

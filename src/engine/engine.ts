@@ -57,6 +57,10 @@ export interface EngineSnapshot {
   role: Role;
   me: Candidate;
   leader: LeaseHolder | null;
+  /** Where the lease is kept: this host's ops.db, or PostgreSQL (then `leader` may be on any host). */
+  leaseIn: 'ops.db' | 'PostgreSQL';
+  /** Why the last campaign could not read the lease (PostgreSQL away); null when it could. */
+  leaseProblem: string | null;
   jobs: JobView[];
   daemon: SupervisorStatus | { name: string; state: string; pid: number | null } | null;
   /** The Litestream process (`litestream replicate`) while replication is configured. */
@@ -93,6 +97,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly db: Db;
   readonly jobs: ResolvedJob[];
   private readonly election: LeaderElection;
+  /** store.backend postgres: why the lease could not be read at the last campaign; null once it is again. */
+  private leaseProblem: string | null = null;
   private readonly runner: JobRunner;
   private readonly sampler: ResourceSampler;
   private readonly daemonStore: DaemonStore;
@@ -153,6 +159,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const key = (shown as Error)?.message ?? String(shown);
       if (key !== lastLeaseError) options.logger.error({ err: shown }, 'lease renewal failed; acting as follower');
       lastLeaseError = key;
+      this.leaseProblem = key;
     };
     const cliCommand = options.cliCommand ?? [process.execPath, CLI_PATH];
     this.runner = new JobRunner({
@@ -211,6 +218,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Every host's runs from the shared history, newest first; empty on SQLite. Rejects when PostgreSQL does not answer. */
   async sharedRuns(query: SharedRunsQuery): Promise<SharedRun[]> {
     return this.runHistory ? this.runHistory.list(query) : [];
+  }
+
+  /**
+   * Who holds the lease as the last campaign read it. With the lease in PostgreSQL that may be a
+   * leader on another host, and ops.db's lease is only a copy of this host's own leadership: not shown.
+   */
+  get leader(): LeaseHolder | null {
+    return this.pg ? this.election.currentHolder : this.election.currentHolder ?? readLease(this.db);
   }
 
   get role(): Role {
@@ -282,6 +297,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       remote: true,
       acquire: async (me, now, ttl) => {
         const outcome = await pg.acquire(me, now, ttl);
+        this.leaseProblem = null;
         if (outcome.leader) {
           try {
             tryAcquireLease(this.db, me, Date.now(), ttlMs);
@@ -560,7 +576,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     return {
       role: this.role,
       me: this.election.candidate,
-      leader: this.election.currentHolder ?? readLease(this.db),
+      leader: this.leader,
+      leaseIn: this.pg ? 'PostgreSQL' : 'ops.db',
+      leaseProblem: this.leaseProblem,
       jobs,
       daemon: this.supervisor?.status() ?? this.storedDaemon(),
       replication: this.replicator?.status() ?? (replicationEnabled(this.options.loaded.config) ? this.storedDaemon(LITESTREAM_DAEMON) : null),

@@ -24,6 +24,8 @@ export class FencedRequestRefusal extends Error {
 /** The requester's side: submit, find the leader, wait; the pool is closed by close(). */
 export interface SharedRequests {
   channel: RequestChannel;
+  /** The lease itself, on the same connection: what leaders recorded (lastAction). */
+  lease: PgLease;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export function openSharedRequests(config: Config): SharedRequests | null {
     },
     expire: async (id) => { await store.expire(id); },
   };
-  return { channel, close: () => pool.end() };
+  return { channel, lease, close: () => pool.end() };
 }
 
 /**

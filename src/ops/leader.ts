@@ -1,6 +1,10 @@
+import type { Config } from '../config/schema.js';
+import type { LeaseHolder } from '../engine/leadership.js';
 import { askVia, opsDbChannel, type LeaderRequest, type RequestArgs, type RequestKind } from '../engine/requests.js';
+import { within } from '../engine/run-mirror.js';
 import { openSharedRequests } from '../engine/shared-requests.js';
 import { openOpsDb } from '../store/ops-db.js';
+import type { LeaderAction } from '../store/postgres/lease.js';
 import { describePgError } from '../store/postgres/pool.js';
 import type { RunContext } from './context.js';
 import type { OperationName, OptionsOf } from './index.js';
@@ -25,9 +29,7 @@ async function ask<K extends RequestKind>(ctx: RunContext, kind: K, args: Reques
     try {
       return await askVia(shared.channel, kind, args, { timeoutMs, signal: ctx.signal });
     } catch (error) {
-      // The server's and the network's errors (they carry a code) name the server, password masked.
-      const coded = typeof (error as { code?: unknown })?.code === 'string';
-      throw coded ? describePgError(ctx.loaded.config.store.url ?? '', error, 'asking the leader through PostgreSQL failed') : error;
+      throw namingServer(ctx.loaded.config, error, 'asking the leader through PostgreSQL failed');
     } finally {
       await shared.close();
     }
@@ -37,6 +39,49 @@ async function ask<K extends RequestKind>(ctx: RunContext, kind: K, args: Reques
     return await askVia(opsDbChannel(db), kind, args, { timeoutMs, signal: ctx.signal });
   } finally {
     db.close();
+  }
+}
+
+/** The server's and the network's errors (they carry a code) name the server, password masked; others pass as they are. */
+function namingServer(config: Config, error: unknown, what: string): unknown {
+  const coded = typeof (error as { code?: unknown })?.code === 'string';
+  return coded ? describePgError(config.store.url ?? '', error, what) : error;
+}
+
+/** The lease in PostgreSQL as a host that may not lead sees it. */
+export interface SharedLeader {
+  /** Who holds it (its host, PID, epoch, on the database's clock); null while it is vacant. */
+  holder: LeaseHolder | null;
+  /** Whether the holder leads now: its lease has not run out (and, on its own host, its PID lives). */
+  live: boolean;
+  /** With `daemon` asked for: the newest start of that supervised daemon by any leader (host, epoch, when), or null. */
+  daemonStart?: LeaderAction | null;
+}
+
+/**
+ * store.backend postgres: who leads, read from the lease in PostgreSQL as a request to the leader
+ * finds it, so a host that does not lead names the leader on whichever host it runs; null on
+ * SQLite (there the lease is this host's ops.db's: readLease). With `daemon`, also the newest
+ * start of that daemon any leader recorded (cfa_leader_actions). Waits at most `timeoutMs`, then
+ * throws, as it does when the server refuses, naming the server with its password masked.
+ */
+export async function sharedLeader(config: Config, timeoutMs: number, daemon?: string): Promise<SharedLeader | null> {
+  const shared = openSharedRequests(config);
+  if (!shared) return null;
+  const read = async (): Promise<SharedLeader> => {
+    const seen = await shared.channel.lease();
+    return daemon === undefined ? seen : { ...seen, daemonStart: await shared.lease.lastAction('daemon-start', daemon) };
+  };
+  try {
+    const seen = await within(read(), timeoutMs, null);
+    if (!seen) throw new Error(`no answer within ${timeoutMs / 1000} s`);
+    return seen;
+  } catch (error) {
+    // Every failure here is the server's or the network's (a refusal, a connection timeout, silence).
+    throw describePgError(config.store.url ?? '', error, 'cannot read the lease in PostgreSQL');
+  } finally {
+    // A server that does not answer must not hold the process either.
+    await within(shared.close(), 1_000, undefined);
   }
 }
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { finishRun, listRuns, startRun, type FinalStatus } from '../engine/run-history.js';
 import { NoLeaderError } from '../engine/requests.js';
-import { openRunMirror, within } from '../engine/run-mirror.js';
+import { openRunMirror, openSharedRuns, within } from '../engine/run-mirror.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 import { runOperation, type OperationName, type OptionsOf } from './index.js';
@@ -9,6 +9,8 @@ import { runJob } from './leader.js';
 
 /** How long a run here waits, at its end, for its copy in the shared history (the engine catches up what it misses). */
 const MIRROR_WAIT_MS = 5_000;
+/** How long one read of the shared history may take while waiting for a run of the job to end. */
+const SHARED_READ_MS = 5_000;
 
 export interface JobRunResult {
   /** Who ran it: the engine's leader (as its child, under the job's lock), or this process when no engine leads. */
@@ -59,15 +61,29 @@ export async function runJobAnywhere<K extends OperationName>(
   }
 }
 
-/** Waits until no run of `job` is going (per the run history); false when the deadline came first. */
-async function runsEnded(ctx: RunContext, job: string, deadline: number, pollMs: number): Promise<boolean> {
-  for (;;) {
-    const ops = openOpsDb(ctx.dataDir);
-    let running: boolean;
-    try { running = listRuns(ops, { job, limit: 10 }).some((r) => r.status === 'running'); } finally { ops.close(); }
-    if (!running) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(pollMs);
+/**
+ * Waits until no run of `job` is going, per this host's run history and, with store.backend
+ * postgres, every host's (the leader's run may be on another host); false when the deadline came
+ * first. A shared history that does not answer within SHARED_READ_MS counts as no run going there:
+ * the leader is asked again, and skips again while its run goes on.
+ */
+export async function runsEnded(ctx: RunContext, job: string, deadline: number, pollMs: number): Promise<boolean> {
+  const shared = openSharedRuns(ctx.loaded.config);
+  try {
+    for (;;) {
+      const ops = openOpsDb(ctx.dataDir);
+      let running: boolean;
+      try { running = listRuns(ops, { job, limit: 10 }).some((r) => r.status === 'running'); } finally { ops.close(); }
+      if (!running && shared) {
+        const runs = await within(shared.list({ job, limit: 10 }).catch(() => []), Math.min(SHARED_READ_MS, Math.max(pollMs, deadline - Date.now())), []);
+        running = runs.some((r) => r.status === 'running');
+      }
+      if (!running) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(pollMs);
+    }
+  } finally {
+    await within(shared?.close() ?? Promise.resolve(), 1_000, undefined);
   }
 }
 

@@ -64,7 +64,21 @@ describe.skipIf(pgMissing)(`daemon requests across hosts in PostgreSQL${pgMissin
     const first = (await engine.waitFor((l) => l.msg === 'daemon' && l.state === 'running')).pid as number;
 
     const status = await runCli([...b.args, 'daemon', 'status', '--json'], onB);
-    expect(JSON.parse(status.stdout)).toMatchObject({ leader: { host: 'a', pid: engine.child.pid } });
+    // b's ops.db has no state of a's daemon: b says where it runs and when a leader last started it.
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      leader: { host: 'a', pid: engine.child.pid }, daemon: null, daemonHost: 'a', lastStart: { host: 'a', epoch: 1, action: 'daemon-start', subject: 'backtest' },
+      restarts24h: null, crashesInWindow: null,
+    });
+    const statusText = await runCli([...b.args, 'daemon', 'status'], onB);
+    expect(statusText.exitCode, statusText.stderr).toBe(0);
+    expect(statusText.stdout).toMatch(/^daemon {4}runs on a with the leader: see `cfa-console daemon status` there$/m);
+    expect(statusText.stdout).toMatch(/^started {3}by the leader on a \(epoch 1\), \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(/m);
+    for (const line of statusText.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(statusText.stdout).not.toMatch(/restarts/);
+    // On a itself, its own supervisor's state, as on one host.
+    const onA = await runCli([...a.args, 'daemon', 'status', '--json'], { env: { CFA_HOST: 'a' } });
+    expect(JSON.parse(onA.stdout)).toMatchObject({ daemon: { state: 'running', pid: first }, leader: { host: 'a' } });
+    expect(JSON.parse(onA.stdout).daemonHost).toBeUndefined();
 
     const pause = await runCli([...b.args, 'daemon', 'pause', '--reason', 'maintenance on a'], onB);
     expect(pause.stderr).toBe('');

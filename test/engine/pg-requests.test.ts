@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dumpScopeExclusions } from '../../src/backup/postgres/facts.js';
-import { answerLine } from '../../src/cli/daemon-actions.js';
+import { answerLine, elsewhereLines } from '../../src/cli/daemon-actions.js';
+import { relative } from '../../src/cli/format.js';
 import { RequestPoller } from '../../src/engine/request-poller.js';
 import { NoLeaderError, RequestTimeoutError, submitRequest, submitVia, waitForRequest, waitVia, type LeaderRequest } from '../../src/engine/requests.js';
 import { openSharedRequests, sharedRequestQueue } from '../../src/engine/shared-requests.js';
@@ -35,6 +36,20 @@ describe('the answer to a daemon request, as printed (pure)', () => {
     expect(answerLine('resume', failed, 'PostgreSQL')).toEqual({
       ok: false, text: 'cfa-console: error: resume failed on the leader on host-a (PID 55; asked from host-b) (request #7 in PostgreSQL): the leader supervises no daemon',
     });
+  });
+});
+
+describe('daemon status on a host whose daemon runs with the leader elsewhere (pure)', () => {
+  it('says where it runs and when a leader last started it, or that none is recorded, within 80 columns', () => {
+    const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+    const start = { action: 'daemon-start', subject: 'backtest', epoch: 4, host: 'host-a', at: now - 90_000, detail: null };
+    const lines = elsewhereLines({ host: 'host-a', lastStart: start }, now);
+    expect(lines).toEqual([
+      'daemon    runs on host-a with the leader: see `cfa-console daemon status` there',
+      `started   by the leader on host-a (epoch 4), 2026-12-01 11:58:30 UTC (${relative(now - 90_000, now)})`,
+    ]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    expect(elsewhereLines({ host: 'host-a', lastStart: null }, now)[1]).toBe('started   - no start recorded in PostgreSQL');
   });
 });
 

@@ -41,6 +41,8 @@ export function engine(patch: Partial<EngineSnapshot> = {}): EngineSnapshot {
     role: 'leader',
     me: { holderId: 'me', pid: 100, startTicks: 1, host: 'box' },
     leader: null,
+    leaseIn: 'ops.db',
+    leaseProblem: null,
     jobs: [job('sync'), job('validate', { cron: '0 1 * * *' })],
     daemon: null,
     host: null,

@@ -106,6 +106,16 @@ export interface Fence {
   host: string;
 }
 
+/** A leader's action as recorded under its fence (recordAction). */
+export interface LeaderAction {
+  action: string;
+  subject: string;
+  epoch: number;
+  host: string;
+  at: number;
+  detail: Record<string, unknown> | null;
+}
+
 export type ClaimOutcome = 'claimed' | 'taken' | 'refused';
 
 interface LeaseRow {
@@ -228,6 +238,15 @@ export class PgLease {
        SELECT fence.epoch, $2, $3, $4, $5, $6, ${DB_NOW} FROM fence`,
       [fence.epoch, fence.holderId, fence.host, action, subject, detail === null ? null : JSON.stringify(detail)]);
     return (rowCount ?? 0) === 1;
+  }
+
+  /** The newest `action` on `subject` by any leader (which host, under which epoch, when: database clock), or null. */
+  async lastAction(action: string, subject: string): Promise<LeaderAction | null> {
+    await this.migrate();
+    const { rows } = await this.pool.query<{ epoch: number; host: string; at: number; detail: Record<string, unknown> | null }>(
+      'SELECT epoch, host, at, detail FROM cfa_leader_actions WHERE action = $1 AND subject = $2 ORDER BY id DESC LIMIT 1', [action, subject]);
+    const r = rows[0];
+    return r ? { action, subject, epoch: r.epoch, host: r.host, at: r.at, detail: r.detail } : null;
   }
 
   /**
