@@ -32,4 +32,22 @@ describe('DaemonDetail', () => {
     expect(frame).toContain('none configured (daemon.command)');
     expect(frame).toContain('no events in the last 7 days');
   });
+
+  it('on a host that does not lead (postgres): where the daemon runs, the leader\'s last start with its epoch, none of this host\'s stale state or events', () => {
+    const leader = { holderId: 'x', pid: 77, startTicks: 1, host: 'host-a', epoch: 7, acquiredAt: 0, renewedAt: 0, expiresAt: 0 };
+    const stale = { name: 'backtest', state: 'crash-loop', pid: 999, startedAt: 0, heartbeatAgeMs: 5_000, restarts24h: 4, lastExit: null, cpuPercent: 3, rssBytes: 1e8, adopted: false, lastError: null };
+    const follower = engine({ role: 'follower', leaseIn: 'PostgreSQL', me: { holderId: 'me', pid: 100, startTicks: 1, host: 'host-b' }, leader, daemon: stale });
+    const now = T + 600_000;
+    const frame = renderMono(<DaemonDetail engine={follower} events={events} row={0} height={14} start={{ host: 'host-a', epoch: 7, at: T }} now={now} />).lastFrame()!;
+    const flat = frame.replace(/[│║\n ]+/g, ' ');
+    expect(flat).toContain('runs on host-a with the leader');
+    expect(flat).toContain('started by the leader on host-a (epoch 7), 2026-11-30 02:00:00 UTC (10m ago)');
+    expect(flat).toContain('its events (starts, exits, crashes) are on host-a');
+    expect(frame).not.toContain('999');
+    expect(frame).not.toContain('crash-loop');
+    expect(frame).not.toContain('restarts 24h');
+    expect(frame).not.toContain('7d:');
+    const none = renderMono(<DaemonDetail engine={follower} events={[]} row={0} height={14} />).lastFrame()!;
+    expect(none.replace(/[│║\n ]+/g, ' ')).toContain('started - no start recorded in PostgreSQL');
+  });
 });
