@@ -42,7 +42,7 @@ describe('DaemonDetail', () => {
     const flat = frame.replace(/[│║\n ]+/g, ' ');
     expect(flat).toContain('runs on host-a with the leader');
     expect(flat).toContain('started by the leader on host-a (epoch 7), 2026-11-30 02:00:00 UTC (10m ago)');
-    expect(flat).toContain('its events (starts, exits, crashes) are on host-a');
+    expect(flat).toContain('its events (starts, exits, crashes) are kept on host-a, with its log');
     expect(frame).not.toContain('999');
     expect(frame).not.toContain('crash-loop');
     expect(frame).not.toContain('restarts 24h');

@@ -32,7 +32,7 @@ export function DaemonDetail({ engine, events, row, height, start = null, now = 
       <Panel title={`Heartbeat: daemon ${engine?.daemon?.name ?? 'backtest'}`} focused flexGrow={1} right="Esc back">
         <Text wrap="wrap">{where}</Text>
         <Text wrap="wrap">{started}</Text>
-        <Text color={theme.muted} wrap="wrap">· its events (starts, exits, crashes) are on {elsewhere}: `cfa-console diagnose daemon` there</Text>
+        <Text color={theme.muted} wrap="wrap">· its events (starts, exits, crashes) are kept on {elsewhere}, with its log</Text>
       </Panel>
     );
   }
