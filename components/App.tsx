@@ -37,7 +37,7 @@ import { LogPanel } from './LogPanel.js';
 import { ResourcesPanel } from './ResourcesPanel.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmall } from './TooSmall.js';
 import { ThemeProvider } from './theme.js';
-import { IncidentBadge } from './IncidentBadge.js';
+import { IncidentBadge, incidentBadgeText } from './IncidentBadge.js';
 import { RunbookList } from './RunbookList.js';
 import { Wizard } from './Wizard.js';
 import { WizardFooter, WizardHelp } from './WizardFooter.js';
@@ -352,7 +352,8 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     // Keyed by `compact`: Ink does not take back a border the layout drops (a shrink to under 30
     // rows left the heatmap's bottom border's row in place of its 4h row), a fresh tree does.
     <Box key={compact ? 'compact' : 'full'} flexDirection="column" width={columns} height={height}>
-      <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
+      <Header model={model} drill={drill} columns={columns} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null}
+        badgeWidth={Array.from(incidentBadgeText(wiz.incidents) ?? '').length} />
       {wizardShown ? (
         wizView.help ? <WizardHelp />
           : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={detailHeight} />

@@ -14,7 +14,7 @@ import { ClockTicker } from '../src/console/clock-ticker.js';
 import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
 import type { WizardSession } from '../src/console/wizard.js';
 import { App } from './App.js';
-import { CLOCK_WIDTH, utcNow } from './Clock.js';
+import { clockText, clockWidth } from '../src/console/header-layout.js';
 import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
 
 export interface ConsoleModeOptions {
@@ -60,8 +60,8 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
 
   const ticker = new ClockTicker(() => {
     const { columns = 0, rows = 0 } = process.stdout;
-    return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - CLOCK_WIDTH } : null;
-  }, () => utcNow());
+    return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - clockWidth(columns) } : null;
+  }, () => clockText(Date.now(), process.stdout.columns ?? 0));
   ticker.start();
 
   let engine: ConsoleEngine | null = null;
