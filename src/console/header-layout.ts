@@ -1,12 +1,13 @@
 /**
  * The header's line as plain arithmetic over its parts, so every width can be checked without a
  * terminal. What on-call reads first stays whole: this host, its role (leader, follower of whom)
- * and the health's status word; when the line is too long, the causes after the status word are
- * shortened first (with an ellipsis, down to a bare `…`, then left out: the Health row and the
- * panels still name them), then the data dir (its start, keeping the tail that tells dirs apart,
- * then left out), and only then the role takes its short form (the leader's
- * host and epoch without its PID). The end of the line is cut only when even that does not fit.
- * Under SHORT_CLOCK_BELOW columns the clock leaves out the date. Widths are counted in code points: the header's marks (│ ✖ ▲ …) are one cell each.
+ * and the health's status word; when the line is too long, the tail of the causes after the
+ * status word is shortened first (with an ellipsis, down to the first cause), then the data dir
+ * (its start, keeping the tail that tells dirs apart, then left out), then the first cause (down
+ * to a bare `…`, then left out: the Health row and the panels still name them), and only then
+ * the role takes its short form (the leader's host and epoch without its PID). The end of the
+ * line is cut only when even that does not fit. Under SHORT_CLOCK_BELOW columns the clock leaves
+ * out the date. Widths are counted in code points: the header's marks (│ ✖ ▲ …) are one cell each.
  */
 
 export interface HeaderParts {
@@ -87,18 +88,22 @@ function cutStart(s: string, room: number): string {
 export function fitHeader(p: HeaderParts): HeaderFit {
   const full: HeaderFit = { dataDir: p.dataDir, causes: p.causes, role: p.role };
   const fits = (f: HeaderFit) => headerWidth(p, f) <= p.columns;
-  if (fits(full)) return full;
   const over = (f: HeaderFit) => headerWidth(p, f) - p.columns;
-  // The causes, down to a bare `…` (there is more on the Health row), then none.
-  let fit: HeaderFit = full;
-  if (p.causes) {
-    const room = width(p.causes) - over(full);
-    fit = { ...full, causes: room >= 1 ? cutEnd(p.causes, room) : '' };
-    if (fits(fit)) return fit;
-  }
+  if (fits(full)) return full;
+  // The causes' tail (`freshness, size` → `freshness, s…`), down to the first cause with a `…`.
+  const first = p.causes.split(/,| \+/)[0] ?? '';
+  const least = first === p.causes ? width(first) : width(first) + 1;
+  let fit: HeaderFit = { ...full, causes: cutEnd(p.causes, Math.max(least, width(p.causes) - over(full))) };
+  if (fits(fit)) return fit;
   // The data dir from its start while a tail worth reading is left, then none.
   const dirRoom = width(p.dataDir) - over(fit);
   fit = { ...fit, dataDir: dirRoom >= MIN_DIR ? cutStart(p.dataDir, dirRoom) : null };
   if (fits(fit)) return fit;
-  return { ...fit, dataDir: null, role: p.shortRole ?? p.role };
+  // The first cause too, down to a bare `…` (there is more on the Health row), then none.
+  if (fit.causes) {
+    const room = width(fit.causes) - over(fit);
+    fit = { ...fit, causes: room >= 1 ? cutEnd(p.causes, room) : '' };
+    if (fits(fit)) return fit;
+  }
+  return { ...fit, role: p.shortRole ?? p.role };
 }

@@ -25,16 +25,23 @@ describe('the header\'s layout', () => {
     expect(headerWidth(p, fit)).toBe(p.columns);
   });
 
-  it('causes down to a bare ellipsis, then left out; then the data dir from its start; the role still whole', () => {
-    const bare = parts({ columns: headerWidth(parts(), { ...whole(parts()), causes: '…' }) });
-    expect(fitHeader(bare)).toEqual({ ...whole(bare), causes: '…' });
-    const p = parts({ dataDir: '/var/lib/cfa-console/data', columns: headerWidth(parts(), { ...whole(parts()), causes: '' }) });
-    const fit = fitHeader(p);
-    expect(fit.causes).toBe('');
+  it('the tail of the causes first, then the data dir from its start, then the first cause down to a bare ellipsis', () => {
+    const dir = '/var/lib/cfa-console/data';
+    const p0 = parts({ dataDir: dir, clockWidth: 12 });
+    const at = (f: Partial<ReturnType<typeof whole>>) => headerWidth(p0, { ...whole(p0), ...f });
+    // The tail of the causes.
+    const tail = parts({ dataDir: dir, clockWidth: 12, columns: at({}) - 3 });
+    expect(fitHeader(tail)).toEqual({ ...whole(tail), causes: 'freshness, …' });
+    // Down to the first cause; then the data dir gives way, from its start.
+    const dirCut = parts({ dataDir: dir, clockWidth: 12, columns: at({ causes: 'freshness…' }) - 5 });
+    const fit = fitHeader(dirCut);
+    expect(fit.causes).toBe('freshness…');
     expect(fit.dataDir).toMatch(/^…/);
-    expect('/var/lib/cfa-console/data'.endsWith(fit.dataDir!.slice(1))).toBe(true);
-    expect(fit.role).toBe(p.role);
-    expect(headerWidth(p, fit)).toBe(p.columns);
+    expect(dir.endsWith(fit.dataDir!.slice(1))).toBe(true);
+    expect(headerWidth(dirCut, fit)).toBe(dirCut.columns);
+    // With no data dir left, the first cause, down to a bare `…`; the role still whole.
+    const bare = parts({ dataDir: dir, clockWidth: 12, columns: at({ causes: '…', dataDir: null }) });
+    expect(fitHeader(bare)).toEqual({ dataDir: null, causes: '…', role: bare.role });
   });
 
   it('at 80 columns: SQLite\'s follower and leader keep their role whole however many causes', () => {
