@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockText, clockWidth, fitHeader, headerWidth, type HeaderParts } from '../../src/console/header-layout.js';
+import { clockText, clockWidth, fitHeader, headerWidth, type HeaderFit, type HeaderParts } from '../../src/console/header-layout.js';
 
 // A SQLite follower on host `box` whose health is critical on two probes.
 const parts = (patch: Partial<HeaderParts> = {}): HeaderParts => {
@@ -9,7 +9,7 @@ const parts = (patch: Partial<HeaderParts> = {}): HeaderParts => {
     status: '✖ CRITICAL', causes: 'freshness, size', clockWidth: clockWidth(columns), ...patch,
   };
 };
-const whole = (p: HeaderParts) => ({ dataDir: p.dataDir, causes: p.causes, role: p.role });
+const whole = (p: HeaderParts): HeaderFit => ({ dataDir: p.dataDir, causes: p.causes, role: p.role });
 
 describe('the header\'s layout', () => {
   it('a line that fits is shown whole', () => {
@@ -28,7 +28,7 @@ describe('the header\'s layout', () => {
   it('the tail of the causes first, then the data dir from its start, then the first cause down to a bare ellipsis', () => {
     const dir = '/var/lib/cfa-console/data';
     const p0 = parts({ dataDir: dir, clockWidth: 12 });
-    const at = (f: Partial<ReturnType<typeof whole>>) => headerWidth(p0, { ...whole(p0), ...f });
+    const at = (f: Partial<HeaderFit>) => headerWidth(p0, { ...whole(p0), ...f });
     // The tail of the causes.
     const tail = parts({ dataDir: dir, clockWidth: 12, columns: at({}) - 3 });
     expect(fitHeader(tail)).toEqual({ ...whole(tail), causes: 'freshness, …' });
