@@ -1,7 +1,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../src/engine/supervisor/daemon-store.js';
-import { engine } from '../test/helpers/console-fixtures.js';
+import { engine, followerOfHostA } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { DaemonDetail } from './DaemonDetail.js';
 
@@ -34,9 +34,7 @@ describe('DaemonDetail', () => {
   });
 
   it('on a host that does not lead (postgres): where the daemon runs, the leader\'s last start with its epoch, none of this host\'s stale state or events', () => {
-    const leader = { holderId: 'x', pid: 77, startTicks: 1, host: 'host-a', epoch: 7, acquiredAt: 0, renewedAt: 0, expiresAt: 0 };
-    const stale = { name: 'backtest', state: 'crash-loop', pid: 999, startedAt: 0, heartbeatAgeMs: 5_000, restarts24h: 4, lastExit: null, cpuPercent: 3, rssBytes: 1e8, adopted: false, lastError: null };
-    const follower = engine({ role: 'follower', leaseIn: 'PostgreSQL', me: { holderId: 'me', pid: 100, startTicks: 1, host: 'host-b' }, leader, daemon: stale });
+    const follower = followerOfHostA({ state: 'crash-loop' });
     const now = T + 600_000;
     const frame = renderMono(<DaemonDetail engine={follower} events={events} row={0} height={14} start={{ host: 'host-a', epoch: 7, at: T }} now={now} />).lastFrame()!;
     const flat = frame.replace(/[│║\n ]+/g, ' ');

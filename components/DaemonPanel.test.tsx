@@ -1,6 +1,6 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
-import { engine } from '../test/helpers/console-fixtures.js';
+import { engine, followerOfHostA } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { DaemonPanel } from './DaemonPanel.js';
 
@@ -38,10 +38,8 @@ describe('DaemonPanel', () => {
   });
 
   describe('on a host that does not lead (lease in PostgreSQL, leader on another host)', () => {
-    const leader = { holderId: 'x', pid: 77, startTicks: 1, host: 'host-a', epoch: 7, acquiredAt: 0, renewedAt: 0, expiresAt: 0 };
-    // This host's ops.db still holds the state from when it led: stale, never shown.
-    const stale = { name: 'backtest', state: 'running', pid: 999, startedAt: 0, heartbeatAgeMs: 5_000, restarts24h: 4, lastExit: null, cpuPercent: 3, rssBytes: 1e8, adopted: false, lastError: null };
-    const follower = engine({ role: 'follower', leaseIn: 'PostgreSQL', me: { holderId: 'me', pid: 100, startTicks: 1, host: 'host-b' }, leader, daemon: stale });
+    const follower = followerOfHostA();
+    const leader = follower.leader!;
 
     it('says the daemon runs on the leader\'s host and when a leader started it, with no stale PID or restarts', () => {
       const now = Date.UTC(2026, 11, 1, 1, 0);
