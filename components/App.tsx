@@ -22,6 +22,7 @@ import { CommandLine } from './CommandLine.js';
 import { ConfirmBar } from './ConfirmBar.js';
 import { CoveragePanel } from './CoveragePanel.js';
 import { DaemonPanel } from './DaemonPanel.js';
+import { daemonHostElsewhere } from '../src/console/daemon-elsewhere.js';
 import { DetailView, logViewRows } from './DetailView.js';
 import { displayRows, filterLines } from '../src/console/log-scroll.js';
 import { consoleLayout } from '../src/console/layout.js';
@@ -36,7 +37,7 @@ import { LogPanel } from './LogPanel.js';
 import { ResourcesPanel } from './ResourcesPanel.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmall } from './TooSmall.js';
 import { ThemeProvider } from './theme.js';
-import { IncidentBadge } from './IncidentBadge.js';
+import { IncidentBadge, incidentBadgeText } from './IncidentBadge.js';
 import { RunbookList } from './RunbookList.js';
 import { Wizard } from './Wizard.js';
 import { WizardFooter, WizardHelp } from './WizardFooter.js';
@@ -133,7 +134,8 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
 
   // The Log panel follows the focus: the selected job's runs under Jobs, the backup job's under
   // Backups, the daemon's log under Heartbeat, the engine's elsewhere; its title says which.
-  const hasDaemon = Boolean(model.engine?.daemon);
+  // A daemon that runs with the leader on another host has no log here worth following.
+  const hasDaemon = Boolean(model.engine?.daemon) && daemonHostElsewhere(model.engine) === null;
   const jobNames = allJobs.map((j) => j.name).join('\n');
   useEffect(() => {
     const source = logSourceFor(view.panel, selectedJob, jobNames.split('\n'), hasDaemon);
@@ -144,7 +146,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
   // status changes (the supervisor reports each start, exit and sample) or the catalog is read
   // again (every 30 s, and as soon as a job ends).
   const backupList = useMemo(() => (view.detail === 'backups' ? actions.backupList() : []), [view.detail, model.backups, actions]);
-  const daemonEvents = useMemo(() => (view.detail === 'daemon' ? actions.daemonEvents() : []), [view.detail, model.engine?.daemon, actions]);
+  const daemonEvents = useMemo(() => (view.detail === 'daemon' && hasDaemon ? actions.daemonEvents() : []), [view.detail, model.engine?.daemon, hasDaemon, actions]);
   const coverage = useMemo(() => (view.detail === 'coverage' ? coverageRows(model.health) : []), [view.detail, model.health]);
 
   // The alert being viewed stays until the user leaves: followed by id, and marked resolved once
@@ -325,7 +327,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     alerts: () => alertsPanel(listRows),
     log: () => logPanel(zoomRows),
     coverage: () => <CoveragePanel health={model.health} focused />,
-    daemon: () => <DaemonPanel engine={model.engine} focused />,
+    daemon: () => <DaemonPanel engine={model.engine} start={model.daemonStart} focused />,
     resources: () => <ResourcesPanel resources={model.resources} width={columns} focused />,
     backups: () => <BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused />,
   };
@@ -350,7 +352,8 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
     // Keyed by `compact`: Ink does not take back a border the layout drops (a shrink to under 30
     // rows left the heatmap's bottom border's row in place of its 4h row), a fresh tree does.
     <Box key={compact ? 'compact' : 'full'} flexDirection="column" width={columns} height={height}>
-      <Header model={model} drill={drill} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null} />
+      <Header model={model} drill={drill} columns={columns} badge={wiz.incidents.length > 0 ? <IncidentBadge incidents={wiz.incidents} /> : null}
+        badgeWidth={Array.from(incidentBadgeText(wiz.incidents) ?? '').length} />
       {wizardShown ? (
         wizView.help ? <WizardHelp />
           : wizView.screen === 'runbooks' || !wiz.run ? <RunbookList runbooks={wiz.runbooks} incidents={wiz.incidents} selected={wizView.row} height={detailHeight} />
@@ -370,7 +373,7 @@ export function App({ store, actions, intervals, noColor, onExit, wizard, drill 
           {/* Fixed shares, so a long line in one panel never squeezes its neighbours. */}
           <Box height={layout.middle} flexShrink={0}>
             <Box width="25%"><CoveragePanel health={model.health} focused={view.panel === 'coverage'} /></Box>
-            <Box width="25%"><DaemonPanel engine={model.engine} focused={view.panel === 'daemon'} /></Box>
+            <Box width="25%"><DaemonPanel engine={model.engine} start={model.daemonStart} focused={view.panel === 'daemon'} /></Box>
             <Box width="25%"><ResourcesPanel resources={model.resources} width={Math.floor(columns / 4)} focused={view.panel === 'resources'} /></Box>
             <Box width="25%"><BackupsPanel backups={model.backups} replication={replicationView(model.health?.probes)} focused={view.panel === 'backups'} /></Box>
           </Box>

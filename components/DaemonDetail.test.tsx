@@ -1,7 +1,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../src/engine/supervisor/daemon-store.js';
-import { engine } from '../test/helpers/console-fixtures.js';
+import { engine, followerOfHostA } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { DaemonDetail } from './DaemonDetail.js';
 
@@ -31,5 +31,21 @@ describe('DaemonDetail', () => {
     const frame = renderMono(<DaemonDetail engine={engine({ daemon: null })} events={[]} row={0} height={10} />).lastFrame()!;
     expect(frame).toContain('none configured (daemon.command)');
     expect(frame).toContain('no events in the last 7 days');
+  });
+
+  it('on a host that does not lead (postgres): where the daemon runs, the leader\'s last start with its epoch, none of this host\'s stale state or events', () => {
+    const follower = followerOfHostA({ state: 'crash-loop' });
+    const now = T + 600_000;
+    const frame = renderMono(<DaemonDetail engine={follower} events={events} row={0} height={14} start={{ host: 'host-a', epoch: 7, at: T }} now={now} />).lastFrame()!;
+    const flat = frame.replace(/[│║\n ]+/g, ' ');
+    expect(flat).toContain('runs on host-a with the leader');
+    expect(flat).toContain('started by the leader on host-a (epoch 7), 2026-11-30 02:00:00 UTC (10m ago)');
+    expect(flat).toContain('its events (starts, exits, crashes) are kept on host-a, with its log');
+    expect(frame).not.toContain('999');
+    expect(frame).not.toContain('crash-loop');
+    expect(frame).not.toContain('restarts 24h');
+    expect(frame).not.toContain('7d:');
+    const none = renderMono(<DaemonDetail engine={follower} events={[]} row={0} height={14} />).lastFrame()!;
+    expect(none.replace(/[│║\n ]+/g, ' ')).toContain('started - no start recorded in PostgreSQL');
   });
 });

@@ -6,6 +6,7 @@ import type { EngineSnapshot } from '../src/engine/engine.js';
 import type { DaemonEvent } from '../src/engine/supervisor/daemon-store.js';
 import type { SupervisorStatus } from '../src/engine/supervisor/supervisor.js';
 import { heartbeatText } from './DaemonPanel.js';
+import { daemonElsewhereDetail, daemonHostElsewhere, type DaemonStartView } from '../src/console/daemon-elsewhere.js';
 import { Panel } from './Panel.js';
 import { StatusText } from './StatusText.js';
 import { stateStatus, useTheme } from './theme.js';
@@ -17,8 +18,24 @@ function isSupervised(d: NonNullable<EngineSnapshot['daemon']>): d is Supervisor
 const utcSecond = (at: number) => new Date(at).toISOString().slice(0, 19).replace('T', ' ');
 
 /** The supervised daemon now, and its events of the last days (starts, exits, crashes, restarts), newest first. */
-export function DaemonDetail({ engine, events, row, height }: { engine: EngineSnapshot | null; events: readonly DaemonEvent[]; row: number; height: number }): React.JSX.Element {
+export function DaemonDetail({ engine, events, row, height, start = null, now = Date.now() }: {
+  engine: EngineSnapshot | null; events: readonly DaemonEvent[]; row: number; height: number;
+  /** On a host that does not lead (postgres): the daemon's newest start by a leader. */
+  start?: DaemonStartView | null; now?: number;
+}): React.JSX.Element {
   const theme = useTheme();
+  const elsewhere = daemonHostElsewhere(engine);
+  // The daemon runs with the leader on another host: this host's stored state and events are not its own.
+  if (elsewhere) {
+    const [where, started] = daemonElsewhereDetail(elsewhere, start, now);
+    return (
+      <Panel title={`Heartbeat: daemon ${engine?.daemon?.name ?? 'backtest'}`} focused flexGrow={1} right="Esc back">
+        <Text wrap="wrap">{where}</Text>
+        <Text wrap="wrap">{started}</Text>
+        <Text color={theme.muted} wrap="wrap">· its events (starts, exits, crashes) are kept on {elsewhere}, with its log</Text>
+      </Panel>
+    );
+  }
   const d = engine?.daemon ?? null;
   // A follower sees only the state the leader stored; the leader its supervisor's whole status.
   const full = d && isSupervised(d) ? d : null;

@@ -1,6 +1,6 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
-import { engine } from '../test/helpers/console-fixtures.js';
+import { engine, followerOfHostA } from '../test/helpers/console-fixtures.js';
 import { renderMono } from '../test/helpers/render.js';
 import { DaemonPanel } from './DaemonPanel.js';
 
@@ -35,5 +35,37 @@ describe('DaemonPanel', () => {
 
   it('none configured says which key to set', () => {
     expect(renderMono(<DaemonPanel engine={engine()} />).lastFrame()).toContain('none configured (daemon.command)');
+  });
+
+  describe('on a host that does not lead (lease in PostgreSQL, leader on another host)', () => {
+    const follower = followerOfHostA();
+    const leader = follower.leader!;
+
+    it('says the daemon runs on the leader\'s host and when a leader started it, with no stale PID or restarts', () => {
+      const now = Date.UTC(2026, 11, 1, 1, 0);
+      const frame = renderMono(<DaemonPanel engine={follower} start={{ host: 'host-a', epoch: 7, at: now - 180_000 }} now={now} />).lastFrame()!;
+      expect(frame).toContain('backtest on');
+      expect(frame).toContain('host-a');
+      expect(frame).toContain('started epoch 7');
+      expect(frame).toContain('3m ago');
+      expect(frame).not.toContain('999');
+      expect(frame).not.toContain('PID');
+      expect(frame).not.toContain('restarts');
+      // As many lines as the leader's panel: the middle band does not move.
+      expect(frame.split('\n')).toHaveLength(renderMono(<DaemonPanel engine={status({})} />).lastFrame()!.split('\n').length);
+    });
+
+    it('before a start is read: with the leader, none recorded', () => {
+      const frame = renderMono(<DaemonPanel engine={follower} />).lastFrame()!;
+      expect(frame).toContain('with the leader');
+      expect(frame).toContain('no start recorded');
+    });
+
+    it('the leader itself, SQLite, and a follower on the leader\'s own host show the stored state as before', () => {
+      expect(renderMono(<DaemonPanel engine={{ ...follower, role: 'leader' }} />).lastFrame()).toContain('PID 999');
+      expect(renderMono(<DaemonPanel engine={{ ...follower, leaseIn: 'ops.db' }} />).lastFrame()).toContain('PID 999');
+      expect(renderMono(<DaemonPanel engine={{ ...follower, leader: { ...leader, host: 'host-b' } }} />).lastFrame()).toContain('PID 999');
+      expect(renderMono(<DaemonPanel engine={{ ...follower, leader: null }} />).lastFrame()).toContain('PID 999');
+    });
   });
 });

@@ -51,7 +51,7 @@ export function DetailView({ panel, model, row, height, filter, job, runs, hosts
   const theme = useTheme();
   const body = Math.max(3, height - 4);
   if (panel === 'coverage') return <CoverageDetail health={model.health} row={row} height={height} />;
-  if (panel === 'daemon') return <DaemonDetail engine={model.engine} events={daemonEvents} row={row} height={height} />;
+  if (panel === 'daemon') return <DaemonDetail engine={model.engine} events={daemonEvents} row={row} height={height} start={model.daemonStart} />;
   if (panel === 'resources') return <ResourcesDetail resources={model.resources} row={row} height={height} width={width} />;
   if (panel === 'backups') return <BackupsDetail backups={backups} row={row} height={height} />;
   if (panel === 'freshness') {

@@ -1,3 +1,4 @@
+import { Box } from 'ink';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { engine, health, model } from '../test/helpers/console-fixtures.js';
@@ -48,5 +49,26 @@ describe('Header', () => {
     expect(row).toMatch(/^ Health ▲ size \(market\.db 1\.2 GB, warn at 1 GB\)  ✔ integrity/);
     // The probes the panels show are not repeated here.
     expect(row).not.toContain('freshness');
+  });
+
+  it('at 80 columns the role stays whole and the causes give way, on either backend', () => {
+    const critical = health((s) => (s.interval === '1d' ? { status: 'critical', ageMs: 9e8 } : {}));
+    const probes = critical.probes.map((p) => ({ ...p, status: 'critical' as const }));
+    const sick = { ...critical, probes: [...probes, { ...probes[0]!, id: 'size' }, { ...probes[0]!, id: 'integrity' }] };
+    const at80 = (m: ReturnType<typeof model>) => renderMono(<Box width={80}><Header model={m} columns={80} /></Box>).lastFrame()!.split('\n')[0]!;
+    const a = { holderId: 'x', pid: 4242, startTicks: 1, host: 'a', epoch: 3, acquiredAt: 0, renewedAt: 0, expiresAt: 0 };
+
+    const sqlite = at80(model({ health: sick, engine: engine({ role: 'follower', leader: { ...a, epoch: undefined, host: 'db1', pid: 77 } }) }));
+    expect(sqlite).toContain('│ follower of PID 77@db1 ');
+    expect(sqlite).toMatch(/health ✖ CRITICAL (.*… )?│ \d\d:\d\d:\d\d UTC$/);
+    expect(Array.from(sqlite).length).toBeLessThanOrEqual(80);
+
+    const leader = at80(model({ health: sick }));
+    expect(leader).toMatch(/│ leader .*health ✖ CRITICAL/);
+
+    // PostgreSQL, the leader on host a: its host and epoch stay, the PID (on `status`) gives way.
+    const pg = at80(model({ host: 'b', health: sick, engine: engine({ role: 'follower', leaseIn: 'PostgreSQL', leader: a }) }));
+    expect(pg).toContain('cfa-console │ b │ follower of a, epoch 3 ');
+    expect(pg).toMatch(/health ✖ CRITICAL │ \d\d:\d\d:\d\d UTC$/);
   });
 });

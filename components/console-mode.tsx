@@ -1,10 +1,10 @@
-import os from 'node:os';
 import { render } from 'ink';
 import React from 'react';
 import { JOBS } from '../jobs/index.js';
 import type { CliContext, DeferredStart } from '../src/cli/context.js';
 import { prepareDataDir } from '../src/cli/context.js';
 import { EXIT } from '../src/cli/exit-codes.js';
+import { hostName } from '../src/common/host-name.js';
 import { startingActions, type ConsoleActions } from '../src/console/console-actions.js';
 import type { ConsoleEngine } from '../src/console/console-engine.js';
 import { emptyModel } from '../src/console/console-model.js';
@@ -14,7 +14,7 @@ import { ClockTicker } from '../src/console/clock-ticker.js';
 import { FullScreen, surviveHangUp } from '../src/console/terminal.js';
 import type { WizardSession } from '../src/console/wizard.js';
 import { App } from './App.js';
-import { CLOCK_WIDTH, utcNow } from './Clock.js';
+import { clockText, clockWidth } from '../src/console/header-layout.js';
 import { MIN_COLUMNS, MIN_ROWS } from './TooSmall.js';
 
 export interface ConsoleModeOptions {
@@ -40,7 +40,8 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
   const { config } = ctx.loaded;
   // A deferred start settles the data dir's settings (its config, its exchange) once it is up.
   if (!options.deferred) prepareDataDir(ctx);
-  const store = new ConsoleStore(emptyModel(os.hostname(), config.dataDir));
+  // The configured name (engine.host / CFA_HOST), the one the lease and `status` use: two hosts on one machine differ.
+  const store = new ConsoleStore(emptyModel(hostName(config.engine.host), config.dataDir));
   const screen = new FullScreen();
   const noColor = Boolean(process.env.NO_COLOR) || process.argv.includes('--no-color');
   const view = (actions: ConsoleActions, wizard?: WizardSession) => (
@@ -59,8 +60,8 @@ export async function runConsole(ctx: CliContext, options: ConsoleModeOptions = 
 
   const ticker = new ClockTicker(() => {
     const { columns = 0, rows = 0 } = process.stdout;
-    return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - CLOCK_WIDTH } : null;
-  }, () => utcNow());
+    return columns >= MIN_COLUMNS && rows >= MIN_ROWS ? { row: 1, column: columns - clockWidth(columns) } : null;
+  }, () => clockText(Date.now(), process.stdout.columns ?? 0));
   ticker.start();
 
   let engine: ConsoleEngine | null = null;

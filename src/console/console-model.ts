@@ -1,5 +1,6 @@
 import type { HealthStatus } from '../health/types.js';
 import type { EngineSnapshot } from '../engine/engine.js';
+import type { DaemonStartView } from './daemon-elsewhere.js';
 import ms from 'ms';
 import type { Interval } from '../exchange/intervals.js';
 import type { HealthSnapshot } from '../health/types.js';
@@ -87,12 +88,17 @@ export interface ConsoleModel {
   progress: Record<string, { done: number; total: number; rateLimited429: number; startedAt: number } | undefined>;
   /** One line for the footer after an action: "sync started", "alert 3 acknowledged". */
   notice: string | null;
+  /**
+   * store.backend postgres, on a host that does not lead while the leader's host runs the daemon:
+   * the newest start of the daemon by any leader (daemon-elsewhere.ts); null otherwise or when none is recorded.
+   */
+  daemonStart: DaemonStartView | null;
 }
 
 export function emptyModel(host: string, dataDir: string): ConsoleModel {
   return {
     host, dataDir, engine: null, health: null, healthNote: null, freshnessCriticalMs: {}, resources: null, backups: null, alerts: null,
-    log: { title: 'engine', file: null, lines: [] }, progress: {}, notice: null,
+    log: { title: 'engine', file: null, lines: [] }, progress: {}, notice: null, daemonStart: null,
   };
 }
 

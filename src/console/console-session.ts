@@ -14,6 +14,8 @@ import type { HealthReading } from './health-feed.js';
 import type { ConsoleActions } from './console-actions.js';
 import { emptyModel, type AlertView, type BackupTierView, type ConsoleModel, type ResourceHistory } from './console-model.js';
 import { ConsoleStore } from './console-store.js';
+import { hostName } from '../common/host-name.js';
+import { daemonHostElsewhere, type DaemonStartView } from './daemon-elsewhere.js';
 import { tailLines } from '../common/log-tail.js';
 import type { BackupEntry } from '../backup/catalog.js';
 import type { DaemonEvent } from '../engine/supervisor/daemon-store.js';
@@ -34,6 +36,8 @@ const SHARED_RUNS_MS = 3_000;
 /** A job's runs are kept fresh this long after the views last asked for them. */
 const SHARED_RUNS_WATCH_MS = 10_000;
 const JOB_RUNS = 50;
+/** store.backend postgres, on a host that does not lead: how often the daemon's last start by a leader is read. */
+const DAEMON_START_MS = 5_000;
 
 /** Optional feeds from modules that the console shows when they are there (see feeds.ts). */
 export interface ConsoleFeeds {
@@ -81,7 +85,7 @@ export class ConsoleSession {
     private readonly logger: Logger,
     private readonly feeds: ConsoleFeeds = {},
     /** The store the views already show (the console draws its first frame before the engine starts). */
-    store = new ConsoleStore(emptyModel(os.hostname(), loaded.config.dataDir)),
+    store = new ConsoleStore(emptyModel(hostName(loaded.config.engine.host), loaded.config.dataDir)),
   ) {
     const { config } = loaded;
     const limits = healthThresholds(config);
@@ -141,6 +145,10 @@ export class ConsoleSession {
     if (this.feeds.alerts) this.store.poll({ key: 'alerts', everyMs: 2_000, read: this.feeds.alerts });
     this.store.poll({ key: 'log', everyMs: 1_000, read: () => this.logView() });
     if (this.engine.sharesRuns) {
+      this.store.poll({ key: 'daemonStart', everyMs: DAEMON_START_MS, read: () => this.daemonStart() },
+        (e) => this.logger.warn({ err: e }, 'the daemon\'s last start could not be read from PostgreSQL'));
+    }
+    if (this.engine.sharesRuns) {
       this.sharedRunsTimer = setInterval(() => {
         const now = Date.now();
         for (const [job, at] of this.runsAsked) if (now - at < SHARED_RUNS_WATCH_MS) this.readSharedRuns(job);
@@ -160,6 +168,13 @@ export class ConsoleSession {
     if (asked === undefined || Date.now() - asked >= SHARED_RUNS_WATCH_MS) this.readSharedRuns(job);
     this.runsAsked.set(job, Date.now());
     return mergeRuns(own, this.engine.hostName, this.sharedRuns.get(job) ?? [], JOB_RUNS);
+  }
+
+  /** The daemon's newest start by a leader, while it runs with the leader on another host; else null (no query). */
+  private async daemonStart(): Promise<DaemonStartView | null> {
+    if (!daemonHostElsewhere(this.engine.snapshot())) return null;
+    const start = await this.engine.lastDaemonStart();
+    return start ? { host: start.host, epoch: start.epoch, at: start.at } : null;
   }
 
   private readSharedRuns(job: string): void {

@@ -8,6 +8,8 @@ import { HealthRefresher } from '../health/health-refresher.js';
 import { newestHealthSnapshot, newestSnapshotRecord, type StoredSnapshot } from '../health/snapshot-store.js';
 import { PgMarketFactsSource } from '../health/sources/pg-market-facts.js';
 import type { HealthSnapshot } from '../health/types.js';
+import { probeResult } from '../health/probes/probe-result.js';
+import { worstStatus } from '../health/status.js';
 
 /** A stored snapshot older than this many monitor intervals is shown with its age. */
 export const STALE_AFTER_INTERVALS = 2;
@@ -32,6 +34,17 @@ export type HealthSource =
   | { from: 'wait' }
   /** No live leader: the only case where a console computes health itself. */
   | { from: 'compute' };
+
+/**
+ * A snapshot computed on a host whose daemon runs with the leader on `host`: this host's ops.db
+ * holds no state of it, or a stale one from when this host led, so its daemon probe says where
+ * the daemon is judged instead (unknown here), and the overall status is taken again without it.
+ */
+export function daemonJudgedOn(host: string, snapshot: HealthSnapshot): HealthSnapshot {
+  const probes = snapshot.probes.map((p) => (p.id !== 'daemon' ? p
+    : probeResult('daemon', { status: 'unknown', value: null, threshold: null, unit: p.unit, detail: `runs on ${host} with the leader: judged there` })));
+  return { ...snapshot, probes, overall: worstStatus(probes.map((p) => p.status)) };
+}
 
 /** Where the console's health comes from; pure, so each case is tested without I/O. */
 export function chooseHealthSource(input: HealthSourceInput): HealthSource {
@@ -117,10 +130,11 @@ export class HealthFeed {
     return computing;
   }
 
-  private computed(snapshot: HealthSnapshot): void {
+  private computed(computed: HealthSnapshot): void {
     // With the lease in PostgreSQL the leader may be alive on another host, its snapshots in its own ops.db.
     const leader = this.config.store.backend === 'postgres' ? this.engine.leader : null;
     const elsewhere = leader && leader.host !== this.engine.hostName ? leader.host : null;
+    const snapshot = elsewhere ? daemonJudgedOn(elsewhere, computed) : computed;
     this.logger.info({ overall: snapshot.overall, durationMs: snapshot.durationMs, ...(elsewhere ? { leaderHost: elsewhere } : {}) },
       elsewhere ? 'health computed here: the leader is on another host' : 'health computed here: no live leader');
     this.last = { snapshot, note: elsewhere ? `▲ leader on ${elsewhere} (its health stays there): health computed by this console` : '▲ no live leader: health computed by this console' };

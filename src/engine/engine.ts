@@ -16,6 +16,7 @@ import { LeaderElection, readLease, releaseLease, sqliteLease, thisCandidate, tr
 import { PgLeadership } from './pg-leadership.js';
 import { AlertHandover } from '../alerts/handover.js';
 import { PgAlertHandover } from '../store/postgres/alert-handover.js';
+import type { LeaderAction } from '../store/postgres/lease.js';
 import { PgRunHistory, type SharedRun, type SharedRunsQuery } from '../store/postgres/run-history.js';
 import { mergeJobStates, RunMirror, within } from './run-mirror.js';
 import type { Logger } from './logger.js';
@@ -213,6 +214,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** This engine's host name among the hosts (engine.host / CFA_HOST). */
   get hostName(): string {
     return this.election.candidate.host;
+  }
+
+  /**
+   * store.backend postgres: the newest start of the supervised daemon by any leader (its host,
+   * epoch, when: database clock), as `daemon status` shows it on a host that does not lead; null
+   * on SQLite. Rejects when PostgreSQL does not answer.
+   */
+  async lastDaemonStart(): Promise<LeaderAction | null> {
+    return this.pg ? this.pg.lease.lastAction('daemon-start', DAEMON_NAME) : null;
   }
 
   /** Every host's runs from the shared history, newest first; empty on SQLite. Rejects when PostgreSQL does not answer. */

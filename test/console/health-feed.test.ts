@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseHealthSource } from '../../src/console/health-feed.js';
+import { chooseHealthSource, daemonJudgedOn } from '../../src/console/health-feed.js';
 
 const INTERVAL = 30_000;
 
@@ -26,5 +26,23 @@ describe('chooseHealthSource', () => {
   it('computes only when no leader is alive, even with an old snapshot stored', () => {
     expect(chooseHealthSource({ isLeader: false, leaderAlive: false, storedAgeMs: null, intervalMs: INTERVAL })).toEqual({ from: 'compute' });
     expect(chooseHealthSource({ isLeader: false, leaderAlive: false, storedAgeMs: 1_000, intervalMs: INTERVAL })).toEqual({ from: 'compute' });
+  });
+});
+
+describe('daemonJudgedOn', () => {
+  it('a snapshot computed on a host whose daemon runs with the leader elsewhere: its daemon probe says where, not this host\'s stale crash-loop', () => {
+    const base = { title: 't', value: null, threshold: null, unit: 'ms' as const, offenders: [] };
+    const snapshot = {
+      at: 1, overall: 'critical' as const, freshness: [], coverage: [],
+      probes: [
+        { ...base, id: 'freshness', status: 'ok' as const, detail: 'fine' },
+        { ...base, id: 'daemon', status: 'critical' as const, detail: 'crash-loop (PID 987654), 3 restarts in 24h', value: 5 },
+      ],
+    };
+    const judged = daemonJudgedOn('a', snapshot);
+    const daemon = judged.probes.find((p) => p.id === 'daemon')!;
+    expect(daemon).toMatchObject({ status: 'unknown', value: null, detail: 'runs on a with the leader: judged there' });
+    expect(judged.overall).toBe('unknown');
+    expect(judged.probes[0]).toBe(snapshot.probes[0]);
   });
 });

@@ -50,6 +50,16 @@ export function engine(patch: Partial<EngineSnapshot> = {}): EngineSnapshot {
   };
 }
 
+/**
+ * store.backend postgres, this engine on host `host-b` follows a leader (epoch 7) on `host-a`; its
+ * ops.db still holds the daemon state `stale` from when it led (PID 999).
+ */
+export function followerOfHostA(stale: Partial<{ state: string }> = {}): EngineSnapshot {
+  const leader = { holderId: 'x', pid: 77, startTicks: 1, host: 'host-a', epoch: 7, acquiredAt: 0, renewedAt: 0, expiresAt: 0 };
+  const daemon = { name: 'backtest', state: 'running', pid: 999, startedAt: 0, heartbeatAgeMs: 5_000, restarts24h: 4, lastExit: null, cpuPercent: 3, rssBytes: 1e8, adopted: false, lastError: null, ...stale };
+  return engine({ role: 'follower', leaseIn: 'PostgreSQL', me: { holderId: 'me', pid: 100, startTicks: 1, host: 'host-b' }, leader, daemon });
+}
+
 export function model(patch: Partial<ConsoleModel> = {}): ConsoleModel {
   return { ...emptyModel('box', '/srv/cfa'), engine: engine(), health: health(), ...patch };
 }
