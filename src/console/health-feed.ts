@@ -43,7 +43,9 @@ export type HealthSource =
 export function daemonJudgedOn(host: string, snapshot: HealthSnapshot): HealthSnapshot {
   const probes = snapshot.probes.map((p) => (p.id !== 'daemon' ? p
     : probeResult('daemon', { status: 'unknown', value: null, threshold: null, unit: p.unit, detail: `runs on ${host} with the leader: judged there` })));
-  return { ...snapshot, probes, overall: worstStatus(probes.map((p) => p.status)) };
+  // Not counted in the overall: the leader's host judges the daemon, and a follower whose every
+  // other probe is ok should not read UNKNOWN to the person looking at it.
+  return { ...snapshot, probes, overall: worstStatus(probes.filter((p) => p.id !== 'daemon').map((p) => p.status)) };
 }
 
 /** Where the console's health comes from; pure, so each case is tested without I/O. */
