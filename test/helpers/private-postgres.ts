@@ -42,7 +42,8 @@ export function startPrivatePostgres(bin: string, options: { durable?: boolean }
   const user = asRoot ? 'postgres' : os.userInfo().username;
   run('initdb', ['-D', data, '-A', 'trust', '-U', user, '--no-sync', '-E', 'UTF8']);
   const durability = options.durable ? '-c synchronous_commit=off' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
-  const serverOptions = `-k ${dir} -c listen_addresses='' ${durability} -c max_connections=300`;
+  // Lock waits past deadlock_timeout and statements over 5 s are logged: what a test that timed out waited on.
+  const serverOptions = `-k ${dir} -c listen_addresses='' ${durability} -c max_connections=300 -c log_lock_waits=on -c log_min_duration_statement=5000`;
   run('pg_ctl', ['-D', data, '-o', serverOptions, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   return {
     url: `postgresql://${user}@localhost/postgres?host=${dir}`,
@@ -50,6 +51,9 @@ export function startPrivatePostgres(bin: string, options: { durable?: boolean }
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       } finally {
+        // CFA_TEST_PG_KEEP_LOG=<file> keeps the server's log after the run, to read why a test waited.
+        const keep = process.env.CFA_TEST_PG_KEEP_LOG;
+        if (keep) fs.copyFileSync(path.join(dir, 'server.log'), keep);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },
