@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { ActionPlan } from '../common/plan.js';
 import { readDataDirSettings, rememberDataDirSettings } from '../config/data-dir-settings.js';
 import type { LoadedConfig } from '../config/load-config.js';
-import { ensureDataDir, runContext, type RunContext } from '../ops/context.js';
+import { ensureDataDir, runContext, type OpEvent, type RunContext } from '../ops/context.js';
 import { printJsonLine } from './progress.js';
 
 
@@ -74,7 +74,16 @@ export function prepareDataDir(ctx: CliContext): string {
 export function opContext(ctx: CliContext, confirm?: (plan: ActionPlan) => Promise<number>): RunContext {
   prepareDataDir(ctx);
   return runContext(ctx.loaded, {
-    emit: ctx.json ? (event) => printJsonLine(ctx.stdout, event) : undefined,
+    emit: ctx.json ? (event) => printJsonLine(ctx.stdout, event) : (event) => warnPerson(ctx, event),
     confirm,
   });
+}
+
+/**
+ * Without --json, the events a person must not miss, on stderr: a shared job lock lost mid-run
+ * (store.backend postgres: another host may start the same job now). The operations report it
+ * only as an event; the command's own lines say the rest.
+ */
+export function warnPerson(ctx: CliContext, event: OpEvent): void {
+  if (event.event === 'lock-lost') ctx.stderr.write(`▲ ${String(event.message)}\n`);
 }

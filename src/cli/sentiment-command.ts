@@ -1,6 +1,6 @@
 import { backtest, type BacktestOptions, type BacktestOutcome } from '../ops/backtest.js';
 import { sentiment, type SentimentOptions, type SentimentSummary } from '../ops/sentiment.js';
-import { opContext, type CliContext } from './context.js';
+import { opContext, warnPerson, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { printJsonLine } from './progress.js';
 
@@ -23,7 +23,7 @@ export function sentimentText(s: SentimentSummary): string {
 /** `cfa-console sentiment`: exit 0 when every source is complete, 1 when any failed (status partial or failed). */
 export async function sentimentCommand(options: SentimentOptions, ctx: CliContext): Promise<number> {
   const base = opContext(ctx);
-  const summary = await sentiment(options, ctx.json ? base : { ...base, emit: () => {} });
+  const summary = await sentiment(options, base);
   if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', ...summary });
   else ctx.stdout.write(sentimentText(summary));
   return summary.status === 'ok' ? EXIT.ok : EXIT.failure;
@@ -48,7 +48,7 @@ export function backtestText(r: BacktestOutcome): string {
 /** `cfa-console backtest`: the command's exit code becomes ours (0, 1 for any failure, 124 on timeout). */
 export async function backtestCommand(options: BacktestOptions, ctx: CliContext): Promise<number> {
   const base = opContext(ctx);
-  const result = await backtest(options, ctx.json ? base : { ...base, emit: (e) => { if (e.event === 'output') ctx.stderr.write(`${String(e.line)}\n`); } });
+  const result = await backtest(options, ctx.json ? base : { ...base, emit: (e) => { if (e.event === 'output') ctx.stderr.write(`${String(e.line)}\n`); else warnPerson(ctx, e); } });
   if (ctx.json) printJsonLine(ctx.stdout, { event: 'summary', ...result });
   else ctx.stdout.write(backtestText(result));
   if (result.status === 'timeout') return EXIT.timeout;

@@ -42,6 +42,9 @@ const RUN_MIRROR_EVERY_MS = 15_000;
 const RUN_MIRROR_STOP_MS = 5_000;
 /** Beyond a job's timeout and kill grace: how long another host may take to report a run's end before the leader presumes it failed. */
 const STALE_RUN_MARGIN_MS = 5 * 60_000;
+/** store.backend postgres: how long a stopping engine waits, in all, for the steps that need an answer from the server (after the runs' grace). */
+const PG_STOP_MS = 10_000;
+const PG_GAVE_UP = Symbol('PostgreSQL gave no answer');
 const DAEMON_NAME = 'backtest';
 
 export type Role = 'leader' | 'follower';
@@ -620,14 +623,27 @@ export class Engine extends EventEmitter<EngineEvents> {
     let graceTimer: NodeJS.Timeout | undefined;
     await Promise.race([finished, new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
     clearTimeout(graceTimer);
+    // store.backend postgres: a server that stops answering (paused, a partition) leaves queries
+    // pending on open connections with no end; the stop waits for them a bounded time, never forever.
+    let unanswered = false;
+    const pgDeadline = Date.now() + PG_STOP_MS;
+    const pgBound = async (step: Promise<unknown> | unknown): Promise<void> => {
+      if (!this.pgPool) {
+        await step;
+        return;
+      }
+      const left = unanswered ? 0 : Math.max(0, pgDeadline - Date.now());
+      if (await within<unknown>(Promise.resolve(step), left, PG_GAVE_UP) === PG_GAVE_UP) unanswered = true;
+    };
     // Whatever is still running after the grace is stopped: SIGTERM, then SIGKILL.
-    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.replicator?.stop(), this.monitor.stop(), requestsDone]);
+    await Promise.all([this.runner.stopAll(Math.min(graceMs, 10_000)), this.supervisor?.stop(), this.replicator?.stop(), pgBound(this.monitor.stop()), pgBound(requestsDone)]);
     this.sampler.stop();
-    await this.election.stop();
-    await this.transition;
+    await pgBound(this.election.stop());
+    await pgBound(this.transition);
     clearInterval(this.runMirrorTimer);
-    if (this.runMirror) await within(this.runMirror.sync(), RUN_MIRROR_STOP_MS, null);
-    await this.pgPool?.end().catch(() => {});
+    if (this.runMirror && !unanswered) await within(this.runMirror.sync(), RUN_MIRROR_STOP_MS, null);
+    await pgBound(this.pgPool?.end().catch(() => {}));
+    if (unanswered) logger.warn({ waitedMs: PG_STOP_MS }, 'PostgreSQL did not answer while stopping: stopped without waiting for it any longer');
     this.db.close();
     logger.info('engine stopped');
   }

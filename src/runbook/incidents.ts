@@ -318,13 +318,16 @@ export class IncidentStore {
 
   /**
    * What another host needs to carry on: every open incident (not dry runs) with its timeline,
-   * and those closed since `closedSince` (so a host that had one open learns it ended), at most
-   * `limit` of them. `alertKey` names an incident's alert across hosts (ids are per ops.db).
+   * and the newest `limit` of those closed since `closedSince` (so a host that had one open learns
+   * it ended). The limit never drops an open one: an incident waiting for a person for days must
+   * not vanish from the next leader behind a burst of closed ones. `alertKey` names an incident's
+   * alert across hosts (ids are per ops.db).
    */
   handover(closedSince: number, alertKey: (alertId: number) => string | null, limit = 50): HandedIncident[] {
-    const rows = this.db.prepare(`SELECT * FROM incidents WHERE dry_run = 0 AND (state = 'open' OR closed_at >= ?) ORDER BY id DESC LIMIT ?`)
+    const open = this.db.prepare(`SELECT * FROM incidents WHERE dry_run = 0 AND state = 'open'`).all() as IncidentRow[];
+    const closed = this.db.prepare(`SELECT * FROM incidents WHERE dry_run = 0 AND state <> 'open' AND closed_at >= ? ORDER BY id DESC LIMIT ?`)
       .all(closedSince, limit) as IncidentRow[];
-    return rows.reverse().map(toIncident).map(({ id, alert, ...rest }) => ({
+    return [...open, ...closed].sort((x, y) => x.id - y.id).map(toIncident).map(({ id, alert, ...rest }) => ({
       ...rest,
       originId: id,
       alert: alert ? { ...alert, key: alertKey(alert.id) } : null,

@@ -107,6 +107,21 @@ describe.skipIf(pgMissing)(`job locks shared across hosts in PostgreSQL${pgMissi
     expect(Object.values(sim.stats.requests).reduce((n, v) => n + v, 0)).toBe(0);
   });
 
+  it('tells a person who ran a job by hand (no --json) on stderr when its lock\'s connection is lost mid-run', async () => {
+    db = await freshPgDatabase();
+    const dir = tempDir();
+    writeTestConfig(dir, { store: { backend: 'postgres' }, backtest: { command: [process.execPath, '-e', 'setTimeout(() => {}, 4000)'] } });
+    const child = startCli(['--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'config.json'), 'backtest'], { env: { CFA_STORE_URL: db.url } });
+    children.push(child);
+    // Its lock is taken once its row is there; then the server ends that connection.
+    const held = () => holders(db!.url).catch(() => []); // no table until the first lock is taken
+    for (let i = 0; i < 200 && (await held()).length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(await holders(db.url)).toMatchObject([{ name: 'backtest' }]);
+    await withClient(db.url, (c) => c.query('SELECT pg_terminate_backend(backend_pid) FROM cfa_job_locks WHERE name = $1', ['backtest']));
+    const result = await child;
+    expect(String(result.stderr)).toMatch(/the connection that holds the backtest lock in PostgreSQL at postgresql:\/\/.* was lost .*; another host can start backtest now/);
+  });
+
   it('the leader\'s scheduled sync on host a is skipped, naming host b, while a sync run by hand on host b holds the lock; it runs once that holder is killed', async () => {
     db = await freshPgDatabase();
     const sim = await simulator({ symbols: 2, faults: { latencyMs: 200 } });

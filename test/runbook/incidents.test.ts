@@ -164,6 +164,18 @@ describe('incidents handed over between hosts (store.backend postgres)', () => {
     expect(a.list().filter((i) => i.runbook === 'fix-state')).toHaveLength(1);
   });
 
+  it('always carry every open incident, however many closed recently (the limit counts the closed ones only)', () => {
+    const a = new IncidentStore(openOpsDb(tempDir()));
+    const waiting = a.open({ runbook: 'fix-state', who: deadWho(), at: 10, machine: initialState(fixState!) });
+    for (let i = 0; i < 5; i += 1) {
+      const flap = a.open({ runbook: 'never-fixed', who: deadWho(), at: 100 + i, machine: initialState(fixState!), automatic: true });
+      a.close(flap.id, 'resolved', 'steady', 200 + i);
+    }
+    const handed = a.handover(0, keyOf, 3);
+    expect(handed.filter((h) => h.state === 'open').map((h) => h.originId)).toEqual([waiting.id]);
+    expect(handed.filter((h) => h.state !== 'open')).toHaveLength(3);
+  });
+
   it('leave alone an incident a live process of this machine works, and keep a person\'s claim', () => {
     const here = new IncidentStore(openOpsDb(tempDir()));
     const me = whoAmI(null);

@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineFixture, killDaemons, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/**
+ * A daemon's stop when PostgreSQL stops answering: the server's processes SIGSTOPped (a paused VM,
+ * a partition: connections stay open, queries never end). The server is this file's own, not the
+ * suite's shared one, since it is frozen here.
+ */
+
+const bin = postgresBinDir();
+
+/** The postmaster of `server` and its children (the backends holding our connections). */
+function serverProcesses(server: PrivatePostgres): number[] {
+  const dir = new URL(server.url).searchParams.get('host')!;
+  const postmaster = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  return [postmaster, ...children];
+}
+
+describe.skipIf(!bin)(`an engine's stop with PostgreSQL not answering${bin ? '' : ' (skipped: no PostgreSQL server binaries)'}`, () => {
+  let server: PrivatePostgres | null = null;
+  const daemons: RunningDaemon[] = [];
+
+  beforeAll(() => {
+    server = startPrivatePostgres(bin!);
+  });
+  afterAll(async () => {
+    await killDaemons(daemons);
+    server?.stop();
+  });
+
+  it('ends within its bound after SIGTERM, saying so, instead of waiting for the server to come back', async () => {
+    // A lease that outlasts the freeze: the engine still leads, its renewals and claims wait on the server.
+    const args = engineFixture(tempDir(), 'http://127.0.0.1:9', {
+      store: { backend: 'postgres' }, engine: { leaseTtl: '60s', leaseRenewEvery: '500ms', stopGrace: '2s', sampleEvery: '500ms' },
+    });
+    const daemon = startDaemon(args, { env: { CFA_STORE_URL: server!.url } });
+    daemons.push(daemon);
+    await daemon.waitFor((l) => l.msg === 'became leader', 30_000);
+    const frozen = serverProcesses(server!);
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    try {
+      // Long enough for the leader's next steps (the request poller asks every second) to be waiting on the server.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      daemon.child.kill('SIGTERM');
+      const ended = await Promise.race([
+        daemon.child.then((r) => r.exitCode),
+        new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 25_000)),
+      ]);
+      expect(ended).toBe(0);
+      expect(daemon.lines().some((l) => l.msg === 'PostgreSQL did not answer while stopping: stopped without waiting for it any longer')).toBe(true);
+    } finally {
+      for (const pid of frozen) {
+        try { process.kill(pid, 'SIGCONT'); } catch { /* ended meanwhile */ }
+      }
+    }
+  }, 60_000);
+});
