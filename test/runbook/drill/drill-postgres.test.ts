@@ -5,7 +5,7 @@ import { syntheticSeries } from '../../../src/exchange/simulator/index.js';
 import { drillBackend } from '../../../src/runbook/drill/drill.js';
 import { PgMarketStore } from '../../../src/store/postgres/market-store.js';
 import { loadRunbooks } from '../../../src/ops/runbook.js';
-import { runCli, writeTestConfig } from '../../helpers/cli.js';
+import { runCli, startCli, writeTestConfig } from '../../helpers/cli.js';
 import { hashFiles, opsTables, realDataDir, sandboxesIn } from '../../helpers/drill.js';
 import { freshPgDatabase, leftoverScratchDatabases, pgMissing, pgServerUrl, withClient, type TestDatabase } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -92,4 +92,33 @@ describe.skipIf(pgMissing)(`cfa-console drill on a postgres install${pgMissing ?
     expect(history.exitCode, history.stderr).toBe(0);
     expect(history.events).toEqual([expect.objectContaining({ scenario: 'stale-data', passed: true, backend: 'postgres' })]);
   }, 420_000);
+
+  it('Ctrl-C during a drill on postgres: the drill stops, its sandbox and scratch database are gone, nothing is kept in the history', async () => {
+    const { dataDir, env: baseEnv, sandboxes } = await realDataDir();
+    const config = writeTestConfig(path.dirname(dataDir), { store: { backend: 'postgres', url: install.url } });
+    const env = { ...baseEnv, CFA_CONFIG: config };
+    const before = await installFacts(install.url);
+    const child = startCli(['drill', 'sync-failed', '--yes', '--json'], { env, buffer: false });
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const database = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the drill did not reach its steady state: ${stdout}`)), 180_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const made = /"stage":"scratch-database","database":"([a-z0-9_]+)"/.exec(stdout);
+        if (made && /"stage":"steady"/.test(stdout)) { clearTimeout(timer); resolve(made[1]!); }
+      });
+    });
+    expect(await databases()).toContain(database);
+    child.kill('SIGINT');
+    const ended = await child;
+    expect(ended.exitCode).toBe(1);
+    expect(stderr).toMatch(/drill stopped/);
+    expect(await databases()).not.toContain(database);
+    expect(sandboxesIn(sandboxes)).toEqual([]);
+    expect(await installFacts(install.url)).toEqual(before);
+    const history = await runCli(['drill', 'history', '--json'], { env });
+    expect(history.events).toEqual([]);
+  }, 240_000);
 });
