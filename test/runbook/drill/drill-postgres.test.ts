@@ -121,4 +121,15 @@ describe.skipIf(pgMissing)(`cfa-console drill on a postgres install${pgMissing ?
     const history = await runCli(['drill', 'history', '--json'], { env });
     expect(history.events).toEqual([]);
   }, 240_000);
+
+  it('drill sentiment-stale --yes on postgres: fear & greed days deleted through the sentiment store in the scratch database; the runbook pages as the drill expects', async () => {
+    const { dataDir, env: baseEnv } = await realDataDir();
+    const config = writeTestConfig(path.dirname(dataDir), { store: { backend: 'postgres', url: install.url } });
+    const run = await runCli(['drill', 'sentiment-stale', '--yes', '--json'], { env: { ...baseEnv, CFA_CONFIG: config }, timeout: 400_000 });
+    const result = run.events.find((e) => e.event === 'drill');
+    expect(result, `exit ${run.exitCode}: ${run.stderr.slice(-3000)}`).toBeDefined();
+    expect(result, String(result!.reason)).toMatchObject({ passed: true, outcome: 'escalated', backend: 'postgres' });
+    expect(String(result!.injected)).toMatch(/[1-9]\d* day\(s\) missing from the store/);
+    expect(await databases()).not.toContain(result!.database);
+  }, 420_000);
 });
