@@ -132,4 +132,21 @@ describe.skipIf(pgMissing)(`cfa-console drill on a postgres install${pgMissing ?
     expect(String(result!.injected)).toMatch(/[1-9]\d* day\(s\) missing from the store/);
     expect(await databases()).not.toContain(result!.database);
   }, 420_000);
+
+  it('drill db-corruption --yes on a postgres install: a damaged SQLite file, so a SQLite sandbox, and its output says so in one line; no scratch database is made', async () => {
+    const { dataDir, env: baseEnv } = await realDataDir();
+    const config = writeTestConfig(path.dirname(dataDir), { store: { backend: 'postgres', url: install.url } });
+    const env = { ...baseEnv, CFA_CONFIG: config };
+    // Other test files make and drop databases on this server meanwhile: a drill's are named `_drill_`.
+    const drillDatabases = async () => (await databases()).filter((n) => n.includes('_drill_'));
+    const before = await drillDatabases();
+    const run = await runCli(['drill', 'db-corruption', '--yes'], { env, timeout: 400_000 });
+    expect(run.stdout, run.stderr.slice(-3000)).toMatch(/^PASS db-corruption/m);
+    expect(run.stdout).toMatch(/^ {2}store +runs on a SQLite sandbox: the fault is a damaged SQLite file$/m);
+    expect(run.stderr).toMatch(/drill db-corruption: backend: runs on a SQLite sandbox: the fault is a damaged SQLite file/);
+    expect(run.exitCode).toBe(0);
+    expect(await drillDatabases()).toEqual(before);
+    const history = await runCli(['drill', 'history', '--json'], { env });
+    expect(history.events).toEqual([expect.objectContaining({ scenario: 'db-corruption', passed: true, backend: 'sqlite' })]);
+  }, 420_000);
 });
