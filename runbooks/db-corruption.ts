@@ -70,6 +70,7 @@ export const dbCorruption: RunbookDecl = {
     expects: 'db-corruption',
     inject: faults.corruptPage(),
     checksCandles: true,
+    sandbox: { sqliteOnly: 'the fault is a damaged SQLite file' },
   },
   rootCauses: ['DB corruption', 'Disk failure', 'Unclean shutdown', 'Other'],
 };

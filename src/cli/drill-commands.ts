@@ -27,8 +27,9 @@ function resultLines(r: DrillResult): string {
   const s = r.score;
   if (r.skipped) return `SKIP ${r.scenario}: ${r.title} — ${r.skipped}\n`;
   const head = `${r.passed ? 'PASS' : 'FAIL'} ${r.scenario}: ${r.title}${r.reason ? ` — ${r.reason}` : ''}`;
-  if (!s) return `${head}\n`;
+  if (!s) return `${head}\n${r.backendNote ? `  ${r.backendNote}\n` : ''}`;
   const rows = [
+    ['store', storeLine(r)],
     ['fault', r.injected ?? '—'],
     ['alert firing', `${dur(s.toAlertMs)}${r.alert ? ` (#${r.alert.id} ${r.alert.rule})` : ''}`],
     ['acknowledged', `${dur(s.toAckMs)}${s.ackedBy ? ` (by ${s.ackedBy})` : ''}`],
@@ -44,6 +45,12 @@ function resultLines(r: DrillResult): string {
   ];
   const steps = s.steps.map((st) => `    ${(st.step ?? st.kind).padEnd(16)} ${st.outcome.padEnd(12)} ${dur(st.durationMs)}`);
   return `${head}\n${rows.map(([k, v]) => `  ${k!.padEnd(15)} ${v}`).join('\n')}\n  steps:\n${steps.join('\n')}\n`;
+}
+
+/** The store the drill ran on: its one line (a record older than the field ran on SQLite). */
+function storeLine(r: DrillResult): string {
+  if (r.backend === 'postgres') return `postgres (scratch database ${r.database ?? '?'}, dropped)`;
+  return r.backendNote ?? 'sqlite (market.db in the sandbox)';
 }
 
 /** The soak's table: what was broken, what the engine did about it, what the store holds. */
@@ -125,7 +132,7 @@ async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
   const records = drillHistory({ limit }, runContext(ctx.loaded));
   if (ctx.json) {
     for (const d of records) {
-      const head = { id: d.id, kind: d.kind, scenario: d.scenario, mode: d.mode, startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason };
+      const head = { id: d.id, kind: d.kind, scenario: d.scenario, mode: d.mode, ...(d.kind === 'drill' ? { backend: d.result.backend ?? 'sqlite' } : {}), startedAt: d.startedAt, endedAt: d.endedAt, passed: d.passed, reason: d.reason };
       if (d.kind === 'chaos') {
         const r = d.result;
         printJsonLine(ctx.stdout, { ...head, seed: r.seed, durationMs: r.durationMs, faultsInjected: r.faultsInjected, engineKills: r.engineKills, alertsRaised: r.alertsRaised, alertsLost: r.alertsLost, healedBeforeAlert: r.healedBeforeAlert, incidents: r.incidents, candles: r.candles });
@@ -158,10 +165,10 @@ async function historyCommand(ctx: CliContext, limit: number): Promise<number> {
 }
 
 /** The console on the sandbox with the DRILL banner; resolves when the person quits it. */
-function consoleOn(sandbox: { dataDir: string; configPath: string; simulator: { url: string } }, scenario: string): Promise<void> {
+function consoleOn(sandbox: { dataDir: string; configPath: string; simulator: { url: string }; env(): NodeJS.ProcessEnv }, scenario: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CONSOLE_BIN, '--data-dir', sandbox.dataDir, '--config', sandbox.configPath, '--exchange-url', sandbox.simulator.url], {
-      stdio: 'inherit', env: { ...process.env, CFA_DRILL: scenario },
+      stdio: 'inherit', env: { ...sandbox.env(), CFA_DRILL: scenario },
     });
     child.on('error', reject);
     child.on('exit', () => resolve());
@@ -179,9 +186,14 @@ async function runCommand(scenario: string | undefined, o: DrillFlags, globals: 
   const { walk, events } = interactive
     ? { walk: async (sandbox: Parameters<typeof consoleOn>[0]) => consoleOn(sandbox, scenario!), events: false }
     : { walk: undefined, events: true };
+  // Ctrl-C or SIGTERM: the drill stops, its sandbox and scratch database are removed, nothing is kept.
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => controller.abort(new Error(`${signal} received: the drill stopped`));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stop);
   const results = await ops.runDrills({
     scenarios: o.all ? 'all' : [scenario!], fromBackup: o.fromBackup, mode: interactive ? 'interactive' : 'headless', walk,
   }, runContext(ctx.loaded, {
+    signal: controller.signal,
     emit: (e) => {
       if (ctx.json && events) { printJsonLine(ctx.stdout, e); return; }
       if (ctx.json) return;
@@ -190,6 +202,12 @@ async function runCommand(scenario: string | undefined, o: DrillFlags, globals: 
       else if (e.event === 'sandbox' && e.stage === 'leftovers-removed') process.stderr.write(`removed sandboxes left by killed drills: ${(e.dirs as string[]).join(', ')}\n`);
     },
   }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stop);
+  if (controller.signal.aborted) {
+    process.stderr.write('drill stopped: its sandbox is removed; nothing kept in the history\n');
+    // What the stopped drill left running in this process (its polls) must not hold the exit.
+    process.exit(EXIT.failure);
+  }
   const passed = results.filter((r) => r.passed).length;
   // A drill this machine cannot run (a mount that needs root) is skipped, said plainly, and no failure.
   const skipped = results.filter((r) => r.skipped !== null).length;
@@ -215,7 +233,10 @@ The sandbox is a fresh temporary directory with its own simulator and
 engine; the real data dir, its lease and its daemon are never touched (its
 ops.db keeps the drill history). A sandbox left by a drill killed with kill -9
 is removed by the next drill, which also stops the engine of a sandbox deleted
-from outside. Scored: fault to alert, to acknowledgement (the console's \`a\`,
+from outside. With store.backend postgres the sandbox's store is a scratch
+database on the install's server (cfa_scratch_*_drill_*, dropped afterwards;
+the role needs CREATEDB), except for a fault of a SQLite file, which runs on a
+SQLite sandbox and says so. Scored: fault to alert, to acknowledgement (the console's \`a\`,
 or the runbook opened), to steady state, against the runbook's target. A drill
 that needs what this machine refuses (disk-low mounts a small tmpfs: root
 only) is skipped and says why. Exit 0 when no drill failed.

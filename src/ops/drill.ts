@@ -46,7 +46,14 @@ export async function runDrills(options: RunDrillsOptions, ctx: RunContext): Pro
   const results: DrillResult[] = [];
   for (const decl of chosen) {
     if (ctx.signal?.aborted) break;
-    const result = await runDrill(decl, { registry, fromBackupOf: options.fromBackup ? ctx.dataDir : undefined, emit: ctx.emit, walk: options.walk });
+    const store = ctx.loaded.config.store;
+    const result = await runDrill(decl, {
+      registry, fromBackupOf: options.fromBackup ? ctx.dataDir : undefined, emit: ctx.emit, walk: options.walk, signal: ctx.signal,
+      // On a postgres install the sandbox's store is a scratch database on its server (never the install's database).
+      installStore: { backend: store.backend, url: store.url },
+    });
+    // Stopped by Ctrl-C: it judged nothing, and is not kept.
+    if (ctx.signal?.aborted) { ctx.emit({ ...result }); results.push(result); break; }
     // A drill skipped here (it needs a mount this machine refuses) did not happen: not in the history the SLA audit counts.
     if ((options.record ?? true) && result.skipped === null) {
       const db = openOpsDb(ctx.dataDir);

@@ -211,6 +211,12 @@ export interface DrillDecl {
     smallDisk?: string;
     /** Sentiment sources: the simulator's Binance data, stand-ins for fear & greed and FRED, seeded by a first run. */
     sentiment?: boolean;
+    /**
+     * The fault is one of a SQLite file (market.db's pages, its WAL, a Litestream replica): the
+     * sandbox's store is market.db even on an install whose store is PostgreSQL, and the drill
+     * says so with these words, e.g. "the fault is a damaged SQLite file".
+     */
+    sqliteOnly?: string;
   };
   /**
    * The drill's script plays the person on call where the runbook leaves a step to a person (a

@@ -174,6 +174,10 @@ export class PgSentimentStore implements SentimentJobStore {
     });
   }
 
+  deleteFearGreedAfter(day: number): Promise<number> {
+    return this.write('the deletion of fear & greed days', async (client) => (await client.query('DELETE FROM fear_greed WHERE day > $1', [day])).rowCount ?? 0);
+  }
+
   storeFred(fetch: FredFetch): Promise<{ inserted: number; updated: number }> {
     const { info } = fetch;
     return this.write(`FRED ${info.seriesId}`, async (client) => {

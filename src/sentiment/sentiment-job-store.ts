@@ -73,6 +73,8 @@ export interface SentimentJobStore {
   /** Premium index snapshots, one per symbol and hour (the newest of the hour wins). */
   storePremium(rows: readonly PremiumRow[]): Awaitable<number>;
   storeFearGreed(rows: readonly FearGreedRow[]): Awaitable<number>;
+  /** The Fear & Greed days after `day` deleted (a drill's fault: the days a source that is down never published); how many. */
+  deleteFearGreedAfter(day: number): Awaitable<number>;
   /** The series' description and its vintages merged into the stored ones (mergeVintages), marked fetched. */
   storeFred(fetch: FredFetch): Awaitable<{ inserted: number; updated: number }>;
   close(): Awaitable<void>;

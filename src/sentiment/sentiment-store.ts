@@ -141,6 +141,10 @@ export class SentimentStore implements SentimentJobStore {
     return (this.db.prepare('SELECT max(day) FROM fear_greed').pluck().get() as number | null) ?? null;
   }
 
+  deleteFearGreedAfter(day: number): number {
+    return this.db.prepare('DELETE FROM fear_greed WHERE day > ?').run(day).changes;
+  }
+
   fearGreed(): FearGreedRow[] {
     return this.db.prepare('SELECT day, value, classification FROM fear_greed ORDER BY day').all() as FearGreedRow[];
   }

@@ -89,7 +89,10 @@ export function cleanMessage(text: string, lines = 4): string {
 
 export const SCRATCH_PREFIX = 'cfa_scratch_';
 
-/** How this host's scratch databases begin (`cfa_scratch_<host hash>_`): several hosts share one server. */
+/**
+ * How this host's scratch databases begin (`cfa_scratch_<host hash>_`): several hosts share one server.
+ * A tag (`drill`: a game-day drill's sandbox store) follows it: `cfa_scratch_<host hash>_drill_<pid>_...`.
+ */
 export function scratchPrefix(): string {
   return `${SCRATCH_PREFIX}${createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8)}_`;
 }
@@ -104,7 +107,7 @@ async function dropStaleScratch(client: pg.Client): Promise<string[]> {
   const names = (await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix])).rows.map((r) => r.datname);
   const dropped: string[] = [];
   for (const name of names) {
-    const m = /^(\d+)_(\d+)_[0-9a-f]+$/.exec(name.slice(prefix.length));
+    const m = /^(?:[a-z]+_)?(\d+)_(\d+)_[0-9a-f]+$/.exec(name.slice(prefix.length));
     if (!m || isAlive({ pid: Number(m[1]), startTicks: m[2] === '0' ? null : Number(m[2]) })) continue;
     try {
       await client.query(`DROP DATABASE IF EXISTS ${name}`);
@@ -116,22 +119,32 @@ async function dropStaleScratch(client: pg.Client): Promise<string[]> {
   return dropped;
 }
 
+/** What a scratch database is for: its tag in the name (lower-case letters) and the words of the CREATEDB hint. */
+export interface ScratchPurpose {
+  tag: string;
+  /** `... needs CREATEDB to <why>`. */
+  why: string;
+}
+
+const VERIFY_PURPOSE: ScratchPurpose = { tag: '', why: 'verify a backup by restoring it' };
+
 /**
  * A scratch database on the store's server, under a unique name, for restoring a dump into it to
- * check it; dropped again with `drop()` (also when the check failed), and by the next check on
- * this host when the process was killed first. Needs CREATEDB: when the store's role lacks it,
- * the error says so.
+ * check it (or, tagged `drill`, a game-day drill's sandbox store); dropped again with `drop()`
+ * (also when the check failed), and by the next scratch database made on this host when the
+ * process was killed first. Needs CREATEDB: when the store's role lacks it, the error says so.
  */
-export async function createScratchDatabase(url: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(url: string, purpose: ScratchPurpose = VERIFY_PURPOSE): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  if (!/^[a-z]*$/.test(purpose.tag)) throw new Error(`a scratch database's tag is lower-case letters, got ${JSON.stringify(purpose.tag)}`);
   const me = currentProcess();
-  const name = `${scratchPrefix()}${me.pid}_${me.startTicks ?? 0}_${randomBytes(4).toString('hex')}`;
+  const name = `${scratchPrefix()}${purpose.tag ? `${purpose.tag}_` : ''}${me.pid}_${me.startTicks ?? 0}_${randomBytes(4).toString('hex')}`;
   const client = await connect(url);
   try {
     await dropStaleScratch(client).catch(() => []);
     await client.query(`CREATE DATABASE ${name} TEMPLATE template0`);
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    const hint = e.code === '42501' ? ': the store\'s role needs CREATEDB to verify a backup by restoring it (ALTER ROLE <role> CREATEDB)' : '';
+    const hint = e.code === '42501' ? `: the store's role needs CREATEDB to ${purpose.why} (ALTER ROLE <role> CREATEDB)` : '';
     throw Object.assign(new Error(`cannot create the scratch database ${name} on ${shownUrl(url)}: ${cleanMessage(e.message ?? String(error))}${hint}`), { code: e.code });
   } finally {
     await client.end().catch(() => {});
@@ -142,7 +155,11 @@ export async function createScratchDatabase(url: string): Promise<{ name: string
     async drop() {
       const c = await connect(url);
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name}`);
+        await c.query(`DROP DATABASE IF EXISTS ${name}`).catch(async (error: { code?: string }) => {
+          // Still connected to (55006: a pool not yet closed, a process not yet gone): the scratch database is ours to end.
+          if (error.code !== '55006') throw error;
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        });
       } finally {
         await c.end().catch(() => {});
       }

@@ -208,20 +208,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const healedBy = chaosFault(decl.id, drill.inject.name).healedBy;
         // The leader's first look after the fault was made (its rules judged this very snapshot).
         let firstLook: ReturnType<typeof firstHealthSnapshotSince> = null;
-        const healed = (): HealProof | null => {
+        const healed = async (): Promise<HealProof | null> => {
           if (!healedBy) return null;
           firstLook ??= firstHealthSnapshotSince(ops, madeAt);
           if (!firstLook) return null;
           return healedBeforeSeen({
             faultAt, rule: drill.expects as RuleId, firstLook: firstLook.snapshot, runs: listRuns(ops, { job: healedBy, since: faultAt - 1_000 }),
-            healedBy, settings, undone: deletedCandlesBack(dctx),
+            healedBy, settings, undone: await deletedCandlesBack(dctx),
           });
         };
         try {
           // The incidents since the fault that ran this fault's runbook: opened on it, or handed over to it.
           const working = () => incidents.list({ limit: 200 }).filter((i) => i.openedAt >= faultAt - 1_000 && !i.dryRun
             && (i.runbook === decl.id || incidents.timeline(i.id).some((e) => e.runbook === decl.id)));
-          const fired = await until(`the ${drill.expects} alert of ${decl.id} firing`, options.alertTimeoutMs ?? 150_000, () => {
+          const fired = await until(`the ${drill.expects} alert of ${decl.id} firing`, options.alertTimeoutMs ?? 150_000, async () => {
             const own = alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000);
             if (own) return { alert: own, via: null };
             // Still firing from before (it never went quiet): the fault is in that alert.
@@ -232,7 +232,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             const handed = working().find((i) => i.runbook !== decl.id && i.alert !== null);
             const via = handed ? alerts.get(handed.alert!.id) : null;
             if (via && via.firedAt !== null) return { alert: via, via: `${handed!.runbook} → ${decl.id}` };
-            const proof = healed();
+            const proof = await healed();
             return proof ? { healed: proof } : null;
           }, 500, signal).catch((error: Error) => {
             if (signal?.aborted) throw error;
@@ -339,7 +339,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     } finally {
       ops.close();
     }
-    result.candles = compareCandles(box, closedBy);
+    result.candles = await compareCandles(box, closedBy);
 
     const reasons: string[] = [...result.reasons];
     if (result.faultsInjected === 0) reasons.push('no fault was injected');

@@ -6,12 +6,16 @@
  * acknowledgement (the console's `a`, or the runbook opened on it: headless, the automatic run's),
  * to the runbook opened, per step, to steady state, the steps skipped, against the runbook's target
  * time. The report is the incident's report, marked as a drill.
+ *
+ * The sandbox's store is the install's backend: on a postgres install a scratch database on the
+ * install's server (sandbox.ts), unless the drill's fault is one of a SQLite file
+ * (`sandbox.sqliteOnly`): that drill runs on market.db and says so. The result names the backend.
  */
 import ms from 'ms';
 import { AlertStore } from '../../alerts/alert-state.js';
 import { INTERVALS, intervalMs } from '../../exchange/intervals.js';
 import type { RunbookRegistry } from '../../ops/runbook.js';
-import { MarketStore } from '../../store/market-db.js';
+import { openCandleStore } from '../../store/open-candle-store.js';
 import { openOpsDb } from '../../store/ops-db.js';
 import { IncidentStore, type TimelineEntry } from '../incidents.js';
 import { buildReport, type IncidentReport } from '../report.js';
@@ -57,6 +61,12 @@ export interface DrillResult {
   event: 'drill';
   scenario: string;
   title: string;
+  /** The backend of the sandbox's store the drill ran on (absent in records older than this field: sqlite). */
+  backend: 'sqlite' | 'postgres';
+  /** Its scratch database on the install's PostgreSQL server (dropped afterwards); null on SQLite. */
+  database: string | null;
+  /** On a postgres install, why this drill ran on a SQLite sandbox (one line); null otherwise. */
+  backendNote: string | null;
   passed: boolean;
   /** Why it did not pass (null when it did). */
   reason: string | null;
@@ -139,18 +149,19 @@ export async function until<T>(what: string, timeoutMs: number, look: () => Prom
  * range; with `closedBy`, also up to the candles closed by then (a sync that began then fetched
  * them): the newest candles of a series missing at its end count too.
  */
-export function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator'>, closedBy?: number): CandleCheck {
-  const store = MarketStore.open(sandbox.dataDir);
+export async function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator' | 'context'>, closedBy?: number): Promise<CandleCheck> {
+  // The sandbox's store, whichever it is (market.db, or its scratch database in PostgreSQL).
+  const store = await openCandleStore(sandbox.context(async () => 0).loaded.config, sandbox.dataDir);
   try {
     let missing = 0;
     let wrong = 0;
-    const extents = store.seriesExtents();
+    const extents = await store.seriesExtents();
     for (const s of extents) {
       if (!(INTERVALS as readonly string[]).includes(s.interval)) continue;
       const interval = s.interval as (typeof INTERVALS)[number];
       const until = closedBy === undefined ? s.lastOpenTime + 1 : Math.max(s.lastOpenTime + 1, closedBy - intervalMs(interval) + 1);
       const expected = sandbox.simulator.closedCandles(s.symbol, interval, s.firstOpenTime, until);
-      const stored = new Map(store.candles(s.symbol, interval, s.firstOpenTime, s.lastOpenTime + 1).map((c) => [c.openTime, c]));
+      const stored = new Map((await store.candles(s.symbol, interval, s.firstOpenTime, s.lastOpenTime + 1)).map((c) => [c.openTime, c]));
       for (const c of expected) {
         const got = stored.get(c.openTime);
         if (!got) missing += 1;
@@ -159,7 +170,7 @@ export function compareCandles(sandbox: Pick<Sandbox, 'dataDir' | 'simulator'>, 
     }
     return { series: extents.length, missing, wrong };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -179,6 +190,17 @@ export interface DrillOptions {
    * person (the console on the sandbox) and scores the incident they worked when this resolves.
    */
   walk?: (sandbox: Sandbox, alert: { id: number; rule: string }) => Promise<void>;
+  /** The install's store: with postgres, the sandbox's store is a scratch database on its server (sandbox.ts). */
+  installStore?: { backend: 'sqlite' | 'postgres'; url?: string };
+  /** Ctrl-C: the drill stops where it is, and its sandbox (and scratch database) is removed. */
+  signal?: AbortSignal;
+}
+
+/** The sandbox's backend for `decl` on an install whose store is `installStore`, and why it differs from the install's (pure). */
+export function drillBackend(decl: Pick<RunbookDecl, 'drill'>, installStore: DrillOptions['installStore']): { backend: 'sqlite' | 'postgres'; note: string | null } {
+  if (installStore?.backend !== 'postgres') return { backend: 'sqlite', note: null };
+  const why = decl.drill?.sandbox?.sqliteOnly;
+  return why ? { backend: 'sqlite', note: `runs on a SQLite sandbox: ${why}` } : { backend: 'postgres', note: null };
 }
 
 /** Runs the drill of `decl` headless: the runbook in automatic mode, consent from the drill's script. */
@@ -186,8 +208,9 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
   const drill = decl.drill;
   const emit = options.emit ?? (() => {});
   const startedAt = Date.now();
+  const chosen = drillBackend(decl, options.installStore);
   const result: DrillResult = {
-    event: 'drill', scenario: decl.id, title: decl.title, passed: false, reason: null, skipped: null, startedAt, endedAt: startedAt,
+    event: 'drill', scenario: decl.id, title: decl.title, backend: chosen.backend, database: null, backendNote: chosen.note, passed: false, reason: null, skipped: null, startedAt, endedAt: startedAt,
     injected: null, person: null, reverted: null, cleared: null, alert: null, outcome: null, expected: drill?.outcome ?? 'resolved', steadyAfter: null, targetTime: decl.targetTime,
     score: null, candles: null, report: null,
   };
@@ -195,19 +218,47 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
     result.reason = `runbook ${decl.id} declares no drill`;
     return result;
   }
-  let sandbox: Sandbox | null = null;
+  // The sandbox being made (or made): whatever stops the drill, it is closed below.
+  let opening: Promise<Sandbox> | null = null;
+  const signal = options.signal;
+  // Ctrl-C ends the drill where it is: the sandbox (and its scratch database) is removed below.
+  const stopped = new Promise<never>((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  stopped.catch(() => {});
+  if (chosen.note) emit({ event: 'drill-step', scenario: decl.id, stage: 'backend', what: chosen.note });
   try {
+    await Promise.race([stopped, drillIn()]);
+  } catch (error) {
+    result.passed = false;
+    result.reason = (error as Error).message;
+  } finally {
+    const made = await (opening as Promise<Sandbox> | null)?.catch(() => null);
+    await made?.close().catch(() => {});
+    result.endedAt = Date.now();
+  }
+  return result;
+
+  async function drillIn(): Promise<void> {
+    if (!drill) return;
+    let sandbox: Sandbox;
     try {
-      sandbox = await openSandbox({
+      opening = openSandbox({
         fromBackupOf: options.fromBackupOf, config: drill.config, root: options.sandboxRoot, emit: (e) => emit({ ...e, scenario: decl.id }),
         smallDisk: drill.sandbox?.smallDisk, sentiment: drill.sandbox?.sentiment,
+        postgresServer: chosen.backend === 'postgres' ? options.installStore?.url : undefined,
       });
+      sandbox = await opening;
+      if (sandbox.store.backend === 'postgres') result.database = sandbox.store.database;
+      // Stopped while the sandbox was made: it is removed at once.
+      signal?.throwIfAborted();
     } catch (error) {
       if (!(error instanceof SandboxUnavailable)) throw error;
       result.skipped = error.message;
       result.reason = `skipped: ${error.message}`;
       emit({ event: 'drill-step', scenario: decl.id, stage: 'skipped', why: error.message });
-      return result;
+      return;
     }
     await sandbox.startEngine();
     // The drill's script: every plan is answered yes at once (no time counted for the answer).
@@ -226,7 +277,7 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
       if (!beat?.ok) return null;
       for (const call of decl.steadyState) if (!(await call.run(step).catch(() => null))?.ok) return null;
       return true;
-    });
+    }, 500, signal);
     emit({ event: 'drill-step', scenario: decl.id, stage: 'steady' });
 
     const faultAt = Date.now();
@@ -239,7 +290,7 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
       const alerts = new AlertStore(ops);
       const fired = await until(`the ${drill.expects} alert firing`, options.alertTimeoutMs ?? 180_000,
         // Fired counts even when it resolved before this look (a rule over a short window).
-        () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000) ?? null);
+        () => alerts.since(faultAt - 1_000).find((a) => a.rule === drill.expects && a.firedAt !== null && a.firedAt >= faultAt - 1_000) ?? null, 500, signal);
       result.alert = { id: fired.id, rule: fired.rule, firedAt: fired.firedAt! };
       emit({ event: 'drill-step', scenario: decl.id, stage: 'alert', alert: fired.id, rule: fired.rule });
 
@@ -302,14 +353,14 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
         const resolved = await until('the alert resolved by the sandbox\'s engine', options.clearTimeoutMs ?? 150_000, () => {
           const a = alerts.get(alertId);
           return a?.state === 'resolved' && a.resolvedAt !== null ? a.resolvedAt : null;
-        }).catch(() => null);
+        }, 500, signal).catch(() => null);
         result.cleared = resolved === null ? null : { afterMs: Math.max(0, resolved - faultAt) };
       } finally {
         ops2.close();
       }
       emit({ event: 'drill-step', scenario: decl.id, stage: result.cleared ? 'cleared' : 'not-cleared' });
     }
-    if (drill.checksCandles) result.candles = compareCandles(sandbox);
+    if (drill.checksCandles) result.candles = await compareCandles(sandbox);
 
     const problems: string[] = [];
     if (summary.outcome !== expected) problems.push(`the runbook ended ${summary.outcome}${summary.reason ? `: ${summary.reason}` : ''} (the drill expects ${expected})`);
@@ -319,12 +370,5 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
     if (result.candles && (result.candles.missing > 0 || result.candles.wrong > 0)) problems.push(`the store differs from the exchange: ${result.candles.missing} candle(s) missing, ${result.candles.wrong} wrong`);
     result.passed = problems.length === 0;
     result.reason = problems.length ? problems.join('; ') : null;
-  } catch (error) {
-    result.passed = false;
-    result.reason = (error as Error).message;
-  } finally {
-    await sandbox?.close().catch(() => {});
-    result.endedAt = Date.now();
   }
-  return result;
 }

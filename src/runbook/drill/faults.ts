@@ -2,7 +2,10 @@
  * The fault library of the game-day drills: real faults in the drill's sandbox (never the real
  * data dir), each a FaultCall a runbook's `drill` names for its inject or revert. A fault only
  * breaks things: it never writes an alert or an incident, so the alert must come from the real
- * rules over the real state.
+ * rules over the real state. A fault on the store's content goes through the store's modules
+ * (CandleStore, the sentiment store) over the sandbox's config, so it reaches whichever store the
+ * sandbox runs on (market.db, or its scratch database in PostgreSQL); only a fault of a SQLite file
+ * (corruptPage) opens market.db itself, and its drill declares `sandbox.sqliteOnly`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +16,9 @@ import { removeSymbols } from '../../config/symbols.js';
 import { tierSettings } from '../../backup/tiers.js';
 import type { Interval } from '../../exchange/intervals.js';
 import { daemonReport } from '../../ops/diagnostics.js';
-import { MARKET_DB_FILE, MarketStore } from '../../store/market-db.js';
+import { MARKET_DB_FILE } from '../../store/market-db.js';
+import { openCandleStore } from '../../store/open-candle-store.js';
+import { openSentimentStore } from '../../sentiment/open-sentiment-store.js';
 import { openSqlite } from '../../store/sqlite.js';
 import type { DrillContext, FaultCall } from '../types.js';
 
@@ -82,19 +87,19 @@ export function thawDaemon(): FaultCall {
   });
 }
 
-/** The newest `hours` of a series deleted from market.db: the series goes stale and the candles are missing. */
+/** The newest `hours` of a series deleted from the sandbox's store: the series goes stale and the candles are missing. */
 export function deleteCandles(options: { symbol: string; interval: Interval; hours: number }): FaultCall {
-  return fault('faults.deleteCandles', { ...options }, (ctx) => {
-    const store = MarketStore.open(ctx.dataDir);
+  return fault('faults.deleteCandles', { ...options }, async (ctx) => {
+    const store = await openCandleStore(ctx.step.loaded.config, ctx.dataDir);
     try {
-      const newest = store.lastOpenTime(options.symbol, options.interval);
+      const newest = await store.lastOpenTime(options.symbol, options.interval);
       if (newest === null) throw new Error(`the sandbox has no ${options.symbol} ${options.interval} candles to delete`);
       const from = newest - options.hours * 3_600_000 + 1;
-      const deleted = store.deleteCandlesFrom(options.symbol, options.interval, from);
+      const deleted = await store.deleteCandlesFrom(options.symbol, options.interval, from);
       ctx.memo.deletedCandles = { symbol: options.symbol, interval: options.interval, from, to: newest, count: deleted } satisfies DeletedCandles;
       return `${deleted} ${options.symbol} ${options.interval} candles deleted (the newest ${options.hours} h)`;
     } finally {
-      store.close();
+      await store.close();
     }
   });
 }
@@ -103,14 +108,14 @@ export function deleteCandles(options: { symbol: string; interval: Interval; hou
 export interface DeletedCandles { symbol: string; interval: Interval; from: number; to: number; count: number }
 
 /** Whether every candle deleteCandles removed is in the store again; null when this drill deleted none. */
-export function deletedCandlesBack(ctx: Pick<DrillContext, 'dataDir' | 'memo'>): boolean | null {
+export async function deletedCandlesBack(ctx: Pick<DrillContext, 'dataDir' | 'memo' | 'step'>): Promise<boolean | null> {
   const gone = ctx.memo.deletedCandles as DeletedCandles | undefined;
   if (!gone) return null;
-  const store = MarketStore.open(ctx.dataDir);
+  const store = await openCandleStore(ctx.step.loaded.config, ctx.dataDir);
   try {
-    return store.candles(gone.symbol, gone.interval, gone.from, gone.to + 1).length >= gone.count;
+    return (await store.candles(gone.symbol, gone.interval, gone.from, gone.to + 1)).length >= gone.count;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -316,15 +321,15 @@ export function freeDisk(): FaultCall {
  * days it would have published since are missing from the store.
  */
 export function sentimentSourceDown(options: { days: number }): FaultCall {
-  return fault('faults.sentimentSourceDown', { source: 'fng', ...options }, (ctx) => {
+  return fault('faults.sentimentSourceDown', { source: 'fng', ...options }, async (ctx) => {
     if (!ctx.sentiment) throw new Error('the sandbox has no sentiment sources (the drill must ask for `sandbox.sentiment`)');
     ctx.sentiment.fearGreed.setDown(true);
-    const db = openSqlite(path.join(ctx.dataDir, MARKET_DB_FILE));
+    const store = await openSentimentStore(ctx.step.loaded.config, ctx.dataDir);
     try {
-      const deleted = db.prepare('DELETE FROM fear_greed WHERE day > ?').run(Date.now() - options.days * 86_400_000).changes;
+      const deleted = await store.deleteFearGreedAfter(Date.now() - options.days * 86_400_000);
       return `fear & greed down (503) for ${options.days} days: ${deleted} day(s) missing from the store`;
     } finally {
-      db.close();
+      await store.close();
     }
   });
 }

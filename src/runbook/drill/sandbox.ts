@@ -15,6 +15,12 @@
  * A drill may ask for a small disk (the data dir on a tmpfs, root only: else `SandboxUnavailable`
  * says why) and for sentiment sources (stand-ins for fear & greed and FRED beside the simulator's
  * Binance data). Mounts are unmounted by close() and, after a kill -9, by the next drill.
+ *
+ * On an install whose store is PostgreSQL the sandbox's store is too (`postgresServer`): a scratch
+ * database on the same server, made for the drill (`cfa_scratch_<host>_drill_<pid>_...`, as backup
+ * verification makes its own: src/backup/postgres/connection.ts) and dropped by close(); one left
+ * by a drill killed with kill -9 is dropped by the next scratch database made on this host. The
+ * install's own database is never opened by the sandbox.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,8 +39,12 @@ import { listBackups } from '../../backup/catalog.js';
 import { OPS_DB_FILE, openOpsDb } from '../../store/ops-db.js';
 import { openSqlite } from '../../store/sqlite.js';
 import { MARKET_DB_FILE } from '../../store/market-db.js';
+import { createScratchDatabase } from '../../backup/postgres/connection.js';
+import { sharedLeader } from '../../ops/leader.js';
 
 export const SANDBOX_PREFIX = 'cfa-drill-';
+/** The environment's store URL (load-config.ts), which wins over a config file's. */
+const STORE_URL_ENV = 'CFA_STORE_URL';
 const OWNER_FILE = 'drill-owner.json';
 /** A directory to copy each sandbox into before it is removed (debugging a drill: its logs, ops.db and market.db). */
 export const KEEP_SANDBOX_ENV = 'CFA_DRILL_KEEP_SANDBOX';
@@ -54,7 +64,15 @@ export interface SandboxOptions {
   smallDisk?: string;
   /** Sentiment sources (stand-ins), seeded by a sentiment run on the engine once it leads. */
   sentiment?: boolean;
+  /**
+   * The install's store is PostgreSQL at this URL: the sandbox's store is a scratch database made
+   * on that server (the install's own database is never touched). Absent: market.db in the sandbox.
+   */
+  postgresServer?: string;
 }
+
+/** The store a sandbox runs on: market.db in its data dir, or a scratch database (its name) on the install's PostgreSQL server. */
+export type SandboxStore = { backend: 'sqlite' } | { backend: 'postgres'; database: string };
 
 /** A sandbox this machine cannot make (a mount that needs root): the drill is skipped, saying why. */
 export class SandboxUnavailable extends Error {}
@@ -70,6 +88,12 @@ export interface Sandbox {
   dataDir: string;
   configPath: string;
   simulator: SimulatorHandle;
+  store: SandboxStore;
+  /**
+   * The environment of a process on the sandbox (its engine, a console on it): the install's
+   * CFA_STORE_URL, which would win over the sandbox's config, replaced by the sandbox's own.
+   */
+  env(): NodeJS.ProcessEnv;
   /** The operations' context over the sandbox; consent: the given answer (the drill's script). */
   context(confirm: RunContext['confirm']): RunContext;
   /** The engine leading the sandbox (started by start()). */
@@ -80,7 +104,7 @@ export interface Sandbox {
   restartEngine(): Promise<void>;
   /** The stand-ins of the sentiment sources (with `sentiment`). */
   sentiment: { fearGreed: FearGreedStandIn; fred: FredStandIn } | null;
-  /** Stops the engine, closes the simulator and removes the directory. Safe to call twice. */
+  /** Stops the engine, closes the simulator, drops the scratch database and removes the directory. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -219,11 +243,23 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   const dataDir = path.join(dir, 'data');
   const configPath = path.join(dir, 'config.json');
   fs.mkdirSync(dataDir, { recursive: true });
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | null = null;
+  if (options.postgresServer) {
+    try {
+      scratch = await createScratchDatabase(options.postgresServer, { tag: 'drill', why: 'give a game-day drill a scratch database for its sandbox' });
+    } catch (error) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    emit({ event: 'sandbox', stage: 'scratch-database', database: scratch.name });
+  }
+  const store: SandboxStore = scratch ? { backend: 'postgres', database: scratch.name } : { backend: 'sqlite' };
   if (options.smallDisk) {
     const why = cannotMount();
     const unmountDisk = why ? null : mountTmpfs(dataDir, options.smallDisk);
     if (!unmountDisk) {
       fs.rmSync(dir, { recursive: true, force: true });
+      await scratch?.drop().catch(() => {});
       throw new SandboxUnavailable(`a ${options.smallDisk} disk for the sandbox cannot be mounted here: ${why ?? 'mount -t tmpfs was refused (a container without CAP_SYS_ADMIN?)'}`);
     }
     emit({ event: 'sandbox', stage: 'small-disk', size: options.smallDisk });
@@ -243,12 +279,18 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   const waitForLeader = async (pid: number, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const ops = openOpsDb(dataDir);
-      try {
-        const holder = readLease(ops);
-        if (holder && holder.pid === pid && holder.expiresAt > Date.now()) return;
-      } finally {
-        ops.close();
+      if (scratch) {
+        // The lease is in the scratch database (the sandbox's store), as the engine leads there.
+        const seen = await sharedLeader(sandbox.context(async () => 0).loaded.config, 5_000).catch(() => null);
+        if (seen?.live && seen.holder?.pid === pid) return;
+      } else {
+        const ops = openOpsDb(dataDir);
+        try {
+          const holder = readLease(ops);
+          if (holder && holder.pid === pid && holder.expiresAt > Date.now()) return;
+        } finally {
+          ops.close();
+        }
       }
       if (engineChild?.exitCode !== null && engineChild?.exitCode !== undefined) throw new Error(`the sandbox's engine exited (code ${engineChild.exitCode}) before it led; see ${path.join(dir, 'engine.log')}`);
       if (Date.now() > deadline) throw new Error(`the sandbox's engine (PID ${pid}) did not lead within ${timeoutMs / 1000} s; see ${path.join(dir, 'engine.log')}`);
@@ -257,7 +299,13 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   };
 
   const sandbox: Sandbox = {
-    dir, dataDir, configPath, simulator, engine: null, sentiment,
+    dir, dataDir, configPath, simulator, store, engine: null, sentiment,
+    env() {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env[STORE_URL_ENV];
+      if (scratch) env[STORE_URL_ENV] = scratch.url;
+      return env;
+    },
     context(confirm) {
       const loaded = loadConfig({ configPath, dataDir, exchangeUrl: simulator.url }, {});
       return runContext(loaded, { confirm });
@@ -265,7 +313,7 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
     async startEngine() {
       const log = fs.openSync(path.join(dir, 'engine.log'), 'a');
       // The stand-in's key replaces any real one: the sandbox never sends a real key anywhere.
-      const env = { ...process.env, NO_COLOR: '1', ...(sentiment ? { [FRED_KEY_ENV]: SANDBOX_FRED_KEY } : {}) };
+      const env = { ...sandbox.env(), NO_COLOR: '1', ...(sentiment ? { [FRED_KEY_ENV]: SANDBOX_FRED_KEY } : {}) };
       engineChild = spawn(process.execPath, [CLI_PATH, '--data-dir', dataDir, '--config', configPath, '--exchange-url', simulator.url, '--daemon'], {
         stdio: ['ignore', log, log], detached: true, env,
       });
@@ -301,6 +349,13 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
       await sentiment?.fearGreed.close().catch(() => {});
       await sentiment?.fred.close().catch(() => {});
       for (const point of mountsUnder(dir)) unmount(point);
+      if (scratch) {
+        // Its engine, daemon and jobs are stopped: nothing of the sandbox's holds the database now.
+        await scratch.drop().then(
+          () => emit({ event: 'sandbox', stage: 'scratch-dropped', database: scratch!.name }),
+          (error: Error) => emit({ event: 'sandbox', stage: 'scratch-not-dropped', database: scratch!.name, why: error.message }),
+        );
+      }
       // Debugging a drill: its logs and stores copied out (under a name no leftover sweep matches).
       const keepIn = process.env[KEEP_SANDBOX_ENV];
       if (keepIn) {
@@ -324,11 +379,14 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
         },
       }, options.config ?? {})
       : options.config;
-    fs.writeFileSync(configPath, JSON.stringify(await sandboxConfig(dataDir, simulator.url, extra), null, 2));
+    // The scratch database's URL carries the install's password: the file is the drill's user's only.
+    const storeConfig = scratch ? { store: { backend: 'postgres', url: scratch.url, poolSize: 2 } } : {};
+    fs.writeFileSync(configPath, JSON.stringify(await sandboxConfig(dataDir, simulator.url, deepMerge(storeConfig, extra ?? {})), null, 2), { mode: 0o600 });
     emit({ event: 'sandbox', stage: 'created', dir });
     const ctx = sandbox.context(async () => 0);
     const { runOperation } = await import('../../ops/index.js');
     if (options.fromBackupOf) {
+      if (scratch) throw new Error('--from-backup seeds a sandbox from a verified market.db backup; on a postgres install drill without --from-backup (the sandbox is seeded by a backfill into its scratch database)');
       const seeded = seedFromBackup(options.fromBackupOf, dataDir);
       emit({ event: 'sandbox', stage: 'seeded', from: 'backup', backupId: seeded.backupId });
       // The sandbox's own exchange continues from where the copy ends.
