@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { hostName } from '../common/host-name.js';
 import { PgLeaderRequests } from '../store/postgres/leader-requests.js';
 import { PgLease, type Fence } from '../store/postgres/lease.js';
-import { openPgPool } from '../store/postgres/pool.js';
+import { closePool, openPgPool } from '../store/postgres/pool.js';
 import { holderIsGone } from './leadership.js';
 import type { RequestQueue } from './request-poller.js';
 import { isExpired, type Handler, type RequestChannel } from './requests.js';
@@ -54,7 +54,7 @@ export function openSharedRequests(config: Config): SharedRequests | null {
     },
     expire: async (id) => { await store.expire(id); },
   };
-  return { channel, lease, close: () => pool.end() };
+  return { channel, lease, close: () => closePool(pool) };
 }
 
 /**
