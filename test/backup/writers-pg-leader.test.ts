@@ -6,7 +6,7 @@ import { pauseWriters } from '../../src/backup/writers.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openSharedRequests } from '../../src/engine/shared-requests.js';
 import { openOpsDb } from '../../src/store/ops-db.js';
-import { engineFixture, pidAlive, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { engineFixture, killDaemons, pidAlive, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -26,10 +26,7 @@ describe.skipIf(pgMissing)(`restore on a follower pauses the leader's daemon${pg
   let db: TestDatabase | null = null;
 
   afterEach(async () => {
-    for (const d of started.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.child.catch(() => {});
-    }
+    await killDaemons(started);
     await db?.drop();
     db = null;
   });
