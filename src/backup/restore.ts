@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import { durationMs } from '../config/schema.js';
 import { sharedLocks } from '../engine/job-lock.js';
+import { openSharedRequests } from '../engine/shared-requests.js';
 import { MARKET_DB_FILE, MarketStore } from '../store/market-db.js';
 import { litestreamMetaDir, replicationEnabled } from '../replication/litestream.js';
 import type { Db } from '../store/sqlite.js';
@@ -257,6 +258,7 @@ export async function recoveryFrame(
       ops: env.ops, dataDir, locks: [SYNC_LOCK, BACKUP_LOCK], waitMs: env.settings.writerWaitMs, stopDaemon: true,
       killGraceMs: durationMs(env.config.daemon.killGrace), stopReplication: replicationEnabled(env.config),
       shared: sharedLocks(env.config),
+      sharedRequests: () => openSharedRequests(env.config),
       onWait: (m) => env.log.add('wait', 'warn', m),
     }), (p) => p.notes.join('; '));
     return paused;

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireJobLock, LockHeldError, type SharedLocks } from '../engine/job-lock.js';
 import { holderIsGone, readLease } from '../engine/leadership.js';
-import { askLeader, liveLeader, submitRequest } from '../engine/requests.js';
+import { askLeader, askVia, liveLeader, NoLeaderError, RequestTimeoutError, submitRequest, submitVia } from '../engine/requests.js';
+import { within } from '../engine/run-mirror.js';
+import type { SharedRequests } from '../engine/shared-requests.js';
 import { DaemonStore } from '../engine/supervisor/daemon-store.js';
 import { isRunning, liveProcessFromPidFile, pidFilePath, type PidRecord } from '../engine/supervisor/pid-file.js';
 import type { Db } from '../store/sqlite.js';
@@ -59,7 +61,7 @@ export interface PausedWriters {
    * (a daemon.pause request), or marked paused in ops.db when no leader runs (a leader starting
    * meanwhile leaves it stopped). Null when we did not pause it (not asked, or paused already).
    */
-  daemonPaused: 'leader' | 'ops.db' | null;
+  daemonPaused: 'leader' | 'leader-shared' | 'ops.db' | null;
   /** Set by release(): who starts the daemon again (null when it was not paused by us). */
   daemonResumed: 'leader' | 'next-leader' | null;
   release(): Promise<void>;
@@ -80,6 +82,12 @@ export interface PauseOptions {
   killGraceMs: number;
   /** The store's hosts share the locks (store.backend postgres: sharedLocks(config)); null: this host's ops.db only. */
   shared?: SharedLocks | null;
+  /**
+   * store.backend postgres: opens the request channel in PostgreSQL (openSharedRequests(config)),
+   * through which the leader on whichever host it runs is asked to pause and resume the daemon;
+   * this host's ops.db knows no leader of another host. Null or absent: ops.db's leader only.
+   */
+  sharedRequests?: () => SharedRequests | null;
   onNote?: (note: string) => void;
   /** Told at once when a lock is busy and we start waiting for it. */
   onWait?: (message: string) => void;
@@ -120,14 +128,14 @@ export async function pauseWriters(options: PauseOptions): Promise<PausedWriters
       if (daemonPaused) {
         // Whatever happens next, the daemon is resumed with the locks.
         const unlock = releases.splice(0);
-        releases.push(() => { resumed.how = resumeDaemon(options.ops, daemonPaused); }, ...unlock);
+        releases.push(async () => { resumed.how = await resumeDaemon(options, daemonPaused); }, ...unlock);
       }
     }
     if (options.stopReplication) {
       const replication = await pauseDaemon(options, note, REPLICATION);
       if (replication.daemonPaused) {
         const unlock = releases.splice(0);
-        releases.push(() => { resumeDaemon(options.ops, replication.daemonPaused, REPLICATION); }, ...unlock);
+        releases.push(async () => { await resumeDaemon(options, replication.daemonPaused, REPLICATION); }, ...unlock);
       }
     }
     if (leaderAlive) {
@@ -158,6 +166,15 @@ async function pauseDaemon(options: PauseOptions, note: (n: string) => void, nam
   if (new DaemonStore(options.ops).readState(name)?.state === 'paused' && !(before && isRunning(before))) {
     note(`${label(name)} was paused already: it stays paused after the restore (\`cfa-console daemon resume\`)`);
     return { daemonStopped: null, daemonPaused: null };
+  }
+  const shared = options.sharedRequests?.() ?? null;
+  if (shared) {
+    const asked = await pauseThroughPostgres(shared, options, note, name);
+    if (asked) {
+      if (before && isRunning(before)) throw new Error(`${label(name)} (PID ${before.pid}) still runs after the leader paused it; not touching market.db while it runs`);
+      // Paused already on the leader's host (on purpose): it stays paused after the restore.
+      return { daemonStopped: before, daemonPaused: asked === 'was-paused' ? null : 'leader-shared' };
+    }
   }
   const leader = liveLeader(options.ops);
   if (leader) {
@@ -193,13 +210,77 @@ async function pauseDaemon(options: PauseOptions, note: (n: string) => void, nam
   return { daemonStopped, daemonPaused: marked ? 'ops.db' : null };
 }
 
+/** How long a request to the leader through PostgreSQL may take beyond its own wait before we go on without it. */
+const SHARED_SLACK_MS = 5_000;
+
+/**
+ * store.backend postgres: asks the leader on whichever host it runs (through PostgreSQL) to pause
+ * the daemon. True when it did; false (with a note saying why) when no leader answered within the
+ * wait, the server did not answer, or the leader could not: then we go on as on one host.
+ */
+async function pauseThroughPostgres(shared: SharedRequests, options: PauseOptions, note: (n: string) => void, name: string): Promise<'paused' | 'was-paused' | 'running' | false> {
+  const waitMs = options.killGraceMs + 15_000;
+  try {
+    const request = await within(
+      askVia(shared.channel, 'daemon.pause', { reason: PAUSE_REASON, name }, { timeoutMs: waitMs }),
+      waitMs + SHARED_SLACK_MS, null,
+    );
+    if (!request) {
+      note(`PostgreSQL did not answer within ${Math.round((waitMs + SHARED_SLACK_MS) / 1000)} s when asking the leader to pause ${label(name)}; going on without it`);
+      return false;
+    }
+    const by = request.handledBy;
+    if (request.state === 'done') {
+      const leader = by ? `PID ${by.pid} on ${by.host}` : 'in PostgreSQL';
+      if (request.result?.previousState === 'paused') {
+        note(`${label(name)} was paused already on the leader's host (${leader}): it stays paused after the restore (\`cfa-console daemon resume\`)`);
+        return 'was-paused';
+      }
+      note(`the engine's leader (${leader}) paused ${label(name)}${request.result?.previousPid ? ` (PID ${String(request.result.previousPid)} stopped)` : ''} (request #${request.id} in PostgreSQL): it is not restarted until we are done, and the stop is no crash`);
+      return 'paused';
+    }
+    note(`the engine's leader could not pause ${label(name)} (request #${request.id} in PostgreSQL: ${String(request.result?.error ?? 'failed')}); going on without it`);
+  } catch (error) {
+    if (error instanceof NoLeaderError) {
+      note(`no engine leader holds the lease in PostgreSQL: nobody on another host supervises ${label(name)}`);
+    } else if (error instanceof RequestTimeoutError && error.request.state === 'running') {
+      // The leader took it up and may still pause it: resume it after, as if it had answered.
+      note(`the engine's leader took up the request to pause ${label(name)} (request #${error.request.id} in PostgreSQL) but did not answer within ${Math.round(waitMs / 1000)} s; going on, and asking it to resume after`);
+      return 'running';
+    } else if (error instanceof RequestTimeoutError) {
+      note(`no engine leader answered the request to pause ${label(name)} through PostgreSQL within ${Math.round(waitMs / 1000)} s (request #${error.request.id}); going on without it: a daemon on the leader's host may read the store during the restore`);
+    } else {
+      note(`could not ask the engine's leader through PostgreSQL to pause ${label(name)} (${(error as Error).message}); going on without it`);
+    }
+  } finally {
+    await within(shared.close().catch(() => {}), 1_000, undefined);
+  }
+  return false;
+}
+
 /**
  * Undoes pauseDaemon. A mark in ops.db is cleared (the next leader starts the daemon); a live
  * leader is asked to resume it (its supervisor holds the pause, whether it paused the daemon for
- * us or read our mark when it started meanwhile).
+ * us or read our mark when it started meanwhile); one reached through PostgreSQL is asked there.
  */
-function resumeDaemon(ops: Db, how: PausedWriters['daemonPaused'], name = DAEMON): PausedWriters['daemonResumed'] {
+async function resumeDaemon(options: PauseOptions, how: PausedWriters['daemonPaused'], name = DAEMON): Promise<PausedWriters['daemonResumed']> {
   if (!how) return null;
+  if (how === 'leader-shared') {
+    const shared = options.sharedRequests?.() ?? null;
+    if (shared) {
+      try {
+        // Not waited for: whichever host leads then resumes it (the pause is the leader's state; a takeover starts it anyway).
+        const sent = await within(submitVia(shared.channel, 'daemon.resume', { reason: 'the restore is done', name }, { ttlMs: 10 * 60_000 }), SHARED_SLACK_MS, null);
+        if (sent) return 'leader';
+      } catch {
+        // No leader now: the next one starts the daemon (a pause lives in the supervisor that held it).
+      } finally {
+        await within(shared.close().catch(() => {}), 1_000, undefined);
+      }
+    }
+    return 'next-leader';
+  }
+  const ops = options.ops;
   const store = new DaemonStore(ops);
   if (how === 'ops.db') store.clearPaused(name, { reason: 'the restore is done' });
   try {

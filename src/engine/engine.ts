@@ -123,6 +123,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly alertHandover: AlertHandover | null = null;
   /** store.backend postgres: the requests of every host to the leader; null on SQLite. */
   private readonly sharedRequests: PgLeaderRequests | null = null;
+  /** Requests in PostgreSQL this process claimed and still handles, across its leaderships (sharedRequestQueue). */
+  private readonly sharedHandling = new Set<number>();
   /** Gaining and losing leadership, one after the other (a remote lease may flip quickly). */
   private transition: Promise<void> | null = null;
   /** store.backend postgres: this host's runs copied into the shared history; null on SQLite. */
@@ -507,7 +509,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.requests = new RequestPoller({
       db: this.db,
       handler: this.election.candidate,
-      ...(pg && this.sharedRequests ? { shared: sharedRequestQueue(this.sharedRequests, () => pg.currentFence, this.election.candidate) } : {}),
+      ...(pg && this.sharedRequests ? { shared: sharedRequestQueue(this.sharedRequests, () => pg.currentFence, this.election.candidate, this.sharedHandling) } : {}),
       handlers: leaderRequestHandlers({ supervisor: (name) => (name === LITESTREAM_DAEMON ? this.replicator : this.supervisor), runJob: (job, options, trigger) => this.runNow(job, trigger, options) }),
       onHandled: (request, outcome, where) => logger[outcome.ok ? 'info' : 'warn']({ request: request.id, in: where, kind: request.kind, args: request.args, by: request.requestedBy, ok: outcome.ok, result: outcome.result }, 'request handled'),
       onError: (error) => logger.error({ err: error }, 'request handling failed'),

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { hostName } from '../common/host-name.js';
 import { PgRunHistory, type MirroredMark, type SharedRun, type SharedRunsQuery } from '../store/postgres/run-history.js';
-import { describePgError, openPgPool } from '../store/postgres/pool.js';
+import { closePool, describePgError, openPgPool } from '../store/postgres/pool.js';
 import type { Db } from '../store/sqlite.js';
 import { runsFrom, type JobRun, type JobState } from './run-history.js';
 
@@ -157,7 +157,7 @@ export function openRunMirror(config: Config, db: Db): { mirror: RunMirror; clos
     db, store: new PgRunHistory(pool), host: hostName(config.engine.host),
     onError: (error) => process.stderr.write(`▲ the run could not be copied to the shared history yet (the engine catches up later): ${describePgError(url, error).message}\n`),
   });
-  return { mirror, close: () => pool.end().catch(() => {}) };
+  return { mirror, close: () => closePool(pool) };
 }
 
 /** Every host's runs, read from the shared history (store.backend postgres). */
@@ -180,6 +180,6 @@ export function openSharedRuns(config: Config): SharedRuns | null {
     host: hostName(config.engine.host),
     list: (query) => described(store.list(query)),
     jobStates: () => described(store.jobStates()),
-    close: () => pool.end().catch(() => {}),
+    close: () => closePool(pool),
   };
 }

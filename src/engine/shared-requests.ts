@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { hostName } from '../common/host-name.js';
 import { PgLeaderRequests } from '../store/postgres/leader-requests.js';
 import { PgLease, type Fence } from '../store/postgres/lease.js';
-import { openPgPool } from '../store/postgres/pool.js';
+import { closePool, openPgPool } from '../store/postgres/pool.js';
 import { holderIsGone } from './leadership.js';
 import type { RequestQueue } from './request-poller.js';
 import { isExpired, type Handler, type RequestChannel } from './requests.js';
@@ -54,20 +54,22 @@ export function openSharedRequests(config: Config): SharedRequests | null {
     },
     expire: async (id) => { await store.expire(id); },
   };
-  return { channel, lease, close: () => pool.end() };
+  return { channel, lease, close: () => closePool(pool) };
 }
 
 /**
  * The leader's side: PostgreSQL's requests as a queue, every step fenced by `fence()` (null
- * while this process does not lead: it claims nothing).
+ * while this process does not lead: it claims nothing). `handling`: the ids of the requests this
+ * process claimed and has not finished, kept by the engine across its queues: when it loses the
+ * lease and leads again under a newer epoch, the ones it still handles are no orphans.
  */
-export function sharedRequestQueue(store: PgLeaderRequests, fence: () => Fence | null, handler: Handler): RequestQueue {
+export function sharedRequestQueue(store: PgLeaderRequests, fence: () => Fence | null, handler: Handler, handling: Set<number>): RequestQueue {
   return {
     where: 'PostgreSQL',
     failOrphans: async () => {
       const f = fence();
       if (!f) return [];
-      const outcome = await store.failOrphans(f);
+      const outcome = await store.failOrphans(f, [...handling]);
       if (outcome.refused) throw new FencedRequestRefusal('failing the requests of a previous leader', f);
       return outcome.value;
     },
@@ -76,9 +78,12 @@ export function sharedRequestQueue(store: PgLeaderRequests, fence: () => Fence |
       if (!f) return null;
       const outcome = await store.claimNext(f, handler);
       if (outcome.refused) throw new FencedRequestRefusal('claiming a request', f);
+      if (outcome.value) handling.add(outcome.value.id);
       return outcome.value;
     },
     finish: async (request, state, result) => {
+      // Handled now, whether its outcome is recorded or not: one left running is an orphan from here on.
+      handling.delete(request.id);
       const f = fence();
       if (!f) throw new Error(`request #${request.id} in PostgreSQL: its outcome (${state}) is not recorded, this engine leads no more; the next leader marks it failed`);
       const outcome = await store.finish(f, request.id, state, result);

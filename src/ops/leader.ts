@@ -80,8 +80,8 @@ export async function sharedLeader(config: Config, timeoutMs: number, daemon?: s
     // Every failure here is the server's or the network's (a refusal, a connection timeout, silence).
     throw describePgError(config.store.url ?? '', error, 'cannot read the lease in PostgreSQL');
   } finally {
-    // A server that does not answer must not hold the process either.
-    await within(shared.close(), 1_000, undefined);
+    // Bounded (closePool): a server that does not answer must not hold the process either.
+    await shared.close();
   }
 }
 

@@ -79,7 +79,7 @@ describe.skipIf(pgMissing)(`requests to the leader in PostgreSQL${pgMissing ? ` 
       expect(got.leader).toBe(true);
       return { epoch: got.holder!.epoch, holderId: got.holder!.holderId, host };
     };
-    return { url: db.url, store: new PgLeaderRequests(pool), lead };
+    return { url: db.url, store: new PgLeaderRequests(pool), lead, lease };
   }
 
   const stateOf = async (url: string, id: number) => withClient(url, async (c) =>
@@ -139,6 +139,42 @@ describe.skipIf(pgMissing)(`requests to the leader in PostgreSQL${pgMissing ? ` 
     expect(await store.prune(old, 0)).toBe(0);
   });
 
+  it('a leader that lost the lease and leads again under a newer epoch keeps the requests it still handles, and records their outcome', async () => {
+    const { url, store, lead, lease } = await setUp();
+    const handler = { holderId: 'host-a-holder', pid: process.pid, host: 'host-a' };
+    let fence: Fence | null = await lead('host-a', 400);
+    const first = fence;
+    const handling = new Set<number>();
+    const before = sharedRequestQueue(store, () => fence, handler, handling);
+    const slow = await store.submit('job.run', { job: 'sync' }, asker, 60_000);
+    const lost = await store.submit('daemon.pause', {}, asker, 60_000);
+    expect(await before.claimNext()).toMatchObject({ id: slow.id });
+    expect(await before.claimNext()).toMatchObject({ id: lost.id });
+
+    // host-a's lease runs out (paused past it); host-b takes it and gives it up before it took anything up.
+    fence = null;
+    await sleep(600);
+    const b = await lead('host-b', 60_000);
+    expect(await lease.release(candidate('host-b'))).toBe(true);
+    // The pause ended while host-a did not lead: its outcome is not recorded, the request stays running.
+    await expect(before.finish((await store.get(lost.id))!.request, 'done', {})).rejects.toThrow(/leads no more/);
+
+    fence = await lead('host-a', 60_000);
+    expect(fence.epoch).toBe(b.epoch + 1);
+    const after = sharedRequestQueue(store, () => fence, handler, handling);
+    // The sync it still runs is its own, no orphan; the pause whose outcome was lost is.
+    expect(await after.failOrphans()).toEqual([lost.id]);
+    expect(await stateOf(url, slow.id)).toEqual({ state: 'running', handled_epoch: String(first.epoch), handled_by_host: 'host-a' });
+    // The sync ends: its outcome is recorded under the epoch that leads now.
+    await before.finish((await store.get(slow.id))!.request, 'done', { status: 'success' });
+    expect((await store.get(slow.id))?.request).toMatchObject({ state: 'done', result: { status: 'success' } });
+    expect(handling.size).toBe(0);
+    // Another holder's outcome is still refused, whatever its fence.
+    const other = await store.submit('daemon.resume', {}, asker, 60_000);
+    expect(await after.claimNext()).toMatchObject({ id: other.id });
+    await expect(store.finish({ ...fence, holderId: 'host-b-holder' }, other.id, 'done', {})).resolves.toEqual({ refused: true });
+  });
+
   it('a requester on another host: no leader, no request; one left unclaimed past its time is expired by whoever reads it, and never runs', async () => {
     const { url, store, lead } = await setUp();
     const shared = openSharedRequests({ store: { backend: 'postgres', url }, engine: { host: 'host-b' } } as unknown as Config)!;
@@ -168,7 +204,7 @@ describe.skipIf(pgMissing)(`requests to the leader in PostgreSQL${pgMissing ? ` 
     const calls: string[] = [];
     const local = openOpsDb(tempDir());
     const poller = new RequestPoller({
-      db: local, handler, pollMs: 20, shared: sharedRequestQueue(store, () => fence, handler),
+      db: local, handler, pollMs: 20, shared: sharedRequestQueue(store, () => fence, handler, new Set()),
       handlers: {
         'daemon.restart': async () => { calls.push('restart'); return { ok: true, result: { pid: 7 } }; },
         'daemon.pause': async () => { calls.push('pause'); return { ok: true, result: {} }; },

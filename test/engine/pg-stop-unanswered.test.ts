@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFixture, killDaemons, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { postgresBinDir, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
+import { postgresBinDir, serverProcesses, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -13,14 +10,6 @@ import { tempDir } from '../helpers/temp-dir.js';
  */
 
 const bin = postgresBinDir();
-
-/** The postmaster of `server` and its children (the backends holding our connections). */
-function serverProcesses(server: PrivatePostgres): number[] {
-  const dir = new URL(server.url).searchParams.get('host')!;
-  const postmaster = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  return [postmaster, ...children];
-}
 
 describe.skipIf(!bin)(`an engine's stop with PostgreSQL not answering${bin ? '' : ' (skipped: no PostgreSQL server binaries)'}`, () => {
   let server: PrivatePostgres | null = null;

@@ -60,6 +60,17 @@ export function startPrivatePostgres(bin: string, options: { durable?: boolean }
   };
 }
 
+/**
+ * The postmaster of `server` and its children (the backends holding our connections), from its
+ * data dir's postmaster.pid and `pgrep -P`: what a test SIGSTOPs to freeze this server only.
+ */
+export function serverProcesses(server: PrivatePostgres): number[] {
+  const dir = new URL(server.url).searchParams.get('host')!;
+  const postmaster = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  return [postmaster, ...children];
+}
+
 /** `url` with its database replaced. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

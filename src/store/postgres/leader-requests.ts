@@ -125,7 +125,9 @@ export class PgLeaderRequests {
 
   /**
    * Records the outcome of a request this leader claimed, under `fence`. Refused when the fence no
-   * longer holds: the request stays running, and the next leader fails it (failOrphans).
+   * longer holds: the request stays running, and the next leader fails it (failOrphans). A leader
+   * that lost the lease and leads again (same holder, a newer epoch) records the outcome of one it
+   * claimed under its older epoch and went on handling: the work was its own, and it leads now.
    */
   async finish(fence: Fence, id: number, state: 'done' | 'failed', result: Record<string, unknown>): Promise<FencedOutcome<LeaderRequest>> {
     await this.migrate();
@@ -133,7 +135,7 @@ export class PgLeaderRequests {
       `WITH ${FENCE},
        done AS (
          UPDATE cfa_leader_requests r SET state = $4, result = $5::jsonb, finished_at = ${DB_NOW}
-         FROM fence WHERE r.id = $3 AND r.state = 'running' AND r.handled_by = $2 AND r.handled_epoch = fence.epoch
+         FROM fence WHERE r.id = $3 AND r.state = 'running' AND r.handled_by = $2
          RETURNING r.*)
        SELECT done.*, (SELECT count(*) FROM fence)::int AS fenced FROM (SELECT 1) one LEFT JOIN done ON true`,
       [fence.epoch, fence.holderId, id, state, JSON.stringify(result)]);
@@ -153,8 +155,12 @@ export class PgLeaderRequests {
    * Requests left running by a leader of an older epoch (dead, or deposed while it was paused):
    * marked failed under `fence`, since nobody will finish them, and a deposed leader's late
    * outcome is refused by its own fence. Called by a leader when it takes over; returns their ids.
+   * `stillHandling`: the ids this very leader (fence.holderId) claimed under an older epoch and is
+   * still handling (it lost the lease and regained it meanwhile): no orphans, it records their
+   * outcome when they end (finish). One of its own it no longer handles (its outcome was refused
+   * while it did not lead) is failed like any other.
    */
-  async failOrphans(fence: Fence): Promise<FencedOutcome<number[]>> {
+  async failOrphans(fence: Fence, stillHandling: readonly number[] = []): Promise<FencedOutcome<number[]>> {
     await this.migrate();
     const { rows } = await this.pool.query<{ id: number | null; fenced: number }>(
       `WITH ${FENCE},
@@ -163,9 +169,10 @@ export class PgLeaderRequests {
            result = jsonb_build_object('error', format('the leader handling it (PID %s on %s, epoch %s) went away before it finished; ask again',
              r.handled_by_pid, r.handled_by_host, r.handled_epoch))
          FROM fence WHERE r.state = 'running' AND r.handled_epoch IS DISTINCT FROM fence.epoch
+           AND NOT (r.handled_by IS NOT DISTINCT FROM $2 AND r.id = ANY($3::bigint[]))
          RETURNING r.id)
        SELECT orphans.id, (SELECT count(*) FROM fence)::int AS fenced FROM (SELECT 1) one LEFT JOIN orphans ON true ORDER BY orphans.id`,
-      [fence.epoch, fence.holderId]);
+      [fence.epoch, fence.holderId, [...stillHandling]]);
     if ((rows[0]?.fenced ?? 0) === 0) return { refused: true };
     return { refused: false, value: rows.flatMap((r) => (r.id === null ? [] : [r.id])) };
   }

@@ -103,6 +103,23 @@ export function openPgPool(url: string, options: PoolOptions = {}): PgPool {
   return pool;
 }
 
+/** How long closing a pool waits for its connections to end (a query the server never answers holds pool.end() forever). */
+export const POOL_CLOSE_MS = 1_000;
+
+/**
+ * Ends `pool`, waiting at most `waitMs`: a server that stopped answering mid-query (SIGSTOPped, a
+ * paused VM, a partition) leaves pool.end() waiting for that query; a short-lived process must
+ * not wait with it. Its sockets are left to the process's exit. Never throws.
+ */
+export async function closePool(pool: PgPool, waitMs = POOL_CLOSE_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([pool.end().catch(() => {}), new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
 export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
