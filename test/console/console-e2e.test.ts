@@ -152,7 +152,10 @@ describe.skipIf(!hasTmux())('the console in a real terminal', () => {
       engine: { leaseTtl: '2s', leaseRenewEvery: '300ms', stopGrace: '2s', sampleEvery: '500ms', monitorEvery: '1s' },
     });
     await startSync(term);
-    const screen = await term.waitFor((s) => /health (▲ WARN|✖ CRITICAL) \S/.test(s.split('\n')[0]!) && /✔ sync success/.test(s) && / Health ▲ size/.test(s), 'the health after the sync', 30_000);
+    // A snapshot taken while the sync was still creating market.db reads no series (the store cannot
+    // be opened yet) and only the size warns: wait for one with the synced series in Freshness.
+    const screen = await term.waitFor((s) => /health (▲ WARN|✖ CRITICAL) \S/.test(s.split('\n')[0]!) && /✔ sync success/.test(s) && / Health ▲ size/.test(s)
+      && /│ Freshness\s+✔\d+ ▲\d+ ✖[1-9]/.test(s), 'the health after the sync', 30_000);
     const lines = screen.split('\n');
     // The simulator's candles are months old: critical freshness, named, and the heatmap shows it.
     expect(lines[0], screen).toMatch(/health ✖ CRITICAL freshness │/);
