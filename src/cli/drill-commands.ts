@@ -205,8 +205,9 @@ async function runCommand(scenario: string | undefined, o: DrillFlags, globals: 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stop);
   if (controller.signal.aborted) {
     process.stderr.write('drill stopped: its sandbox is removed; nothing kept in the history\n');
-    // What the stopped drill left running in this process (its polls) must not hold the exit.
-    process.exit(EXIT.failure);
+    // What the stopped drill left running in this process (its polls) does not hold the exit:
+    // runAndExit ends the process once the command returns.
+    return EXIT.failure;
   }
   const passed = results.filter((r) => r.passed).length;
   // A drill this machine cannot run (a mount that needs root) is skipped, said plainly, and no failure.

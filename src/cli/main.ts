@@ -3,6 +3,7 @@ import { firstOperand } from './global-options.js';
 import { LockHeldError } from '../engine/job-lock.js';
 import { StoreError } from '../store/store-error.js';
 import { EXIT } from './exit-codes.js';
+import { exitFlushed } from './exit-flushed.js';
 import { buildProgram, type CliModes, type ProgramResult } from './program.js';
 
 function exitCodeFor(error: unknown): number {
@@ -59,10 +60,13 @@ export async function main(argv: string[], modes: CliModes = {}): Promise<number
   }
 }
 
-/** Exit once the command is done: sockets of a timed-out sync must not hold the process open. */
+/**
+ * Exit once the command is done: sockets of a timed-out sync must not hold the process open. What
+ * the command wrote is handed over first (a slow reader of `--json` still gets the summary).
+ */
 export function runAndExit(argv: string[], modes: CliModes = {}): void {
-  main(argv, modes).then((code) => process.exit(code), (error: unknown) => {
+  main(argv, modes).then((code) => exitFlushed(code), (error: unknown) => {
     process.stderr.write(`cfa-console: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(EXIT.failure);
+    exitFlushed(EXIT.failure);
   });
 }
