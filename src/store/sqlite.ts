@@ -40,6 +40,28 @@ export function describeOpenError(file: string, error: unknown): StoreError {
 /** Above Litestream's documented minimum of 5000 ms. */
 export const BUSY_TIMEOUT_MS = 10_000;
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Sets WAL, which then stays the file's mode. Switching a new file into it needs the file to
+ * itself, and SQLite answers SQLITE_BUSY at once, without waiting out busy_timeout, when another
+ * process opens the new file at that moment (the daemon's first jobs; the console's health tick
+ * beside the first sync). So it is asked again after a short pause, for as long as busy_timeout
+ * would have waited.
+ */
+function enterWal(db: Db): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
 export function openSqlite(file: string, options: { readonly?: boolean } = {}): Db {
   if (!options.readonly) {
     try {
@@ -52,7 +74,7 @@ export function openSqlite(file: string, options: { readonly?: boolean } = {}): 
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (!options.readonly) db.pragma('journal_mode = WAL');
+    if (!options.readonly) enterWal(db);
     db.pragma('synchronous = NORMAL');
     db.pragma('cache_size = -10000');
     db.pragma('foreign_keys = ON');
@@ -88,10 +110,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
+    // Two processes opening a new file at once (the daemon's first jobs, a console's health tick
+    // beside the first sync) both read version 0 above. Each step therefore takes the write lock
+    // first (IMMEDIATE, waiting out busy_timeout) and reads the version again under it: the one
+    // that comes second finds the step done instead of failing with "table already exists".
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.up);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 
