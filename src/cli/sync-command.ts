@@ -8,11 +8,12 @@ import { createProgress } from './progress-bar.js';
 import { printJsonLine } from './progress.js';
 
 function formatSummary(s: SyncSummary): string {
-  const head = s.status === 'success' ? '✔ sync complete' : s.status === 'timeout' ? '✖ sync timed out' : '✖ sync finished with failures';
+  const head = s.status === 'success' ? '✔ sync complete' : s.status === 'timeout' ? '✖ sync timed out' : s.error ? '✖ sync stopped' : '✖ sync finished with failures';
   const lines = [
     `${head}: ${s.series.ok}/${s.series.total} series ok, ${s.series.failed} failed, ${s.series.cancelled} not finished`,
     `  ${s.candlesStored} candles stored, ${s.candlesRejected} rejected, ${s.requests} requests, weight ${s.weightUsed}, 429s ${s.rateLimited429}, 418s ${s.banned418}, ${(s.durationMs / 1000).toFixed(1)} s`,
   ];
+  if (s.error) lines.push(`  ✖ ${s.error}`);
   for (const f of s.failures.slice(0, 20)) lines.push(`  ✖ ${f.symbol} ${f.interval}: ${f.error}`);
   if (s.failures.length > 20) lines.push(`  … and ${s.failures.length - 20} more (use --json for all)`);
   if (s.status !== 'success') lines.push('  Run `cfa-console sync` again to complete what is missing; each finished page is kept.');

@@ -3,6 +3,8 @@ import os from 'node:os';
 import { hostName } from '../common/host-name.js';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/sqlite.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lockLostMessage, nextRetakeStep, RETAKE_WINDOW_MS, type RetakeAttempt } from './lock-retake.js';
 import { currentProcess, isAlive, type ProcessIdentity } from './process-identity.js';
 
 export interface LockHolder extends ProcessIdentity {
@@ -57,9 +59,32 @@ export function sharedLocks(config: Pick<Config, 'store' | 'engine'>): SharedLoc
 
 export interface JobLockOptions {
   me?: ProcessIdentity;
-  /** Told if the shared lock is lost while held (its PostgreSQL connection ended): another host can start the job from then on. */
+  /** Told if the shared lock is lost while held (its PostgreSQL connection ended): it is being taken again from then on. */
   onLost?: (message: string) => void;
+  /** Told when a lost shared lock is held again, with how long it was without it. */
+  onRetaken?: (lostMs: number, message: string) => void;
+  /** Told when a lost shared lock is lost for good (another holder, or not taken again in time); `lost` aborts with the same error. */
+  onLostForGood?: (error: LockLostError) => void;
 }
+
+/** The reason a job lock's `lost` signal aborts with: the run is no longer the only one and must stop. */
+export class LockLostError extends Error {
+  constructor(readonly lockName: string, message: string, readonly holder: { host: string; pid: number } | null) {
+    super(message);
+  }
+}
+
+/** The lock's error when `signal` was aborted because its lock was lost for good (not a timeout, not a cancel). */
+export function lockLoss(signal: AbortSignal | undefined): LockLostError | null {
+  return signal?.aborted && signal.reason instanceof LockLostError ? signal.reason : null;
+}
+
+/**
+ * A held job lock: calling it releases it. `lost` aborts (reason: LockLostError) once a shared
+ * lock's connection ended and the lock could not be taken again (another host has it, or
+ * PostgreSQL stayed away longer than RETAKE_WINDOW_MS); it never aborts for ops.db's lock alone.
+ */
+export type JobLock = (() => Promise<void>) & { readonly lost: AbortSignal };
 
 /**
  * Takes a job lock where every process that could run the same job sees it: ops.db's (as
@@ -68,14 +93,67 @@ export interface JobLockOptions {
  * LockHeldError naming the holder's PID and host; PostgreSQL unreachable: its StoreError (a job
  * never runs unserialised). Either way the ops.db lock is given back. Without `shared` this is
  * acquireLock exactly; the PostgreSQL client is loaded only with one.
+ *
+ * A shared lock whose connection ends while held is taken again at once on a new connection, for
+ * the same holder, every RETAKE_EVERY_MS for up to RETAKE_WINDOW_MS (see lock-retake.ts), while the
+ * run goes on; the release then releases the new connection. Lost for good: `lost` aborts.
  */
-export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks | null, options: JobLockOptions = {}): Promise<() => Promise<void>> {
+export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks | null, options: JobLockOptions = {}): Promise<JobLock> {
   const me = options.me ?? currentProcess();
   const releaseLocal = acquireLock(ops, name, me);
-  if (!shared) return async () => releaseLocal();
+  const lost = new AbortController();
+  if (!shared) return Object.assign(async () => releaseLocal(), { lost: lost.signal });
   try {
     const { takeJobLock } = await import('../store/postgres/job-locks.js');
-    const outcome = await takeJobLock(shared.url, name, { holderId: randomUUID(), host: shared.host, pid: me.pid, startTicks: me.startTicks }, options.onLost);
+    const holder = { holderId: randomUUID(), host: shared.host, pid: me.pid, startTicks: me.startTicks };
+    let releaseShared: (() => Promise<void>) | null = null;
+    let released = false;
+    let retaking: Promise<void> = Promise.resolve();
+    const stopWaiting = new AbortController();
+
+    const retake = async (lostAt: number): Promise<void> => {
+      for (;;) {
+        let attempt: RetakeAttempt;
+        try {
+          const o = await takeJobLock(shared.url, name, holder, onLost);
+          if (o.taken && released) {
+            await o.release();
+            return;
+          }
+          if (o.taken) releaseShared = o.release;
+          attempt = o.taken ? { kind: 'taken' } : { kind: 'held', holder: o.holder };
+        } catch (error) {
+          attempt = { kind: 'error', message: (error as Error).message };
+        }
+        if (released) return;
+        const elapsed = Date.now() - lostAt;
+        const step = nextRetakeStep(attempt, elapsed, holder.holderId);
+        if (step.do === 'retaken') {
+          options.onRetaken?.(elapsed, `the ${name} lock is held again after ${(elapsed / 1000).toFixed(1)} s without it; the run went on`);
+          return;
+        }
+        if (step.do === 'stop') {
+          const error = new LockLostError(name, lockLostMessage(name, step), step.why === 'other-holder' ? { host: step.holder.host, pid: step.holder.pid } : null);
+          options.onLostForGood?.(error);
+          lost.abort(error);
+          return;
+        }
+        await sleep(step.inMs, undefined, { signal: stopWaiting.signal }).catch(() => {});
+        if (released) return;
+      }
+    };
+
+    function onLost(message: string): void {
+      // The lost connection's pool is ended; its advisory lock is gone with it already.
+      const gone = releaseShared;
+      releaseShared = null;
+      void gone?.().catch(() => {});
+      if (released) return;
+      options.onLost?.(`${message}; taking it again for up to ${RETAKE_WINDOW_MS / 1000} s while the run goes on`);
+      retaking = retake(Date.now());
+    }
+
+    const outcome = await takeJobLock(shared.url, name, holder, onLost);
     if (!outcome.taken) {
       const h = outcome.holder;
       throw new LockHeldError(name, h
@@ -83,13 +161,18 @@ export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks 
         // Taken this very moment by a process that has not written its name yet.
         : { pid: 0, startTicks: null, host: 'another host (it has just taken the lock)', acquiredAt: Date.now() });
     }
-    return async () => {
+    releaseShared = outcome.release;
+    const release = async () => {
+      released = true;
+      stopWaiting.abort();
       try {
-        await outcome.release();
+        await retaking;
+        await (releaseShared as (() => Promise<void>) | null)?.();
       } finally {
         releaseLocal();
       }
     };
+    return Object.assign(release, { lost: lost.signal });
   } catch (error) {
     releaseLocal();
     throw error;

@@ -64,6 +64,8 @@ export interface SyncSummary {
   retries: Record<string, number>;
   durationMs: number;
   failures: { symbol: string; interval: Interval; error: string }[];
+  /** Why the whole run stopped early, when not a timeout (its job lock was lost to another host). */
+  error?: string;
 }
 
 export interface SyncDeps {

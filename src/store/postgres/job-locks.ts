@@ -93,7 +93,9 @@ const KEEPALIVE = { idle: 10, interval: 5, count: 3 };
 /**
  * Takes the lock `name` for `me`, on a connection of its own that stays open until release().
  * Refused (taken: false) while a live holder has it; a holder that is `me` (this very process run,
- * as with ops.db's locks) is let through with a release that leaves the outer hold alone.
+ * as with ops.db's locks) is let through with a release that leaves the outer hold alone, unless
+ * it has the same holder ID: that is `me` taking a lost lock again while the server still lists
+ * the old session (refused, naming `me`, until that session has ended).
  * Throws a StoreError naming the server (masked) and the lock when PostgreSQL cannot be reached.
  * `onLost` is told, once, if the connection ends while the lock is held (the server restarted,
  * the network failed, an operator terminated it): from then on another host can take the lock.
@@ -125,7 +127,8 @@ export async function takeJobLock(url: string, name: string, me: JobLockHolder, 
       [key, name, me.holderId, me.host, me.pid, me.startTicks]);
     if (!rows[0]?.ok) {
       const holder = await liveHolder(client, name);
-      if (holder && holder.host === me.host && holder.pid === me.pid && holder.startTicks === me.startTicks) {
+      // Our own holder ID is not a nested hold but our lost session, not yet ended by the server: refused until it is.
+      if (holder && holder.holderId !== me.holderId && holder.host === me.host && holder.pid === me.pid && holder.startTicks === me.startTicks) {
         return { taken: true, release: async () => {} };
       }
       return { taken: false, holder };
