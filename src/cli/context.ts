@@ -81,9 +81,12 @@ export function opContext(ctx: CliContext, confirm?: (plan: ActionPlan) => Promi
 
 /**
  * Without --json, the events a person must not miss, on stderr: a shared job lock lost mid-run
- * (store.backend postgres: another host may start the same job now). The operations report it
- * only as an event; the command's own lines say the rest.
+ * (store.backend postgres), held again, or lost for good (the run stops). The operations report
+ * them only as events; the command's own lines say the rest.
  */
 export function warnPerson(ctx: CliContext, event: OpEvent): void {
-  if (event.event === 'lock-lost') ctx.stderr.write(`▲ ${String(event.message)}\n`);
+  const mark = LOCK_MARKS[event.event];
+  if (mark) ctx.stderr.write(`${mark} ${String(event.message)}\n`);
 }
+
+const LOCK_MARKS: Partial<Record<string, string>> = { 'lock-lost': '▲', 'lock-retaken': '✔', 'lock-lost-for-good': '✖' };

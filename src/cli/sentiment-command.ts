@@ -9,6 +9,7 @@ const MARK = { ok: '✔', partial: '▲', failed: '✖', skipped: '·' } as cons
 export function sentimentText(s: SentimentSummary): string {
   const head = s.status === 'ok' ? '✔ sentiment complete' : s.status === 'partial' ? '▲ sentiment partial' : '✖ sentiment failed';
   const lines = [`${head}: ${s.stored} rows stored, ${s.requests} requests (Binance: weight ${s.binance.weightUsed}, 429s ${s.binance.rateLimited429}, 418s ${s.binance.banned418}), ${(s.durationMs / 1000).toFixed(1)} s`];
+  if (s.error) lines.push(`  ✖ ${s.error}`);
   for (const r of s.sources) {
     lines.push(`  ${MARK[r.status]} ${r.source.padEnd(8)} ${r.status.padEnd(8)} ${r.stored} rows, ${r.requests} requests`);
     for (const f of r.failures.slice(0, 10)) lines.push(`      ✖ ${f.item}: ${f.error}`);

@@ -1,7 +1,7 @@
 import { dailyResultFile, runDailyBacktest, type DailyBacktestResult } from '../backtest/daily-backtest.js';
 import { ConfigError } from '../config/config-error.js';
 import { durationMs } from '../config/duration.js';
-import { takeOpLock } from './job-lock.js';
+import { lockLoss, takeOpLock, withLockSignal } from './job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
 import type { RunContext } from './context.js';
 
@@ -35,14 +35,18 @@ export async function backtest(options: BacktestOptions, ctx: RunContext): Promi
   const ops = openOpsDb(ctx.dataDir);
   try {
     const release = await takeOpLock(ctx, ops, BACKTEST_LOCK);
+    // Lost for good to another host: the command is stopped (SIGTERM) through the signal, and the run fails.
+    const signal = withLockSignal(release, ctx.signal);
     try {
-      return await runDailyBacktest({
+      const result = await runDailyBacktest({
         command, cwd: config.backtest.cwd, dataDir: ctx.dataDir, store: config.store,
         resultFile: config.backtest.resultFile ?? dailyResultFile(ctx.dataDir),
-        timeoutMs: options.timeoutMs, signal: ctx.signal,
+        timeoutMs: options.timeoutMs, signal,
         cpuBudgetPercent: config.backtest.cpuBudgetPercent, sampleEveryMs: durationMs(config.backtest.sampleEvery),
         onOutput: (line) => ctx.emit({ event: 'output', line }),
       });
+      const lost = lockLoss(signal);
+      return lost ? { ...result, status: 'failed', error: lost.message } : result;
     } finally {
       await release();
     }

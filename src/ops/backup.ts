@@ -7,7 +7,7 @@ import { notConfiguredReason, TIERS, tierSettings, type Tier } from '../backup/t
 import { BACKUP_LOCK, DRILL_LOCK } from '../backup/writers.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { ConfigError } from '../config/config-error.js';
-import { takeOpLock } from './job-lock.js';
+import { lockLoss, takeOpLock } from './job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
 import { replicationEnabled } from '../replication/litestream.js';
 import { durationMs } from '../config/schema.js';
@@ -50,6 +50,9 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
         },
       });
       for (const r of result.retention) ctx.emit({ event: 'retention', ...r });
+      // A backup does not take a signal: lost for good to another host, it fails once done (its verified copies stay catalogued).
+      const lost = lockLoss(release.lost);
+      if (lost) throw lost;
       return result;
     } finally {
       await release();
@@ -63,13 +66,16 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
   return withOps(ctx, async (ops) => {
     const release = await takeOpLock(ctx, ops, DRILL_LOCK);
     try {
-      return await runDrill({
+      const outcomes = await runDrill({
         ops, settings, replica: { dataDir: ctx.dataDir, config: ctx.loaded.config },
         onTier: (o) => {
           ctx.emit({ event: 'drill', tier: o.tier, result: o.result, backupId: o.backup?.id ?? null, durationMs: o.durationMs, detail: o.detail });
           onTier?.(o);
         },
       });
+      const lost = lockLoss(release.lost);
+      if (lost) throw lost;
+      return outcomes;
     } finally {
       await release();
     }

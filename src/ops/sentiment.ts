@@ -1,6 +1,6 @@
 import type { SentimentSource } from '../config/sections/sentiment.js';
 import { durationMs } from '../config/duration.js';
-import { takeOpLock } from './job-lock.js';
+import { lockLoss, takeOpLock, withLockSignal, type JobLock } from './job-lock.js';
 import { FRED_KEY_ENV } from '../sentiment/fred.js';
 import { runSentiment, type SentimentSummary } from '../sentiment/run-sentiment.js';
 import { openSentimentStore } from '../sentiment/open-sentiment-store.js';
@@ -28,14 +28,14 @@ export async function sentiment(options: SentimentOptions, ctx: RunContext): Pro
   const { config } = ctx.loaded;
   const ops = openOpsDb(ctx.dataDir);
   let store: SentimentJobStore | null = null;
-  let release: (() => Promise<void>) | null = null;
+  let release: JobLock | null = null;
   const timeout = AbortSignal.timeout(durationMs(config.sentiment.timeout) as number);
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
   try {
     release = await takeOpLock(ctx, ops, SENTIMENT_LOCK);
+    const signal = withLockSignal(release, ctx.signal, timeout);
     // market.db in the data dir, or PostgreSQL with store.backend postgres.
     store = await openSentimentStore(config, ctx.dataDir);
-    return await runSentiment(
+    const summary = await runSentiment(
       { sources: options.sources ?? config.sentiment.sources, symbols: options.symbols ?? config.symbols },
       {
         config, store, signal,
@@ -44,6 +44,9 @@ export async function sentiment(options: SentimentOptions, ctx: RunContext): Pro
         onSeries: (e) => ctx.emit({ event: 'series', ...e }),
       },
     );
+    // Lost for good to another host: stopped through the signal; what was stored is kept.
+    const lost = lockLoss(signal);
+    return lost ? { ...summary, status: 'failed', error: lost.message } : summary;
   } finally {
     await release?.();
     await store?.close();

@@ -1,4 +1,4 @@
-import { takeOpLock } from './job-lock.js';
+import { lockLoss, takeOpLock } from './job-lock.js';
 import type { BinanceClient } from '../exchange/binance-client.js';
 import { createHealClient } from '../health/validate/heal-exchange.js';
 import { runValidation, type HealExchange, type ValidationEvent, type ValidationReport } from '../health/validate/run-validation.js';
@@ -22,7 +22,7 @@ export async function validate(options: ValidateOptions, ctx: RunContext, onEven
   try {
     const release = await takeOpLock(ctx, ops, VALIDATE_LOCK);
     try {
-      return await runValidation({
+      const report = await runValidation({
         config, dataDir: ctx.dataDir, heal: options.heal !== false,
         exchange: (): HealExchange => (exchange.client ??= createHealClient(config)),
         onEvent: (e) => {
@@ -30,6 +30,10 @@ export async function validate(options: ValidateOptions, ctx: RunContext, onEven
           onEvent?.(e);
         },
       });
+      // Validation does not take a signal: lost for good to another host, it fails once done.
+      const lost = lockLoss(release.lost);
+      if (lost) throw lost;
+      return report;
     } finally {
       await release();
     }

@@ -26,6 +26,8 @@ export interface SentimentSummary {
   binance: { requests: number; weightUsed: number; rateLimited429: number; banned418: number };
   requests: number;
   durationMs: number;
+  /** Why the whole run stopped early (its job lock was lost to another host): status `failed` then. */
+  error?: string;
 }
 
 export interface SentimentDeps {
