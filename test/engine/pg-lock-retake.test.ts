@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PgMarketStore } from '../../src/store/postgres/market-store.js';
+import { parseJsonLines, startCli, writeTestConfig } from '../helpers/cli.js';
+import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
+import { candleStoreDifferences, simulator } from '../helpers/simulated-exchange.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/**
+ * A job lock whose PostgreSQL connection ends mid-run (here: pg_terminate_backend on that very
+ * backend) is taken again, or, when another host got it first, the run stops and fails naming
+ * that host. Real processes of the built binary on one database, two hosts as two data dirs.
+ */
+
+const INTERVALS = ['1h', '4h'] as const;
+const BACKFILL = 300;
+
+function host(name: string, url: string, symbols: string[]) {
+  const dir = tempDir();
+  writeTestConfig(dir, { symbols, intervals: [...INTERVALS], sync: { backfillDays: BACKFILL, concurrency: 1 }, store: { backend: 'postgres' } });
+  return {
+    name,
+    args: (simUrl: string) => ['--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'config.json'), '--exchange-url', simUrl, 'sync', '--json'],
+    env: { CFA_STORE_URL: url, CFA_HOST: name },
+  };
+}
+
+interface LockRow { host: string; pid: number; backend_pid: number; live: boolean }
+
+/** The sync lock's row and whether its backend still holds an advisory lock (the lock is live). */
+async function syncLock(url: string): Promise<LockRow | null> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<LockRow>(
+      `SELECT j.host, j.pid, j.backend_pid, EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.pid = j.backend_pid) AS live
+       FROM cfa_job_locks j WHERE j.name = 'sync'`);
+    return rows[0] ?? null;
+  }).catch(() => null); // no table until the first lock is taken
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const terminate = (url: string, backendPid: number) =>
+  withClient(url, (c) => c.query('SELECT pg_terminate_backend(backend_pid) FROM cfa_job_locks WHERE name = $1 AND backend_pid = $2', ['sync', backendPid]));
+
+describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
+  let db: TestDatabase | null = null;
+  const children: ReturnType<typeof startCli>[] = [];
+
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      c.kill('SIGCONT');
+      c.kill('SIGKILL');
+      await c.catch(() => {});
+    }
+    await db?.drop();
+    db = null;
+  });
+
+  it('re-takes the sync lock when its connection is terminated and nobody else wants it: the sync completes (exit 0), the store is whole', async () => {
+    db = await freshPgDatabase();
+    const sim = await simulator({ symbols: 2, faults: { latencyMs: 150 } });
+    const symbols = sim.symbols.slice(0, 2);
+    const a = host('host-a', db.url, symbols);
+    const child = startCli(a.args(sim.url), { env: a.env });
+    children.push(child);
+
+    const first = await waitFor('host-a to hold the sync lock', async () => { const r = await syncLock(db!.url); return r?.live && r.host === 'host-a' ? r : null; });
+    expect(first.pid).toBe(child.pid);
+    await terminate(db.url, first.backend_pid);
+    // Held again by the same process on a new connection, while the sync still runs.
+    const again = await waitFor('the lock to be held again', async () => { const r = await syncLock(db!.url); return r?.live && r.backend_pid !== first.backend_pid ? r : null; });
+    expect(again).toMatchObject({ host: 'host-a', pid: child.pid });
+
+    const result = await child;
+    const events = parseJsonLines(String(result.stdout));
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const lostAt = events.findIndex((e) => e.event === 'lock-lost');
+    const retakenAt = events.findIndex((e) => e.event === 'lock-retaken');
+    expect(lostAt).toBeGreaterThan(-1);
+    expect(retakenAt).toBeGreaterThan(lostAt);
+    expect(events[lostAt]!.message).toMatch(/the connection that holds the sync lock in PostgreSQL at .* was lost.*; taking it again for up to 30 s/);
+    expect(events[retakenAt]).toMatchObject({ lock: 'sync', lostMs: expect.any(Number) });
+    expect(events.find((e) => e.event === 'lock-lost-for-good')).toBeUndefined();
+    const summary = events.find((e) => e.event === 'summary');
+    expect(summary).toMatchObject({ status: 'success', series: { total: 4, ok: 4, failed: 0, cancelled: 0 } });
+    expect(summary!.error).toBeUndefined();
+    // The release let the new connection go: nobody holds the lock.
+    expect((await syncLock(db.url))?.live ?? false).toBe(false);
+    const store = await PgMarketStore.open(db.url, { poolSize: 1 });
+    try {
+      expect(await candleStoreDifferences(store, sim, symbols, INTERVALS, BACKFILL)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stops host a\'s sync (exit 1, failed, naming host b and its PID) when host b took the lock while host a\'s connection was gone; host b\'s sync runs to the end', async () => {
+    db = await freshPgDatabase();
+    const sim = await simulator({ symbols: 2, faults: { latencyMs: 150 } });
+    const symbols = sim.symbols.slice(0, 2);
+    const a = host('host-a', db.url, symbols);
+    const b = host('host-b', db.url, symbols);
+    const syncA = startCli(a.args(sim.url), { env: a.env });
+    children.push(syncA);
+    const held = await waitFor('host-a to hold the sync lock', async () => { const r = await syncLock(db!.url); return r?.live && r.host === 'host-a' ? r : null; });
+
+    // Host a cut off from PostgreSQL (stopped, so it cannot notice yet) while its lock's backend is
+    // ended and host b's sync starts and takes the lock: host a finds it gone when it comes back.
+    syncA.kill('SIGSTOP');
+    await terminate(db.url, held.backend_pid);
+    const syncB = startCli(b.args(sim.url), { env: b.env });
+    children.push(syncB);
+    const bHolds = await waitFor('host-b to hold the sync lock', async () => { const r = await syncLock(db!.url); return r?.live && r.host === 'host-b' ? r : null; });
+    expect(bHolds.pid).toBe(syncB.pid);
+    syncA.kill('SIGCONT');
+
+    const resultA = await syncA;
+    const bStillRuns = syncB.exitCode === null;
+    const eventsA = parseJsonLines(String(resultA.stdout));
+    expect(resultA.exitCode, String(resultA.stderr)).toBe(1);
+    const message = `lost the sync lock: host host-b (PID ${syncB.pid}) took it while PostgreSQL was away; this run stopped so that two hosts never run sync at once`;
+    expect(eventsA.find((e) => e.event === 'lock-lost-for-good')).toMatchObject({ lock: 'sync', holder: { host: 'host-b', pid: syncB.pid }, message });
+    expect(eventsA.find((e) => e.event === 'lock-retaken')).toBeUndefined();
+    const summaryA = eventsA.find((e) => e.event === 'summary');
+    expect(summaryA).toMatchObject({ status: 'failed', error: message });
+    expect((summaryA!.series as { cancelled: number }).cancelled).toBeGreaterThan(0);
+    // Host a stopped while host b's sync was still running, and host b's went on to the end.
+    expect(bStillRuns).toBe(true);
+    const resultB = await syncB;
+    expect(resultB.exitCode, String(resultB.stderr)).toBe(0);
+    expect(parseJsonLines(String(resultB.stdout)).find((e) => e.event === 'summary')).toMatchObject({ status: 'success' });
+    const store = await PgMarketStore.open(db.url, { poolSize: 1 });
+    try {
+      expect(await candleStoreDifferences(store, sim, symbols, INTERVALS, BACKFILL)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
