@@ -50,6 +50,8 @@ export interface BackupRequest {
   /** The tiers asked for; `all` reports unconfigured tiers as such instead of failing them. */
   tiers: readonly Tier[];
   onTier?: (outcome: TierOutcome) => void;
+  /** Aborted (its job lock lost for good): the tiers not begun fail with the reason, and retention waits for the next run. */
+  signal?: AbortSignal;
 }
 
 /** The source itself is bad (corrupt, not a database, unreachable): another destination would not help. */
@@ -158,6 +160,10 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
       finish('failed', null, sourceProblem);
       continue;
     }
+    if (request.signal?.aborted) {
+      finish('failed', null, `not begun: ${describeFailure(request.signal.reason)}`);
+      continue;
+    }
     try {
       if (tier === 'offsite') {
         const entry = await backupOffsite(request, snapshot, made, timings);
@@ -185,7 +191,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupRunResult
 
   const configured = outcomes.filter((o) => o.status !== 'not-configured');
   const verified = configured.filter((o) => o.status === 'verified');
-  const retention = verified.length ? await applyRetention(ops, settings, verified.map((o) => o.tier)) : [];
+  const retention = verified.length && !request.signal?.aborted ? await applyRetention(ops, settings, verified.map((o) => o.tier)) : [];
   return {
     status: verified.length === configured.length && configured.length > 0 ? 'success' : verified.length > 0 ? 'partial' : 'failed',
     tiers: outcomes,

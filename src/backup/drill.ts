@@ -33,6 +33,8 @@ export interface DrillOutcome {
  */
 export async function runDrill(options: {
   ops: Db; settings: TierSettings; scratchRoot?: string; onTier?: (o: DrillOutcome) => void;
+  /** Aborted (its job lock lost for good): no further tier is drilled (nor recorded). */
+  signal?: AbortSignal;
   /** With replication on: both stores also restored from the replica into the scratch dir. */
   replica?: { dataDir: string; config: Config };
 }): Promise<DrillOutcome[]> {
@@ -40,6 +42,7 @@ export async function runDrill(options: {
   const backend = storeBackend(settings);
   const outcomes: DrillOutcome[] = [];
   for (const tier of TIERS.filter((t) => settings[t] !== null)) {
+    if (options.signal?.aborted) return outcomes;
     const t0 = performance.now();
     const at = Date.now();
     // Copies of the configured store only: a pg_dump never stands in for market.db, nor the other way round.
@@ -63,7 +66,7 @@ export async function runDrill(options: {
     outcomes.push(outcome);
     options.onTier?.(outcome);
   }
-  if (options.replica && replicationEnabled(options.replica.config)) {
+  if (options.replica && !options.signal?.aborted && replicationEnabled(options.replica.config)) {
     const outcome = await drillReplica(options.replica.dataDir, options.replica.config, options.scratchRoot);
     outcomes.push(outcome);
     options.onTier?.(outcome);

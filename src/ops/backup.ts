@@ -43,14 +43,14 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
     const release = await takeOpLock(ctx, ops, BACKUP_LOCK);
     try {
       const result = await runBackup({
-        ops, dataDir: ctx.dataDir, settings, tiers: choice === 'all' ? TIERS : [choice],
+        ops, dataDir: ctx.dataDir, settings, tiers: choice === 'all' ? TIERS : [choice], signal: release.lost,
         onTier: (o) => {
           ctx.emit({ event: 'tier', ...tierJson(o) });
           onTier?.(o);
         },
       });
       for (const r of result.retention) ctx.emit({ event: 'retention', ...r });
-      // A backup does not take a signal: lost for good to another host, it fails once done (its verified copies stay catalogued).
+      // Lost for good to another host: the tiers not begun failed through the signal (verified copies stay catalogued); the run fails.
       const lost = lockLoss(release.lost);
       if (lost) throw lost;
       return result;
@@ -67,7 +67,7 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
     const release = await takeOpLock(ctx, ops, DRILL_LOCK);
     try {
       const outcomes = await runDrill({
-        ops, settings, replica: { dataDir: ctx.dataDir, config: ctx.loaded.config },
+        ops, settings, replica: { dataDir: ctx.dataDir, config: ctx.loaded.config }, signal: release.lost,
         onTier: (o) => {
           ctx.emit({ event: 'drill', tier: o.tier, result: o.result, backupId: o.backup?.id ?? null, durationMs: o.durationMs, detail: o.detail });
           onTier?.(o);

@@ -23,14 +23,14 @@ export async function validate(options: ValidateOptions, ctx: RunContext, onEven
     const release = await takeOpLock(ctx, ops, VALIDATE_LOCK);
     try {
       const report = await runValidation({
-        config, dataDir: ctx.dataDir, heal: options.heal !== false,
+        config, dataDir: ctx.dataDir, heal: options.heal !== false, signal: release.lost,
         exchange: (): HealExchange => (exchange.client ??= createHealClient(config)),
         onEvent: (e) => {
           ctx.emit(eventJson(e) as OpEvent);
           onEvent?.(e);
         },
       });
-      // Validation does not take a signal: lost for good to another host, it fails once done.
+      // Lost for good to another host: healing stopped through the signal (its error in healError); the run fails.
       const lost = lockLoss(release.lost);
       if (lost) throw lost;
       return report;

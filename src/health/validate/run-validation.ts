@@ -35,6 +35,8 @@ export interface ValidationOptions {
   /** Built only when there is something to heal, so a clean store is validated offline. */
   exchange: () => HealExchange;
   onEvent?: (event: ValidationEvent) => void;
+  /** Aborted (its job lock lost for good): healing stops before its next hole or series; what it stored stays. */
+  signal?: AbortSignal;
 }
 
 export interface ValidationReport {
@@ -149,6 +151,7 @@ async function heal(
   const serverTime = () => Date.now() + offset;
   const confirmedAt = Date.now();
   for (const hole of holes) {
+    options.signal?.throwIfAborted();
     const outcome = await refetchHole(hole, { store, source: exchange, serverTime });
     report.candlesStored += outcome.stored;
     for (const g of outcome.exchangeGaps) await target.recordKnownGap({ ...g, confirmedAt });
@@ -156,7 +159,7 @@ async function heal(
     if (outcomeResult(outcome) === 'filled') report.holes.filled++;
     emit({ event: 'gap', hole, result: outcomeResult(outcome), stored: outcome.stored, exchangeGaps: outcome.exchangeGaps, ...(outcome.error ? { error: outcome.error } : {}) });
   }
-  report.candlesStored += await backfillMissing(missing, store, exchange, options.config, (o) => {
+  report.candlesStored += await backfillMissing(missing, store, exchange, options.config, options.signal, (o) => {
     if (o.status === 'ok' && o.stored > 0) report.missingSeries.backfilled++;
     emit({ event: 'backfill', outcome: o });
   });
@@ -165,16 +168,17 @@ async function heal(
 /** Missing series through the sync engine, one run per interval (it syncs symbols x intervals). */
 async function backfillMissing(
   missing: readonly { symbol: string; interval: Interval }[], store: CandleStore, exchange: HealExchange, config: Config,
-  onSeries: (o: SeriesOutcome) => void,
+  signal: AbortSignal | undefined, onSeries: (o: SeriesOutcome) => void,
 ): Promise<number> {
   let stored = 0;
   const byInterval = new Map<Interval, string[]>();
   for (const m of missing) byInterval.set(m.interval, [...(byInterval.get(m.interval) ?? []), m.symbol]);
   for (const [interval, symbols] of byInterval) {
+    signal?.throwIfAborted();
     const summary = await runSync(
       { symbols, intervals: [interval], backfillDays: config.sync.backfillDays, concurrency: config.sync.concurrency },
       {
-        store, exchange, onSeries,
+        store, exchange, onSeries, signal,
         counters: () => ({ requests: 0, weightUsed: 0, rateLimited429: 0, banned418: 0, retries: {} }),
       },
     );
