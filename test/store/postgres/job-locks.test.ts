@@ -91,6 +91,16 @@ describe.skipIf(pgMissing)(`job locks in PostgreSQL${pgMissing ? ` (skipped: ${p
     if (outer.taken) await outer.release();
   });
 
+  it('refuses the same holder ID while its session holds the lock: a re-take finds its own lost session still listed, not a nested hold', async () => {
+    const first = await takeJobLock(db.url, 'compact', hostA);
+    expect(first.taken).toBe(true);
+    expect(await takeJobLock(db.url, 'compact', hostA)).toMatchObject({ taken: false, holder: { holderId: 'a-1', host: 'host-a', pid: 4242 } });
+    if (first.taken) await first.release();
+    const again = await takeJobLock(db.url, 'compact', hostA);
+    expect(again.taken).toBe(true);
+    if (again.taken) await again.release();
+  });
+
   it('tells its holder once its connection is gone (terminated here, as a server restart would): the lock is free for others from then on', async () => {
     const told: string[] = [];
     const a = await takeJobLock(db.url, 'backup-drill', hostA, (m) => told.push(m));
