@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RESULT_FILE_ENV } from '../../src/backtest/daily-backtest.js';
 import { PgMarketStore } from '../../src/store/postgres/market-store.js';
 import { parseJsonLines, startCli, writeTestConfig } from '../helpers/cli.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
@@ -28,12 +29,12 @@ function host(name: string, url: string, symbols: string[]) {
 
 interface LockRow { host: string; pid: number; backend_pid: number; live: boolean }
 
-/** The sync lock's row and whether its backend still holds an advisory lock (the lock is live). */
-async function syncLock(url: string): Promise<LockRow | null> {
+/** A lock's row and whether its backend still holds an advisory lock (the lock is live). */
+async function lockRow(url: string, name = 'sync'): Promise<LockRow | null> {
   return withClient(url, async (c) => {
     const { rows } = await c.query<LockRow>(
       `SELECT j.host, j.pid, j.backend_pid, EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.pid = j.backend_pid) AS live
-       FROM cfa_job_locks j WHERE j.name = 'sync'`);
+       FROM cfa_job_locks j WHERE j.name = $1`, [name]);
     return rows[0] ?? null;
   }).catch(() => null); // no table until the first lock is taken
 }
@@ -48,8 +49,24 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   }
 }
 
-const terminate = (url: string, backendPid: number) =>
-  withClient(url, (c) => c.query('SELECT pg_terminate_backend(backend_pid) FROM cfa_job_locks WHERE name = $1 AND backend_pid = $2', ['sync', backendPid]));
+/** Resolves once the child has printed a JSON line with this event. */
+function eventOut(child: ReturnType<typeof startCli>, event: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += String(chunk);
+      if (parseJsonLines(out).some((e) => e.event === event)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the child ended (exit ${code}) before its ${event} line`)));
+  });
+}
+
+/** Ends the lock's backend, and waits until it has gone (with it its advisory lock: another host's take must not race it). */
+const terminate = (url: string, backendPid: number, name = 'sync') =>
+  withClient(url, async (c) => {
+    const { rows } = await c.query<{ ended: boolean }>('SELECT pg_terminate_backend(backend_pid, 10000) AS ended FROM cfa_job_locks WHERE name = $1 AND backend_pid = $2', [name, backendPid]);
+    expect(rows).toEqual([{ ended: true }]);
+  });
 
 describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pgMissing ? ` (skipped: ${pgMissing})` : ''}`, () => {
   let db: TestDatabase | null = null;
@@ -73,11 +90,11 @@ describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pg
     const child = startCli(a.args(sim.url), { env: a.env });
     children.push(child);
 
-    const first = await waitFor('host-a to hold the sync lock', async () => { const r = await syncLock(db!.url); return r?.live && r.host === 'host-a' ? r : null; });
+    const first = await waitFor('host-a to hold the sync lock', async () => { const r = await lockRow(db!.url); return r?.live && r.host === 'host-a' ? r : null; });
     expect(first.pid).toBe(child.pid);
     await terminate(db.url, first.backend_pid);
     // Held again by the same process on a new connection, while the sync still runs.
-    const again = await waitFor('the lock to be held again', async () => { const r = await syncLock(db!.url); return r?.live && r.backend_pid !== first.backend_pid ? r : null; });
+    const again = await waitFor('the lock to be held again', async () => { const r = await lockRow(db!.url); return r?.live && r.backend_pid !== first.backend_pid ? r : null; });
     expect(again).toMatchObject({ host: 'host-a', pid: child.pid });
 
     const result = await child;
@@ -94,7 +111,7 @@ describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pg
     expect(summary).toMatchObject({ status: 'success', series: { total: 4, ok: 4, failed: 0, cancelled: 0 } });
     expect(summary!.error).toBeUndefined();
     // The release let the new connection go: nobody holds the lock.
-    expect((await syncLock(db.url))?.live ?? false).toBe(false);
+    expect((await lockRow(db.url))?.live ?? false).toBe(false);
     const store = await PgMarketStore.open(db.url, { poolSize: 1 });
     try {
       expect(await candleStoreDifferences(store, sim, symbols, INTERVALS, BACKFILL)).toEqual([]);
@@ -111,7 +128,9 @@ describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pg
     const b = host('host-b', db.url, symbols);
     const syncA = startCli(a.args(sim.url), { env: a.env });
     children.push(syncA);
-    const held = await waitFor('host-a to hold the sync lock', async () => { const r = await syncLock(db!.url); return r?.live && r.host === 'host-a' ? r : null; });
+    // Past its start (the store opened): stopped inside a schema migration, it would hold every other host's migrations up.
+    await eventOut(syncA, 'start');
+    const held = await waitFor('host-a to hold the sync lock', async () => { const r = await lockRow(db!.url); return r?.live && r.host === 'host-a' ? r : null; });
 
     // Host a cut off from PostgreSQL (stopped, so it cannot notice yet) while its lock's backend is
     // ended and host b's sync starts and takes the lock: host a finds it gone when it comes back.
@@ -119,7 +138,11 @@ describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pg
     await terminate(db.url, held.backend_pid);
     const syncB = startCli(b.args(sim.url), { env: b.env });
     children.push(syncB);
-    const bHolds = await waitFor('host-b to hold the sync lock', async () => { const r = await syncLock(db!.url); return r?.live && r.host === 'host-b' ? r : null; });
+    const bHolds = await waitFor('host-b to hold the sync lock', async () => {
+      if (syncB.exitCode !== null) throw new Error(`host-b's sync ended (exit ${syncB.exitCode}) before it held the lock: ${String((await syncB).stderr)}${String((await syncB).stdout)}`);
+      const r = await lockRow(db!.url);
+      return r?.live && r.host === 'host-b' ? r : null;
+    });
     expect(bHolds.pid).toBe(syncB.pid);
     syncA.kill('SIGCONT');
 
@@ -144,5 +167,38 @@ describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pg
     } finally {
       await store.close();
     }
+  });
+
+  it('stops host a\'s backtest command (exit 1, failed, naming host b) when host b\'s backtest took the lock while host a\'s connection was gone', async () => {
+    db = await freshPgDatabase();
+    const backtestHost = (name: string, ms: number) => {
+      const dir = tempDir();
+      writeTestConfig(dir, { store: { backend: 'postgres' }, backtest: { command: [process.execPath, '-e', `setTimeout(() => require('node:fs').writeFileSync(process.env.${RESULT_FILE_ENV}, '{}'), ${ms})`] } });
+      return { args: ['--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'config.json'), 'backtest', '--json'], env: { CFA_STORE_URL: db!.url, CFA_HOST: name } };
+    };
+    const a = backtestHost('host-a', 60_000);
+    const b = backtestHost('host-b', 1500);
+    const runA = startCli(a.args, { env: a.env });
+    children.push(runA);
+    const held = await waitFor('host-a to hold the backtest lock', async () => { const r = await lockRow(db!.url, 'backtest'); return r?.live && r.host === 'host-a' ? r : null; });
+    runA.kill('SIGSTOP');
+    await terminate(db.url, held.backend_pid, 'backtest');
+    const runB = startCli(b.args, { env: b.env });
+    children.push(runB);
+    await waitFor('host-b to hold the backtest lock', async () => { const r = await lockRow(db!.url, 'backtest'); return r?.live && r.host === 'host-b' ? r : null; });
+    runA.kill('SIGCONT');
+
+    const resultA = await runA;
+    expect(resultA.exitCode, String(resultA.stderr)).toBe(1);
+    const summaryA = parseJsonLines(String(resultA.stdout)).find((e) => e.event === 'summary');
+    // Its command was stopped long before its 60 s were up.
+    expect(summaryA).toMatchObject({
+      status: 'failed',
+      error: `lost the backtest lock: host host-b (PID ${runB.pid}) took it while PostgreSQL was away; this run stopped so that two hosts never run backtest at once`,
+    });
+    expect(summaryA!.signal ?? summaryA!.exitCode).not.toBe(0);
+    const resultB = await runB;
+    expect(resultB.exitCode, String(resultB.stderr) + String(resultB.stdout)).toBe(0);
+    expect(parseJsonLines(String(resultB.stdout)).find((e) => e.event === 'summary')).toMatchObject({ status: 'success' });
   });
 });
