@@ -65,6 +65,8 @@ export interface JobLockOptions {
   onRetaken?: (lostMs: number, message: string) => void;
   /** Told when a lost shared lock is lost for good (another holder, or not taken again in time); `lost` aborts with the same error. */
   onLostForGood?: (error: LockLostError) => void;
+  /** How long a lost shared lock is tried for (default RETAKE_WINDOW_MS). */
+  retakeWindowMs?: number;
 }
 
 /** The reason a job lock's `lost` signal aborts with: the run is no longer the only one and must stop. */
@@ -110,6 +112,7 @@ export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks 
     let released = false;
     let retaking: Promise<void> = Promise.resolve();
     const stopWaiting = new AbortController();
+    const windowMs = options.retakeWindowMs ?? RETAKE_WINDOW_MS;
 
     const retake = async (lostAt: number): Promise<void> => {
       for (;;) {
@@ -127,13 +130,13 @@ export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks 
         }
         if (released) return;
         const elapsed = Date.now() - lostAt;
-        const step = nextRetakeStep(attempt, elapsed, holder.holderId);
+        const step = nextRetakeStep(attempt, elapsed, holder.holderId, windowMs);
         if (step.do === 'retaken') {
           options.onRetaken?.(elapsed, `the ${name} lock is held again after ${(elapsed / 1000).toFixed(1)} s without it; the run went on`);
           return;
         }
         if (step.do === 'stop') {
-          const error = new LockLostError(name, lockLostMessage(name, step), step.why === 'other-holder' ? { host: step.holder.host, pid: step.holder.pid } : null);
+          const error = new LockLostError(name, lockLostMessage(name, step, windowMs), step.why === 'other-holder' ? { host: step.holder.host, pid: step.holder.pid } : null);
           options.onLostForGood?.(error);
           lost.abort(error);
           return;
@@ -149,7 +152,7 @@ export async function acquireJobLock(ops: Db, name: string, shared: SharedLocks 
       releaseShared = null;
       void gone?.().catch(() => {});
       if (released) return;
-      options.onLost?.(`${message}; taking it again for up to ${RETAKE_WINDOW_MS / 1000} s while the run goes on`);
+      options.onLost?.(`${message}; taking it again for up to ${Math.round(windowMs / 1000)} s while the run goes on`);
       retaking = retake(Date.now());
     }
 

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RESULT_FILE_ENV } from '../../src/backtest/daily-backtest.js';
+import { acquireJobLock, LockLostError } from '../../src/engine/job-lock.js';
+import { openOpsDb } from '../../src/store/ops-db.js';
+import { jobLockKey } from '../../src/store/postgres/job-locks.js';
 import { PgMarketStore } from '../../src/store/postgres/market-store.js';
 import { parseJsonLines, startCli, writeTestConfig } from '../helpers/cli.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
@@ -202,5 +205,33 @@ describe.skipIf(pgMissing)(`a lost job lock is taken again, or the run stops${pg
     const resultB = await runB;
     expect(resultB.exitCode, String(resultB.stderr)).toBe(0);
     expect(parseJsonLines(String(resultB.stdout)).find((e) => e.event === 'summary')).toMatchObject({ status: 'success' });
+  });
+
+  it('gives up after its window when the lock stays away (held by a session that never says who): the lock\'s signal aborts, naming the window', async () => {
+    db = await freshPgDatabase();
+    const ops = openOpsDb(tempDir());
+    const events: string[] = [];
+    const lock = await acquireJobLock(ops, 'validate', { url: db.url, host: 'host-a' }, {
+      retakeWindowMs: 3000,
+      onLost: () => events.push('lost'), onRetaken: () => events.push('retaken'), onLostForGood: () => events.push('lost-for-good'),
+    });
+    try {
+      const held = (await lockRow(db.url, 'validate'))!;
+      expect(held).toMatchObject({ host: 'host-a', pid: process.pid, live: true });
+      await withClient(db.url, async (c) => {
+        // Queued for the advisory lock, this session is granted it the moment the terminated backend lets go, before any re-take can try.
+        const waiting = c.query('SELECT pg_advisory_lock($1::bigint)', [jobLockKey('validate').toString()]);
+        await terminate(db!.url, held.backend_pid, 'validate');
+        await waiting;
+        await waitFor('the lock to be lost for good', () => lock.lost.aborted, 20_000);
+      });
+      expect(events).toEqual(['lost', 'lost-for-good']);
+      expect(lock.lost.reason).toBeInstanceOf(LockLostError);
+      expect((lock.lost.reason as LockLostError).message).toBe(
+        'lost the validate lock: it could not be taken again within 3 s of its connection ending (another process held it without saying who); this run stopped so that two hosts never run validate at once');
+    } finally {
+      await lock();
+      ops.close();
+    }
   });
 });
