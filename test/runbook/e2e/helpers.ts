@@ -11,6 +11,7 @@ import { runCli, startCli, writeTestConfig, type CliRun } from '../../helpers/cl
 import { startDaemon, type RunningDaemon } from '../../helpers/daemon.js';
 import { simulator, storeDifferences } from '../../helpers/simulated-exchange.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 /**
  * End-to-end runbook tests: the built binary (`runbook run <id> --yes --json`) on a real data dir,
@@ -160,12 +161,7 @@ export function actionsOf(report: IncidentReport): string[] {
   return report.actions.filter((a) => a.step !== null && (a.kind === 'step' || a.kind === 'escalation' || a.kind === 'already-done')).map((a) => `${a.step}:${a.outcome}`);
 }
 
-export async function until<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** waitFor with the probe first (as these tests read), and a longer default. */
+export function until<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  return waitFor(what, probe, timeoutMs);
 }
