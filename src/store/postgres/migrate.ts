@@ -15,6 +15,14 @@ export async function migratePg(pool: PgPool, schema: string, migrations: readon
     }
   });
   const newest = migrations.at(-1)?.version ?? 0;
+  // Up to date (every start but the first after an upgrade): nothing to serialise, so the lock is
+  // not taken. A host stalled inside a migration (SIGSTOP, a partition) then holds up only hosts
+  // that have something to migrate, not every job start that checks its schema.
+  const known = await pool.query<{ version: number }>('SELECT version FROM cfa_schema_versions WHERE schema = $1', [schema]).then(
+    (r) => r.rows[0]?.version ?? 0,
+    () => null, // no versions table yet: the locked path makes it
+  );
+  if (known === newest) return newest;
   return inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('cfa_schema_versions'))");
     await client.query('CREATE TABLE IF NOT EXISTS cfa_schema_versions (schema TEXT PRIMARY KEY, version INTEGER NOT NULL, migrated_at BIGINT NOT NULL)');

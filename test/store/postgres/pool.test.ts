@@ -36,6 +36,26 @@ describe.skipIf(pgMissing)(`PostgreSQL pool and migrations${pgMissing ? ` (skipp
     await expect(migratePg(pool, 'demo', migrations.slice(0, 1))).rejects.toThrow(/version 3, newer than this cfa-console knows \(1\)/);
   });
 
+  it('an up-to-date schema is checked without the migration lock: a session stuck holding it delays only a migration', async () => {
+    const migrations = [{ version: 1, up: 'CREATE TABLE IF NOT EXISTS quick1 (a INT)' }];
+    await migratePg(pool, 'quick', migrations);
+    const holder = await pool.connect();
+    try {
+      // What a host stalled inside a migration holds (the lock's key as migratePg takes it).
+      await holder.query('BEGIN');
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('cfa_schema_versions'))");
+      await expect(migratePg(pool, 'quick', migrations)).resolves.toBe(1);
+      // A version to apply does wait for the lock: still pending after the up-to-date check answered.
+      const pending = migratePg(pool, 'quick', [...migrations, { version: 2, up: 'CREATE TABLE quick2 (a INT)' }]);
+      const first = await Promise.race([pending.then(() => 'migrated'), migratePg(pool, 'quick', migrations).then(() => 'checked')]);
+      expect(first).toBe('checked');
+      await holder.query('COMMIT');
+      await expect(pending).resolves.toBe(2);
+    } finally {
+      holder.release();
+    }
+  });
+
   it('names the server without its password when it cannot connect', async () => {
     const url = 'postgresql://cfa:hunter2secret@127.0.0.1:1/cfa';
     const bad = openPgPool(url, { size: 1 });
