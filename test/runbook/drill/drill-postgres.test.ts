@@ -144,7 +144,7 @@ describe.skipIf(pgMissing)(`cfa-console drill on a postgres install${pgMissing ?
     expect(await databases()).not.toContain(result!.database);
   }, 420_000);
 
-  it('drill db-corruption on a postgres install: a damaged SQLite file, so a SQLite sandbox, said in one line before it starts; no scratch database is made', async () => {
+  it('drill db-corruption --from-backup on a postgres install: a damaged SQLite file, so a SQLite sandbox seeded from the simulator, both said before it starts; no scratch database is made', async () => {
     // Stopped once its sandbox is steady: the whole db-corruption drill runs in drill-command's --all
     // (2 minutes); what differs on a postgres install is decided and said before the fault.
     const { dataDir, env: baseEnv, sandboxes } = await realDataDir();
@@ -153,7 +153,8 @@ describe.skipIf(pgMissing)(`cfa-console drill on a postgres install${pgMissing ?
     // Other test files make and drop databases on this server meanwhile: a drill's are named `_drill_`.
     const drillDatabases = async () => (await databases()).filter((n) => n.includes('_drill_'));
     const before = await drillDatabases();
-    const child = startCli(['drill', 'db-corruption', '--yes', '--json'], { env, buffer: false });
+    // With --from-backup: the install's backups are pg_dumps, which a SQLite sandbox cannot take; said too.
+    const child = startCli(['drill', 'db-corruption', '--yes', '--from-backup', '--json'], { env, buffer: false });
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -164,8 +165,10 @@ describe.skipIf(pgMissing)(`cfa-console drill on a postgres install${pgMissing ?
         if (/"stage":"steady"/.test(stdout)) { clearTimeout(timer); resolve(); }
       });
     });
-    const steps = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { stage?: string; what?: string });
+    const steps = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; stage?: string; what?: string; from?: string });
     expect(steps.find((e) => e.stage === 'backend')?.what).toBe('runs on a SQLite sandbox: the fault is a damaged SQLite file');
+    expect(steps.find((e) => e.stage === 'seed')?.what).toBe('--from-backup does not apply: the install\'s backups are pg_dumps and this drill runs on a SQLite sandbox; seeded from the simulator instead');
+    expect(steps.filter((e) => e.event === 'sandbox' && e.stage === 'seeded').map((e) => e.from)).toEqual(['simulator']);
     expect(stdout).not.toMatch(/"stage":"scratch-database"/);
     expect(await drillDatabases()).toEqual(before);
     child.kill('SIGINT');
