@@ -224,7 +224,7 @@ export function registerDrillCommands(program: Command, globals: () => GlobalOpt
     .argument('[scenario]', '`list`, `history`, `chaos` (the soak), or a scenario (a runbook that declares a drill; see `drill list`)')
     .option('--all', 'every scenario, one after the other (headless; needs --yes)')
     .option('--yes', 'headless: the drill\'s script answers every consent and the runbook runs by itself')
-    .option('--from-backup', 'seed the sandbox from the newest verified backup of the data dir (read-only) instead of a synthetic backfill')
+    .option('--from-backup', 'seed the sandbox from the newest verified hot/warm backup of the data dir (read-only; on postgres a pg_dump restored into the scratch database) instead of a synthetic backfill')
     .option('--limit <n>', 'history: how many', '20')
     .option('--duration <duration>', 'chaos: how long faults are injected, e.g. 10m (then the engine settles)')
     .option('--seed <n>', 'chaos: the seed of the fault plan (default: random, printed); the same seed, the same plan')
@@ -237,8 +237,10 @@ is removed by the next drill, which also stops the engine of a sandbox deleted
 from outside. With store.backend postgres the sandbox's store is a scratch
 database on the install's server (cfa_scratch_*_drill_*, dropped afterwards;
 the role needs CREATEDB), except for a fault of a SQLite file, which runs on a
-SQLite sandbox and says so. Scored: fault to alert, to acknowledgement (the console's \`a\`,
-or the runbook opened), to steady state, against the runbook's target. A drill
+SQLite sandbox and says so (and, with --from-backup, that it is seeded from the
+simulator: the install's backups are pg_dumps). Scored: fault to alert, to
+acknowledgement (the console's \`a\`, or the runbook opened), to steady state,
+against the runbook's target. A drill
 that needs what this machine refuses (disk-low mounts a small tmpfs: root
 only) is skipped and says why. Exit 0 when no drill failed.
 

@@ -203,6 +203,16 @@ export function drillBackend(decl: Pick<RunbookDecl, 'drill'>, installStore: Dri
   return why ? { backend: 'sqlite', note: `runs on a SQLite sandbox: ${why}` } : { backend: 'postgres', note: null };
 }
 
+/**
+ * With --from-backup, why this drill's sandbox is seeded from the simulator after all (pure): a
+ * drill on a SQLite sandbox of a postgres install (`db-corruption`) has no market.db backup to
+ * copy (the install's backups are pg_dumps). Null when --from-backup applies as asked.
+ */
+export function fromBackupNote(chosen: { backend: 'sqlite' | 'postgres' }, installStore: DrillOptions['installStore'], fromBackup: boolean): string | null {
+  if (!fromBackup || chosen.backend !== 'sqlite' || installStore?.backend !== 'postgres') return null;
+  return '--from-backup does not apply: the install\'s backups are pg_dumps and this drill runs on a SQLite sandbox; seeded from the simulator instead';
+}
+
 /** Runs the drill of `decl` headless: the runbook in automatic mode, consent from the drill's script. */
 export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promise<DrillResult> {
   const drill = decl.drill;
@@ -228,6 +238,8 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
   });
   stopped.catch(() => {});
   if (chosen.note) emit({ event: 'drill-step', scenario: decl.id, stage: 'backend', what: chosen.note });
+  const seedNote = fromBackupNote(chosen, options.installStore, options.fromBackupOf !== undefined);
+  if (seedNote) emit({ event: 'drill-step', scenario: decl.id, stage: 'seed', what: seedNote });
   try {
     await Promise.race([stopped, drillIn()]);
   } catch (error) {
@@ -245,7 +257,7 @@ export async function runDrill(decl: RunbookDecl, options: DrillOptions): Promis
     let sandbox: Sandbox;
     try {
       opening = openSandbox({
-        fromBackupOf: options.fromBackupOf, config: drill.config, root: options.sandboxRoot, emit: (e) => emit({ ...e, scenario: decl.id }),
+        fromBackupOf: seedNote ? undefined : options.fromBackupOf, config: drill.config, root: options.sandboxRoot, emit: (e) => emit({ ...e, scenario: decl.id }),
         smallDisk: drill.sandbox?.smallDisk, sentiment: drill.sandbox?.sentiment,
         postgresServer: chosen.backend === 'postgres' ? options.installStore?.url : undefined,
       });

@@ -1,7 +1,8 @@
 /**
  * A drill's sandbox: a fresh temporary data dir (`cfa-drill-*` in the temp dir), seeded by a short
  * synthetic backfill from an in-process simulator (or a read-only copy of the newest verified
- * backup of the real data dir), a config of its own (compressed monitor, rules that fire at once,
+ * backup of the real data dir: a market.db copied in, or on PostgreSQL a pg_dump restored into the
+ * sandbox's scratch database), a config of its own (compressed monitor, rules that fire at once,
  * no scheduled jobs, no automatic runbooks: the drill runs the runbook itself), and an engine
  * leading it with the example backtest under supervision. Nothing is written outside it.
  *
@@ -35,11 +36,12 @@ import type { FearGreedStandIn, FredStandIn, SimulatorHandle } from '../../excha
 import { cannotMount, mountsUnder, mountTmpfs, unmount } from '../../common/mounts.js';
 import { readLease } from '../../engine/leadership.js';
 import { FRED_KEY_ENV } from '../../sentiment/fred.js';
-import { listBackups } from '../../backup/catalog.js';
+import { listBackups, type BackupBackend, type BackupEntry } from '../../backup/catalog.js';
 import { OPS_DB_FILE, openOpsDb } from '../../store/ops-db.js';
 import { openSqlite } from '../../store/sqlite.js';
 import { MARKET_DB_FILE } from '../../store/market-db.js';
 import { createScratchDatabase } from '../../backup/postgres/connection.js';
+import { restorePgInPlace } from '../../backup/postgres/dump.js';
 import { sharedLeader } from '../../ops/leader.js';
 
 export const SANDBOX_PREFIX = 'cfa-drill-';
@@ -52,7 +54,10 @@ export const KEEP_SANDBOX_ENV = 'CFA_DRILL_KEEP_SANDBOX';
 export const SANDBOX_SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 
 export interface SandboxOptions {
-  /** Seed from the newest verified backup of this (real) data dir instead of a backfill. */
+  /**
+   * Seed from the newest verified backup of this (real) data dir instead of a backfill: a
+   * market.db backup on SQLite, a pg_dump (restored into the scratch database) with `postgresServer`.
+   */
   fromBackupOf?: string;
   /** Merged over the sandbox's config (a drill's own settings). */
   config?: Record<string, unknown>;
@@ -218,19 +223,49 @@ export function orphansOf(root = os.tmpdir()): number[] {
 }
 
 
-/** Copies the newest verified hot or warm backup of `realDataDir` into `dataDir` (read-only on the real side). */
-function seedFromBackup(realDataDir: string, dataDir: string): { backupId: number; file: string } {
-  const ops = openSqlite(path.join(realDataDir, OPS_DB_FILE), { readonly: true });
+/**
+ * The newest verified hot or warm backup of `realDataDir` of this backend whose file is on disk
+ * (its ops.db only read), or the error naming the data dir and what to run.
+ */
+function newestVerifiedBackup(realDataDir: string, backend: BackupBackend): BackupEntry {
+  const opsFile = path.join(realDataDir, OPS_DB_FILE);
+  // No ops.db: nothing was ever backed up here (the catalog is in it).
+  const ops = fs.existsSync(opsFile) ? openSqlite(opsFile, { readonly: true }) : null;
   try {
-    const backup = listBackups(ops)
-      .filter((b) => b.backend !== 'postgres' && b.verifiedAt !== null && b.result === 'verified' && b.tier !== 'offsite' && fs.existsSync(b.location))
+    const backup = (ops ? listBackups(ops) : [])
+      .filter((b) => b.backend === backend && b.verifiedAt !== null && b.result === 'verified' && b.tier !== 'offsite' && fs.existsSync(b.location))
+      .filter((b) => backend !== 'postgres' || b.pgFacts !== null)
       .sort((a, b) => b.createdAt - a.createdAt)[0];
-    if (!backup) throw new Error(`no verified hot or warm backup of ${realDataDir} is on disk; run \`cfa-console backup\` first, or drill without --from-backup`);
-    fs.copyFileSync(backup.location, path.join(dataDir, MARKET_DB_FILE));
-    return { backupId: backup.id, file: backup.location };
+    if (!backup) {
+      const what = backend === 'postgres' ? 'pg_dump backup (store.backend postgres)' : 'market.db backup';
+      throw new Error(`no verified hot or warm ${what} of ${realDataDir} is on disk; run \`cfa-console backup\` first, or drill without --from-backup`);
+    }
+    return backup;
   } finally {
-    ops.close();
+    ops?.close();
   }
+}
+
+/** Copies the newest verified hot or warm market.db backup of `realDataDir` into `dataDir` (read-only on the real side). */
+function seedFromBackup(realDataDir: string, dataDir: string): { backupId: number; file: string; candles: null } {
+  const backup = newestVerifiedBackup(realDataDir, 'sqlite');
+  fs.copyFileSync(backup.location, path.join(dataDir, MARKET_DB_FILE));
+  return { backupId: backup.id, file: backup.location, candles: null };
+}
+
+/**
+ * Restores the newest verified hot or warm pg_dump of `realDataDir` into the sandbox's (empty)
+ * scratch database, as `restore` would into a fresh store (restorePgInPlace: one transaction, the
+ * backup's schema version stamped, the candles and rows counted against the catalog). The dump
+ * file and the install's ops.db are only read; the install's database is never opened.
+ */
+async function seedFromPgBackup(realDataDir: string, scratchUrl: string): Promise<{ backupId: number; file: string; candles: number }> {
+  const backup = newestVerifiedBackup(realDataDir, 'postgres');
+  const { problems } = await restorePgInPlace(backup.location, scratchUrl, backup.pgFacts!, { lockTimeoutMs: 30_000, liveVersion: 0 }).catch((error: Error) => {
+    throw new Error(`cannot seed the sandbox's scratch database from backup #${backup.id} (${backup.location}): ${error.message}`);
+  });
+  if (problems.length) throw new Error(`backup #${backup.id} (${backup.location}) restored into the sandbox does not hold what the catalog says: ${problems.slice(0, 3).join('; ')}`);
+  return { backupId: backup.id, file: backup.location, candles: Object.values(backup.pgFacts!.series).reduce((n, s) => n + s.count, 0) };
 }
 
 /** Makes a sandbox, seeds it and (with `start`) starts its engine. */
@@ -386,9 +421,9 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
     const ctx = sandbox.context(async () => 0);
     const { runOperation } = await import('../../ops/index.js');
     if (options.fromBackupOf) {
-      if (scratch) throw new Error('--from-backup seeds a sandbox from a verified market.db backup; on a postgres install drill without --from-backup (the sandbox is seeded by a backfill into its scratch database)');
-      const seeded = seedFromBackup(options.fromBackupOf, dataDir);
-      emit({ event: 'sandbox', stage: 'seeded', from: 'backup', backupId: seeded.backupId });
+      // A postgres sandbox from a pg_dump of the install, a SQLite one from a market.db copy.
+      const seeded = scratch ? await seedFromPgBackup(options.fromBackupOf, scratch.url) : seedFromBackup(options.fromBackupOf, dataDir);
+      emit({ event: 'sandbox', stage: 'seeded', from: 'backup', backupId: seeded.backupId, backend: store.backend, file: seeded.file, candles: seeded.candles });
       // The sandbox's own exchange continues from where the copy ends.
       await runOperation('sync', {} as never, ctx);
     } else {
