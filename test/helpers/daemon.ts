@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import { JOBS } from '../../jobs/index.js';
 import { RUNBOOKS } from '../../runbooks/index.js';
+import { listProcStats } from '../../src/common/proc-stat.js';
 import { parseJsonLines, startCli, writeTestConfig } from './cli.js';
 
 export interface RunningDaemon {
@@ -66,9 +67,28 @@ export function engineFixture(dir: string, exchangeUrl: string, settings: Record
 }
 
 /** Ends the daemons a test started (SIGKILL: nothing of theirs is judged after the test) and empties the list. */
+/** The processes below `pid` (its children, theirs, ...), as /proc says now. */
+function descendantsOf(pid: number): number[] {
+  const stats = listProcStats() ?? [];
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const s of stats) if (s.ppid === parent) { found.push(s.pid); walk(s.pid); }
+  };
+  walk(pid);
+  return found;
+}
+
+/**
+ * kill -9 of each engine, and of what it started: the supervised daemon outlives an engine killed
+ * with -9 by design, and would go on writing its heartbeat into a data dir being removed.
+ */
 export async function killDaemons(started: RunningDaemon[]): Promise<void> {
   for (const d of started.splice(0)) {
+    const below = d.child.pid === undefined ? [] : descendantsOf(d.child.pid);
     d.child.kill('SIGKILL');
+    for (const pid of below) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
     await d.child.catch(() => {});
   }
 }
