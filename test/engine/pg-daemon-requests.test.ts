@@ -7,7 +7,7 @@ import { runContext } from '../../src/ops/context.js';
 import { runJob } from '../../src/ops/leader.js';
 import Database from '../../src/store/sqlite-driver.js';
 import { runCli } from '../helpers/cli.js';
-import { engineFixture, pidAlive, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { engineFixture, killDaemons, pidAlive, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freshPgDatabase, pgMissing, withClient, type TestDatabase } from '../helpers/postgres.js';
 import { simulator } from '../helpers/simulated-exchange.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -28,10 +28,7 @@ describe.skipIf(pgMissing)(`daemon requests across hosts in PostgreSQL${pgMissin
   let db: TestDatabase | null = null;
 
   afterEach(async () => {
-    for (const d of started.splice(0)) {
-      d.child.kill('SIGKILL');
-      await d.child.catch(() => {});
-    }
+    await killDaemons(started);
     await db?.drop();
     db = null;
   });
