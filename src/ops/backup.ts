@@ -7,7 +7,7 @@ import { notConfiguredReason, TIERS, tierSettings, type Tier } from '../backup/t
 import { BACKUP_LOCK, DRILL_LOCK } from '../backup/writers.js';
 import { StepLog, type StepRecord } from '../common/step-log.js';
 import { ConfigError } from '../config/config-error.js';
-import { lockLoss, takeOpLock } from './job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import { openOpsDb } from '../store/ops-db.js';
 import { replicationEnabled } from '../replication/litestream.js';
 import { durationMs } from '../config/schema.js';
@@ -51,8 +51,7 @@ export async function backup(options: BackupOptions, ctx: RunContext, onTier?: (
       });
       for (const r of result.retention) ctx.emit({ event: 'retention', ...r });
       // Lost for good to another host: the tiers not begun failed through the signal (verified copies stay catalogued); the run fails.
-      const lost = lockLoss(release.lost);
-      if (lost) throw lost;
+      release.lost.throwIfAborted();
       return result;
     } finally {
       await release();
@@ -73,8 +72,7 @@ export async function backupDrill(_options: Record<string, never>, ctx: RunConte
           onTier?.(o);
         },
       });
-      const lost = lockLoss(release.lost);
-      if (lost) throw lost;
+      release.lost.throwIfAborted();
       return outcomes;
     } finally {
       await release();

@@ -1,4 +1,4 @@
-import { lockLoss, takeOpLock } from './job-lock.js';
+import { takeOpLock } from './job-lock.js';
 import type { BinanceClient } from '../exchange/binance-client.js';
 import { createHealClient } from '../health/validate/heal-exchange.js';
 import { runValidation, type HealExchange, type ValidationEvent, type ValidationReport } from '../health/validate/run-validation.js';
@@ -31,8 +31,7 @@ export async function validate(options: ValidateOptions, ctx: RunContext, onEven
         },
       });
       // Lost for good to another host: healing stopped through the signal (its error in healError); the run fails.
-      const lost = lockLoss(release.lost);
-      if (lost) throw lost;
+      release.lost.throwIfAborted();
       return report;
     } finally {
       await release();
