@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openSharedRuns } from '../../src/engine/run-mirror.js';
 import { openSharedRequests } from '../../src/engine/shared-requests.js';
 import { runCli, writeTestConfig } from '../helpers/cli.js';
-import { postgresBinDir, serverProcesses, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
+import { postgresBinDir, freezeServer, startPrivatePostgres, thawServer, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import path from 'node:path';
 
@@ -28,14 +28,11 @@ describe.skipIf(!bin)(`closing when PostgreSQL stops answering${bin ? '' : ' (sk
   });
 
   async function frozen<T>(fn: () => Promise<T>): Promise<T> {
-    const pids = serverProcesses(server!);
-    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    const pids = freezeServer(server!);
     try {
       return await fn();
     } finally {
-      for (const pid of pids) {
-        try { process.kill(pid, 'SIGCONT'); } catch { /* ended meanwhile */ }
-      }
+      thawServer(pids);
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFixture, killDaemons, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { postgresBinDir, serverProcesses, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
+import { postgresBinDir, freezeServer, startPrivatePostgres, thawServer, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -31,8 +31,7 @@ describe.skipIf(!bin)(`an engine's stop with PostgreSQL not answering${bin ? '' 
     const daemon = startDaemon(args, { env: { CFA_STORE_URL: server!.url } });
     daemons.push(daemon);
     await daemon.waitFor((l) => l.msg === 'became leader', 30_000);
-    const frozen = serverProcesses(server!);
-    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    const frozen = freezeServer(server!);
     try {
       // Long enough for the leader's next steps (the request poller asks every second) to be waiting on the server.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -44,9 +43,7 @@ describe.skipIf(!bin)(`an engine's stop with PostgreSQL not answering${bin ? '' 
       expect(ended).toBe(0);
       expect(daemon.lines().some((l) => l.msg === 'PostgreSQL did not answer while stopping: stopped without waiting for it any longer')).toBe(true);
     } finally {
-      for (const pid of frozen) {
-        try { process.kill(pid, 'SIGCONT'); } catch { /* ended meanwhile */ }
-      }
+      thawServer(frozen);
     }
   }, 60_000);
 });

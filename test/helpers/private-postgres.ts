@@ -61,14 +61,26 @@ export function startPrivatePostgres(bin: string, options: { durable?: boolean }
 }
 
 /**
- * The postmaster of `server` and its children (the backends holding our connections), from its
- * data dir's postmaster.pid and `pgrep -P`: what a test SIGSTOPs to freeze this server only.
+ * Freezes `server` only (a paused VM, a partition: connections stay open, queries never end):
+ * SIGSTOP to its postmaster (from its data dir's postmaster.pid) first, so it forks no backend
+ * any more, then to its children as `pgrep -P` lists them after that. Listing first left a
+ * backend forked in between running, and a query on it answered. Returns what `thawServer` wakes.
  */
-export function serverProcesses(server: PrivatePostgres): number[] {
+export function freezeServer(server: PrivatePostgres): number[] {
   const dir = new URL(server.url).searchParams.get('host')!;
   const postmaster = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  process.kill(postmaster, 'SIGSTOP');
   const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  for (const pid of children) {
+    try { process.kill(pid, 'SIGSTOP'); } catch { /* ended meanwhile */ }
+  }
   return [postmaster, ...children];
+}
+
+export function thawServer(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGCONT'); } catch { /* ended meanwhile */ }
+  }
 }
 
 /** `url` with its database replaced. */
